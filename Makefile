@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install install-dev build run serve test lint typecheck unit notebooks clean browser yasgui
+
+$(BIN)/cradle: pyproject.toml requirements.in constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.in -c constraints.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+install: $(BIN)/cradle
+
+$(VENV)/.dev: $(BIN)/cradle requirements-dev.in
+	$(BIN)/pip install -q -r requirements-dev.in -c constraints.txt
+	touch $@
+
+install-dev: $(VENV)/.dev
+
+build: install
+	$(BIN)/cradle build
+
+run: build
+	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+test: install-dev lint typecheck build
+	$(BIN)/pytest
+
+notebooks: build install-dev
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf build test-artifacts .pytest_cache .ruff_cache .mypy_cache

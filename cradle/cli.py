@@ -1,0 +1,128 @@
+"""The ``cradle`` command. Each command parses its arguments and calls one tested function;
+heavy libraries (torch, FAISS) are imported only by the commands that need them."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cradle.errors import CradleError
+from cradle.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Cradle: knowledge graph and search over good practice for safeguarding babies.",
+)
+
+CatalogueOpt = Annotated[
+    Path | None, typer.Option("--catalogue", help="catalogue YAML (default data/catalogue.yaml)")
+]
+DataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="build folder (default build/)")
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(exc: CradleError) -> None:
+    for line in str(exc).splitlines() or [exc.__class__.__name__]:
+        typer.echo(line, err=True)
+    raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="text export of the good-practice table")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write YAML here (default: stdout)")
+    ] = None,
+    contacts: Annotated[
+        Path | None,
+        typer.Option("--contacts", help="write the personal contacts found to this PRIVATE file"),
+    ] = None,
+) -> None:
+    """Import the document's text export as catalogue YAML (topics suggested, for review)."""
+    from cradle.graph.importer import write_import
+
+    try:
+        problems = write_import(file, out, contacts)
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: cannot read: {exc.__class__.__name__}", err=True)
+        raise typer.Exit(1) from None
+    for p in problems:
+        typer.echo(f"{file}: {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def build(
+    catalogue: CatalogueOpt = None,
+    data_dir: DataDirOpt = None,
+    graph_only: Annotated[bool, typer.Option("--graph-only", help="skip the search index")] = False,
+) -> None:
+    """Build, validate and store the knowledge graph (and search index) in the data dir."""
+    from cradle.pipeline import build as run_build
+
+    settings = _settings(catalogue=catalogue, data_dir=data_dir)
+    try:
+        result = run_build(settings, with_index=not graph_only)
+    except CradleError as exc:
+        _fail(exc)
+    typer.echo(
+        f"built {result.resources} resources, {result.triples} triples into "
+        f"{settings.data_dir} (graph {result.graph_sha256[:12]})"
+    )
+
+
+@app.command()
+def validate(catalogue: CatalogueOpt = None) -> None:
+    """Check the catalogue and SHACL-validate its graph; print each violation, exit non-zero."""
+    from cradle.graph.check import check
+
+    settings = _settings(catalogue=catalogue)
+    problems = check(settings.catalogue, settings.ontology_dir)
+    for p in problems:
+        typer.echo(p)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{settings.catalogue}: conforms")
+
+
+class SparqlFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def sparql(
+    query: Annotated[str, typer.Argument(help="SPARQL query text, @FILE, or - for stdin")],
+    fmt: Annotated[SparqlFormat, typer.Option("--format", "-f")] = SparqlFormat.table,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Run a SPARQL query on the built graph (json is the SPARQL JSON results format)."""
+    from cradle.graph.shell import query_text, render
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        text = query_text(query)
+        sys.stdout.write(render(settings.data_dir, text, fmt.value))
+    except CradleError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    """Entry point of the ``cradle`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

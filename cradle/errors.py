@@ -1,0 +1,53 @@
+"""Domain errors. Core code raises these; only the service maps them to HTTP status codes."""
+
+
+class CradleError(Exception):
+    """Base class for every error Cradle raises on purpose."""
+
+
+class CatalogueError(CradleError):
+    """The catalogue (YAML) is malformed or refers to something unknown.
+
+    Attributes:
+        problems: one line per problem, ``file: entry <id>: <field>: <what is wrong>``.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ValidationFailed(CradleError):
+    """The built graph does not conform to the SHACL shapes."""
+
+    def __init__(self, violations: list[str]) -> None:
+        self.violations = violations
+        super().__init__("\n".join(violations))
+
+
+class NotBuilt(CradleError):
+    """The data directory holds no build (or an incomplete one): run ``cradle build``."""
+
+
+class StaleIndex(CradleError):
+    """The search index was built from a different graph: run ``cradle build``."""
+
+
+class QuerySyntaxError(CradleError):
+    """A SPARQL query could not be parsed; the message is the parser's."""
+
+
+class QueryRefused(CradleError):
+    """A SPARQL request asks for something this read-only endpoint never does."""
+
+
+class QueryTimeout(CradleError):
+    """A SPARQL query ran past its deadline and was stopped."""
+
+
+class InvalidSearch(CradleError):
+    """A search request is invalid (empty query, k out of range, unknown facet value)."""
+
+
+class MissingDependency(CradleError):
+    """An optional dependency is not installed; the message says what to install."""

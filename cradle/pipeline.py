@@ -1,0 +1,37 @@
+"""``cradle build``: every stage into a staging folder, then published atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cradle.graph.build import GraphBuild, build_graph
+from cradle.publish import staging
+from cradle.settings import Settings
+
+
+def build(
+    settings: Settings,
+    catalogue: Path | None = None,
+    data_dir: Path | None = None,
+    with_index: bool = True,
+) -> GraphBuild:
+    """Build the graph (and the search index) of a catalogue into the data dir.
+
+    Args:
+        settings: the project's settings (model, ontology folder, ...).
+        catalogue: the catalogue YAML; ``settings.catalogue`` when omitted.
+        data_dir: where outputs go; ``settings.data_dir`` when omitted.
+        with_index: also build the search index (needs the ``search`` extra).
+
+    Returns:
+        The graph build's summary. Nothing in ``data_dir`` changes if any step fails.
+    """
+    catalogue = catalogue or settings.catalogue
+    data_dir = data_dir or settings.data_dir
+    with staging(data_dir) as stage:
+        result = build_graph(catalogue, stage, settings.ontology_dir)
+        if with_index:
+            from cradle.index.build import build_index
+
+            build_index(stage, stage, settings, cache_dir=data_dir / "cache")
+    return result

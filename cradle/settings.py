@@ -1,0 +1,43 @@
+"""The one place that reads the environment: every setting has the ``CRADLE_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+QUERIES_DIR = PROJECT_ROOT / "queries"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Cradle's settings, read from ``CRADLE_*`` environment variables or given explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="CRADLE_", extra="ignore")
+
+    catalogue: Path = Field(PROJECT_ROOT / "data" / "catalogue.yaml")
+    data_dir: Path = Field(PROJECT_ROOT / "build")
+    ontology_dir: Path = Field(ONTOLOGY_DIR)
+    queries_dir: Path = Field(QUERIES_DIR)
+    source_document: str = "000_7ea27756e6b4f046.txt"
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="sentence-transformers model name or local path; never downloaded at run time",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout: float = Field(10.0, gt=0, description="SPARQL deadline in seconds")
+    row_cap: int = Field(10_000, gt=0, description="most result rows a SPARQL query returns")
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    max_url_bytes: int = Field(16_384, gt=0)
+    query_workers: int = Field(4, gt=0, description="processes that evaluate SPARQL queries")
+    store_url: str | None = Field(None, description="external SPARQL query endpoint URL")
+    store_update_url: str | None = None
+    store_gsp_url: str | None = Field(None, description="Graph Store Protocol URL of that store")
+    named_graphs: dict[str, Path] = Field(default_factory=dict)
+    private_contacts: Path | None = Field(
+        None, description="private contacts file; off by default, staff use only"
+    )

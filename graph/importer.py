@@ -1,0 +1,339 @@
+"""Import the catalogue's Word-table text export into catalogue YAML.
+
+The export puts each table cell on a line that starts with a tab; a cell's text may run on over
+further lines (and blank lines) that do not start with a tab. Rows have five cells (good practice,
+source, summary, format, link); a row whose only text is a place name starts a section.
+
+Named people and personal e-mail addresses are personal data: they are taken out of the public
+text and returned separately, for the private contacts file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from cradle.graph.catalogue import Catalogue, Entry, Header, Organisation
+from cradle.graph.ontology import Terms, terms
+from cradle.settings import ONTOLOGY_DIR
+
+HEADER = ["good practice", "source", "summary", "format", "link"]
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+MONTH_RE = r"(Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+(\d{4})"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+NAME = r"([A-Z][a-z]+(?: [A-Z][a-z'-]+)+)"
+PERSONAL = [  # (pattern whose group 1 is a person's name or address, replacement)
+    (re.compile(r"\s*[–-]?\s*check with\s+(" + EMAIL.pattern + r")\s*"), ""),
+    (re.compile(r"(?<=Awaiting info)(?:rmation)?\s+from\s+" + NAME), ""),
+    (re.compile(r"\s*Contact is\s+" + NAME + r"\s*\.?"), ""),
+]
+FORMAT_WORDS = [  # (pattern on the format cell, format id)
+    (r"you\s*tube|video", "youtube-video"),
+    (r"power\s*point|presentation|slides", "powerpoint"),
+    (r"adobe|pdf", "pdf"),
+    (r"word", "word"),
+    (r"web|site|link|tri\.x", "web-page"),
+]
+KIND_WORDS = [  # (pattern on title and summary, kind id), first match wins
+    (r"7[- ]minute briefing", "briefing"),
+    (r"\bpresentation\b", "presentation"),
+    (r"\bvideo\b|\banimation\b", "video"),
+    (r"\btemplate\b", "template"),
+    (r"\bstrategy\b|\bworkplan\b", "strategy"),
+    (r"\bpolicy\b|\bprocedure\b", "policy"),
+    (r"\bprogramme\b|\bprogram\b", "programme"),
+    (r"\btraining\b", "training"),
+    (r"\btool\b|\bchecklist\b|\bthermometers?\b", "tool"),
+    (r"\bletter\b", "leaflet"),
+    (r"\breport\b|\breview\b", "report"),
+    (r"\bservice\b|\bpanel\b", "service"),
+    (r"\bguidance\b", "guidance"),
+    (r"\bwebsite\b|\bresources\b", "website"),
+]
+
+
+@dataclass
+class Imported:
+    """What an import produced.
+
+    Attributes:
+        catalogue: the entries, ready to review and save as catalogue YAML.
+        contacts: personal contact details taken out of the text (private; never published).
+        problems: ``line N: what`` for every row that could not be parsed.
+    """
+
+    catalogue: Catalogue
+    contacts: list[dict[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _cells(lines: list[str]) -> list[tuple[int, str]]:
+    """Split the export into (line number, text) cells."""
+    cells: list[tuple[int, list[str]]] = []
+    for n, line in enumerate(lines, 1):
+        if line.startswith("\t"):
+            cells.append((n, [line[1:]]))
+        elif cells:
+            cells[-1][1].append(line)
+    return [(n, "\n".join(s.strip() for s in parts if s.strip())) for n, parts in cells]
+
+
+def slugify(text: str, words: int = 7) -> str:
+    """Make a short lower-case slug from a title or name."""
+    text = re.sub(r"\([^)]*\)", " ", text)
+    parts = re.findall(r"[a-z0-9]+", text.lower().replace("’", "").replace("'", ""))
+    return "-".join(parts[:words]) or "entry"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def redact(text: str) -> tuple[str, list[str]]:
+    """Remove named people and personal e-mail addresses from ``text``.
+
+    Returns:
+        The cleaned text and the personal details removed.
+    """
+    found: list[str] = []
+    for pattern, repl in PERSONAL:
+        for m in pattern.finditer(text):
+            found.append(m.group(1))
+        text = pattern.sub(repl, text)
+    for m in EMAIL.finditer(text):
+        found.append(m.group(0))
+    text = EMAIL.sub("", text)
+    return text.strip(), found
+
+
+def map_format(cell: str, link: str) -> str:
+    """Choose a format id from the format cell, refined by what the link text shows."""
+    cell_l, link_l = cell.lower(), link.lower()
+    if re.search(r"\.pdf\b", link_l) and not re.search(r"video|word|power", cell_l):
+        return "pdf"
+    if "microsoft word" in link_l and not cell_l:
+        return "word"
+    for pattern, fmt in FORMAT_WORDS:
+        if re.search(pattern, cell_l):
+            return fmt
+    return "none"
+
+
+def suggest_topics(text: str, vocab: Terms) -> list[str]:
+    """Topics whose labels (preferred, alternative or hidden) occur in ``text``."""
+    found = []
+    for tid, labels in vocab.synonyms.items():
+        for label in labels:
+            short = len(label) <= 4
+            target, needle = (text, label.upper()) if short else (text.lower(), label)
+            if re.search(r"(?<![\w-])" + re.escape(needle) + r"(?![\w-])", target):
+                found.append(tid)
+                break
+    return found
+
+
+def _status(summary: str, link: str) -> tuple[str, str | None, str | None]:
+    both = f"{summary}\n{link}"
+    expected = None
+    if m := re.search(r"[Ee]xpected[^.]*?" + MONTH_RE, both):
+        expected = f"{m.group(2)}-{MONTHS[m.group(1)[:3].lower()]:02d}"
+    if re.search(r"being developed|in development|expected to be published", both, re.I):
+        note = next((s for s in (link, summary) if re.search(r"expected|developed", s, re.I)), None)
+        return "in-development", expected, note
+    if re.search(r"awaiting\s+inf", both, re.I):
+        return "awaiting-information", expected, "Awaiting information"
+    return "available", expected, None
+
+
+def _dates(title: str) -> tuple[str | None, str | None]:
+    if m := re.search(r"\b((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})\b", title):
+        return None, f"{m.group(1)}/{m.group(2)}"
+    if m := re.search(MONTH_RE, title):
+        return f"{m.group(2)}-{MONTHS[m.group(1)[:3].lower()]:02d}", None
+    return None, None
+
+
+def _audience(text: str) -> list[str]:
+    out = []
+    if re.search(r"\bparents?\b|\bfamil|\bmothers?\b|\bcarers\b|\bdads\b", text, re.I):
+        out.append("parents")
+    if re.search(
+        r"practitioner|professional|staff|training|midwi|GP|policy|procedure|review|"
+        r"assessment|strategy|briefing|panel",
+        text,
+        re.I,
+    ):
+        out.append("practitioners")
+    return out or ["practitioners"]
+
+
+def import_text(text: str, source_name: str = "document", vocab: Terms | None = None) -> Imported:
+    """Parse the text export of the good-practice table.
+
+    Args:
+        text: the whole export.
+        source_name: the document's file name, recorded in the catalogue header.
+        vocab: the ontology's terms (read from ``ontology/`` when omitted).
+
+    Returns:
+        The imported catalogue, the personal contacts removed, and the rows it could not parse.
+    """
+    vocab = vocab or terms(ONTOLOGY_DIR)
+    sections = {label.lower(): lid for lid, label in vocab.localities.items()}
+    sections["national"] = "england"
+    borough_names = {
+        label: lid
+        for lid, label in vocab.localities.items()
+        if lid not in ("england", "greater-manchester")
+    }
+    cells = _cells(text.splitlines())
+    result = Imported(
+        Catalogue(
+            catalogue=Header(
+                id="imported",
+                title=_one_line(text.splitlines()[0]) if text else "",
+                source_document=source_name,
+                source_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                modified=date.today().isoformat(),
+            ),
+            resources=[],
+        )
+    )
+    orgs: dict[str, Organisation] = {}
+    ids: set[str] = set()
+    locality: str | None = None
+    i = 0
+    while i < len(cells):
+        line, first = cells[i]
+        if not first:
+            i += 1
+            continue
+        if first.lower().strip() in sections:
+            locality = sections[first.lower().strip()]
+            i += 1
+            continue
+        row = cells[i : i + 5]
+        i += 5
+        texts = [c for _, c in row]
+        if [t.lower() for t in texts] == HEADER:
+            continue
+        if len(row) < 5:
+            result.problems.append(f"line {line}: row has {len(row)} of 5 cells: {first[:60]!r}")
+            continue
+        if locality is None:
+            result.problems.append(f"line {line}: row before any section heading: {first[:60]!r}")
+            continue
+        title, source, summary_raw, fmt_cell, link_raw = texts
+        if "\n" in title or len(title) > 250:
+            result.problems.append(f"line {line}: title cell spans lines; check the row's cells")
+            continue
+        summary, personal = redact(summary_raw)
+        link, personal_link = redact(link_raw)
+        status, expected, note = _status(summary, link)
+        entry_id = slugify(title)
+        while entry_id in ids:
+            entry_id += "-2"
+        ids.add(entry_id)
+        for who in personal + personal_link:
+            for place in borough_names:  # "Contact is Jo Bloggs Salford": the place is not a name
+                who = re.sub(rf"\s+{place}$", "", who)
+            result.contacts.append({"entry": entry_id, "contact": who, "line": str(line)})
+        publisher = None
+        if source.strip():
+            name = _one_line(source)
+            oid = slugify(re.sub(r"^the\s+", "", name, flags=re.I), words=8)
+            orgs.setdefault(oid, Organisation(id=oid, name=name))
+            publisher = oid
+        link_line = _one_line(link)
+        link_text = None
+        if (
+            link_line
+            and not re.match(r"^(n/?a|awaiting inf\w*)$", link_line, re.I)
+            and status != "in-development"
+        ):
+            link_text = link_line
+        domain = None
+        if link_text and (m := re.search(r"\(([\w-]+(?:\.[\w-]+)+)\)\s*$", link_text)):
+            domain = m.group(1)
+        adopted = []
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", summary):
+            if re.search(r"implement|use this model|adopt|run the programme", sentence, re.I):
+                adopted += [
+                    lid
+                    for name, lid in borough_names.items()
+                    if re.search(rf"\b{name}\b", sentence) and lid != locality
+                ]
+        date_, period = _dates(title)
+        text_all = f"{_one_line(title)}\n{summary}"
+        kind = next((k for p, k in KIND_WORDS if re.search(p, text_all, re.I)), None)
+        result.catalogue.resources.append(
+            Entry(
+                id=entry_id,
+                title=_one_line(title),
+                publisher=publisher,
+                summary=summary,
+                kind=kind,
+                format=map_format(_one_line(fmt_cell), link_line),
+                link_text=link_text,
+                link_domain=domain,
+                locality=locality,
+                adopted_in=sorted(set(adopted), key=adopted.index),
+                status=status,
+                status_note=note,
+                expected=expected,
+                date=date_,
+                period=period,
+                topics=suggest_topics(text_all, vocab),
+                topics_suggested=True,
+                audience=_audience(text_all),
+            )
+        )
+    result.catalogue.organisations = list(orgs.values())
+    return result
+
+
+def import_file(path: Path) -> Imported:
+    """Import the text export at ``path`` (see :func:`import_text`)."""
+    return import_text(path.read_text(encoding="utf-8"), path.name)
+
+
+def write_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
+    """Import ``path`` and write catalogue YAML to ``out`` (stdout when None).
+
+    Personal contacts go only to ``contacts``, a file marked private, when one is given.
+
+    Returns:
+        The rows that could not be parsed (``line N: what``).
+    """
+    import sys
+
+    import yaml
+
+    from cradle.graph.catalogue import dump_catalogue
+
+    result = import_file(path)
+    text = (
+        "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
+        "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
+    )
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if contacts is not None:
+        contacts.parent.mkdir(parents=True, exist_ok=True)
+        contacts.write_text(
+            "# PRIVATE: personal data (named contacts) from the source document.\n"
+            "# Staff use only. Never commit, publish, index or load into the public graph.\n"
+            + yaml.safe_dump({"contacts": result.contacts}, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+    return result.problems

@@ -1,0 +1,94 @@
+"""The ontology files: vocabulary, thesaurus, localities, controlled values and shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
+
+from cradle.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
+from cradle.settings import ONTOLOGY_DIR
+
+#: Turtle files merged into every built graph (shapes are kept apart, for validation only).
+DATA_FILES = ("vocabulary.ttl", "topics.ttl", "localities.ttl", "values.ttl")
+SHAPES_FILE = "shapes.ttl"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The identifiers (IRI local names) the catalogue may use, with their labels.
+
+    Attributes:
+        topics: topic id -> preferred label.
+        localities: locality id -> preferred label.
+        formats, kinds, statuses, audiences: value id -> preferred label.
+        synonyms: topic id -> every label (pref, alt, hidden), lower-cased.
+    """
+
+    topics: dict[str, str]
+    localities: dict[str, str]
+    formats: dict[str, str]
+    kinds: dict[str, str]
+    statuses: dict[str, str]
+    audiences: dict[str, str]
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+
+
+def load_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
+    """Parse the ontology's data files (not the shapes) into one graph.
+
+    Args:
+        ontology_dir: folder holding the Turtle files.
+
+    Returns:
+        The merged graph.
+    """
+    return _load(ontology_dir.resolve())
+
+
+@cache
+def _load(ontology_dir: Path) -> Graph:
+    g = Graph()
+    for name in DATA_FILES:
+        g.parse(ontology_dir / name, format="turtle")
+    return g
+
+
+def load_shapes(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
+    """Parse the SHACL shapes."""
+    return Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
+
+
+def _labels(g: Graph, base: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for s, label in g.subject_objects(SKOS.prefLabel):
+        if isinstance(s, URIRef) and str(s).startswith(base) and not str(s).endswith("scheme"):
+            out[str(s)[len(base) :]] = str(label)
+    return dict(sorted(out.items()))
+
+
+def terms(ontology_dir: Path = ONTOLOGY_DIR) -> Terms:
+    """Read the controlled terms of the ontology in ``ontology_dir``."""
+    g = load_ontology(ontology_dir)
+    topics = _labels(g, str(TOPIC))
+    synonyms: dict[str, list[str]] = {}
+    for tid in topics:
+        node = TOPIC[tid]
+        labels = [
+            str(o)
+            for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+            for o in g.objects(node, p)
+        ]
+        synonyms[tid] = sorted({label.lower() for label in labels})
+    return Terms(
+        topics=topics,
+        localities=_labels(g, str(LOC)),
+        formats=_labels(g, str(FMT)),
+        kinds=_labels(g, str(KIND)),
+        statuses=_labels(g, str(STATUS)),
+        audiences=_labels(g, str(AUD)),
+        synonyms=synonyms,
+    )

@@ -1,0 +1,141 @@
+"""Turn a checked catalogue into RDF: DCAT resources linked to topics, localities, organisations,
+formats, statuses and audiences, with PROV provenance. No blank nodes, so output is stable."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from cradle import __version__
+from cradle.graph.catalogue import Catalogue, Entry
+from cradle.namespaces import ADMS as ADMS_NS
+from cradle.namespaces import (
+    AUD,
+    BASE,
+    CAT,
+    CRADLE,
+    FMT,
+    KIND,
+    LOC,
+    ORGS,
+    PREFIXES,
+    RES,
+    STATUS,
+    TOPIC,
+)
+
+NOT_STATED = ORGS["not-stated"]
+DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it
+
+
+def _date(value: str) -> Literal:
+    return Literal(value, datatype=XSD.gYearMonth if "-" in value else XSD.gYear)
+
+
+def _entry(g: Graph, e: Entry, order: int, catalog: URIRef) -> None:
+    r = RES[e.id]
+    g.add((catalog, DCAT_RESOURCE, r))
+    g.add((r, RDF.type, DCAT.Resource))
+    g.add((r, DCTERMS.identifier, Literal(e.id)))
+    g.add((r, DCTERMS.title, Literal(e.title, lang="en")))
+    g.add((r, DCTERMS.description, Literal(e.summary or e.title, lang="en")))
+    g.add((r, DCTERMS.publisher, ORGS[e.publisher] if e.publisher else NOT_STATED))
+    g.add((r, DCTERMS.spatial, LOC[e.locality]))
+    for loc in e.adopted_in:
+        g.add((r, CRADLE.adoptedIn, LOC[loc]))
+    for t in e.topics:
+        g.add((r, DCAT.theme, TOPIC[t]))
+    g.add((r, CRADLE.topicsReviewed, Literal(not e.topics_suggested)))
+    for a in e.audience:
+        g.add((r, DCTERMS.audience, AUD[a]))
+    if e.kind:
+        g.add((r, DCTERMS.type, KIND[e.kind]))
+    g.add((r, DCTERMS.format, FMT[e.format]))
+    g.add((r, ADMS_NS.status, STATUS[e.status]))
+    g.add((r, CRADLE.sourceOrder, Literal(order)))
+    if e.status_note:
+        g.add((r, CRADLE.statusNote, Literal(e.status_note, lang="en")))
+    if e.expected:
+        g.add((r, CRADLE.expectedDate, _date(e.expected)))
+    if e.date:
+        g.add((r, DCTERMS.issued, _date(e.date)))
+    if e.period:
+        start, end = e.period.split("/")
+        period = URIRef(f"{r}/period")
+        g.add((r, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, Literal(start, datatype=XSD.gYear)))
+        g.add((period, DCAT.endDate, Literal(end, datatype=XSD.gYear)))
+    if e.link_text:
+        dist = URIRef(f"{r}/link")
+        g.add((r, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(e.link_text, lang="en")))
+        g.add((dist, CRADLE.linkText, Literal(e.link_text)))
+        g.add((dist, DCTERMS.format, FMT[e.format]))
+        if e.link_domain:
+            g.add((dist, CRADLE.linkDomain, Literal(e.link_domain)))
+
+
+def catalogue_graph(
+    cat: Catalogue, ontology: Graph, generated_at: str, catalogue_sha256: str
+) -> Graph:
+    """Build the public knowledge graph of a catalogue.
+
+    Args:
+        cat: a catalogue that passed :func:`cradle.graph.catalogue.check_catalogue`.
+        ontology: vocabulary, thesaurus, localities and value lists, merged into the result.
+        generated_at: ISO timestamp recorded as ``prov:generatedAtTime``; pass a fixed value
+            (the catalogue's ``modified`` date) so that the same input gives the same bytes.
+        catalogue_sha256: digest of the catalogue file, recorded in the provenance.
+
+    Returns:
+        The graph, ontology included.
+    """
+    g = Graph()
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri, override=True)
+    g.bind("kind", str(KIND))
+    g += ontology
+    catalog = CAT[cat.catalogue.id]
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, Literal(cat.catalogue.title, lang="en")))
+    if cat.catalogue.description:
+        g.add((catalog, DCTERMS.description, Literal(cat.catalogue.description, lang="en")))
+    g.add((catalog, DCTERMS.modified, Literal(cat.catalogue.modified, datatype=XSD.date)))
+    g.add((catalog, DCAT.themeTaxonomy, TOPIC["scheme"]))
+    # provenance: this graph was derived from the curated catalogue, itself from the document
+    activity = URIRef(f"{catalog}/build")
+    agent = URIRef(f"{BASE}software/cradle/{__version__}")
+    cat_file = URIRef(f"{catalog}/source/catalogue.yaml")
+    g.add((catalog, RDF.type, PROV.Entity))
+    g.add((catalog, PROV.wasDerivedFrom, cat_file))
+    g.add((catalog, PROV.wasGeneratedBy, activity))
+    g.add((catalog, PROV.generatedAtTime, Literal(generated_at, datatype=XSD.dateTime)))
+    g.add((cat_file, RDF.type, PROV.Entity))
+    g.add((cat_file, RDFS.label, Literal("curated catalogue (data/catalogue.yaml)")))
+    g.add((cat_file, CRADLE.sha256, Literal(catalogue_sha256)))
+    if cat.catalogue.source_document:
+        doc = URIRef(f"{catalog}/source/document")
+        g.add((cat_file, PROV.wasDerivedFrom, doc))
+        g.add((doc, RDF.type, PROV.Entity))
+        g.add((doc, RDFS.label, Literal(cat.catalogue.source_document)))
+        if cat.catalogue.source_sha256:
+            g.add((doc, CRADLE.sha256, Literal(cat.catalogue.source_sha256)))
+    g.add((activity, RDF.type, PROV.Activity))
+    g.add((activity, PROV.used, cat_file))
+    g.add((activity, PROV.wasAssociatedWith, agent))
+    g.add((agent, RDF.type, PROV.SoftwareAgent))
+    g.add((agent, RDFS.label, Literal(f"cradle {__version__}")))
+    # organisations
+    orgs = [(ORGS[o.id], o.name) for o in cat.organisations]
+    if any(e.publisher is None for e in cat.resources):
+        orgs.append((NOT_STATED, "Source not stated"))
+    for node, name in orgs:
+        g.add((node, RDF.type, ORG.Organization))
+        g.add((node, RDF.type, FOAF.Agent))
+        g.add((node, SKOS.prefLabel, Literal(name, lang="en")))
+        g.add((node, FOAF.name, Literal(name)))
+    for order, entry in enumerate(cat.resources, 1):
+        _entry(g, entry, order, catalog)
+    return g

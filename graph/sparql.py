@@ -1,0 +1,104 @@
+"""Run SPARQL queries on a store and render their results (standard formats, or a table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from cradle.errors import QuerySyntaxError
+from cradle.namespaces import PREFIXES
+
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def run_query(
+    store: ox.Store,
+    query: str,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    union_default: bool = False,
+) -> Result:
+    """Evaluate a SPARQL query (never an update) on ``store``.
+
+    Args:
+        store: the store.
+        query: SPARQL 1.1 query text.
+        default_graphs: IRIs whose merge is the default graph (protocol ``default-graph-uri``).
+        named_graphs: IRIs of the only named graphs visible (protocol ``named-graph-uri``).
+        union_default: query the union of all graphs as the default graph.
+
+    Raises:
+        QuerySyntaxError: with the parser's message when the query does not parse.
+    """
+    kwargs: dict[str, object] = {"use_default_graph_as_union": union_default}
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        return store.query(query, **kwargs)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except ValueError as exc:  # e.g. an invalid IRI in default-graph-uri
+        raise QuerySyntaxError(str(exc)) from None
+
+
+def term_text(term: object) -> str:
+    """Plain text of an RDF term, with IRIs shortened by the project's prefixes."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, iri in PREFIXES.items():
+            if term.value.startswith(iri) and "/" not in term.value[len(iri) :]:
+                return f"{prefix}:{term.value[len(iri) :]}"
+        return term.value
+    if isinstance(term, ox.Literal | ox.BlankNode):
+        return term.value
+    return str(term)
+
+
+def rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
+    """Variable names and rows of plain text, for tables."""
+    names = [v.value for v in result.variables]
+    return names, [[term_text(sol[n]) for n in names] for sol in result]
+
+
+def serialize(result: Result, fmt: str) -> bytes:
+    """Serialise a result in a standard format.
+
+    Args:
+        result: what :func:`run_query` returned.
+        fmt: ``json``, ``xml``, ``csv`` or ``tsv`` for SELECT/ASK; ``turtle``, ``ntriples``,
+            ``rdfxml`` or ``jsonld`` for CONSTRUCT/DESCRIBE.
+    """
+    if isinstance(result, ox.QueryTriples):
+        if fmt == "jsonld":
+            return _jsonld(result)
+        rdf = {
+            "turtle": ox.RdfFormat.TURTLE,
+            "ntriples": ox.RdfFormat.N_TRIPLES,
+            "rdfxml": ox.RdfFormat.RDF_XML,
+        }[fmt]
+        return result.serialize(format=rdf) or b""
+    formats = {
+        "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+    }
+    return result.serialize(format=formats[fmt]) or b""
+
+
+def _jsonld(triples: Iterable[ox.Triple]) -> bytes:
+    """JSON-LD (expanded form) of triples, through rdflib's serializer."""
+    from rdflib import Graph
+
+    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    return (
+        Graph()
+        .parse(data=nt.decode("utf-8"), format="nt")
+        .serialize(format="json-ld")
+        .encode("utf-8")
+    )

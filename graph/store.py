@@ -1,0 +1,51 @@
+"""The embedded on-disk Oxigraph store that commands and the service query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cradle.errors import NotBuilt
+
+STORE_DIR = "store"
+
+
+def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None = None) -> None:
+    """Create an Oxigraph store at ``path`` holding ``turtle`` in its default graph.
+
+    Args:
+        turtle: the graph, as Turtle.
+        path: a folder that must not exist yet.
+        named_graphs: optional IRI -> Turtle/N-Triples bytes, loaded as named graphs.
+    """
+    store = ox.Store(str(path))
+    store.bulk_load(turtle, format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+    for iri, data in (named_graphs or {}).items():
+        store.bulk_load(data, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(iri))
+    store.flush()
+    del store
+
+
+def open_store(data_dir: Path) -> ox.Store:
+    """Open the built store in ``data_dir`` read-only.
+
+    Raises:
+        NotBuilt: there is no store; run ``cradle build``.
+    """
+    path = data_dir / STORE_DIR
+    if not path.is_dir():
+        raise NotBuilt(f"no graph store in {data_dir}: run `cradle build` first")
+    return ox.Store.read_only(str(path))
+
+
+def memory_store(
+    turtle: bytes | None = None, named_graphs: dict[str, bytes] | None = None
+) -> ox.Store:
+    """An in-memory store (tests, notebooks, named-graph serving)."""
+    store = ox.Store()
+    if turtle:
+        store.bulk_load(turtle, format=ox.RdfFormat.TURTLE)
+    for iri, data in (named_graphs or {}).items():
+        store.bulk_load(data, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(iri))
+    return store
