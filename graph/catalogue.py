@@ -31,6 +31,17 @@ class Organisation(BaseModel):
     name: str = Field(min_length=1)
 
 
+class LocalityDef(BaseModel):
+    """A locality the ontology does not list (national catalogues bring their own areas)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str = Field(min_length=1)
+    gss: str = Field(pattern=r"^[EWSN][0-9]{8}$")
+    within: str
+    level: str = "local authority"
+
+
 class Entry(BaseModel):
     """One catalogue entry: a piece of good practice."""
 
@@ -73,6 +84,7 @@ class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     catalogue: Header
     organisations: list[Organisation] = Field(default_factory=list)
+    localities: list[LocalityDef] = Field(default_factory=list)
     resources: list[Entry]
 
 
@@ -122,6 +134,14 @@ def check_catalogue(cat: Catalogue, vocab: Terms, source: str = "<catalogue>") -
     """
     problems: list[str] = []
     orgs = {o.id for o in cat.organisations}
+    places = dict(vocab.localities)
+    for loc in cat.localities:
+        if loc.id in places:
+            problems.append(f"{source}: locality {loc.id}: id: already defined")
+        places[loc.id] = loc.name
+    for loc in cat.localities:
+        if loc.within not in places:
+            problems.append(f"{source}: locality {loc.id}: within: unknown locality {loc.within!r}")
 
     def bad(ident: str, fld: str, what: str) -> None:
         problems.append(f"{source}: entry {ident}: {fld}: {what}")
@@ -143,9 +163,9 @@ def check_catalogue(cat: Catalogue, vocab: Terms, source: str = "<catalogue>") -
             bad(e.id, "title", "missing title")
         if e.publisher is not None:
             known(e.id, "publisher", e.publisher, orgs)
-        known(e.id, "locality", e.locality, vocab.localities)
-        for loc in e.adopted_in:
-            known(e.id, "adopted_in", loc, vocab.localities)
+        known(e.id, "locality", e.locality, places)
+        for place in e.adopted_in:
+            known(e.id, "adopted_in", place, places)
         known(e.id, "format", e.format, vocab.formats)
         if e.kind is not None:
             known(e.id, "kind", e.kind, vocab.kinds)
@@ -189,6 +209,8 @@ def load_catalogue(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Catalogue:
 def dump_catalogue(cat: Catalogue) -> str:
     """Serialise a catalogue to YAML, leaving out empty optional fields."""
     data = cat.model_dump(exclude_none=True)
+    if not data.get("localities"):
+        data.pop("localities", None)
     for entry in data["resources"]:
         for key in ("adopted_in", "audience"):
             if not entry.get(key):

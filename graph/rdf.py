@@ -4,10 +4,10 @@ formats, statuses and audiences, with PROV provenance. No blank nodes, so output
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from cradle import __version__
-from cradle.graph.catalogue import Catalogue, Entry
+from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
 from cradle.namespaces import ADMS as ADMS_NS
 from cradle.namespaces import (
     AUD,
@@ -20,6 +20,7 @@ from cradle.namespaces import (
     ORGS,
     PREFIXES,
     RES,
+    STATGEO,
     STATUS,
     TOPIC,
 )
@@ -77,6 +78,20 @@ def _entry(g: Graph, e: Entry, order: int, catalog: URIRef) -> None:
             g.add((dist, CRADLE.linkDomain, Literal(e.link_domain)))
 
 
+def _locality(g: Graph, place: LocalityDef) -> None:
+    node, parent = LOC[place.id], LOC[place.within]
+    for cls in (DCTERMS.Location, SDO.AdministrativeArea, SKOS.Concept):
+        g.add((node, RDF.type, cls))
+    g.add((node, SKOS.inScheme, LOC["scheme"]))
+    g.add((node, SKOS.prefLabel, Literal(place.name, lang="en")))
+    g.add((node, SKOS.notation, Literal(place.gss)))
+    g.add((node, CRADLE.localityLevel, Literal(place.level)))
+    g.add((node, OWL.sameAs, STATGEO[place.gss]))
+    g.add((node, SDO.containedInPlace, parent))
+    g.add((node, SKOS.broader, parent))
+    g.add((parent, SKOS.narrower, node))
+
+
 def catalogue_graph(
     cat: Catalogue, ontology: Graph, generated_at: str, catalogue_sha256: str
 ) -> Graph:
@@ -127,6 +142,8 @@ def catalogue_graph(
     g.add((activity, PROV.wasAssociatedWith, agent))
     g.add((agent, RDF.type, PROV.SoftwareAgent))
     g.add((agent, RDFS.label, Literal(f"cradle {__version__}")))
+    for place in cat.localities:
+        _locality(g, place)
     # organisations
     orgs = [(ORGS[o.id], o.name) for o in cat.organisations]
     if any(e.publisher is None for e in cat.resources):
