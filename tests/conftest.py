@@ -1,0 +1,38 @@
+"""Shared fixtures: the project's paths and a graph built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cradle.graph.build import GraphBuild, build_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SOURCE_DOCUMENT = SHARED / "000_7ea27756e6b4f046.txt"
+CATALOGUE = ROOT / "data" / "catalogue.yaml"
+
+
+@pytest.fixture(scope="session")
+def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the graph (no index) of the curated catalogue."""
+    out = tmp_path_factory.mktemp("graph")
+    build_graph(CATALOGUE, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def graph_build(graph_dir: Path) -> GraphBuild:
+    """The summary of the session's graph build."""
+    import json
+
+    return GraphBuild(**json.loads((graph_dir / "graph.json").read_text()))
+
+
+@pytest.fixture()
+def source_document() -> Path:
+    """The shared source document (skips when the shared folder is absent)."""
+    if not SOURCE_DOCUMENT.exists():
+        pytest.skip(f"source document not found at {SOURCE_DOCUMENT}")
+    return SOURCE_DOCUMENT
