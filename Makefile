@@ -40,8 +40,14 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-test: install-dev lint typecheck build
+test: install-dev lint typecheck build browser
 	$(BIN)/pytest
+
+# Debian's chromium for the Playwright browser tests, installed with apt only where missing
+# (Playwright never downloads a browser).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@test -x /usr/bin/chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
 notebooks: build install-dev
 	$(BIN)/jupyter lab notebooks/
