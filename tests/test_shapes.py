@@ -1,0 +1,77 @@
+"""Each SHACL shape: a conforming and a violating example, from tiny inline Turtle."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from cradle.graph.validate import violations
+
+PREFIXES = """
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix org: <http://www.w3.org/ns/org#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix schema: <https://schema.org/> . @prefix cradle: <https://w3id.org/cradle/def#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix res: <https://w3id.org/cradle/resource/> . @prefix topic: <https://w3id.org/cradle/topic/> .
+@prefix loc: <https://w3id.org/cradle/locality/> . @prefix fmt: <https://w3id.org/cradle/format/> .
+@prefix status: <https://w3id.org/cradle/status/> . @prefix orgs: <https://w3id.org/cradle/org/> .
+topic:scheme a skos:ConceptScheme . loc:scheme a skos:ConceptScheme .
+topic:safer-sleep a skos:Concept ; skos:inScheme topic:scheme ; skos:prefLabel "Safer sleep"@en ;
+    skos:definition "Where and how babies sleep."@en .
+loc:bolton a dct:Location, skos:Concept ; skos:inScheme loc:scheme ; skos:prefLabel "Bolton"@en ;
+    skos:notation "E08000001" ;
+    owl:sameAs <http://statistics.data.gov.uk/id/statistical-geography/E08000001> .
+orgs:bsp a org:Organization ; skos:prefLabel "Bolton Safeguarding Partnership"@en .
+fmt:pdf a dct:MediaTypeOrExtent .
+"""
+RESOURCE = """
+res:leaflet a dcat:Resource ; dct:title "Leaflet"@en ; dct:description "Sleep advice."@en ;
+    dct:publisher orgs:bsp ; dct:spatial loc:bolton ; dcat:theme topic:safer-sleep ;
+    dct:format fmt:pdf ; adms:status status:available ; dct:issued "2021-09"^^xsd:gYearMonth .
+"""
+CASES = {
+    # shape: (conforming extra data, violating data, words expected in the violation)
+    "resource": (
+        RESOURCE,
+        RESOURCE.replace('dct:title "Leaflet"@en ;', ""),
+        "entry leaflet: title",
+    ),
+    "resource-email": (
+        RESOURCE,
+        RESOURCE.replace("Sleep advice.", "Ask jo@example.org"),
+        "entry leaflet: summary",
+    ),
+    "resource-status": (
+        RESOURCE,
+        RESOURCE.replace("status:available", "status:lost"),
+        "entry leaflet: status",
+    ),
+    "topic": (RESOURCE, RESOURCE.replace("topic:safer-sleep", "loc:bolton"), "topics"),
+    "concept": (
+        "",
+        "topic:x a skos:Concept ; skos:inScheme topic:scheme .",
+        "preferred label",
+    ),
+    "locality": (
+        "",
+        'loc:nowhere a dct:Location ; skos:prefLabel "Nowhere"@en ; skos:notation "X1" .',
+        "GSS code",
+    ),
+    "organisation": ("", "orgs:anon a org:Organization .", "organisation: needs exactly one name"),
+    "distribution": (
+        'res:l a dcat:Distribution ; cradle:linkText "Leaflet (bolton.gov.uk)" ; '
+        'cradle:linkDomain "bolton.gov.uk" .',
+        'res:l a dcat:Distribution ; cradle:linkText "Leaflet" ; '
+        "dcat:accessURL <https://invented.example/> .",
+        "no URLs",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_shape_conforming_and_violating(name: str) -> None:
+    good, bad, words = CASES[name]
+    assert violations(Graph().parse(data=PREFIXES + good, format="turtle")) == []
+    found = violations(Graph().parse(data=PREFIXES + bad, format="turtle"))
+    assert any(words in v for v in found), found
