@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,16 @@ class Settings(BaseSettings):
     model: str = Field(
         DEFAULT_MODEL,
         description="sentence-transformers model name or local path; never downloaded at run time",
+    )
+    embedder: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="'fake' is a deterministic hashing embedder for tests"
+    )
+    eval_queries: Path = Field(
+        PROJECT_ROOT.parent / "shared" / "eval" / "dev_queries.json",
+        description="graded queries `cradle eval` scores by default",
+    )
+    ann_threshold: int = Field(
+        50_000, gt=0, description="resources above which the dense index is approximate (HNSW)"
     )
     host: str = "127.0.0.1"
     port: int = 8000
