@@ -1,0 +1,168 @@
+"""The analyst API: typed DataFrames from SPARQL, coverage, adoption, resources, topics."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cradle import Catalogue
+from cradle.errors import NotBuilt, QuerySyntaxError
+from cradle.settings import QUERIES_DIR
+
+BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
+BOROUGHS |= {"Tameside", "Trafford", "Wigan"}
+
+
+@pytest.fixture(scope="module")
+def kg(graph_dir: Path) -> Catalogue:
+    return Catalogue.open(graph_dir)
+
+
+def test_import_cradle_stays_light_and_graph_work_never_imports_torch(graph_dir: Path) -> None:
+    code = (
+        "import sys, cradle\n"
+        "assert 'pandas' not in sys.modules, 'import cradle pulled in pandas'\n"
+        "from cradle import Catalogue\n"
+        f"kg = Catalogue.open({str(graph_dir)!r})\n"
+        "kg.coverage(); kg.resources(); kg.sparql('ASK { ?s ?p ?o }')\n"
+        "heavy = {'torch', 'faiss', 'sentence_transformers'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("sub", ["", "missing"])
+def test_open_an_unbuilt_dir_says_to_run_cradle_build(tmp_path: Path, sub: str) -> None:
+    with pytest.raises(NotBuilt, match="cradle build"):
+        Catalogue.open(tmp_path / sub)
+
+
+def test_select_columns_are_typed(kg: Catalogue) -> None:
+    df = kg.sparql(
+        """SELECT ?r ?title ?order ?reviewed ?issued ?ratio ?missing WHERE {
+             ?r dcat:theme ?t ; dct:title ?title ; cradle:sourceOrder ?order ;
+                cradle:topicsReviewed ?reviewed .
+             OPTIONAL { ?r dct:issued ?issued }
+             OPTIONAL { ?r dct:nothing ?missing }
+             BIND(?order / 2.0 AS ?ratio)
+           } GROUP BY ?r ?title ?order ?reviewed ?issued ?ratio ?missing ORDER BY ?order"""
+    )
+    assert isinstance(df, pd.DataFrame)
+    assert str(df["r"].dtype) == "string" and str(df["title"].dtype) == "string"
+    assert str(df["order"].dtype) == "Int64"
+    assert str(df["reviewed"].dtype) == "boolean"
+    assert pd.api.types.is_datetime64_any_dtype(df["issued"])
+    assert df["ratio"].dtype == float
+    assert df["missing"].isna().all()
+    assert len(df) == 39 and df["order"].tolist() == list(range(1, 40))
+    myth = df.set_index("r").loc["res:myth-of-invisible-men"]
+    assert myth["issued"] == pd.Timestamp("2021-09-01")  # gYearMonth 2021-09
+    assert myth["ratio"] == pytest.approx(myth["order"] / 2)
+
+
+def test_counts_are_integers_and_iris_can_stay_full(kg: Catalogue) -> None:
+    df = kg.sparql("SELECT (COUNT(?r) AS ?n) WHERE { ?r a dcat:Resource }")
+    assert str(df["n"].dtype) == "Int64" and df["n"].iloc[0] == 39
+    full = kg.sparql("SELECT ?r WHERE { ?r dct:identifier 'lullaby-trust-safer-sleep' }", False)
+    assert full["r"].tolist() == ["https://w3id.org/cradle/resource/lullaby-trust-safer-sleep"]
+
+
+def test_a_column_mixing_iris_and_literals_is_text(kg: Catalogue) -> None:
+    df = kg.sparql("SELECT ?o WHERE { res:icon-babies-cry-you-can-cope ?p ?o }")
+    assert str(df["o"].dtype) == "string"
+    assert {"loc:wigan", "ICON Babies cry, you can cope Programme", "2"} <= set(df["o"])
+
+
+def test_ask_gives_a_bool_and_construct_gives_triples(kg: Catalogue) -> None:
+    assert kg.sparql("ASK { res:family-nurse-partnership cradle:adoptedIn loc:oldham }") is True
+    assert kg.sparql("ASK { res:family-nurse-partnership cradle:adoptedIn loc:bury }") is False
+    triples = kg.sparql(
+        "CONSTRUCT { ?r cradle:adoptedIn ?b } WHERE { res:family-nurse-partnership "
+        "cradle:adoptedIn ?b . BIND(res:family-nurse-partnership AS ?r) }"
+    )
+    assert isinstance(triples, pd.DataFrame) and list(triples.columns) == ["s", "p", "o"]
+    assert sorted(triples["o"]) == ["loc:oldham", "loc:salford", "loc:stockport"]
+
+
+def test_a_bad_query_raises_a_syntax_error(kg: Catalogue) -> None:
+    with pytest.raises(QuerySyntaxError):
+        kg.sparql("SELECT ?x WHERE { ?x")
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES_DIR.glob("*.rq")), ids=lambda p: p.stem)
+def test_every_analyst_query_gives_a_frame(kg: Catalogue, path: Path) -> None:
+    df = kg.sparql(path.read_text(encoding="utf-8"))
+    assert isinstance(df, pd.DataFrame) and len(df) > 0
+
+
+def test_resources_one_row_each_with_lists(kg: Catalogue) -> None:
+    res = kg.resources()
+    assert len(res) == 39 and res.index.is_unique
+    icon = res.loc["icon-babies-cry-you-can-cope"]
+    assert len(icon["adopted_in"]) == 8 and "Wigan" in icon["adopted_in"]
+    assert "Infant crying" in icon["topics"]
+    assert all(len(t) > 0 for t in res["topics"])
+    assert set(res["status"]) == {"Available", "Awaiting information", "In development"}
+    rochdale = res.loc["rochdale-coping-with-infant-crying-guidance"]
+    assert rochdale["expected"] == pd.Timestamp("2021-12-01")
+
+
+def test_topics_carry_hierarchy_and_synonyms(kg: Catalogue) -> None:
+    topics = kg.topics()
+    assert topics.at["co-sleeping", "broader_id"] == "safer-sleep"
+    assert topics.at["co-sleeping", "branch"] == "Infant safety"
+    assert topics.at["co-sleeping", "depth"] == 2
+    assert "bed sharing" in topics.at["co-sleeping", "synonyms"]
+    assert "SIDS" in topics.at["sudden-infant-death", "hidden"]
+    assert (topics["synonyms"].map(len) > 0).sum() >= 15
+    assert str(topics["resources"].dtype) == "Int64"
+
+
+def test_coverage_keeps_zeros_for_boroughs_without_entries(kg: Catalogue) -> None:
+    own = kg.coverage(include_adopted=False)
+    assert set(own.index) == BOROUGHS
+    assert set(own.columns) == set(kg.topics()["label"])
+    assert all(dtype == "int64" for dtype in own.dtypes)
+    for borough in ("Bury", "Trafford", "Wigan"):
+        assert own.loc[borough].sum() == 0
+    assert own.loc["Manchester"].sum() > 0
+
+
+def test_coverage_counts_adopted_programmes(kg: Catalogue) -> None:
+    own = kg.coverage(include_adopted=False, include_narrower=False)
+    both = kg.coverage(include_narrower=False)
+    assert both.loc["Bury"].sum() == 0  # adopts nothing either
+    for borough in ("Trafford", "Wigan"):  # ICON adopters
+        assert both.at[borough, "Infant crying"] == 1
+    res = kg.resources()
+    for borough in BOROUGHS:  # cross-check against the per-resource lists
+        mine = res[(res["section"] == borough) | res["adopted_in"].map(lambda a, b=borough: b in a)]
+        expected = pd.Series([t for ts in mine["topics"] for t in ts]).value_counts()
+        row = both.loc[borough]
+        assert row[row > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+        assert (own.loc[borough] <= row).all()
+
+
+def test_coverage_rolls_up_narrower_topics_and_adds_national(kg: Catalogue) -> None:
+    direct = kg.coverage(include_narrower=False)
+    rolled = kg.coverage()
+    assert (rolled >= direct).all().all()
+    assert rolled.at["Trafford", "Supporting parents"] >= direct.at["Trafford", "Infant crying"]
+    national = kg.coverage(include_national=True)
+    res = kg.resources()
+    wide = res[res["section"].isin(["England", "Greater Manchester"])]
+    safer = int(wide["topics"].map(lambda ts: "Safer sleep" in ts).sum())
+    assert national.at["Bury", "Safer sleep"] == safer > 0
+
+
+def test_adoption_table(kg: Catalogue) -> None:
+    table = kg.adoption()
+    assert set(table.index) == BOROUGHS
+    assert table.sum().sort_values().tolist() == [3, 8]
+    fnp = table[[c for c in table.columns if "Family Nurse" in c][0]]
+    assert set(fnp[fnp].index) == {"Oldham", "Salford", "Stockport"}
