@@ -119,6 +119,21 @@ def sparql(
         _fail(exc)
 
 
+@app.command()
+def synth(
+    resources: Annotated[int, typer.Option("--resources", "-n", min=1, help="how many")] = 1000,
+    out: Annotated[Path, typer.Option("--out", help="folder for catalogue.yaml")] = Path(
+        "build/synth"
+    ),
+    seed: Annotated[int, typer.Option("--seed", help="same seed, same catalogue")] = 0,
+) -> None:
+    """Write a synthetic national catalogue (all English authorities) to OUT/catalogue.yaml."""
+    from cradle.synth import write_synthetic
+
+    path = write_synthetic(resources, out, seed)
+    typer.echo(f"wrote {resources} synthetic resources to {path}")
+
+
 def main() -> None:
     """Entry point of the ``cradle`` console script."""
     app()
