@@ -49,5 +49,9 @@ class InvalidSearch(CradleError):
     """A search request is invalid (empty query, k out of range, unknown facet value)."""
 
 
+class InvalidQueries(CradleError):
+    """An evaluation queries file is missing or malformed; the message names file and entry."""
+
+
 class MissingDependency(CradleError):
     """An optional dependency is not installed; the message says what to install."""
