@@ -1,0 +1,74 @@
+"""Why a resource matched: the words, thesaurus terms, topics, boosts and scores behind a hit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cradle.index.corpus import Resource, Vocabulary
+from cradle.index.documents import keyword_text
+from cradle.index.query import Understanding
+from cradle.index.text import STOPWORDS, keywords, normalise, stem
+
+
+def why(
+    res: Resource,
+    vocab: Vocabulary,
+    query: str,
+    u: Understanding,
+    scores: dict[str, float],
+    below: dict[str, list[str]],
+) -> dict[str, Any]:
+    """Explain one hit.
+
+    Args:
+        res: the resource.
+        vocab: labels for ids.
+        query: the (possibly truncated) query.
+        u: what the graph recognised in the query.
+        scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``, ``form``).
+        below: topic/locality id named in the query -> it and the ids under it.
+
+    Returns:
+        ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format"}``.
+    """
+    doc = set(keywords(keyword_text(res, vocab)))
+    terms = [w for w in dict.fromkeys(normalise(query).split()) if w not in STOPWORDS]
+    terms = [w for w in terms if stem(w) in doc]
+    thesaurus = [
+        f"{label} -> {vocab.label('topic', t)}"
+        for t, labels in u.topics.items()
+        for label in labels
+    ]
+    topics = [t for t in res.topics if any(t in below.get(c, [c]) for c in u.topics)]
+    places = [*dict.fromkeys([res.locality, *res.adopted_in])]
+    place = ""
+    if scores.get("place"):
+        for p in places:
+            if any(p in below.get(c, [c]) for c in u.localities):
+                how = "" if p == res.locality else " (adopted there)"
+                place = f"{vocab.label('locality', p)}{how}"
+                break
+    form = ""
+    if scores.get("form"):
+        form = vocab.label("format", res.format) if res.format in u.formats else ""
+        form = form or vocab.label("kind", res.kind)
+    parts = []
+    if terms:
+        parts.append("words: " + ", ".join(terms))
+    if topics:
+        parts.append("topics: " + ", ".join(vocab.label("topic", t) for t in topics))
+    if place:
+        parts.append(f"place: {place}")
+    if form:
+        parts.append(f"format: {form}")
+    parts.append(f"meaning {scores['dense']:.2f}, keywords {scores['keyword']:.2f}")
+    return {
+        "text": "; ".join(parts),
+        "dense": round(scores["dense"], 4),
+        "keyword": round(scores["keyword"], 4),
+        "terms": terms,
+        "thesaurus": thesaurus,
+        "topics": topics,
+        "locality": place or None,
+        "format": form or None,
+    }

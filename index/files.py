@@ -1,0 +1,41 @@
+"""Where the search index lives in a data dir, and how its pieces are written and read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from cradle.index.corpus import Resource, Vocabulary
+
+MANIFEST = "index.json"
+INDEX_DIR = "search"
+VECTORS = "vectors.npy"
+FAISS_FILE = "dense.faiss"
+BM25_DIR = "bm25"
+META = "resources.json"
+
+
+def tree_sha256(folder: Path) -> str:
+    """Digest of every file under ``folder`` (relative names and contents, in sorted order)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_meta(folder: Path, resources: list[Resource], vocab: Vocabulary) -> None:
+    """Write the resources and vocabularies search shows and filters on."""
+    data = {"resources": [asdict(r) for r in resources], "vocabulary": asdict(vocab)}
+    (folder / META).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def read_meta(folder: Path) -> tuple[list[Resource], Vocabulary]:
+    """Read what :func:`write_meta` wrote."""
+    data: dict[str, Any] = json.loads((folder / META).read_text())
+    return [Resource(**r) for r in data["resources"]], Vocabulary(**data["vocabulary"])

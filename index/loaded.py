@@ -1,0 +1,140 @@
+"""A built index loaded for searching: vectors, FAISS, BM25, metadata and facet look-ups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cradle.errors import NotBuilt, StaleIndex
+from cradle.index.corpus import Resource, Vocabulary
+from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
+
+COUNTRY = "england"
+
+
+def read_manifest(data_dir: Path) -> dict[str, Any]:
+    """The index manifest of ``data_dir``, checked against the graph it was built from.
+
+    Raises:
+        NotBuilt: no graph or no index in ``data_dir``.
+        StaleIndex: the index was built from another graph.
+    """
+    graph_file, index_file = data_dir / "graph.json", data_dir / MANIFEST
+    if not graph_file.exists() or not index_file.exists() or not (data_dir / INDEX_DIR).is_dir():
+        raise NotBuilt(f"no search index in {data_dir}: run `cradle build` first")
+    manifest: dict[str, Any] = json.loads(index_file.read_text())
+    graph_sha = json.loads(graph_file.read_text())["graph_sha256"]
+    if manifest.get("graph_sha256") != graph_sha:
+        raise StaleIndex(
+            f"the search index in {data_dir} was built from another graph "
+            f"(index {str(manifest.get('graph_sha256'))[:12]}, graph {graph_sha[:12]}): "
+            "run `cradle build`"
+        )
+    return manifest
+
+
+@dataclass
+class LoadedIndex:
+    """Everything a search reads; never changed after loading, so safe to share between threads."""
+
+    manifest: dict[str, Any]
+    resources: list[Resource]
+    vocab: Vocabulary
+    vectors: np.ndarray
+    faiss_index: Any
+    bm25: Any
+    _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> LoadedIndex:
+        """Load the index in ``data_dir`` (see :func:`read_manifest` for the errors)."""
+        import bm25s
+        import faiss
+
+        manifest = read_manifest(data_dir)
+        folder = data_dir / INDEX_DIR
+        resources, vocab = read_meta(folder)
+        loaded = cls(
+            manifest=manifest,
+            resources=resources,
+            vocab=vocab,
+            vectors=np.load(folder / VECTORS, mmap_mode="r"),
+            faiss_index=faiss.read_index(str(folder / FAISS_FILE)),
+            bm25=bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False),
+        )
+        loaded._index_facets()
+        return loaded
+
+    @property
+    def size(self) -> int:
+        """Number of resources."""
+        return len(self.resources)
+
+    def _index_facets(self) -> None:
+        n = self.size
+        members: dict[tuple[str, str], list[int]] = {}
+        for i, r in enumerate(self.resources):
+            for facet, values in (
+                ("topic", r.topics),
+                ("spatial", [r.locality]),
+                ("place", [r.locality, *r.adopted_in]),
+                ("format", [r.format]),
+                ("kind", [r.kind] if r.kind else []),
+                ("status", [r.status]),
+                ("audience", r.audience),
+            ):
+                for v in values:
+                    members.setdefault((facet, v), []).append(i)
+        for key, idx in members.items():
+            mask = np.zeros(n, dtype=bool)
+            mask[idx] = True
+            self._masks[key] = mask
+
+    def mask(self, facet: str, value: str) -> np.ndarray:
+        """Resources whose ``facet`` (topic, spatial, place, format, kind, status, audience) is
+        exactly ``value``."""
+        found = self._masks.get((facet, value))
+        return found if found is not None else np.zeros(self.size, dtype=bool)
+
+    @cached_property
+    def narrower(self) -> dict[str, dict[str, list[str]]]:
+        """Facet -> id -> its direct narrower ids."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for facet, links in self.vocab.broader.items():
+            for child, parents in links.items():
+                for parent in parents:
+                    out.setdefault(facet, {}).setdefault(parent, []).append(child)
+        return out
+
+    def below(self, facet: str, value: str) -> list[str]:
+        """``value`` and every id under it in the facet's hierarchy."""
+        out, todo = [], [value]
+        while todo:
+            v = todo.pop()
+            if v not in out:
+                out.append(v)
+                todo += self.narrower.get(facet, {}).get(v, [])
+        return out
+
+    def above(self, facet: str, value: str) -> list[str]:
+        """Every id strictly above ``value`` in the facet's hierarchy."""
+        out: list[str] = []
+        todo = list(self.vocab.broader.get(facet, {}).get(value, []))
+        while todo:
+            v = todo.pop()
+            if v not in out:
+                out.append(v)
+                todo += self.vocab.broader.get(facet, {}).get(v, [])
+        return out
+
+    def any_of(self, facet: str, values: list[str]) -> np.ndarray:
+        """Resources whose ``facet`` is any of ``values``."""
+        out = np.zeros(self.size, dtype=bool)
+        for v in values:
+            out |= self.mask(facet, v)
+        return out

@@ -1,0 +1,112 @@
+"""Scoring: dense and BM25 scores fused, plus boosts from what the graph recognised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cradle.index.loaded import LoadedIndex
+from cradle.index.query import Understanding
+
+#: Eligible sets up to this size are scored exactly and completely; above it candidates are
+#: the dense window (FAISS, filter applied inside the search), the BM25 window and every
+#: boosted resource, each scored exactly.
+EXACT_LIMIT = 20_000
+WINDOW = 256
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How scores combine (chosen on the dev set, see README "Search").
+
+    Attributes:
+        dense: weight of the cosine similarity; the BM25 score, scaled to [0, 1] by the best
+            eligible one, gets ``1 - dense``.
+        expansion: weight of thesaurus expansion terms relative to the query's own words.
+        topic: added when the resource is about a concept named in the query (or narrower).
+        place: added when the resource is of, within or adopted in a place named in the query.
+        form: added when the resource has a format or kind named in the query.
+    """
+
+    dense: float = 0.6
+    expansion: float = 0.5
+    topic: float = 0.1
+    place: float = 0.15
+    form: float = 0.1
+
+
+@dataclass
+class Scored:
+    """Scores of the candidates (indices into the index's resources)."""
+
+    idx: np.ndarray
+    total: np.ndarray
+    dense: np.ndarray
+    keyword: np.ndarray
+    topic: np.ndarray
+    place: np.ndarray
+    form: np.ndarray
+
+
+def _bm25(index: LoadedIndex, tokens: list[str]) -> np.ndarray:
+    tokens = list(dict.fromkeys(t for t in tokens if t))
+    if not tokens:
+        return np.zeros(index.size, dtype=np.float32)
+    return np.asarray(index.bm25.get_scores(tokens), dtype=np.float32)
+
+
+def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of resources matching the query's topics, places and formats."""
+    topic = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
+    place = index.any_of("place", [p for c in u.localities for p in index.below("locality", c)])
+    if len(place) and place.all():
+        place = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
+    form = index.any_of("format", list(u.formats)) | index.any_of("kind", list(u.kinds))
+    return topic, place, form
+
+
+def _dense_window(index: LoadedIndex, qvec: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    import faiss
+
+    bitmap = np.packbits(eligible, bitorder="little")
+    selector = faiss.IDSelectorBitmap(len(eligible), faiss.swig_ptr(bitmap))
+    if index.manifest.get("dense_index") == "hnsw":
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=WINDOW)
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    _, ids = index.faiss_index.search(qvec[None, :], WINDOW, params=params)
+    return ids[0][ids[0] >= 0]
+
+
+def score(
+    index: LoadedIndex,
+    qvec: np.ndarray,
+    tokens: list[str],
+    u: Understanding,
+    eligible: np.ndarray,
+    w: Weights,
+) -> Scored:
+    """Score every eligible resource (or, for huge sets, every plausible one) for a query."""
+    kw_all = _bm25(index, tokens) + w.expansion * _bm25(index, u.expansion)
+    topic, place, form = boosts(index, u)
+    if int(eligible.sum()) <= EXACT_LIMIT:
+        idx = np.flatnonzero(eligible)
+    else:
+        kw_elig = np.where(eligible, kw_all, 0.0)
+        top_kw = np.argpartition(-kw_elig, WINDOW)[:WINDOW]
+        extra = np.flatnonzero(eligible & (topic | place | form))
+        parts = [_dense_window(index, qvec, eligible), top_kw[kw_elig[top_kw] > 0], extra]
+        idx = np.unique(np.concatenate(parts).astype(np.int64))
+    dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
+    kw = kw_all[idx]
+    best = float(kw.max()) if len(kw) else 0.0
+    kw_norm = kw / best if best > 0 else np.zeros_like(kw)
+    total = (
+        w.dense * dense
+        + (1.0 - w.dense) * kw_norm
+        + w.topic * topic[idx]
+        + w.place * place[idx]
+        + w.form * form[idx]
+    )
+    return Scored(idx, total, dense, kw_norm, topic[idx], place[idx], form[idx])

@@ -1,0 +1,240 @@
+"""Natural-language search over the built index: the API the CLI, service and notebooks use."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cradle.errors import InvalidSearch
+from cradle.index.embed import Embedder, make_embedder
+from cradle.index.explain import why
+from cradle.index.loaded import LoadedIndex
+from cradle.index.query import QueryReader
+from cradle.index.rank import Weights, score
+from cradle.index.text import keywords
+from cradle.settings import Settings
+
+MAX_K = 100
+
+
+def _num(x: float) -> float:
+    return round(float(x), 4) if math.isfinite(x) else 0.0
+
+
+@dataclass
+class SearchResponse:
+    """A search's answer: the query as searched, whether it was cut, and the ranked hits."""
+
+    query: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"query", "truncated", "results": [{"uri", "title", "summary", "score", ...}]}``."""
+        return {"query": self.query, "truncated": self.truncated, "results": self.results}
+
+
+class Searcher:
+    """Searches one loaded index; every method is safe to call from several threads."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: Weights | None = None):
+        """Wrap a loaded index and the embedder it was built with."""
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights or Weights()
+        self.reader = QueryReader(index)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query's unit vector (the last 256 queries are remembered)."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        vec = self.embedder.embed([text])[0]
+        with self._lock:
+            self._cache[text] = vec
+            if len(self._cache) > 256:
+                self._cache.popitem(last=False)
+        return vec
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        locality: str | None = None,
+        topic: str | None = None,
+        format: str | None = None,
+        audience: str | None = None,
+        status: str | None = None,
+        national: bool = True,
+        weights: Weights | None = None,
+    ) -> SearchResponse:
+        """Rank resources for ``query`` within the exact set the filters allow.
+
+        Args:
+            query: the practitioner's question, in their own words.
+            k: how many hits (1..100).
+            locality, topic, format, audience, status: filters, by id or preferred label.
+            national: with a locality filter, also keep resources of the wider areas
+                containing it; without one, False drops national resources.
+            weights: override the fusion weights (evaluation).
+
+        Raises:
+            InvalidSearch: blank query, ``k`` out of range or unknown filter value.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidSearch("the query is empty: type what you are looking for")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise InvalidSearch(f"k must be between 1 and {MAX_K}, got {k!r}")
+        filters = {
+            "locality": locality,
+            "topic": topic,
+            "format": format,
+            "audience": audience,
+            "status": status,
+        }
+        eligible = self.reader.eligible(filters, national)
+        text, cut = self.embedder.truncate(" ".join(query.split()))
+        u = self.reader.understand(text)
+        response = SearchResponse(query=text, truncated=cut)
+        if not eligible.any():
+            return response
+        qvec = self.embed_query(text)
+        s = score(self.index, qvec, keywords(text), u, eligible, weights or self.weights)
+        order = np.lexsort((s.idx, -s.total))[:k]
+        below = {c: self.index.below("topic", c) for c in u.topics}
+        below |= {c: self.index.below("locality", c) for c in u.localities}
+        for j in order:
+            res = self.index.resources[int(s.idx[j])]
+            parts = {
+                "dense": float(s.dense[j]),
+                "keyword": float(s.keyword[j]),
+                "topic": float(s.topic[j]),
+                "place": float(s.place[j]),
+                "form": float(s.form[j]),
+            }
+            hit = self._hit(int(s.idx[j]), _num(s.total[j]))
+            hit["why"] = why(res, self.index.vocab, text, u, parts, below)
+            response.results.append(hit)
+        return response
+
+    def _hit(self, i: int, value: float) -> dict[str, Any]:
+        r = self.index.resources[i]
+        return {
+            "uri": r.uri,
+            "id": r.id,
+            "title": r.title,
+            "summary": r.summary,
+            "score": value,
+            "localities": list(dict.fromkeys([r.locality, *r.adopted_in])),
+            "topics": list(r.topics),
+            "format": r.format,
+            "publisher": r.publisher,
+            "status": r.status,
+            "audience": list(r.audience),
+            "kind": r.kind or None,
+        }
+
+    def related(self, uri: str, k: int = 5) -> list[dict[str, Any]]:
+        """The ``k`` resources nearest to the resource ``uri`` by embedding (itself excluded).
+
+        Raises:
+            InvalidSearch: no resource has that URI, or ``k`` is out of range.
+        """
+        if not 1 <= k <= MAX_K:
+            raise InvalidSearch(f"k must be between 1 and {MAX_K}, got {k!r}")
+        found = [i for i, r in enumerate(self.index.resources) if r.uri == uri or r.id == uri]
+        if not found:
+            raise InvalidSearch(f"no resource {uri!r} in the index")
+        vec = np.asarray(self.index.vectors[found[0]], dtype=np.float32)
+        n = min(k + 1, self.index.size)
+        scores, ids = self.index.faiss_index.search(vec[None, :], n)
+        hits = [
+            self._hit(int(i), _num(sc))
+            for sc, i in zip(scores[0], ids[0], strict=True)
+            if i >= 0 and int(i) != found[0]
+        ]
+        return hits[:k]
+
+    def facet_values(self) -> dict[str, list[dict[str, str]]]:
+        """Valid filter values per facet: ``{"locality": [{"id", "label"}, ...], ...}``."""
+        return self.reader.facet_values()
+
+    def info(self) -> dict[str, Any]:
+        """Model, index and graph digests, size and dimension (for /health)."""
+        m = self.index.manifest
+        keys = ("model", "index_sha256", "graph_sha256", "count", "dimension", "dense_index")
+        return {key: m.get(key) for key in keys}
+
+
+def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
+    """Load the index in ``data_dir`` with the embedder it was built with.
+
+    Raises:
+        NotBuilt: no index there; StaleIndex: built from another graph.
+        InvalidSearch: the index was built with another model than ``settings`` names.
+    """
+    index = LoadedIndex.load(data_dir)
+    embedder = make_embedder(settings)
+    if index.manifest.get("model") != embedder.name:
+        raise InvalidSearch(
+            f"the index in {data_dir} was built with model {index.manifest.get('model')!r}, "
+            f"settings name {embedder.name!r}: run `cradle build` with the same model"
+        )
+    return Searcher(index, embedder)
+
+
+_SHARED: dict[tuple[str, str, str], Searcher] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def search(
+    query: str,
+    *,
+    k: int = 10,
+    locality: str | None = None,
+    topic: str | None = None,
+    format: str | None = None,
+    audience: str | None = None,
+    status: str | None = None,
+    data_dir: Path | None = None,
+    settings: Settings | None = None,
+) -> SearchResponse:
+    """Search from a notebook: opens (once) the index in ``data_dir`` and searches it."""
+    settings = settings or Settings.model_validate({})
+    data_dir = data_dir or settings.data_dir
+    key = (str(Path(data_dir).resolve()), settings.embedder, settings.model)
+    with _SHARED_LOCK:
+        searcher = _SHARED.get(key)
+        sha = _manifest_sha(Path(data_dir))
+        if searcher is None or searcher.index.manifest.get("index_sha256") != sha:
+            searcher = _SHARED[key] = open_searcher(Path(data_dir), settings)
+    return searcher.search(
+        query,
+        k=k,
+        locality=locality,
+        topic=topic,
+        format=format,
+        audience=audience,
+        status=status,
+    )
+
+
+def _manifest_sha(data_dir: Path) -> str | None:
+    """The ``index_sha256`` the manifest in ``data_dir`` records (None when absent)."""
+    import json
+
+    from cradle.index.files import MANIFEST
+
+    try:
+        return json.loads((data_dir / MANIFEST).read_text()).get("index_sha256")
+    except (OSError, ValueError):
+        return None

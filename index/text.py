@@ -1,0 +1,73 @@
+"""Words: normalising, stemming and stop-wording text for BM25, and finding label phrases."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_APOSTROPHE = re.compile(r"['’`]")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves""".split()  # noqa: SIM905
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, fold accents and apostrophes, and keep only letters and digits as words."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = _APOSTROPHE.sub("", text.lower())
+    return " ".join(_TOKEN.findall(text))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The English (Snowball) stem of one lower-case word."""
+    return str(_stemmer().stemWord(word))
+
+
+def keywords(text: str) -> list[str]:
+    """Stemmed content words of ``text``, in order, stop words dropped (the BM25 tokens)."""
+    return [stem(w) for w in normalise(text).split() if w not in STOPWORDS]
+
+
+class PhraseMatcher:
+    """Finds labels in a query as whole word sequences (stemmed; longest label wins a word)."""
+
+    def __init__(self, phrases: dict[str, list[str]]) -> None:
+        """Prepare matching for key (e.g. a concept id) -> its labels."""
+        items = [
+            (key, label, tuple(stem(w) for w in normalise(label).split()))
+            for key, labels in phrases.items()
+            for label in labels
+        ]
+        self._items = sorted((i for i in items if i[2]), key=lambda i: (-len(i[2]), i[0]))
+
+    def find(self, text: str) -> dict[str, list[str]]:
+        """Return key -> the labels found in ``text``; a label inside a longer match is skipped."""
+        words = [stem(w) for w in normalise(text).split()]
+        taken = [False] * len(words)
+        found: dict[str, list[str]] = {}
+        for key, label, seq in self._items:
+            n = len(seq)
+            for i in range(len(words) - n + 1):
+                if tuple(words[i : i + n]) == seq and not any(taken[i : i + n]):
+                    taken[i : i + n] = [True] * n
+                    if label not in found.get(key, []):
+                        found.setdefault(key, []).append(label)
+                    break
+        return found
