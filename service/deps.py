@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
 
+from cradle.service.graphdata import GraphData
 from cradle.settings import Settings
+
+NAMED_GRAPHS_ONLY = (
+    "This server serves the named graphs it was started with (--graph), not the catalogue: "
+    "search, linked-data pages and coverage are not available. Use /sparql."
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,6 +33,37 @@ def get_searcher(request: Request) -> Any:
     return getattr(request.app.state, "searcher", None)
 
 
+def require_searcher(request: Request) -> Any:
+    """The search index; answers 503 with the reason when the server has none."""
+    searcher = getattr(request.app.state, "searcher", None)
+    if searcher is None:
+        reason = getattr(request.app.state, "search_problem", None) or NAMED_GRAPHS_ONLY
+        raise HTTPException(503, reason)
+    return searcher
+
+
+def get_graph_data(request: Request) -> GraphData:
+    """The catalogue graph the pages and coverage API read; 503 when serving named graphs."""
+    data = getattr(request.app.state, "graph_data", None)
+    if data is None:
+        raise HTTPException(503, NAMED_GRAPHS_ONLY)
+    return data
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    """The Jinja2 templates of the web UI."""
+    return request.app.state.templates
+
+
+def get_search_pool(request: Request) -> ThreadPoolExecutor:
+    """The threads search runs on (kept apart from SPARQL, so neither starves the other)."""
+    return request.app.state.search_pool
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Any, Depends(get_engine)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
+RequiredSearcherDep = Annotated[Any, Depends(require_searcher)]
+GraphDataDep = Annotated[GraphData, Depends(get_graph_data)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+SearchPoolDep = Annotated[ThreadPoolExecutor, Depends(get_search_pool)]

@@ -1,0 +1,128 @@
+"""The FastAPI app: wiring only. Heavy objects (SPARQL engine, search index, catalogue graph)
+load once in the lifespan, live on ``app.state`` and reach routes through ``deps``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from cradle import __version__
+from cradle.errors import CradleError, InvalidSearch, MissingDependency, NotBuilt, StaleIndex
+from cradle.service import coverage, errors, health, pages, search, ui
+from cradle.service.graphdata import load_graph_data
+from cradle.service.headers import SecurityHeaders
+from cradle.settings import Settings
+
+log = logging.getLogger("cradle.service")
+SEARCH_THREADS = 2
+#: Why search is off, per error opening the index (client-safe: no paths).
+SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
+    (NotBuilt, "no search index in the data dir: run `cradle build`"),
+    (StaleIndex, "the search index was built from another graph: run `cradle build`"),
+    (InvalidSearch, "the search index was built with another model: run `cradle build`"),
+    (MissingDependency, "search needs the 'search' extra: pip install -e '.[search]'"),
+    (ImportError, "search needs the 'search' extra: pip install -e '.[search]'"),
+    (CradleError, "the search index could not be loaded: run `cradle build`"),
+]
+
+
+def _open_searcher(app: FastAPI, settings: Settings) -> None:
+    app.state.searcher = None
+    try:
+        from cradle.index.search import open_searcher
+
+        app.state.searcher = open_searcher(settings.data_dir, settings)
+    except (CradleError, ImportError) as exc:
+        reason = next(msg for cls, msg in SEARCH_PROBLEMS if isinstance(exc, cls))
+        app.state.search_problem = f"Search is not available: {reason}."
+        app.state.problems.append(reason)
+        log.warning("search disabled: %s", reason)
+
+
+def _load(app: FastAPI, settings: Settings) -> None:
+    """Load everything the routes need onto ``app.state``."""
+    from cradle.graph.engine import open_engine
+
+    state = app.state
+    state.problems, state.graph_data, state.searcher, state.graph_manifest = [], None, None, None
+    state.named_graphs = bool(settings.named_graphs)
+    state.search_pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="cradle-search")
+    state.engine = open_engine(settings)
+    if not state.named_graphs:
+        state.graph_data = load_graph_data(settings.data_dir)
+        manifest = settings.data_dir / "graph.json"
+        state.graph_manifest = json.loads(manifest.read_text()) if manifest.is_file() else None
+        _open_searcher(app, settings)
+
+
+def _close(app: FastAPI) -> None:
+    state = app.state
+    for name in ("engine", "searcher"):
+        closer = getattr(getattr(state, name, None), "close", None)
+        if callable(closer):
+            closer()
+        setattr(state, name, None)
+    pool = getattr(state, "search_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The Cradle web service over the build in ``settings.data_dir`` (or, when
+    ``settings.named_graphs`` is set, over those RDF files as named graphs only).
+
+    Args:
+        settings: data dir, query deadline, limits, named graphs, ...
+
+    Returns:
+        The app; its lifespan loads the engine, the index and the graph once.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _load(app, settings)
+        try:
+            yield
+        finally:
+            _close(app)
+
+    app = FastAPI(
+        title="Cradle",
+        version=__version__,
+        description="Good practice for safeguarding babies under one: search, a read-only "
+        "SPARQL 1.1 endpoint, linked data and coverage.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.templates = ui.make_templates()
+    app.add_middleware(SecurityHeaders)
+    errors.install(app)
+    from cradle.service.sparql import router as sparql_router
+
+    for router in (
+        health.router,
+        search.router,
+        sparql_router,
+        coverage.router,
+        pages.router,
+        ui.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
+    return app
+
+
+def _docs(request: Request) -> Any:
+    """The OpenAPI description, in the vendored Swagger UI."""
+    return request.app.state.templates.TemplateResponse(request, "docs.html", {})

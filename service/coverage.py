@@ -1,0 +1,172 @@
+"""What the catalogue covers: ``/topics`` (the thesaurus with counts), ``/localities`` (with
+counts) and ``/gaps`` (borough x topic coverage, zeros included, as JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from cradle.service.conneg import choose
+from cradle.service.deps import GraphDataDep
+from cradle.service.graphdata import GraphData, Term
+
+router = APIRouter(tags=["coverage"])
+CSV_FIELDS = ["locality", "locality_label", "topic", "topic_label", "own", "adopted", "local",
+              "shared", "count"]  # fmt: skip
+
+
+def topic_tree(data: GraphData) -> list[tuple[Term, int]]:
+    """Every topic with its depth, depth-first from the top concepts, siblings by label."""
+    topics = data.terms.get("topic", {})
+    out: list[tuple[Term, int]] = []
+
+    def visit(term: Term, depth: int) -> None:
+        out.append((term, depth))
+        kids = [topics[n] for n in term.narrower if n in topics]
+        for child in sorted(kids, key=lambda t: t.label.lower()):
+            visit(child, depth + 1)
+
+    for top in (t for t in topics.values() if not t.broader):
+        visit(top, 0)
+    return out
+
+
+def _ancestors(data: GraphData, locality_id: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(getattr(data.term("locality", locality_id), "broader", ()))
+    while todo:
+        lid = todo.pop()
+        if lid not in seen:
+            seen.add(lid)
+            todo.extend(getattr(data.term("locality", lid), "broader", ()))
+    return seen
+
+
+def coverage(data: GraphData, include_shared: bool = False, narrower: bool = True) -> dict:
+    """The borough x topic coverage matrix.
+
+    A borough's ``own`` resources are those it published, ``adopted`` those published elsewhere
+    that it adopted, ``shared`` those of the areas containing it (Greater Manchester, England).
+    ``local`` = own + adopted; ``count`` = local, plus shared when ``include_shared``.
+
+    Args:
+        data: the catalogue graph.
+        include_shared: count Greater Manchester and national resources in ``count``.
+        narrower: a resource on a narrower topic also covers the broader ones.
+
+    Returns:
+        JSON-ready: ``localities``, ``topics`` (with depth), ``cells`` (one per pair, zeros
+        included) and ``gaps`` (pairs whose count is zero).
+    """
+    tree = topic_tree(data)
+    boroughs = data.boroughs()
+    cover = {t.id: data.descendants(t.id) if narrower else {t.id} for t, _ in tree}
+    cells, gaps = [], []
+    for place in boroughs:
+        above = _ancestors(data, place.id)
+        for term, _ in tree:
+            on_topic = [r for r in data.resources.values() if cover[term.id] & set(r.topics)]
+            own = sum(r.locality == place.id for r in on_topic)
+            adopted = sum(r.locality != place.id and place.id in r.adopted_in for r in on_topic)
+            shared = sum(r.locality in above and place.id not in r.adopted_in for r in on_topic)
+            count = own + adopted + (shared if include_shared else 0)
+            cells.append({"locality": place.id, "topic": term.id, "own": own, "adopted": adopted,
+                          "local": own + adopted, "shared": shared, "count": count})  # fmt: skip
+            if count == 0:
+                gaps.append({"locality": place.id, "topic": term.id})
+    return {
+        "include_shared": include_shared,
+        "include_narrower": narrower,
+        "localities": [{"id": p.id, "label": p.label, "iri": p.iri} for p in boroughs],
+        "topics": [{"id": t.id, "label": t.label, "iri": t.iri, "depth": d} for t, d in tree],
+        "cells": cells,
+        "gaps": gaps,
+    }
+
+
+def coverage_csv(matrix: dict) -> str:
+    """The coverage cells as CSV, one row per borough and topic, with labels."""
+    labels = {("locality", x["id"]): x["label"] for x in matrix["localities"]}
+    labels |= {("topic", x["id"]): x["label"] for x in matrix["topics"]}
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, CSV_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for cell in matrix["cells"]:
+        writer.writerow(
+            cell
+            | {
+                "locality_label": labels[("locality", cell["locality"])],
+                "topic_label": labels[("topic", cell["topic"])],
+            }
+        )
+    return buf.getvalue()
+
+
+@router.get("/topics")
+def topics(data: GraphDataDep) -> dict[str, Any]:
+    """The topic thesaurus, depth-first, with how many resources each topic has: ``count``
+    on the topic itself, ``count_with_narrower`` on it or any narrower topic."""
+    out, resources = [], list(data.resources.values())
+    for term, depth in topic_tree(data):
+        below = data.descendants(term.id)
+        out.append({
+            "id": term.id, "iri": term.iri, "label": term.label, "depth": depth,
+            "definition": term.definition, "alt_labels": list(term.alt_labels),
+            "broader": list(term.broader), "narrower": list(term.narrower),
+            "count": sum(term.id in r.topics for r in resources),
+            "count_with_narrower": sum(bool(below & set(r.topics)) for r in resources),
+        })  # fmt: skip
+    return {"resources": len(data.resources), "topics": out}
+
+
+@router.get("/localities")
+def localities(data: GraphDataDep) -> dict[str, Any]:
+    """Every locality with how many resources it ``published`` and how many published
+    elsewhere it ``adopted`` (counted separately)."""
+    out = []
+    for term in data.terms.get("locality", {}).values():
+        out.append({
+            "id": term.id, "iri": term.iri, "label": term.label, "level": term.level,
+            "gss": term.notation, "within": list(term.broader),
+            "published": len(data.resources_linked("locality", term.id)),
+            "adopted": len(data.adopted_in(term.id)),
+        })  # fmt: skip
+    return {"resources": len(data.resources), "localities": out}
+
+
+@router.get(
+    "/gaps",
+    responses={
+        200: {
+            "description": "The coverage matrix, as JSON or CSV.",
+            "content": {"application/json": {}, "text/csv": {}},
+        },
+        406: {"description": "Neither JSON nor CSV is acceptable."},
+    },
+    response_class=Response,
+)
+def gaps(
+    request: Request,
+    data: GraphDataDep,
+    include_shared: bool = Query(False, description="count Greater Manchester and national"),
+    narrower: bool = Query(True, description="narrower topics cover the broader ones"),
+    format: Literal["json", "csv"] | None = Query(None, description="overrides Accept"),
+) -> Response:
+    """Borough x topic coverage, zeros included: where each borough lacks a resource."""
+    fmt = (
+        format
+        or {"application/json": "json", "text/csv": "csv", None: None}[
+            choose(request.headers.get("accept"), ["application/json", "text/csv"])
+        ]
+    )
+    if fmt is None:
+        raise HTTPException(406, "Acceptable here: application/json, text/csv.")
+    matrix = coverage(data, include_shared, narrower)
+    headers = {"Vary": "Accept"}
+    if fmt == "csv":
+        return Response(coverage_csv(matrix), media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse(matrix, headers=headers)

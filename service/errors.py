@@ -1,0 +1,111 @@
+"""Domain errors -> HTTP answers. Clients get a status and a message written for them: never
+raw exception text, a stack trace, a file path or an internal name."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cradle.errors import (
+    CradleError,
+    InvalidSearch,
+    MissingDependency,
+    NotBuilt,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StaleIndex,
+)
+from cradle.service.conneg import choose
+
+log = logging.getLogger("cradle.service")
+
+#: Domain error -> (status, message; None means the error's own text, written for clients).
+STATUS: list[tuple[type[CradleError], int, str | None]] = [
+    (InvalidSearch, 422, None),
+    (QuerySyntaxError, 400, None),
+    (QueryRefused, 400, None),
+    (QueryTimeout, 503, None),
+    (NotBuilt, 503, "The graph or search index is not built: run `cradle build`, then restart."),
+    (StaleIndex, 503, "The search index was built from another graph: run `cradle build`."),
+    (MissingDependency, 503, "A component this request needs is not installed on the server."),
+]
+GENERIC = "Internal error: the request could not be completed. It has been logged."
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the client (a browser) prefers HTML to JSON."""
+    accept = request.headers.get("accept")
+    return bool(accept) and choose(accept, ["application/json", "text/html"]) == "text/html"
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error answer: an HTML page for browsers, else ``{"detail": message}``."""
+    if wants_html(request) and hasattr(request.app.state, "templates"):
+        return request.app.state.templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "message": message},
+            status_code=status,
+            headers=headers,
+        )
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+def domain_status(exc: CradleError) -> tuple[int, str]:
+    """The HTTP status and client message for a domain error."""
+    for cls, status, message in STATUS:
+        if isinstance(exc, cls):
+            return status, message if message is not None else str(exc)
+    return 500, GENERIC
+
+
+async def _cradle_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CradleError)
+    status, message = domain_status(exc)
+    if status >= 500 and status != 503:
+        log.error("%s on %s %s", exc.__class__.__name__, request.method, request.url.path)
+    return error_response(request, status, message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "Request refused."
+    return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e["type"]}
+        for e in exc.errors()
+    ]
+    if wants_html(request):
+        text = "; ".join(f"{'.'.join(e['loc'][1:]) or 'request'}: {e['msg']}" for e in errors)
+        return error_response(request, 422, f"Invalid request: {text}")
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error(
+        "unexpected %s on %s %s",
+        exc.__class__.__name__,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    return error_response(request, 500, GENERIC)
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+    app.add_exception_handler(CradleError, _cradle_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,59 @@
+"""``/health``: what the server loaded, and whether its graph and index belong together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+router = APIRouter(tags=["service"])
+
+
+def health_report(state: Any) -> dict[str, Any]:
+    """The health report of an app's state (see :func:`health`)."""
+    problems: list[str] = list(getattr(state, "problems", []))
+    manifest: dict[str, Any] = getattr(state, "graph_manifest", None) or {}
+    engine = getattr(state, "engine", None)
+    searcher = getattr(state, "searcher", None)
+    data = getattr(state, "graph_data", None)
+    index: dict[str, Any] = searcher.info() if searcher is not None else {}
+    graph_sha = manifest.get("graph_sha256")
+    match = bool(graph_sha) and index.get("graph_sha256") == graph_sha if index else None
+    if match is False:
+        problems.append("the search index was built from another graph: run `cradle build`")
+    engine_info: dict[str, Any] = engine.info() if engine is not None else {}
+    return {
+        "status": "ok" if not problems else "degraded",
+        "problems": problems,
+        "mode": "named-graphs" if getattr(state, "named_graphs", False) else "catalogue",
+        "graph": {
+            "sha256": graph_sha,
+            "triples": manifest.get("triples"),
+            "resources": manifest.get("resources"),
+        },
+        "index": {
+            "sha256": index.get("index_sha256"),
+            "graph_sha256": index.get("graph_sha256"),
+            "model": index.get("model"),
+            "count": index.get("count"),
+            "dimension": index.get("dimension"),
+        }
+        if index
+        else None,
+        "graph_index_match": match,
+        "counts": {
+            "resources": len(data.resources) if data else manifest.get("resources"),
+            "topics": len(data.terms.get("topic", {})) if data else None,
+            "localities": len(data.terms.get("locality", {})) if data else None,
+            "organisations": len(data.terms.get("org", {})) if data else None,
+            "indexed": index.get("count"),
+        },
+        "sparql": engine_info,
+    }
+
+
+@router.get("/health")
+def health(request: Request) -> dict[str, Any]:
+    """Graph and index digests, the model, counts, whether graph and index match, and any
+    problem found at start-up (``status`` is ``ok`` or ``degraded``)."""
+    return health_report(request.app.state)

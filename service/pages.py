@@ -1,0 +1,176 @@
+"""Linked data: every Cradle IRI dereferences by its path (``/resource/{id}``, ``/topic/{id}``,
+...) to an HTML page for browsers, or Turtle, JSON-LD, N-Triples or RDF/XML by Accept."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from cradle.errors import CradleError
+from cradle.namespaces import PREFIXES
+from cradle.service.conneg import choose
+from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
+from cradle.service.graphdata import NAMESPACES, GraphData, Resource
+
+router = APIRouter(tags=["linked data"])
+
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+#: media type -> rdflib serializer ("html" for the page), in the server's order of preference.
+MEDIA: dict[str, str] = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/json": "json-ld",
+}
+FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json",
+           "nt": "application/n-triples", "rdf": "application/rdf+xml"}  # fmt: skip
+FormatParam = Literal["html", "ttl", "jsonld", "nt", "rdf"]
+RELATED = 6
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The page (HTML) or the IRI's description in the RDF format asked for.",
+        "content": {m: {} for m in MEDIA if m != "application/json"},
+    },
+    404: {"description": "Nothing is known about this IRI."},
+    406: {"description": "None of the formats offered is acceptable."},
+}
+
+
+def _media(request: Request, fmt: str | None) -> str:
+    if fmt is not None:
+        return FORMATS[fmt]
+    chosen = choose(request.headers.get("accept"), list(MEDIA))
+    if chosen is None:
+        raise HTTPException(406, "Acceptable here: " + ", ".join(MEDIA) + ".")
+    return chosen
+
+
+def _rdf(data: GraphData, kind: str, term_id: str, media: str) -> Response:
+    graph = data.describe(kind, term_id)
+    syntax = MEDIA[media]
+    if syntax == "json-ld":
+        body = graph.serialize(format="json-ld", context=PREFIXES, auto_compact=True)
+    else:
+        body = graph.serialize(format=syntax)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def same_topic(data: GraphData, res: Resource, k: int = RELATED) -> list[Resource]:
+    """Other resources sharing a topic with ``res``, most shared topics first."""
+    mine = set(res.topics)
+    scored = [(len(mine & set(r.topics)), r) for r in data.resources.values() if r.id != res.id]
+    ranked = sorted((x for x in scored if x[0]), key=lambda x: (-x[0], x[1].order))
+    return [r for _, r in ranked[:k]]
+
+
+async def nearest(searcher: Any, pool: Any, data: GraphData, res: Resource) -> list[Resource]:
+    """Resources nearest to ``res`` by embedding (empty when the server has no index)."""
+    if searcher is None:
+        return []
+    call = functools.partial(searcher.related, res.iri, RELATED)
+    try:
+        found = await asyncio.get_running_loop().run_in_executor(pool, call)
+    except CradleError:  # not in the index (a stale build): show the page without them
+        return []
+    hits = found.to_dict()["results"] if hasattr(found, "to_dict") else found
+    out = []
+    for hit in hits:
+        uri = hit["uri"] if isinstance(hit, dict) else getattr(hit, "uri", "")
+        rid = str(uri).rsplit("/", 1)[-1]
+        if rid in data.resources and rid != res.id:
+            out.append(data.resources[rid])
+    return out
+
+
+def _check(data: GraphData, kind: str, term_id: str) -> None:
+    if not ID.match(term_id) or not data.exists(kind, term_id):
+        raise HTTPException(404, f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
+
+
+@router.get("/resource/{resource_id}", responses=RDF_RESPONSES, response_class=Response)
+async def resource_page(
+    resource_id: str,
+    request: Request,
+    data: GraphDataDep,
+    templates: TemplatesDep,
+    searcher: SearcherDep,
+    pool: SearchPoolDep,
+    format: FormatParam | None = Query(None, description="overrides the Accept header"),
+) -> Response:
+    """A catalogue resource: its page, or its RDF description."""
+    _check(data, "resource", resource_id)
+    media = _media(request, format)
+    res = data.resources.get(resource_id)
+    if MEDIA[media] != "html" or res is None:
+        return _rdf(
+            data, "resource", resource_id, media if MEDIA[media] != "html" else "text/turtle"
+        )
+    context = {
+        "data": data,
+        "res": res,
+        "same_topic": same_topic(data, res),
+        "nearest": await nearest(searcher, pool, data, res),
+        "has_index": searcher is not None,
+    }
+    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
+
+
+def _term_route(kind: str) -> None:
+    async def term_page(
+        term_id: str,
+        request: Request,
+        data: GraphDataDep,
+        templates: TemplatesDep,
+        format: FormatParam | None = Query(None, description="overrides the Accept header"),
+    ) -> Response:
+        _check(data, kind, term_id)
+        media = _media(request, format)
+        if MEDIA[media] != "html":
+            return _rdf(data, kind, term_id, media)
+        if term_id == "scheme":
+            nav = {"topic": "topics", "locality": "localities"}.get(kind)
+            context = {"data": data, "kind": kind, "terms": data.terms.get(kind, {}), "nav": nav}
+            return templates.TemplateResponse(
+                request, "scheme.html", context, headers={"Vary": "Accept"}
+            )
+        term = data.term(kind, term_id)
+        if term is None:
+            return _rdf(data, kind, term_id, "text/turtle")
+        context = {
+            "data": data,
+            "term": term,
+            "linked": data.resources_linked(kind, term_id),
+            "narrower_linked": [
+                r
+                for r in data.resources.values()
+                if kind == "topic"
+                and term_id not in r.topics
+                and set(r.topics) & data.descendants(term_id)
+            ],
+            "adopted": data.adopted_in(term_id) if kind == "locality" else [],
+        }
+        return templates.TemplateResponse(request, "term.html", context, headers={"Vary": "Accept"})
+
+    term_page.__name__ = f"{kind}_page"
+    term_page.__doc__ = f"A {kind} term (or its scheme): its page, or its RDF description."
+    router.add_api_route(
+        f"/{kind}/{{term_id}}",
+        term_page,
+        methods=["GET"],
+        responses=RDF_RESPONSES,
+        response_class=Response,
+        summary=f"Dereference a {kind} IRI",
+    )
+
+
+for _kind in NAMESPACES:
+    if _kind != "resource":
+        _term_route(_kind)

@@ -1,0 +1,134 @@
+"""``GET /search``: the ranking and JSON of ``cradle search --json``, plus facet counts over the
+results. The searcher runs on its own small thread pool, never on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from collections import Counter
+from concurrent.futures import Executor
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from cradle.errors import InvalidSearch
+from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
+from cradle.service.querytext import clean_query
+
+router = APIRouter(tags=["search"])
+
+MAX_QUERY = 1000
+MAX_K = 100
+FACETS = ("locality", "topic", "format", "audience", "status")
+#: facet -> the key of a search hit that holds its value(s).
+HIT_KEYS = {"locality": "localities", "topic": "topics", "format": "format",
+            "audience": "audience", "status": "status", "kind": "kind",
+            "publisher": "publisher"}  # fmt: skip
+
+
+class Hit(BaseModel):
+    """One search result (see ``cradle search --json``)."""
+
+    model_config = ConfigDict(extra="allow")
+    uri: str
+    title: str
+    summary: str
+    score: float
+    localities: list[str]
+    topics: list[str]
+    format: str
+    publisher: str
+    status: str
+    why: Any
+
+
+class SearchResult(BaseModel):
+    """Ranked hits for a query, and facet counts over them (facet -> value id -> hits)."""
+
+    model_config = ConfigDict(extra="allow")
+    query: str
+    results: list[Hit]
+    facets: dict[str, dict[str, int]]
+
+
+def facet_counts(hits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How many hits carry each value of each facet."""
+    out: dict[str, dict[str, int]] = {}
+    for facet, key in HIT_KEYS.items():
+        counter: Counter[str] = Counter()
+        for hit in hits:
+            value = hit.get(key)
+            values = value if isinstance(value, list | tuple) else [value]
+            counter.update({str(v) for v in values if v})
+        out[facet] = dict(counter.most_common())
+    return out
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, infinity) replaced by None, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def _ranked(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hits whose score is a finite number (others have no place in a ranking), made finite."""
+    ok = [h for h in hits if isinstance(h.get("score"), int | float) and math.isfinite(h["score"])]
+    return [finite(h) for h in ok]
+
+
+async def run_search(
+    searcher: Any, pool: Executor, q: str, k: int, **facets: str | None
+) -> dict[str, Any]:
+    """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets``.
+
+    Raises:
+        InvalidSearch: the query is empty once invisible characters are dropped, or the
+            searcher rejects it (an unknown facet value, ...).
+    """
+    text = clean_query(q)
+    if not text:
+        raise InvalidSearch("q: type some words to search for (the query was empty).")
+    filters = {name: value.strip() if value else None for name, value in facets.items()}
+    call = functools.partial(searcher.search, text, k, **filters)
+    response = await asyncio.get_running_loop().run_in_executor(pool, call)
+    body = response.to_dict()
+    body["results"] = _ranked(body.get("results", []))
+    body["facets"] = facet_counts(body["results"])
+    return body
+
+
+def _facet_param(name: str) -> Any:
+    return Query(None, max_length=200, description=f"only results with this {name} (id)")
+
+
+@router.get(
+    "/search",
+    response_model=SearchResult,
+    responses={
+        422: {"description": "The query or a parameter is invalid (the message says which)."},
+        503: {"description": "This server has no search index (the message says why)."},
+    },
+)
+async def search(
+    searcher: RequiredSearcherDep,
+    pool: SearchPoolDep,
+    q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
+    k: int = Query(10, ge=1, le=MAX_K, description="how many results"),
+    locality: str | None = _facet_param("locality"),
+    topic: str | None = _facet_param("topic"),
+    format: str | None = _facet_param("format"),
+    audience: str | None = _facet_param("audience"),
+    status: str | None = _facet_param("status"),
+) -> dict[str, Any]:
+    """Semantic and keyword search over the catalogue, with facet filters and counts."""
+    return await run_search(
+        searcher, pool, q, k, locality=locality, topic=topic, format=format,
+        audience=audience, status=status,
+    )  # fmt: skip

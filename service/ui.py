@@ -1,0 +1,135 @@
+"""The web UI, server-rendered: the search page, the SPARQL editor (vendored YASGUI preloaded
+with the analyst queries) and the coverage heatmap. Every asset is served by the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from cradle.errors import CradleError, InvalidSearch
+from cradle.service.coverage import coverage
+from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, SettingsDep, TemplatesDep
+from cradle.service.errors import domain_status
+from cradle.service.graphdata import GraphData, iri_path
+from cradle.service.search import FACETS, MAX_QUERY, run_search
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+TAB_TITLE = 48
+
+
+def make_templates() -> Jinja2Templates:
+    """The Jinja2 templates (autoescaped HTML)."""
+    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def analyst_queries(folder: Path) -> list[dict[str, str]]:
+    """The ``*.rq`` files in ``folder``: each one's text, and a tab title from its opening
+    ``#`` comment (what the query answers), shortened to fit a tab."""
+    out = []
+    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
+        text = path.read_text(encoding="utf-8")
+        first = text.lstrip().splitlines()[0] if text.strip() else ""
+        title = first.lstrip("#").strip() if first.startswith("#") else path.stem
+        title = title.split(":")[0].strip() or path.stem
+        if len(title) > TAB_TITLE:
+            title = title[: TAB_TITLE - 1].rsplit(" ", 1)[0] + "…"
+        out.append({"name": path.stem, "title": title, "text": text})
+    return out
+
+
+def _why(why: Any) -> str:
+    if isinstance(why, str):
+        return why
+    if isinstance(why, list | tuple):
+        return "; ".join(_why(w) for w in why)
+    if isinstance(why, dict) and isinstance(why.get("text"), str):
+        return why["text"]
+    if isinstance(why, dict):
+        return "; ".join(f"{k}: {_why(v)}" for k, v in why.items())
+    return str(why)
+
+
+def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
+    if data is None:
+        return {}
+    return {f: [(t.id, t.label) for t in data.terms.get(f, {}).values()] for f in FACETS}
+
+
+@router.get("/", response_class=HTMLResponse)
+async def search_page(
+    request: Request,
+    templates: TemplatesDep,
+    searcher: SearcherDep,
+    pool: SearchPoolDep,
+    q: str = "",
+    locality: str = "",
+    topic: str = "",
+    format: str = "",
+    audience: str = "",
+    status: str = "",
+    k: int = Query(20, ge=1, le=100),
+) -> Response:
+    """The search page: a form with facet filters, then ranked hits, their "why" and counts."""
+    data: GraphData | None = getattr(request.app.state, "graph_data", None)
+    selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
+                "status": status}  # fmt: skip
+    context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
+                               "choices": _choices(data), "selected": selected, "result": None,
+                               "message": None}  # fmt: skip
+    code = 200
+    if searcher is None:
+        context["message"] = getattr(request.app.state, "search_problem", None) or (
+            "Search is not available on this server."
+        )
+        code = 503 if q else 200
+    elif q.strip():
+        try:
+            if len(q) > MAX_QUERY:
+                raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
+            result = await run_search(
+                searcher, pool, q, k, **{f: v or None for f, v in selected.items()}
+            )
+            for hit in result["results"]:
+                hit["path"] = iri_path(hit["uri"]) or hit["uri"]
+                hit["why_text"] = _why(hit.get("why", ""))
+            context["result"] = result
+        except CradleError as exc:
+            code, context["message"] = domain_status(exc)
+
+    def refine(facet: str, value: str) -> str:
+        params = {f: v for f, v in selected.items() if v} | {"q": q, facet: value}
+        return "/?" + urlencode(params)
+
+    context["refine"] = refine
+    return templates.TemplateResponse(request, "search.html", context, status_code=code)
+
+
+@router.get("/query", response_class=HTMLResponse)
+def query_page(request: Request, templates: TemplatesDep, settings: SettingsDep) -> Response:
+    """The SPARQL editor: YASGUI with one tab per analyst query in ``queries/``."""
+    queries = {"endpoint": "/sparql", "queries": analyst_queries(settings.queries_dir)}
+    context = {"nav": "query", "queries": queries, "endpoint": f"{request.base_url}sparql"}
+    return templates.TemplateResponse(request, "query.html", context)
+
+
+def heat(count: int) -> int:
+    """The shade (0-4) of a heatmap cell holding ``count`` resources."""
+    return 0 if count <= 0 else 1 if count == 1 else 2 if count == 2 else 3 if count <= 4 else 4
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(
+    request: Request, templates: TemplatesDep, data: GraphDataDep, include_shared: bool = False
+) -> Response:
+    """The coverage heatmap: boroughs x topics, gaps marked."""
+    matrix = coverage(data, include_shared=include_shared)
+    cells = {(c["locality"], c["topic"]): c for c in matrix["cells"]}
+    context = {"nav": "coverage", "matrix": matrix, "cells": cells, "heat": heat, "data": data}
+    return templates.TemplateResponse(request, "coverage.html", context)
