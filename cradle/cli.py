@@ -134,6 +134,60 @@ def synth(
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 
+FacetOpt = Annotated[str | None, typer.Option(help="filter: an id or preferred label")]
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help="the question; - reads one query per line from stdin")
+    ],
+    k: Annotated[int, typer.Option("-k", "--k", help="number of results, 1-100")] = 10,
+    locality: FacetOpt = None,
+    topic: FacetOpt = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="filter: a format id or preferred label")
+    ] = None,
+    audience: FacetOpt = None,
+    status: FacetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Search the catalogue in natural language (filters are exact, with hierarchies)."""
+    from cradle.index.commands import run_search
+
+    settings = _settings(data_dir=data_dir)
+    filters = {
+        "locality": locality,
+        "topic": topic,
+        "format": fmt,
+        "audience": audience,
+        "status": status,
+    }
+    try:
+        code = run_search(settings, query, filters, k=k, as_json=as_json)
+    except CradleError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command("eval")
+def eval_cmd(
+    queries: Annotated[
+        Path | None, typer.Argument(help="graded queries JSON (default: settings eval_queries)")
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Score search on graded queries: nDCG@10, MRR@10, Recall@10, P@1, with baselines."""
+    from cradle.index.commands import run_eval
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        run_eval(settings, queries)
+    except CradleError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     """Entry point of the ``cradle`` console script."""
     app()

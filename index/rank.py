@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +68,9 @@ def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray
 
 
 def _dense_window(index: LoadedIndex, qvec: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    import faiss
+    import faiss as faiss_module
 
+    faiss: Any = faiss_module
     bitmap = np.packbits(eligible, bitorder="little")
     selector = faiss.IDSelectorBitmap(len(eligible), faiss.swig_ptr(bitmap))
     if index.manifest.get("dense_index") == "hnsw":

@@ -1,0 +1,104 @@
+"""What ``cradle search`` and ``cradle eval`` do, as functions the CLI calls and tests drive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from cradle.errors import CradleError
+from cradle.settings import Settings
+
+
+def _human(response: dict[str, Any], label: Callable[[str, str], str], out: TextIO) -> None:
+    if response.get("truncated"):
+        out.write("(query cut to the model's window)\n")
+    if not response["results"]:
+        out.write("no results\n")
+    for n, hit in enumerate(response["results"], 1):
+        where = ", ".join(label("locality", p) for p in hit["localities"])
+        fmt, status = label("format", hit["format"]), label("status", hit["status"])
+        out.write(f"{n:>2}. {hit['title']}  [{hit['score']:.3f}]\n")
+        out.write(f"    {hit['publisher']} | {where} | {fmt} | {status}\n")
+        out.write(f"    why: {hit['why']['text']}\n    {hit['uri']}\n")
+
+
+def run_search(
+    settings: Settings,
+    query: str,
+    filters: dict[str, str | None],
+    k: int = 10,
+    as_json: bool = False,
+    lines: Iterable[str] | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Search once (``query``) or once per line of ``lines`` (when ``query`` is ``-``).
+
+    One query prints a readable list, or with ``as_json`` one JSON object. With ``-`` each
+    input line prints one JSON object on one line; a line that cannot be searched prints
+    ``{"query": ..., "error": ...}`` instead and the others still run.
+
+    Returns:
+        The exit code: 0, or 1 when any query failed.
+
+    Raises:
+        NotBuilt, StaleIndex: no usable index; InvalidSearch: the single query is invalid.
+    """
+    import sys
+
+    from cradle.index.search import open_searcher
+
+    out = out or sys.stdout
+    searcher = open_searcher(settings.data_dir, settings)
+    if query != "-":
+        response = searcher.search(query, k=k, **filters).to_dict()
+        if as_json:
+            out.write(json.dumps(response, ensure_ascii=False, allow_nan=False) + "\n")
+        else:
+            _human(response, searcher.index.vocab.label, out)
+        return 0
+    code = 0
+    for line in lines if lines is not None else sys.stdin:
+        text = line.rstrip("\n")
+        try:
+            obj = searcher.search(text, k=k, **filters).to_dict()
+        except CradleError as exc:
+            obj, code = {"query": text, "error": str(exc)}, 1
+        out.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")
+        out.flush()
+    return code
+
+
+def run_eval(
+    settings: Settings,
+    queries: Path | None = None,
+    out: TextIO | None = None,
+    per_query: bool = True,
+) -> dict[str, dict[str, float]]:
+    """Evaluate search on graded queries and print per-query nDCG@10, then the table (last).
+
+    Returns:
+        System -> metric -> mean value.
+
+    Raises:
+        InvalidQueries: the queries file is missing or malformed; NotBuilt, StaleIndex.
+    """
+    import sys
+
+    from cradle.index.evaluate import evaluate, load_queries
+    from cradle.index.search import open_searcher
+
+    out = out or sys.stdout
+    path = queries or settings.eval_queries
+    judged = load_queries(path)
+    report = evaluate(open_searcher(settings.data_dir, settings), judged)
+    for title in report.missing:
+        out.write(f"warning: judged title not in the index: {title}\n")
+    if per_query:
+        systems = list(report.systems)
+        out.write("nDCG@10 per query: " + " / ".join(systems) + "\n")
+        for q, vals in report.per_query.items():
+            out.write(f"  {q[:60]:<60} " + " ".join(f"{vals[s]:.2f}" for s in systems) + "\n")
+    out.write(report.table(path.name) + "\n")
+    return report.systems
