@@ -188,6 +188,37 @@ def eval_cmd(
         _fail(exc)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    data_dir: DataDirOpt = None,
+    query_timeout: Annotated[
+        float | None, typer.Option("--query-timeout", help="SPARQL deadline in seconds")
+    ] = None,
+    graph: Annotated[
+        list[str] | None,
+        typer.Option("--graph", help="serve FILE as the named graph IRI (IRI=FILE, repeatable)"),
+    ] = None,
+) -> None:
+    """Serve search, SPARQL, linked-data pages and the web UI over the built graph and index."""
+    from cradle.service.server import parse_graphs
+    from cradle.service.server import serve as run_server
+
+    try:
+        graphs = parse_graphs(graph or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--graph") from None
+    settings = _settings(
+        host=host, port=port, data_dir=data_dir, query_timeout=query_timeout,
+        named_graphs=graphs or None,
+    )  # fmt: skip
+    try:
+        run_server(settings)
+    except CradleError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     """Entry point of the ``cradle`` console script."""
     app()
