@@ -53,5 +53,9 @@ class InvalidQueries(CradleError):
     """An evaluation queries file is missing or malformed; the message names file and entry."""
 
 
+class ContactsError(CradleError):
+    """The private contacts file is missing or malformed; the message names file and entry."""
+
+
 class MissingDependency(CradleError):
     """An optional dependency is not installed; the message says what to install."""
