@@ -23,7 +23,6 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 #: media type -> rdflib serializer ("html" for the page), in the server's order of preference.
 MEDIA: dict[str, str] = {
     "text/html": "html",
-    "application/xhtml+xml": "html",
     "text/turtle": "turtle",
     "application/ld+json": "json-ld",
     "application/n-triples": "nt",

@@ -84,7 +84,7 @@ def _ranked(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def run_search(
-    searcher: Any, pool: Executor, q: str, k: int, **facets: str | None
+    searcher: Any, pool: Executor, q: str, k: int, national: bool = True, **facets: str | None
 ) -> dict[str, Any]:
     """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets``.
 
@@ -96,7 +96,7 @@ async def run_search(
     if not text:
         raise InvalidSearch("q: type some words to search for (the query was empty).")
     filters = {name: value.strip() if value else None for name, value in facets.items()}
-    call = functools.partial(searcher.search, text, k, **filters)
+    call = functools.partial(searcher.search, text, k, national=national, **filters)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
     body = response.to_dict()
     body["results"] = _ranked(body.get("results", []))
@@ -126,9 +126,12 @@ async def search(
     format: str | None = _facet_param("format"),
     audience: str | None = _facet_param("audience"),
     status: str | None = _facet_param("status"),
+    national: bool = Query(
+        True, description="with a locality: also Greater Manchester and national resources"
+    ),
 ) -> dict[str, Any]:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     return await run_search(
-        searcher, pool, q, k, locality=locality, topic=topic, format=format,
+        searcher, pool, q, k, national, locality=locality, topic=topic, format=format,
         audience=audience, status=status,
     )  # fmt: skip

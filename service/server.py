@@ -23,7 +23,7 @@ def parse_graphs(values: list[str]) -> dict[str, Path]:
         iri, sep, file = value.rpartition("=")
         if not sep or not iri or not file:
             raise ValueError(f"--graph {value!r}: expected IRI=FILE")
-        if ":" not in iri or any(c in iri for c in "<>\" {}|\\^`"):
+        if ":" not in iri or any(c in iri for c in '<>" {}|\\^`'):
             raise ValueError(f"--graph {value!r}: {iri!r} is not an absolute IRI")
         if iri in out:
             raise ValueError(f"--graph {value!r}: the graph {iri} is given twice")

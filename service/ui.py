@@ -3,6 +3,7 @@ with the analyst queries) and the coverage heatmap. Every asset is served by the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -37,7 +38,7 @@ def analyst_queries(folder: Path) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8")
         first = text.lstrip().splitlines()[0] if text.strip() else ""
         title = first.lstrip("#").strip() if first.startswith("#") else path.stem
-        title = title.split(":")[0].strip() or path.stem
+        title = re.split(r"[:(]", title)[0].strip() or path.stem
         if len(title) > TAB_TITLE:
             title = title[: TAB_TITLE - 1].rsplit(" ", 1)[0] + "…"
         out.append({"name": path.stem, "title": title, "text": text})
