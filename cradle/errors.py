@@ -59,3 +59,7 @@ class ContactsError(CradleError):
 
 class MissingDependency(CradleError):
     """An optional dependency is not installed; the message says what to install."""
+
+
+class StoreUnavailable(CradleError):
+    """The external SPARQL store cannot be reached, refused a request or answered badly."""

@@ -1,0 +1,185 @@
+"""An external SPARQL triplestore (Oxigraph server, Virtuoso, ...) instead of the embedded store.
+
+``cradle build`` loads ``graph.ttl`` into it with a Graph Store Protocol PUT; queries go to its
+SPARQL 1.1 Protocol endpoint under the same deadline as the embedded store. Read-only rules are
+checked locally, before anything is forwarded. Only the standard library's HTTP client is used.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cradle.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.graph.sparql import Result
+
+UPLOAD_BLOCK = 1 << 20
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+
+
+def gsp_url(query_url: str | None, gsp: str | None) -> str:
+    """The Graph Store Protocol URL: ``gsp`` when given, else Oxigraph's ``/store`` next to
+    a ``/query`` endpoint.
+
+    Raises:
+        StoreUnavailable: neither is given, or the query URL is not Oxigraph-shaped.
+    """
+    if gsp:
+        return gsp
+    if query_url and query_url.rstrip("/").endswith("/query"):
+        return query_url.rstrip("/")[: -len("query")] + "store"
+    raise StoreUnavailable(
+        "no Graph Store Protocol URL for the external store: set CRADLE_STORE_GSP_URL "
+        "(--store-gsp-url), e.g. http://host:7878/store for Oxigraph or "
+        "http://host:8890/sparql-graph-crud-auth for Virtuoso"
+    )
+
+
+def _target(url: str, graph: str | None) -> str:
+    sep = "&" if "?" in url else "?"
+    if graph is None:
+        return f"{url}{sep}default"
+    return f"{url}{sep}graph={urllib.parse.quote(graph, safe='')}"
+
+
+def _blocks(path: Path, progress: bool) -> Iterator[bytes]:
+    from tqdm import tqdm
+
+    size = path.stat().st_size
+    with (
+        path.open("rb") as fh,
+        tqdm(
+            total=size, unit="B", unit_scale=True, desc="upload", disable=None if progress else True
+        ) as bar,
+    ):
+        while block := fh.read(UPLOAD_BLOCK):
+            bar.update(len(block))
+            yield block
+
+
+def load_graph(
+    turtle: Path, gsp: str, graph: str | None = None, timeout: float = 3600.0, progress: bool = True
+) -> None:
+    """Replace the store's default graph (or named graph ``graph``) with a Turtle file.
+
+    One Graph Store Protocol PUT: the store swaps the graph in one transaction, so servers
+    querying it see the old graph or the new one, never half of it.
+
+    Args:
+        turtle: the Turtle file (``graph.ttl``).
+        gsp: the store's Graph Store Protocol URL.
+        graph: a named graph IRI, or None for the default graph.
+        timeout: seconds to wait for the store.
+        progress: show an upload progress bar on a terminal.
+
+    Raises:
+        StoreUnavailable: the store cannot be reached or refused the graph.
+    """
+    request = urllib.request.Request(
+        _target(gsp, graph),
+        data=_blocks(turtle, progress),
+        method="PUT",
+        headers={"Content-Type": "text/turtle", "Content-Length": str(turtle.stat().st_size)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise StoreUnavailable(
+            f"the external store refused the graph (HTTP {exc.code} from {gsp}): "
+            "check the Graph Store Protocol URL and that the store accepts writes"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise StoreUnavailable(
+            f"cannot reach the external store at {gsp}: {_reason(exc)}"
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    return str(reason) if reason is not None else exc.__class__.__name__
+
+
+def remote_query(
+    url: str,
+    query: str,
+    deadline: float,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
+) -> tuple[str, bytes]:
+    """POST a query (already checked to be read-only) and read the answer within ``deadline``.
+
+    Returns:
+        The response's media type and body.
+
+    Raises:
+        QueryTimeout: no complete answer within ``deadline`` seconds.
+        QuerySyntaxError: the store rejected the query (its message, shortened).
+        StoreUnavailable: the store cannot be reached or failed.
+    """
+    form = [("query", query)]
+    form += [("default-graph-uri", g) for g in default_graphs or []]
+    form += [("named-graph-uri", g) for g in named_graphs or []]
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode("utf-8"),
+        headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=deadline) as response:
+            chunks = []
+            while chunk := response.read(1 << 16):
+                chunks.append(chunk)
+                if time.monotonic() - start > deadline:
+                    raise _timeout(deadline)
+            media = response.headers.get_content_type()
+    except urllib.error.HTTPError as exc:
+        body = exc.read()[:500].decode("utf-8", "replace").strip()
+        if exc.code == 400:
+            raise QuerySyntaxError(body or "the external store rejected the query") from None
+        raise StoreUnavailable(f"the external store failed (HTTP {exc.code})") from None
+    except TimeoutError:
+        raise _timeout(deadline) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise _timeout(deadline) from None
+        raise StoreUnavailable(f"cannot reach the external store: {_reason(exc)}") from None
+    return media, b"".join(chunks)
+
+
+def _timeout(deadline: float) -> QueryTimeout:
+    return QueryTimeout(f"the query ran past its deadline of {deadline:g} s and was stopped")
+
+
+def parse_answer(media: str, body: bytes, deadline: float) -> Result:
+    """Turn a store's answer into the result objects the embedded store gives.
+
+    Raises:
+        QueryTimeout: the store cut the query off mid-answer (a truncated body).
+        StoreUnavailable: the answer is in no format this client reads.
+    """
+    try:
+        if media == RESULTS_JSON:
+            json.loads(body)  # complete? (a store cut off mid-answer sends a truncated body)
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if media in (NTRIPLES, "text/turtle"):
+            fmt = ox.RdfFormat.N_TRIPLES if media == NTRIPLES else ox.RdfFormat.TURTLE
+            graph = ox.Store()
+            graph.bulk_load(body, format=fmt)
+            return graph.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
+    except (SyntaxError, ValueError):  # json.JSONDecodeError is a ValueError
+        if b"cancelled" in body[-200:] or b"timeout" in body[-200:].lower():
+            raise _timeout(deadline) from None
+        raise StoreUnavailable("the external store sent a malformed answer") from None
+    raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")

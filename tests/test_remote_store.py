@@ -1,0 +1,143 @@
+"""The external triplestore route, for real: an ``oxigraph serve`` on a loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from cradle.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.graph.remote import gsp_url, load_graph, parse_answer, remote_query
+
+pytestmark = pytest.mark.slow
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _oxigraph() -> str:
+    exe = Path(sys.executable).with_name("oxigraph")
+    found = str(exe) if exe.exists() else shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the oxigraph server is missing: pip install oxigraph (requirements-dev.in)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of an Oxigraph server started for this module (stopped afterwards)."""
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen(
+        [
+            _oxigraph(),
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout-s",
+            "5",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("oxigraph serve did not start within 10 s")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def loaded(oxigraph: str, graph_dir: Path) -> str:
+    """The query URL of the server, holding the curated catalogue's graph."""
+    load_graph(graph_dir / "graph.ttl", gsp_url(oxigraph + "/query", None), progress=False)
+    return oxigraph + "/query"
+
+
+def _ask(url: str, query: str, **kw: list[str]) -> object:
+    media, body = remote_query(url, query, 10.0, **kw)
+    return parse_answer(media, body, 10.0)
+
+
+def test_select_sees_the_loaded_graph(loaded: str, graph_dir: Path) -> None:
+    result = _ask(loaded, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert isinstance(result, ox.QuerySolutions)
+    local = ox.Store()
+    local.bulk_load((graph_dir / "graph.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    assert int(next(iter(result))["n"].value) == len(local)
+
+
+def test_ask_and_construct(loaded: str) -> None:
+    yes = _ask(loaded, "ASK { ?r a <http://www.w3.org/ns/dcat#Resource> }")
+    no = _ask(loaded, "ASK { ?r a <https://example.org/Nothing> }")
+    assert isinstance(yes, ox.QueryBoolean) and bool(yes) and not bool(no)
+    triples = _ask(
+        loaded,
+        "CONSTRUCT { ?r <https://example.org/t> ?t } WHERE { "
+        "?r a <http://www.w3.org/ns/dcat#Resource> ; <http://purl.org/dc/terms/title> ?t }",
+    )
+    assert isinstance(triples, ox.QueryTriples)
+    assert len(list(triples)) == 39
+
+
+def test_reload_replaces_and_named_graphs_stay_apart(oxigraph: str, tmp_path: Path) -> None:
+    gsp = oxigraph + "/store"
+    small = tmp_path / "small.ttl"
+    small.write_text("<https://example.org/a> <https://example.org/p> 1 .\n")
+    load_graph(small, gsp, graph="https://example.org/g", progress=False)
+    load_graph(small, gsp, graph="https://example.org/g", progress=False)
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    result = _ask(oxigraph + "/query", query, default_graphs=["https://example.org/g"])
+    assert int(next(iter(result))["n"].value) == 1
+
+
+def test_syntax_errors_come_back_as_domain_errors(loaded: str) -> None:
+    with pytest.raises(QuerySyntaxError):
+        _ask(loaded, "SELECT WHERE {")
+
+
+def test_a_runaway_query_times_out_at_the_deadline(loaded: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        remote_query(loaded, RUNAWAY, 1.0)
+    assert time.monotonic() - start < 5
+
+
+def test_unreachable_store_says_so(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    with pytest.raises(StoreUnavailable, match="cannot reach"):
+        remote_query(url + "/query", "ASK {}", 2.0)
+    small = tmp_path / "g.ttl"
+    small.write_text("")
+    with pytest.raises(StoreUnavailable, match="cannot reach"):
+        load_graph(small, url + "/store", progress=False)
+
+
+def test_gsp_url_is_derived_only_for_oxigraph_layouts() -> None:
+    assert gsp_url("http://h:7878/query", None) == "http://h:7878/store"
+    assert gsp_url("http://h:8890/sparql", "http://h:8890/crud") == "http://h:8890/crud"
+    with pytest.raises(StoreUnavailable, match="CRADLE_STORE_GSP_URL"):
+        gsp_url("http://h:8890/sparql", None)
