@@ -15,9 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 
+from cradle.errors import MissingDependency
 from cradle.frames import solutions_frame, triples_frame
 from cradle.graph.shell import with_prefixes
 from cradle.graph.sparql import run_query
@@ -235,34 +237,69 @@ class Catalogue:
         table.index.name, table.columns.name = "borough", "programme"
         return table
 
-    def search(self, text: str, k: int = 10, **filters: str | None) -> pd.DataFrame:
+    @property
+    def searcher(self) -> Any:
+        """The search index's :class:`cradle.index.search.Searcher`, loaded on first use.
+
+        Raises:
+            NotBuilt, StaleIndex: no index, or one built from another graph: run ``cradle build``.
+            MissingDependency: the search extra (torch, FAISS, ...) is not installed.
+        """
+        if self._searcher is None:
+            try:
+                from cradle.index.search import open_searcher
+            except ImportError as exc:
+                raise MissingDependency(
+                    f"search needs the 'search' extra ({exc.name} is missing): "
+                    "pip install -e '.[search]' (or `make install`)"
+                ) from None
+            self._searcher = open_searcher(self.data_dir, self.settings)
+        return self._searcher
+
+    def search(self, text: str, k: int = 10, **filters: str | bool | None) -> pd.DataFrame:
         """Search in plain words; the search index is loaded on the first call.
 
         Args:
             text: the question, in the searcher's own words.
             k: how many results (1..100).
-            **filters: exact facets: ``locality``, ``topic``, ``format``, ``audience``,
-                ``status`` (ids such as ``bolton`` or ``safer-sleep``).
+            **filters: exact facets, by id or label: ``locality`` (places within it and, unless
+                ``national=False``, the areas containing it), ``topic`` (narrower topics
+                included), ``format``, ``audience``, ``status``.
 
         Returns:
-            One row per hit, best first: ``rank``, ``title``, ``score``, ``localities``,
-            ``topics``, ``format``, ``publisher``, ``status``, ``summary``, ``why``, ``uri``.
+            One row per hit, best first: ``rank``, ``id``, ``title``, ``score``, ``dense`` and
+            ``keyword`` (the two fused scores), ``why`` (a sentence), ``thesaurus`` (terms the
+            thesaurus recognised), ``localities``, ``topics``, ``format``, ``kind``,
+            ``audience``, ``publisher``, ``status``, ``summary``, ``uri`` (ids as in the
+            graph). ``frame.attrs`` holds ``query`` and ``truncated``.
 
         Raises:
             InvalidSearch: empty query, k out of range, or an unknown facet value.
-            NotBuilt, StaleIndex: no index, or one built from another graph: run ``cradle build``.
-            MissingDependency: the search extra is not installed.
         """
-        if self._searcher is None:
-            from cradle.index.search import open_searcher
+        found = self.searcher.search(text, k=k, **filters).to_dict()
+        hits = found["results"]
+        why = [h.get("why") or {} for h in hits]
+        frame = pd.DataFrame(
+            {
+                "rank": pd.array(range(1, len(hits) + 1), dtype="Int64"),
+                "id": pd.array([h.get("id") for h in hits], dtype="string"),
+                "title": pd.array([h["title"] for h in hits], dtype="string"),
+                "score": pd.Series([h["score"] for h in hits], dtype=float),
+                "dense": pd.Series([w.get("dense") for w in why], dtype=float),
+                "keyword": pd.Series([w.get("keyword") for w in why], dtype=float),
+                "why": pd.array([w.get("text") for w in why], dtype="string"),
+                "thesaurus": [list(w.get("thesaurus", [])) for w in why],
+            }
+        )
+        for col in ("localities", "topics", "audience"):
+            frame[col] = [list(h.get(col) or []) for h in hits]
+        for col in ("format", "kind", "publisher", "status", "summary", "uri"):
+            frame[col] = pd.array([h.get(col) for h in hits], dtype="string")
+        frame.attrs.update(query=found["query"], truncated=found.get("truncated", False))
+        return frame
 
-            self._searcher = open_searcher(self.data_dir, self.settings)
-        found = self._searcher.search(text, k=k, **filters).to_dict()
-        cols = ["rank", "title", "score", "localities", "topics", "format", "publisher"]
-        cols += ["status", "summary", "why", "uri"]
-        frame = pd.DataFrame(found["results"], columns=[c for c in cols if c != "rank"])
-        frame.insert(0, "rank", pd.array(range(1, len(frame) + 1), dtype="Int64"))
-        for col in ("title", "format", "publisher", "status", "summary", "uri"):
-            frame[col] = frame[col].astype("string")
-        frame["score"] = frame["score"].astype(float)
-        return frame[cols]
+    def embeddings(self) -> pd.DataFrame:
+        """The search index's resource embeddings (unit vectors), one row per resource id."""
+        index = self.searcher.index
+        ids = pd.Index([r.id for r in index.resources], name="id")
+        return pd.DataFrame(np.asarray(index.vectors, dtype=np.float32), index=ids)

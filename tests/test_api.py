@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +11,14 @@ import pandas as pd
 import pytest
 
 from cradle import Catalogue
-from cradle.errors import NotBuilt, QuerySyntaxError
-from cradle.settings import QUERIES_DIR
+from cradle.errors import InvalidSearch, NotBuilt, QuerySyntaxError
+from cradle.settings import QUERIES_DIR, Settings
 
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
 BOROUGHS |= {"Tameside", "Trafford", "Wigan"}
+SEARCH_COLUMNS = ["rank", "id", "title", "score", "dense", "keyword", "why", "thesaurus"]
+SEARCH_COLUMNS += ["localities", "topics", "audience", "format", "kind", "publisher", "status"]
+SEARCH_COLUMNS += ["summary", "uri"]
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +170,52 @@ def test_adoption_table(kg: Catalogue) -> None:
     assert table.sum().sort_values().tolist() == [3, 8]
     fnp = table[[c for c in table.columns if "Family Nurse" in c][0]]
     assert set(fnp[fnp].index) == {"Oldham", "Salford", "Stockport"}
+
+
+@pytest.fixture(scope="module")
+def indexed(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """A catalogue whose data dir also holds a search index (fake embedder: no model)."""
+    from cradle.index.build import build_index
+
+    out = tmp_path_factory.mktemp("api-search")
+    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
+    fake = Settings.model_validate({"embedder": "fake", "data_dir": out})
+    build_index(out, out, fake, out / "cache")
+    return Catalogue.open(settings=fake)
+
+
+def test_search_gives_a_typed_ranked_frame(indexed: Catalogue) -> None:
+    hits = indexed.search("safe sleep for babies", k=5)
+    assert list(hits.columns) == SEARCH_COLUMNS
+    assert hits["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert hits["score"].is_monotonic_decreasing and hits["score"].dtype == float
+    assert str(hits["title"].dtype) == "string" and str(hits["rank"].dtype) == "Int64"
+    assert all(isinstance(v, list) for v in hits["topics"])
+    assert hits["why"].str.len().min() > 0
+    assert hits.attrs == {"query": "safe sleep for babies", "truncated": False}
+
+
+def test_search_filters_are_exact(indexed: Catalogue) -> None:
+    res = indexed.resources()
+    own = indexed.search("babies", k=100, locality="bolton", national=False)
+    assert set(own["id"]) == set(res.index[res["section"] == "Bolton"])
+    assert indexed.search("babies", k=100, locality="bury", national=False).empty
+    pdf = indexed.search("babies", k=100, format="pdf")
+    assert set(pdf["format"]) == {"pdf"} and len(pdf) == (res["format"] == "PDF").sum()
+
+
+def test_search_rejects_a_blank_query(indexed: Catalogue) -> None:
+    with pytest.raises(InvalidSearch):
+        indexed.search("   ")
+
+
+def test_search_without_an_index_says_to_build(kg: Catalogue) -> None:
+    with pytest.raises(NotBuilt, match="cradle build"):
+        kg.search("safe sleep")
+
+
+def test_embeddings_one_unit_row_per_resource(indexed: Catalogue) -> None:
+    vectors = indexed.embeddings()
+    assert set(vectors.index) == set(indexed.resources().index)
+    norms = (vectors.to_numpy() ** 2).sum(axis=1) ** 0.5
+    assert norms == pytest.approx([1.0] * len(vectors), abs=1e-5)
