@@ -49,8 +49,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 browser:
 	@test -x /usr/bin/chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
+# The venv's jupyter runs kernels with the venv's python (kernel spec "python3" in .venv/share).
+# Jupyter refuses to run as root unless told; containers often are root.
 notebooks: build install-dev
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf build test-artifacts .pytest_cache .ruff_cache .mypy_cache
