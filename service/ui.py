@@ -22,7 +22,7 @@ from cradle.service.search import FACETS, MAX_QUERY, run_search
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-TAB_TITLE = 48
+TAB_TITLE = 64
 
 
 def make_templates() -> Jinja2Templates:

@@ -1,0 +1,143 @@
+"""The web UI in a real browser: Playwright driving Debian's chromium against ``cradle serve``.
+
+Every request to another origin is blocked and recorded, and the tests fail if there is one (the
+UI must work offline); so do console errors (a Content-Security-Policy violation is one).
+Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service_support import ROOT, built_dir, running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = built_dir(tmp_path_factory)
+    log = tmp_path_factory.mktemp("browser") / "server.log"
+    with running_server(data, log) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page whose requests to other origins and console errors are recorded."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.base = base
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(self.base) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def check(self) -> None:
+        assert self.outside == [], f"requests to other origins: {self.outside}"
+        assert self.errors == [], f"console errors: {self.errors}"
+        self.context.close()
+
+
+@pytest.fixture()
+def web(browser: Any, base_url: str) -> Iterator[Watched]:
+    w = Watched(browser, base_url)
+    yield w
+    w.check()
+
+
+def test_search_filter_and_open_a_resource(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.get_by_label("Search for").fill("safe sleeping")
+    page.get_by_role("button", name="Search").click()
+    hits = page.locator("li.hit")
+    hits.first.wait_for()
+    everywhere = hits.count()
+    assert everywhere > 1
+    assert "Why:" in hits.first.inner_text()
+    assert page.locator("aside.facets").get_by_text("Bolton").count() > 0
+    web.shot("search")
+
+    page.get_by_label("Locality").select_option("bolton")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"locality=bolton"))
+    hits.first.wait_for()
+    assert 0 < hits.count() <= everywhere
+    for meta in hits.locator("p.meta").first.all_inner_texts():
+        assert re.search(r"Bolton|Greater Manchester|England", meta)
+    web.shot("search-filtered")
+
+    title = hits.first.locator("h3 a").inner_text()
+    hits.first.locator("h3 a").click()
+    page.wait_for_url(re.compile(r"/resource/"))
+    assert page.locator("h1").inner_text() == title
+    assert page.get_by_role("heading", name="On the same topics").is_visible()
+    assert page.locator("dl.facts").get_by_text("Topics").is_visible()
+    web.shot("resource")
+
+
+def test_sparql_editor_runs_an_analyst_query(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/query")
+    tabs = page.locator(".yasgui .tabsList .tab")
+    tabs.first.wait_for()
+    queries = sorted((ROOT / "queries").glob("*.rq"))
+    assert tabs.count() == len(queries)
+    first = queries[0].read_text().splitlines()[0].lstrip("# ")
+    assert first.startswith(tabs.first.inner_text().strip().split("\n")[0].rstrip("…"))
+    page.locator(".yasqe_queryButton").first.click()
+    rows = page.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for(timeout=20_000)
+    assert rows.count() > 0
+    web.shot("sparql-editor")
+
+
+def test_coverage_heatmap_is_visible(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/coverage")
+    table = page.locator("table#heatmap")
+    assert table.is_visible()
+    assert table.locator("thead th").count() == 11
+    assert table.locator("tbody tr").count() > 10
+    web.shot("coverage")
+    page.get_by_label("Count Greater Manchester and national resources too").check()
+    page.get_by_role("button", name="Update").click()
+    page.wait_for_url(re.compile(r"include_shared=true"))
+    assert page.locator("table#heatmap").is_visible()
