@@ -19,57 +19,13 @@ import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 
+from cradle import tables
 from cradle.errors import MissingDependency
 from cradle.frames import solutions_frame, triples_frame
 from cradle.graph.shell import with_prefixes
 from cradle.graph.sparql import run_query
 from cradle.graph.store import open_store
-from cradle.namespaces import LOC
 from cradle.settings import Settings
-
-GM = f"<{LOC['greater-manchester']}>"
-_RESOURCE_FIELDS = """
-SELECT ?uri ?id ?title ?section ?level ?publisher ?format ?kind ?status ?status_note ?issued
-       ?expected ?link_text ?link_domain ?order WHERE {
-  ?uri a dcat:Resource ; dct:identifier ?id ; dct:title ?title ; cradle:sourceOrder ?order ;
-     dct:spatial ?loc ; dct:format/skos:prefLabel ?format ; adms:status/skos:prefLabel ?status .
-  ?loc skos:prefLabel ?section . OPTIONAL { ?loc cradle:localityLevel ?level }
-  OPTIONAL { ?uri dct:publisher/(skos:prefLabel|foaf:name) ?publisher }
-  OPTIONAL { ?uri dct:type/skos:prefLabel ?kind }
-  OPTIONAL { ?uri cradle:statusNote ?status_note }
-  OPTIONAL { ?uri dct:issued ?issued }
-  OPTIONAL { ?uri cradle:expectedDate ?expected }
-  OPTIONAL { ?uri dcat:distribution ?d . ?d cradle:linkText ?link_text .
-             OPTIONAL { ?d cradle:linkDomain ?link_domain } }
-} ORDER BY ?order"""
-_RESOURCE_LISTS = """
-SELECT ?uri ?field ?value WHERE {
-  { ?uri dcat:theme ?v . BIND("topics" AS ?field) }
-  UNION { ?uri dct:audience ?v . BIND("audience" AS ?field) }
-  UNION { ?uri cradle:adoptedIn ?v . BIND("adopted_in" AS ?field) }
-  ?uri a dcat:Resource . ?v skos:prefLabel ?value .
-} ORDER BY ?value"""
-_TOPICS = """
-SELECT ?id ?label ?broader_id ?definition ?resources
-       (GROUP_CONCAT(DISTINCT ?alt; separator="|") AS ?alts)
-       (GROUP_CONCAT(DISTINCT ?hidden; separator="|") AS ?hiddens) WHERE {
-  { SELECT ?t (COUNT(DISTINCT ?r) AS ?resources) WHERE {
-      ?t skos:inScheme topic:scheme . OPTIONAL { ?r a dcat:Resource ; dcat:theme ?t } }
-    GROUP BY ?t }
-  ?t skos:prefLabel ?label . BIND(STRAFTER(STR(?t), STR(topic:)) AS ?id)
-  OPTIONAL { ?t skos:broader ?b . BIND(STRAFTER(STR(?b), STR(topic:)) AS ?broader_id) }
-  OPTIONAL { ?t skos:definition ?definition }
-  OPTIONAL { ?t skos:altLabel ?alt } OPTIONAL { ?t skos:hiddenLabel ?hidden }
-} GROUP BY ?id ?label ?broader_id ?definition ?resources"""
-_BOROUGHS = f"""
-SELECT ?id ?label ?gss WHERE {{
-  ?b skos:broader {GM} ; skos:prefLabel ?label ; skos:notation ?gss .
-  BIND(STRAFTER(STR(?b), STR(loc:)) AS ?id)
-}} ORDER BY ?label"""
-_ADOPTION = """
-SELECT ?programme ?borough WHERE {
-  ?r a dcat:Resource ; dct:title ?programme ; cradle:adoptedIn/skos:prefLabel ?borough .
-} ORDER BY ?programme"""
 
 
 class Catalogue:
@@ -146,12 +102,7 @@ class Catalogue:
             ``expected``, ``link_text``, ``link_domain``, ``uri``, ``order``, and the lists
             ``topics``, ``audience`` and ``adopted_in`` (labels).
         """
-        frame = self._select(_RESOURCE_FIELDS).drop_duplicates("uri").set_index("uri")
-        lists = self._select(_RESOURCE_LISTS)
-        for field in ("topics", "audience", "adopted_in"):
-            part = lists[lists["field"] == field].groupby("uri")["value"].agg(list)
-            frame[field] = [part.get(uri, []) for uri in frame.index]
-        return frame.reset_index().set_index("id")
+        return tables.resources(self._select)
 
     def topics(self) -> pd.DataFrame:
         """The topic thesaurus, one row per concept, branch by branch.
@@ -162,26 +113,11 @@ class Catalogue:
             ``hidden`` (hidden labels: abbreviations and misspellings search matches), and
             ``resources`` (entries tagged with exactly this topic).
         """
-        frame = self._select(_TOPICS).drop_duplicates("id").set_index("id")
-        for src, dst in (("alts", "synonyms"), ("hiddens", "hidden")):
-            frame[dst] = [sorted(v.split("|")) if v else [] for v in frame.pop(src).fillna("")]
-        labels = frame["label"].to_dict()
-        frame["broader"] = frame["broader_id"].map(labels).astype("string")
-        parent = frame["broader_id"].dropna().to_dict()
-
-        def path(tid: str) -> list[str]:
-            return path(parent[tid]) + [tid] if tid in parent else [tid]
-
-        keys = {tid: tuple(labels[p] for p in path(tid)) for tid in frame.index}
-        frame["branch"] = [labels[path(tid)[0]] for tid in frame.index]
-        frame["depth"] = [len(path(tid)) - 1 for tid in frame.index]
-        order = sorted(frame.index, key=lambda tid: keys[tid])
-        cols = ["label", "broader_id", "broader", "branch", "depth", "definition"]
-        return frame.loc[order, [*cols, "synonyms", "hidden", "resources"]]
+        return tables.topics(self._select)
 
     def boroughs(self) -> pd.DataFrame:
         """The localities directly within Greater Manchester: ``id``, ``label``, ``gss``."""
-        return self._select(_BOROUGHS)
+        return tables.boroughs(self._select)
 
     def coverage(
         self,
@@ -203,26 +139,7 @@ class Catalogue:
             Rows: the Greater Manchester boroughs (labels, alphabetical); columns: every topic
             of the thesaurus (labels, branch by branch); values: number of distinct resources.
         """
-        ways = ["{ ?r dct:spatial ?b }"]
-        if include_adopted:
-            ways.append("{ ?r cradle:adoptedIn ?b }")
-        if include_national:
-            ways.append("{ ?r dct:spatial ?area . ?b schema:containedInPlace+ ?area }")
-        theme = "dcat:theme/skos:broader*" if include_narrower else "dcat:theme"
-        counts = self._select(
-            f"""SELECT ?b ?t (COUNT(DISTINCT ?r) AS ?n) WHERE {{
-              ?b skos:broader {GM} . ?r a dcat:Resource ; {theme} ?t .
-              ?t skos:inScheme topic:scheme . {" UNION ".join(ways)}
-            }} GROUP BY ?b ?t"""
-        )
-        boroughs = self.boroughs()
-        topics = self.topics()
-        matrix = pd.DataFrame(0, index=boroughs["label"], columns=topics["label"], dtype="int64")
-        names = dict(zip("loc:" + boroughs["id"], boroughs["label"], strict=True))
-        for b, t, n in counts.itertuples(index=False):
-            matrix.loc[names[b], topics.at[t.removeprefix("topic:"), "label"]] = int(n)
-        matrix.index.name, matrix.columns.name = "borough", "topic"
-        return matrix
+        return tables.coverage(self._select, include_national, include_adopted, include_narrower)
 
     def adoption(self) -> pd.DataFrame:
         """Which borough adopts which programme: a boolean borough x programme table.
@@ -231,11 +148,7 @@ class Catalogue:
             Rows: the Greater Manchester boroughs (all of them, adopters or not); columns: the
             titles of resources with adopting boroughs; True where the borough adopts it.
         """
-        pairs = self._select(_ADOPTION)
-        table = pd.crosstab(pairs["borough"], pairs["programme"]).astype(bool)
-        table = table.reindex(self.boroughs()["label"], fill_value=False)
-        table.index.name, table.columns.name = "borough", "programme"
-        return table
+        return tables.adoption(self._select)
 
     @property
     def searcher(self) -> Any:
@@ -277,26 +190,7 @@ class Catalogue:
             InvalidSearch: empty query, k out of range, or an unknown facet value.
         """
         found = self.searcher.search(text, k=k, **filters).to_dict()
-        hits = found["results"]
-        why = [h.get("why") or {} for h in hits]
-        frame = pd.DataFrame(
-            {
-                "rank": pd.array(range(1, len(hits) + 1), dtype="Int64"),
-                "id": pd.array([h.get("id") for h in hits], dtype="string"),
-                "title": pd.array([h["title"] for h in hits], dtype="string"),
-                "score": pd.Series([h["score"] for h in hits], dtype=float),
-                "dense": pd.Series([w.get("dense") for w in why], dtype=float),
-                "keyword": pd.Series([w.get("keyword") for w in why], dtype=float),
-                "why": pd.array([w.get("text") for w in why], dtype="string"),
-                "thesaurus": [list(w.get("thesaurus", [])) for w in why],
-            }
-        )
-        for col in ("localities", "topics", "audience"):
-            frame[col] = [list(h.get(col) or []) for h in hits]
-        for col in ("format", "kind", "publisher", "status", "summary", "uri"):
-            frame[col] = pd.array([h.get(col) for h in hits], dtype="string")
-        frame.attrs.update(query=found["query"], truncated=found.get("truncated", False))
-        return frame
+        return tables.hits(found)
 
     def embeddings(self) -> pd.DataFrame:
         """The search index's resource embeddings (unit vectors), one row per resource id."""
