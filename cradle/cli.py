@@ -27,6 +27,12 @@ DataDirOpt = Annotated[
 ]
 
 
+StoreUrlOpt = Annotated[
+    str | None,
+    typer.Option("--store-url", help="external SPARQL store's query URL (instead of the embedded)"),
+]
+
+
 def _settings(**overrides: object) -> Settings:
     return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
 
@@ -67,11 +73,18 @@ def build(
     catalogue: CatalogueOpt = None,
     data_dir: DataDirOpt = None,
     graph_only: Annotated[bool, typer.Option("--graph-only", help="skip the search index")] = False,
+    store_url: StoreUrlOpt = None,
+    store_gsp_url: Annotated[
+        str | None,
+        typer.Option("--store-gsp-url", help="its Graph Store Protocol URL (Oxigraph: derived)"),
+    ] = None,
 ) -> None:
     """Build, validate and store the knowledge graph (and search index) in the data dir."""
     from cradle.pipeline import build as run_build
 
-    settings = _settings(catalogue=catalogue, data_dir=data_dir)
+    settings = _settings(
+        catalogue=catalogue, data_dir=data_dir, store_url=store_url, store_gsp_url=store_gsp_url
+    )
     try:
         result = run_build(settings, with_index=not graph_only)
     except CradleError as exc:

@@ -34,4 +34,8 @@ def build(
             from cradle.index.build import build_index
 
             build_index(stage, stage, settings, cache_dir=data_dir / "cache")
+        if settings.store_url or settings.store_gsp_url:
+            from cradle.graph.remote import publish_to_store
+
+            publish_to_store(stage, settings)
     return result

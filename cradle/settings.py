@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     store_url: str | None = Field(None, description="external SPARQL query endpoint URL")
     store_update_url: str | None = None
     store_gsp_url: str | None = Field(None, description="Graph Store Protocol URL of that store")
+    store_graph: str | None = Field(
+        None, description="named graph IRI of the catalogue on that store (unset: default graph)"
+    )
     named_graphs: dict[str, Path] = Field(default_factory=dict)
     private_contacts: Path | None = Field(
         None, description="private contacts file; off by default, staff use only"

@@ -19,8 +19,10 @@ import pyoxigraph as ox
 
 from cradle.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cradle.graph.sparql import Result
+from cradle.settings import Settings
 
 UPLOAD_BLOCK = 1 << 20
+GRAPH_FILE = "graph.ttl"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 
@@ -183,3 +185,13 @@ def parse_answer(media: str, body: bytes, deadline: float) -> Result:
             raise _timeout(deadline) from None
         raise StoreUnavailable("the external store sent a malformed answer") from None
     raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")
+
+
+def publish_to_store(data_dir: Path, settings: Settings) -> None:
+    """Load the graph built in ``data_dir`` into the external store the settings name.
+
+    Raises:
+        StoreUnavailable: no GSP URL can be worked out, or the store refused the graph.
+    """
+    gsp = gsp_url(settings.store_url, settings.store_gsp_url)
+    load_graph(data_dir / GRAPH_FILE, gsp, settings.store_graph)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -141,3 +142,33 @@ def test_gsp_url_is_derived_only_for_oxigraph_layouts() -> None:
     assert gsp_url("http://h:8890/sparql", "http://h:8890/crud") == "http://h:8890/crud"
     with pytest.raises(StoreUnavailable, match="CRADLE_STORE_GSP_URL"):
         gsp_url("http://h:8890/sparql", None)
+
+
+def test_cradle_build_loads_the_graph_into_the_store(oxigraph: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cradle.cli import app
+
+    from .conftest import CATALOGUE
+
+    args = ["build", "--graph-only", "--catalogue", str(CATALOGUE), "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--store-url", oxigraph + "/query"])
+    assert result.exit_code == 0, result.output
+    triples = json.loads((tmp_path / "graph.json").read_text())["triples"]
+    answer = _ask(oxigraph + "/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(next(iter(answer))["n"].value) == triples
+
+
+def test_a_failed_store_load_leaves_the_data_dir_alone(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cradle.cli import app
+
+    from .conftest import CATALOGUE
+
+    dead = f"http://127.0.0.1:{_free_port()}/query"
+    args = ["build", "--graph-only", "--catalogue", str(CATALOGUE), "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--store-url", dead])
+    assert result.exit_code == 1
+    assert "cannot reach the external store" in result.output
+    assert not (tmp_path / "graph.ttl").exists()
