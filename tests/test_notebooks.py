@@ -55,10 +55,21 @@ def test_notebook_is_committed_clean(path: Path) -> None:
     assert all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.fixture()
+def venv_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A ``python3`` kernel spec running this interpreter (the project's .venv under
+    ``make test``), found before any user-level spec of the same name."""
+    from ipykernel.kernelspec import write_kernel_spec
+
+    write_kernel_spec(tmp_path / "kernels" / "python3")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    return "python3"
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path: Path) -> None:
+def test_notebook_runs_top_to_bottom(path: Path, venv_kernel: str) -> None:
     data_dir = Settings.model_validate({}).data_dir
     assert (data_dir / "store").is_dir(), f"no built graph in {data_dir}: run `cradle build`"
     nb = nbformat.read(path, as_version=4)
@@ -66,7 +77,7 @@ def test_notebook_runs_top_to_bottom(path: Path) -> None:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="Agg")
     client = NotebookClient(
         nb,
-        kernel_name="python3",
+        kernel_name=venv_kernel,
         timeout=300,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
