@@ -23,6 +23,7 @@ from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
 SEARCH_THREADS = 2
+WARM_UP = "safe sleep"
 #: Why search is off, per error opening the index (client-safe: no paths).
 SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
     (NotBuilt, "no search index in the data dir: run `cradle build`"),
@@ -39,7 +40,9 @@ def _open_searcher(app: FastAPI, settings: Settings) -> None:
     try:
         from cradle.index.search import open_searcher
 
-        app.state.searcher = open_searcher(settings.data_dir, settings)
+        searcher = open_searcher(settings.data_dir, settings)
+        searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
+        app.state.searcher = searcher
     except (CradleError, ImportError) as exc:
         reason = next(msg for cls, msg in SEARCH_PROBLEMS if isinstance(exc, cls))
         app.state.search_problem = f"Search is not available: {reason}."
