@@ -6,18 +6,22 @@ from cradle.index.corpus import Resource, Vocabulary
 
 
 def dense_text(res: Resource, vocab: Vocabulary) -> str:
-    """Title, summary, topics, kind, format, publisher and place, as one passage to embed."""
+    """Title, summary, topics, kind and format, as one passage to embed."""
     topics = ", ".join(vocab.label("topic", t) for t in res.topics)
-    places = [vocab.label("locality", res.locality)]
-    places += [vocab.label("locality", p) for p in res.adopted_in]
     kind = vocab.label("kind", res.kind) if res.kind else "Resource"
     parts = [
         f"{res.title}.",
         res.summary.strip(),
         f"Topics: {topics}." if topics else "",
-        f"{kind} ({vocab.label('format', res.format)}) from {res.publisher}, {', '.join(places)}.",
+        f"{kind} ({vocab.label('format', res.format)}).",
     ]
     return " ".join(p for p in parts if p)
+
+
+def _where(res: Resource, vocab: Vocabulary) -> str:
+    places = [vocab.label("locality", res.locality)]
+    places += [vocab.label("locality", p) for p in res.adopted_in]
+    return f"From {res.publisher}, {', '.join(places)}."
 
 
 def keyword_text(res: Resource, vocab: Vocabulary) -> str:
@@ -26,4 +30,4 @@ def keyword_text(res: Resource, vocab: Vocabulary) -> str:
     for t in res.topics:
         labels += vocab.labels.get("topic", {}).get(t, [])
         labels += vocab.hidden.get("topic", {}).get(t, [])
-    return " ".join([dense_text(res, vocab), res.link_text, " ; ".join(labels)])
+    return " ".join([dense_text(res, vocab), _where(res, vocab), res.link_text, " ; ".join(labels)])

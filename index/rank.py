@@ -28,13 +28,16 @@ class Weights:
         topic: added when the resource is about a concept named in the query (or narrower).
         place: added when the resource is of, within or adopted in a place named in the query.
         form: added when the resource has a format or kind named in the query.
+        fusion: ``convex`` (weighted sum of cosine and scaled BM25) or ``rrf`` (reciprocal rank
+            fusion, k=60, scaled so that first in both lists scores 1).
     """
 
-    dense: float = 0.6
+    dense: float = 0.4
     expansion: float = 0.5
     topic: float = 0.1
     place: float = 0.15
-    form: float = 0.1
+    form: float = 0.05
+    fusion: str = "convex"
 
 
 @dataclass
@@ -81,6 +84,12 @@ def _dense_window(index: LoadedIndex, qvec: np.ndarray, eligible: np.ndarray) ->
     return ids[0][ids[0] >= 0]
 
 
+def _rrf(values: np.ndarray, k: int = 60) -> np.ndarray:
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return (k + 1) / (k + ranks)
+
+
 def score(
     index: LoadedIndex,
     qvec: np.ndarray,
@@ -104,11 +113,9 @@ def score(
     kw = kw_all[idx]
     best = float(kw.max()) if len(kw) else 0.0
     kw_norm = kw / best if best > 0 else np.zeros_like(kw)
-    total = (
-        w.dense * dense
-        + (1.0 - w.dense) * kw_norm
-        + w.topic * topic[idx]
-        + w.place * place[idx]
-        + w.form * form[idx]
-    )
+    if w.fusion == "rrf":
+        base = w.dense * _rrf(dense) + (1.0 - w.dense) * _rrf(kw)
+    else:
+        base = w.dense * dense + (1.0 - w.dense) * kw_norm
+    total = base + w.topic * topic[idx] + w.place * place[idx] + w.form * form[idx]
     return Scored(idx, total, dense, kw_norm, topic[idx], place[idx], form[idx])

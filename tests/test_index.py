@@ -1,0 +1,103 @@
+"""Index build: graph -> FAISS + BM25 + manifest; embedding cache; stale and missing indexes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cradle.errors import NotBuilt, StaleIndex
+from cradle.graph.build import build_graph
+from cradle.index.build import build_index, dense_index
+from cradle.index.embed import FakeEmbedder
+from cradle.index.files import INDEX_DIR, MANIFEST, VECTORS, tree_sha256
+from cradle.index.search import open_searcher
+from cradle.settings import Settings
+from tests.conftest import CATALOGUE
+
+FAKE = Settings.model_validate({"embedder": "fake"})
+
+
+def fake_build(graph_dir: Path, out: Path) -> tuple[Path, FakeEmbedder]:
+    """Copy the graph to ``out`` and build a fake-embedder index there."""
+    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
+    embedder = FakeEmbedder()
+    build_index(out, out, FAKE, out / "cache", embedder=embedder)
+    return out, embedder
+
+
+def test_manifest_records_model_graph_and_digest(graph_dir: Path, tmp_path: Path) -> None:
+    data, _ = fake_build(graph_dir, tmp_path / "d")
+    manifest = json.loads((data / MANIFEST).read_text())
+    graph = json.loads((data / "graph.json").read_text())
+    assert manifest["graph_sha256"] == graph["graph_sha256"]
+    assert manifest["count"] == graph["resources"]
+    assert manifest["model"] == "fake" and manifest["dimension"] == 64
+    assert manifest["index_sha256"] == tree_sha256(data / INDEX_DIR)
+    assert {"faiss-cpu", "bm25s"} <= set(manifest["versions"])
+    vectors = np.load(data / INDEX_DIR / VECTORS)
+    assert vectors.shape == (graph["resources"], 64)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_faiss_agrees_with_exact_numpy_search(graph_dir: Path, tmp_path: Path) -> None:
+    data, embedder = fake_build(graph_dir, tmp_path / "d")
+    vectors = np.load(data / INDEX_DIR / VECTORS)
+    queries = embedder.embed(["safe sleep", "crying baby", "domestic abuse policy"])
+    index = dense_index(vectors, approximate=False)
+    scores, ids = index.search(queries, 10)
+    exact = queries @ vectors.T
+    for q in range(len(queries)):
+        assert np.allclose(scores[q], np.sort(exact[q])[::-1][:10], atol=1e-5)
+        assert np.allclose(exact[q][ids[q]], scores[q], atol=1e-5)
+
+
+def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[:50] + 0.1 * rng.normal(size=(50, 32)).astype(np.float32)
+    approx = dense_index(vectors, approximate=True)
+    approx.hnsw.efSearch = 256
+    _, got = approx.search(queries, 10)
+    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    recall = np.mean([len(set(g) & set(t)) / 10 for g, t in zip(got, truth, strict=True)])
+    assert recall >= 0.99
+
+
+def test_rebuild_embeds_only_the_changed_entry(graph_dir: Path, tmp_path: Path) -> None:
+    data, first = fake_build(graph_dir, tmp_path / "d")
+    assert first.calls == json.loads((data / MANIFEST).read_text())["count"]
+    text = CATALOGUE.read_text(encoding="utf-8")
+    old = "The Lullaby Trust raises awareness"
+    assert old in text
+    changed = tmp_path / "catalogue.yaml"
+    changed.write_text(text.replace(old, "The Lullaby Trust, a charity, raises awareness"))
+    graph2 = tmp_path / "g2"
+    build_graph(changed, graph2)
+    again = FakeEmbedder()
+    result = build_index(graph2, graph2, FAKE, data / "cache", embedder=again)
+    assert again.calls == 1 and result.embedded == 1
+    unchanged = FakeEmbedder()
+    build_index(graph2, graph2, FAKE, data / "cache", embedder=unchanged)
+    assert unchanged.calls == 0
+
+
+def test_stale_index_is_refused(graph_dir: Path, tmp_path: Path) -> None:
+    data, _ = fake_build(graph_dir, tmp_path / "d")
+    graph = json.loads((data / "graph.json").read_text())
+    graph["graph_sha256"] = "0" * 64
+    (data / "graph.json").write_text(json.dumps(graph))
+    with pytest.raises(StaleIndex, match="cradle build"):
+        open_searcher(data, FAKE)
+
+
+def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(graph_dir, tmp_path / "d")
+    with pytest.raises(NotBuilt, match="cradle build"):
+        open_searcher(tmp_path / "d", FAKE)
+    with pytest.raises(NotBuilt):
+        build_index(tmp_path / "empty", tmp_path / "empty", FAKE, tmp_path / "cache")
