@@ -63,3 +63,23 @@ class MissingDependency(CradleError):
 
 class StoreUnavailable(CradleError):
     """The external SPARQL store cannot be reached, refused a request or answered badly."""
+
+
+class UpdateRefused(QueryRefused):
+    """A SPARQL update (or LOAD) was sent to the read-only endpoint."""
+
+
+class NotAcceptable(CradleError):
+    """No result format the client accepts fits the query's form."""
+
+
+class EngineBusy(CradleError):
+    """Every query worker is busy and the waiting line is full: retry shortly."""
+
+
+class QueryFailed(CradleError):
+    """The query engine failed while evaluating a query (not the client's fault)."""
+
+
+class QueryAborted(CradleError):
+    """A query was stopped because it exhausted the memory or crashed its worker."""

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, gt=0)
     max_url_bytes: int = Field(16_384, gt=0)
     query_workers: int = Field(4, gt=0, description="processes that evaluate SPARQL queries")
+    query_queue: int = Field(16, ge=0, description="SPARQL queries that may wait for a worker")
     store_url: str | None = Field(None, description="external SPARQL query endpoint URL")
     store_update_url: str | None = None
     store_gsp_url: str | None = Field(None, description="Graph Store Protocol URL of that store")

@@ -1,0 +1,101 @@
+"""Result formats of SPARQL queries and content negotiation (Accept with q-values, ``format=``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cradle.errors import NotAcceptable
+
+
+@dataclass(frozen=True)
+class Format:
+    """A result format.
+
+    Attributes:
+        name: short name (``json``, ``turtle``, ...), accepted by the ``format=`` parameter.
+        media_type: the media type sent in ``Content-Type``.
+        aliases: other media types clients use for it.
+    """
+
+    name: str
+    media_type: str
+    aliases: tuple[str, ...] = ()
+
+
+RESULT_FORMATS = (  # SELECT and ASK; the first is the default
+    Format("json", "application/sparql-results+json", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    Format("csv", "text/csv"),
+    Format("tsv", "text/tab-separated-values"),
+)
+GRAPH_FORMATS = (  # CONSTRUCT and DESCRIBE; the first is the default
+    Format("turtle", "text/turtle", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", ("text/plain",)),
+    Format("jsonld", "application/ld+json", ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
+)
+
+
+def formats_for(form: str) -> tuple[Format, ...]:
+    """The formats a query form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``) can use."""
+    return RESULT_FORMATS if form in ("SELECT", "ASK") else GRAPH_FORMATS
+
+
+def negotiate(accept: str | None, formats: tuple[Format, ...], fmt: str | None = None) -> Format:
+    """Choose a format from an ``Accept`` header or an explicit ``format=`` value.
+
+    Args:
+        accept: the Accept header (None or empty means anything).
+        formats: the formats on offer, in order of preference.
+        fmt: a ``format=`` value (short name or media type); it overrides ``accept``.
+
+    Raises:
+        NotAcceptable: nothing on offer is acceptable; the message lists what is.
+    """
+    offered = ", ".join(f.media_type for f in formats)
+    if fmt:
+        wanted = fmt.strip().lower()
+        for f in formats:
+            if wanted in (f.name, f.media_type, *f.aliases):
+                return f
+        names = ", ".join(f.name for f in formats)
+        raise NotAcceptable(f"format={fmt!r} does not fit this query; use one of: {names}")
+    ranges = parse_accept(accept or "*/*")
+    best: tuple[float, int] | None = None
+    chosen = None
+    for order, f in enumerate(formats):
+        q = max((_quality(ranges, t) for t in (f.media_type, *f.aliases)), default=0.0)
+        if q > 0 and (best is None or (q, -order) > best):
+            best, chosen = (q, -order), f
+    if chosen is None:
+        raise NotAcceptable(f"none of the Accept header's types fit this query; offered: {offered}")
+    return chosen
+
+
+def parse_accept(accept: str) -> list[tuple[str, float, int]]:
+    """Media ranges of an Accept header as ``(range, q, specificity)``; bad entries are skipped."""
+    ranges = []
+    for part in accept.split(","):
+        items = [p.strip() for p in part.split(";")]
+        media = items[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in items[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        major, _, minor = media.partition("/")
+        specificity = 0 if major == "*" else 1 if minor == "*" else 2
+        ranges.append((media, q, specificity))
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, float, int]], media_type: str) -> float:
+    """q of the most specific range matching ``media_type`` (0 when none does)."""
+    major = media_type.split("/")[0]
+    matches = [(spec, q) for media, q, spec in ranges if media in (media_type, f"{major}/*", "*/*")]
+    return max(matches)[1] if matches else 0.0

@@ -1,0 +1,185 @@
+"""A query worker process: holds the graph, evaluates one query at a time, can be killed.
+
+Started by :mod:`cradle.graph.engine` as ``python -m cradle.graph.worker CONFIG``. It opens the
+built store read-only (or loads RDF files as named graphs into memory), then, where the kernel
+allows, moves itself into an empty network namespace so that no query can open a connection even if
+the text checks missed something. Queries run on a thread with a large stack so that deep
+recursion in the parser reports an error instead of crashing the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import resource
+import sys
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+STACK_BYTES = 256 * 1024 * 1024
+MEMORY_BYTES = 3 * 1024 * 1024 * 1024  # address space per worker; more ends the query
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_GRAPHS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker (already checked by :mod:`cradle.graph.guard`)."""
+
+    query: str
+    fmt: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+    row_cap: int
+
+
+def open_data(store_dir: str | None, named: dict[str, str]) -> ox.Store:
+    """The store a worker queries: the built store read-only, or files loaded as named graphs."""
+    if store_dir is not None:
+        return ox.Store.read_only(store_dir)
+    store = ox.Store()
+    for iri, path in named.items():
+        fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        store.bulk_load(path=path, format=fmt, to_graph=ox.NamedNode(iri))
+    return store
+
+
+def isolate_network() -> bool:
+    """Move this process into an empty network namespace; False when the kernel refuses."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
+    """Evaluate a job: ``("ok", (body, rows, truncated))`` or ``(error kind, message)``."""
+    kwargs: dict[str, Any] = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, ox.QueryBoolean):
+            return "ok", (result.serialize(format=_RESULTS[job.fmt]) or b"", 1, False)
+        if isinstance(result, ox.QueryTriples):
+            triples = _take(result, job.row_cap)
+            body = ox.serialize(triples[: job.row_cap], format=_GRAPHS[job.fmt]) or b""
+            return "ok", (body, min(len(triples), job.row_cap), len(triples) > job.row_cap)
+        return "ok", _solutions(result, job)
+    except SyntaxError as exc:
+        return "syntax", str(exc)
+    except (ValueError, TypeError) as exc:
+        return "syntax", str(exc).splitlines()[0] if str(exc) else "invalid query"
+    except Exception as exc:  # noqa: BLE001 - reported as a failure, never echoed verbatim
+        return "failed", exc.__class__.__name__
+
+
+def _take(items: Any, cap: int) -> list[Any]:
+    taken = []
+    for item in items:
+        taken.append(item)
+        if len(taken) > cap:
+            break
+    return taken
+
+
+def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, bool]:
+    """SELECT results, cut at the row cap, in the job's format."""
+    names = [v.value for v in result.variables]
+    taken = _take(result, job.row_cap)
+    rows = taken[: job.row_cap]
+    doc = _json_results(names, rows)
+    if job.fmt != "json":
+        parsed = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
+        doc = parsed.serialize(format=_RESULTS[job.fmt]) or b""
+    return doc, len(rows), len(taken) > job.row_cap
+
+
+def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    bindings = []
+    for sol in rows:
+        binding = {}
+        for name in names:
+            term = sol[name]
+            if term is not None:
+                binding[name] = _term(term)
+        bindings.append(binding)
+    doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def _term(term: Any) -> dict[str, Any]:
+    """A term in the SPARQL 1.1 JSON results format (with RDF 1.2 triple terms)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term(term.subject),
+            "predicate": _term(term.predicate),
+            "object": _term(term.object),
+        },
+    }
+
+
+def serve(conn: Connection, store_dir: str | None, named: dict[str, str]) -> None:
+    """Worker main loop: report readiness, then answer jobs until the pipe closes."""
+    isolated = isolate_network()  # before any thread exists: unshare needs a lone thread
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=_loop, args=(conn, store_dir, named, isolated), daemon=True)
+    thread.start()
+    thread.join()
+
+
+def _loop(conn: Connection, store_dir: str | None, named: dict[str, str], isolated: bool) -> None:
+    try:
+        store = open_data(store_dir, named)
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        hello = {"triples": len(store), "graphs": graphs, "isolated": isolated}
+    except (OSError, SyntaxError, ValueError) as exc:
+        conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
+        return
+    conn.send(("ready", hello))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(evaluate(store, job))
+
+
+if __name__ == "__main__":
+    _config = json.loads(sys.argv[1])
+    serve(Connection(_config["fd"]), _config["store"], _config["named"])
