@@ -12,13 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cradle.errors import (
     CradleError,
+    EngineBusy,
     InvalidSearch,
     MissingDependency,
+    NotAcceptable,
     NotBuilt,
+    QueryFailed,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     StaleIndex,
+    StoreUnavailable,
 )
 from cradle.service.conneg import choose
 
@@ -30,6 +34,10 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (QuerySyntaxError, 400, None),
     (QueryRefused, 400, None),
     (QueryTimeout, 503, None),
+    (NotAcceptable, 406, None),
+    (EngineBusy, 503, "Every query worker is busy: retry in a moment."),
+    (QueryFailed, 500, "The query engine failed on this query; it has been logged."),
+    (StoreUnavailable, 503, "The SPARQL store is unavailable: retry in a moment."),
     (NotBuilt, 503, "The graph or search index is not built: run `cradle build`, then restart."),
     (StaleIndex, 503, "The search index was built from another graph: run `cradle build`."),
     (MissingDependency, 503, "A component this request needs is not installed on the server."),
