@@ -20,7 +20,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 MARK = "CRADLE-NOTEBOOK-CHECK "
 
 # Appended to each notebook in memory: which interpreter ran it, and any figure lacking a title
-# or axis labels (figures stay open under the Agg backend, so all of them are still there).
+# or axis labels, or with tick labels too small to read (figures stay open under the Agg
+# backend, so all of them are still there).
 CHECK_CELL = f"""
 import json as _json, sys as _sys
 import matplotlib.pyplot as _plt
@@ -36,6 +37,10 @@ for _num in _plt.get_fignums():
                              ("y label", _ax.get_ylabel())):
             if not _text.strip():
                 _problems.append(f"figure {{_num}} axes {{_i}}: no {{_what}}")
+        _small = [t.get_text() for t in _ax.get_xticklabels() + _ax.get_yticklabels()
+                  if t.get_text() and t.get_fontsize() < 7]
+        if _small:
+            _problems.append(f"figure {{_num}} axes {{_i}}: tick labels under 7 pt: {{_small[:3]}}")
 print({MARK!r} + _json.dumps({{"prefix": _sys.prefix, "figures": len(_plt.get_fignums()),
                               "problems": _problems}}))
 """
