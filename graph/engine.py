@@ -73,6 +73,7 @@ class QueryEngine(Protocol):
         named_graphs: list[str],
         accept: str | None,
         fmt: str | None = None,
+        base_iri: str | None = None,
     ) -> EngineResult:
         """Evaluate a read-only query (blocking; call it off the event loop).
 
@@ -82,6 +83,7 @@ class QueryEngine(Protocol):
             named_graphs: protocol ``named-graph-uri`` values.
             accept: the client's Accept header.
             fmt: an explicit ``format=`` value, overriding ``accept``.
+            base_iri: base for relative IRIs in the query (the endpoint's URL, say).
 
         Raises:
             QuerySyntaxError, QueryRefused, UpdateRefused, NotAcceptable: the client's fault.
@@ -116,6 +118,7 @@ def prepare(
     named_graphs: list[str],
     accept: str | None,
     fmt: str | None = None,
+    base_iri: str | None = None,
 ) -> Prepared:
     """Check a request before any evaluation; every engine calls this first.
 
@@ -123,7 +126,7 @@ def prepare(
     sized beyond limits, and picks the result format (406 material when none fits).
     Graphs the engine does not hold are left to be treated as empty graphs (never fetched).
     """
-    checked = check_query(query)
+    checked = check_query(query, base_iri=base_iri)
     check_graphs(default_graphs, where="default-graph-uri")
     check_graphs(named_graphs, where="named-graph-uri")
     chosen = negotiate(accept, formats_for(checked.form), fmt)
@@ -228,12 +231,18 @@ class EmbeddedEngine:
         named_graphs: list[str],
         accept: str | None,
         fmt: str | None = None,
+        base_iri: str | None = None,
     ) -> EngineResult:
         """Evaluate a query in a worker under the deadline; see :class:`QueryEngine`."""
         from cradle.graph.worker import Job
 
         prepared = prepare(
-            query, default_graphs=default_graphs, named_graphs=named_graphs, accept=accept, fmt=fmt
+            query,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            accept=accept,
+            fmt=fmt,
+            base_iri=base_iri,
         )
         if not self._admit.acquire(blocking=False):
             raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
@@ -250,6 +259,7 @@ class EmbeddedEngine:
                 prepared.default_graphs,
                 prepared.named_graphs,
                 self._row_cap,
+                base_iri,
             )
             kind, payload = self._run(worker, job)
         finally:
@@ -304,13 +314,19 @@ class EmbeddedEngine:
             w.kill()
 
 
-def open_engine(settings: Settings) -> EmbeddedEngine:
-    """The embedded engine over ``settings.named_graphs`` if any, else the built store.
+def open_engine(settings: Settings) -> QueryEngine:
+    """The embedded engine over ``settings.named_graphs`` if any, else the external store at
+    ``settings.store_url`` if set (:mod:`cradle.graph.remote`), else the built store.
 
     Raises:
         NotBuilt: no built store in ``settings.data_dir`` (run ``cradle build``), or a named
             graph file is missing or does not parse.
+        StoreUnavailable: the external store cannot be reached.
     """
+    if settings.store_url and not settings.named_graphs:
+        from cradle.graph.remote import open_remote_engine
+
+        return open_remote_engine(settings)
     common: dict[str, Any] = {
         "workers": settings.query_workers,
         "timeout": settings.query_timeout,

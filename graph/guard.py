@@ -62,8 +62,12 @@ class CheckedQuery:
     from_graphs: list[str] = field(default_factory=list)
 
 
-def check_query(text: str) -> CheckedQuery:
+def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
     """Check a query's text before evaluation.
+
+    Args:
+        text: the query.
+        base_iri: the base IRI relative IRIs in ``FROM`` clauses resolve against.
 
     Raises:
         QuerySyntaxError: empty, NUL or lone-surrogate characters, nesting or size over limits,
@@ -81,7 +85,7 @@ def check_query(text: str) -> CheckedQuery:
     depth = max_depth = patterns = 0
     words: list[str] = []
     prefixes: dict[str, str] = {}
-    base = ""
+    base = base_iri or ""
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
     for i, (kind, value) in enumerate(tokens):
         if kind == "open":
@@ -105,7 +109,7 @@ def check_query(text: str) -> CheckedQuery:
                     "SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only"
                 )
             if word == "BASE" and _kind(tokens, i + 1) == "iri":
-                base = tokens[i + 1][1][1:-1]
+                base = urljoin(base, tokens[i + 1][1][1:-1])
             if (
                 word == "PREFIX"
                 and _kind(tokens, i + 1) == "pname"
@@ -175,7 +179,7 @@ def _from_graphs(
             continue
         target_kind, target = tokens[j]
         if target_kind == "iri":
-            graphs.append(urljoin(base, target[1:-1]) if base else target[1:-1] or base)
+            graphs.append(urljoin(base, target[1:-1]))
         elif target_kind == "pname":
             prefix, _, local = target.partition(":")
             if prefix in prefixes:

@@ -49,6 +49,7 @@ class Job:
     default_graphs: list[str]
     named_graphs: list[str]
     row_cap: int
+    base_iri: str | None = None
 
 
 def open_data(store_dir: str | None, named: dict[str, str]) -> ox.Store:
@@ -73,7 +74,7 @@ def isolate_network() -> bool:
 
 def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
     """Evaluate a job: ``("ok", (body, rows, truncated))`` or ``(error kind, message)``."""
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:

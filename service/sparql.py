@@ -1,0 +1,248 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries, read-only, over the app's query engine.
+
+GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri``
+and ``named-graph-uri``; content negotiation (or ``format=``); a service description on a bare
+GET. Evaluation never runs on the event loop: it goes to a thread under a limiter of its own
+(so slow queries cannot take the threads other routes use), and the engine stops it at the
+deadline. Domain errors become HTTP answers here, as plain text written for the client.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio
+import anyio.to_thread
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from cradle.errors import (
+    CradleError,
+    EngineBusy,
+    NotAcceptable,
+    NotBuilt,
+    QueryAborted,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    UpdateRefused,
+)
+from cradle.graph.formats import GRAPH_FORMATS, negotiate
+from cradle.service.deps import EngineDep, SettingsDep
+from cradle.service.sparql_docs import (
+    FALLBACK_ENDPOINT,
+    GET_DOC,
+    POST_DOC,
+    PREFIXES,
+    service_description,
+)
+
+router = APIRouter(tags=["sparql"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+UPDATE_PARAMS = {"update", "using-graph-uri", "using-named-graph-uri"}
+MAX_FIELDS = 1000
+MAX_MESSAGE = 600
+
+
+class ProtocolError(Exception):
+    """A request that breaks the SPARQL protocol; carries its HTTP status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+#: Domain error -> HTTP status (first match wins).
+STATUS: list[tuple[type[CradleError], int]] = [
+    (UpdateRefused, 403),
+    (QuerySyntaxError, 400),
+    (QueryRefused, 400),
+    (NotAcceptable, 406),
+    (EngineBusy, 503),
+    (QueryTimeout, 503),
+    (QueryAborted, 503),
+    (NotBuilt, 503),
+]
+
+
+@router.get("/sparql", openapi_extra=GET_DOC, response_class=Response)
+async def sparql_get(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Run a SPARQL query given in the URL; with no parameters, describe the service."""
+    return await _handle(request, engine, settings)
+
+
+@router.post("/sparql", openapi_extra=POST_DOC, response_class=Response)
+async def sparql_post(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Run a SPARQL query sent form-encoded or directly as ``application/sparql-query``."""
+    return await _handle(request, engine, settings)
+
+
+router.add_api_route("/sparql/", sparql_get, methods=["GET"], include_in_schema=False)
+router.add_api_route("/sparql/", sparql_post, methods=["POST"], include_in_schema=False)
+
+
+async def _handle(request: Request, engine: Any, settings: Any) -> Response:
+    try:
+        return await _answer(request, engine, settings)
+    except ProtocolError as exc:
+        return _error(exc.status, exc.message)
+    except CradleError as exc:
+        status = next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
+        message = str(exc) if status < 500 or status == 503 else "the query engine failed"
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + " [...]"
+        headers = {"Retry-After": "2"} if isinstance(exc, EngineBusy) else None
+        return _error(status, message, headers)
+
+
+async def _answer(request: Request, engine: Any, settings: Any) -> Response:
+    url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
+    if url_bytes > settings.max_url_bytes:
+        raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
+    params = _parse(request.scope["query_string"], "URL query string")
+    if request.method == "POST":
+        params += await _post_params(request, settings.max_body_bytes)
+    elif not params:
+        return _describe(request, engine)
+    keys = [k for k, _ in params]
+    queries = [v for k, v in params if k == "query"]
+    if queries and "update" in keys:
+        raise ProtocolError(400, "send either query or update, not both")
+    if UPDATE_PARAMS & set(keys):
+        raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
+    if len(queries) != 1:
+        problem = "no query parameter" if not queries else "more than one query parameter"
+        raise ProtocolError(400, f"{problem}: send exactly one SPARQL query")
+    fmts = [v for k, v in params if k in ("format", "output")]
+    result = await _execute(
+        request,
+        engine,
+        functools.partial(
+            engine.execute,
+            queries[0],
+            default_graphs=[v for k, v in params if k == "default-graph-uri"],
+            named_graphs=[v for k, v in params if k == "named-graph-uri"],
+            accept=request.headers.get("accept"),
+            fmt=fmts[-1] if fmts else None,
+            base_iri=_endpoint(request),
+        ),
+    )
+    headers = {"Vary": "Accept", "X-Cradle-Rows": str(result.rows)}
+    if result.truncated:
+        headers["X-Cradle-Truncated"] = "true"
+        headers["X-Cradle-Row-Cap"] = str(result.row_cap)
+        headers["Warning"] = f'199 cradle "result truncated at the row cap of {result.row_cap}"'
+    return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+
+
+async def _execute(request: Request, engine: Any, call: Any) -> Any:
+    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full."""
+    state = request.app.state
+    limiter = getattr(state, "sparql_limiter", None)
+    if limiter is None:
+        limiter = state.sparql_limiter = anyio.CapacityLimiter(getattr(engine, "capacity", 8))
+    if limiter.borrowed_tokens >= limiter.total_tokens:
+        raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
+    return await anyio.to_thread.run_sync(call, limiter=limiter)
+
+
+async def _post_params(request: Request, limit: int) -> list[tuple[str, str]]:
+    content_type = request.headers.get("content-type", "")
+    media, _, rest = content_type.partition(";")
+    media = media.strip().lower()
+    charset = _charset(rest)
+    if media == UPDATE:
+        raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
+    if media not in (FORM, QUERY):
+        shown = media or "none"
+        raise ProtocolError(
+            415, f"Content-Type {shown!r} is not accepted: send {QUERY} or {FORM} (UTF-8)"
+        )
+    if charset not in (None, "utf-8", "utf8"):
+        raise ProtocolError(415, f"charset {charset!r} is not accepted: send UTF-8")
+    body = await _read_body(request, limit)
+    if media == FORM:
+        return _parse(body, "form body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "the request body is not valid UTF-8 text") from None
+    return [("query", text.removeprefix("\ufeff"))]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(413, f"the request body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(413, f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Form/URL parameters, decoded strictly as UTF-8."""
+    try:
+        text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"the {where} is not valid percent-encoded UTF-8") from None
+    except ValueError:
+        raise ProtocolError(400, f"the {where} has more than {MAX_FIELDS} fields") from None
+
+
+def _charset(params: str) -> str | None:
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def _describe(request: Request, engine: Any) -> Response:
+    """The SPARQL 1.1 Service Description, in a negotiated RDF format."""
+    fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS)
+    triples = service_description(_endpoint(request), engine.info())
+    rdf = {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "jsonld": ox.RdfFormat.JSON_LD,
+        "rdfxml": ox.RdfFormat.RDF_XML,
+    }[fmt.name]
+    body = ox.serialize(triples, format=rdf, prefixes=PREFIXES) or b""
+    return Response(body, media_type=_content_type(fmt.media_type), headers={"Vary": "Accept"})
+
+
+def _endpoint(request: Request) -> str:
+    """The endpoint's URL (the base IRI of queries), or a fixed one when the Host is odd."""
+    url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    try:
+        ox.NamedNode(url)
+    except ValueError:
+        return FALLBACK_ENDPOINT
+    return url
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)

@@ -1,0 +1,64 @@
+"""Helpers for the SPARQL tests: a minimal app (FastAPI + the /sparql router + an engine) and a
+content hash of everything an engine serves."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from cradle.graph.engine import open_engine
+from cradle.service.sparql import router
+from cradle.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+W3C_DIR = ROOT.parent / "shared" / "w3c-sparql11-protocol"
+KASEI = "http://kasei.us/2009/09/sparql/data/data{}.rdf"
+ALL_QUADS = (
+    "SELECT ?g ?s ?p ?o { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } ORDER BY ?g ?s ?p ?o"
+)
+
+
+def w3c_graphs() -> dict[str, Path]:
+    """The W3C protocol tests' data as IRI -> file (data1-3.nt)."""
+    return {KASEI.format(i): W3C_DIR / f"data{i}.nt" for i in (1, 2, 3)}
+
+
+@contextmanager
+def sparql_client(settings: Settings) -> Iterator[TestClient]:
+    """A TestClient on FastAPI() + the /sparql router over ``open_engine(settings)``."""
+    app = FastAPI()
+    app.include_router(router)
+    app.state.settings = settings
+    app.state.engine = open_engine(settings)
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        app.state.engine.close()
+
+
+def data_hash(client: TestClient) -> str:
+    """SHA-256 of every quad the endpoint serves (default graph and named graphs), as CSV."""
+    response = client.post(
+        "/sparql",
+        content=ALL_QUADS,
+        headers={"content-type": "application/sparql-query", "accept": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers.get("x-cradle-truncated") != "true"
+    return hashlib.sha256(response.content).hexdigest()
+
+
+def write_chain(path: Path, n: int) -> Path:
+    """An N-Triples file of ``n`` triples chaining <http://example.org/nI> by ex:p."""
+    lines = [
+        f"<http://example.org/n{i}> <http://example.org/p> <http://example.org/n{i + 1}> ."
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
