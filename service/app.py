@@ -18,7 +18,7 @@ from cradle import __version__
 from cradle.errors import CradleError, InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.service import coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
-from cradle.service.headers import SecurityHeaders
+from cradle.service.headers import AccessLog, SecurityHeaders
 from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
@@ -109,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.templates = ui.make_templates()
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
     errors.install(app)
     from cradle.service.sparql import router as sparql_router
 

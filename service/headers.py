@@ -1,9 +1,15 @@
-"""Security headers on every answer: the browser may load scripts, styles and data only from
-this server (so the UI provably works offline and cannot be made to call other hosts)."""
+"""Middleware: an access log that leaves query strings out, and security headers on every
+answer: the browser may load scripts, styles and data only from this server (so the UI provably
+works offline and cannot be made to call other hosts)."""
 
 from __future__ import annotations
 
+import logging
+import time
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("cradle.access")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -38,3 +44,32 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AccessLog:
+    """ASGI middleware logging one line per request: method, path, status and time. The query
+    string is left out: it holds what people search for, which may be personal."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; log it when the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                log.info(
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    scope["path"][:200],
+                    message["status"],
+                    (time.perf_counter() - started) * 1000,
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_logged)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from cradle.errors import NotBuilt
@@ -61,11 +62,15 @@ def serve(settings: Settings) -> None:
     from cradle.service.app import create_app
 
     preflight(settings)
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["cradle"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config,
+        access_log=False,  # the app logs requests itself, without their query strings
         proxy_headers=False,
         server_header=False,
     )
