@@ -8,16 +8,20 @@ checked locally, before anything is forwarded. Only the standard library's HTTP 
 from __future__ import annotations
 
 import json
+import re
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.errors import EngineBusy, QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.graph.engine import EngineResult, prepare
 from cradle.graph.sparql import Result
 from cradle.settings import Settings
 
@@ -195,3 +199,162 @@ def publish_to_store(data_dir: Path, settings: Settings) -> None:
     """
     gsp = gsp_url(settings.store_url, settings.store_gsp_url)
     load_graph(data_dir / GRAPH_FILE, gsp, settings.store_graph)
+
+
+_SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]*")
+_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_GRAPHS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+class RemoteEngine:
+    """A :class:`cradle.graph.engine.QueryEngine` forwarding to an external SPARQL server.
+
+    Every request passes the embedded engine's checks (:func:`cradle.graph.engine.prepare`:
+    read-only, no SERVICE, no file graphs, limits, content negotiation) before anything is
+    sent; the answer is read within the deadline, cut at the row cap and re-serialised in the
+    negotiated format, so clients see exactly what the embedded engine would send.
+    """
+
+    def __init__(self, settings: Settings, graph_sha256: str | None) -> None:
+        if not settings.store_url:
+            raise StoreUnavailable("no external store configured (CRADLE_STORE_URL)")
+        self._url = settings.store_url
+        self._graph = settings.store_graph
+        self._timeout = settings.query_timeout
+        self._row_cap = settings.row_cap
+        self._sha = graph_sha256
+        self.capacity = settings.query_workers + settings.query_queue
+        self._admit = threading.BoundedSemaphore(self.capacity)
+        self._triples = self._count()
+
+    def _count(self) -> int:
+        media, body = self._send("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [], [], "SELECT")
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    def _send(
+        self,
+        query: str,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        form: str,
+        own_dataset: bool = False,
+    ) -> tuple[str, bytes]:
+        if self._graph and not default_graphs and not named_graphs and not own_dataset:
+            default_graphs = [self._graph]
+        accept = RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES
+        return remote_query(
+            self._url,
+            query,
+            self._timeout,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            accept=accept,
+        )
+
+    def execute(
+        self,
+        query: str,
+        *,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        accept: str | None,
+        fmt: str | None = None,
+        base_iri: str | None = None,
+    ) -> EngineResult:
+        """Check, forward and re-serialise one query; see ``QueryEngine.execute``."""
+        prepared = prepare(
+            query,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            accept=accept,
+            fmt=fmt,
+            base_iri=base_iri,
+        )
+        text = prepared.query.text
+        if base_iri and _SAFE_IRI.fullmatch(base_iri):  # resolve against this endpoint's URL
+            text = f"BASE <{base_iri}>\n{text}"  # (checked: nothing can close the IRI early)
+        if not self._admit.acquire(blocking=False):
+            raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
+        try:
+            form = prepared.query.form
+            # the protocol's dataset overrides FROM; with neither, the catalogue's graph
+            own = bool(prepared.query.from_graphs)
+            media, body = self._send(
+                text, prepared.default_graphs, prepared.named_graphs, form, own
+            )
+        finally:
+            self._admit.release()
+        name, cap = prepared.format.name, self._row_cap
+        if media != (RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES):
+            raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")
+        out, rows, truncated = _reserialise(body, form, name, cap, self._timeout)
+        return EngineResult(prepared.format.media_type, out, rows, truncated, cap)
+
+    def info(self) -> dict[str, Any]:
+        """Engine description for ``/health`` (the store's address is not disclosed)."""
+        return {
+            "engine": "remote-sparql",
+            "source": "catalogue",
+            "triples": self._triples,
+            "graphs": [self._graph] if self._graph else [],
+            "graph_sha256": self._sha,
+            "query_timeout": self._timeout,
+            "row_cap": self._row_cap,
+        }
+
+    def close(self) -> None:
+        """Nothing to stop: each query uses its own connection."""
+
+
+def _reserialise(
+    body: bytes, form: str, fmt: str, cap: int, deadline: float
+) -> tuple[bytes, int, bool]:
+    """The store's JSON / N-Triples answer, cut at ``cap`` rows, in format ``fmt``."""
+    try:
+        if form in ("SELECT", "ASK"):
+            doc = json.loads(body)
+            rows, truncated = 1, False
+            if form == "SELECT":
+                bindings = doc["results"]["bindings"]
+                rows, truncated = min(len(bindings), cap), len(bindings) > cap
+                doc["results"]["bindings"] = bindings[:cap]
+            data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+            if fmt == "json":
+                return data, rows, truncated
+            parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            return parsed.serialize(format=_RESULTS[fmt]) or b"", rows, truncated
+        triples = []
+        for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+            triples.append(quad.triple)
+            if len(triples) > cap:
+                break
+        graph = ox.serialize(triples[:cap], format=_GRAPHS[fmt]) or b""
+        return graph, min(len(triples), cap), len(triples) > cap
+    except (SyntaxError, ValueError, KeyError, TypeError):
+        if b"cancelled" in body[-200:] or b"timeout" in body[-200:].lower():
+            raise _timeout(deadline) from None
+        raise StoreUnavailable("the external store sent a malformed answer") from None
+
+
+def open_remote_engine(settings: Settings) -> RemoteEngine:
+    """The engine over ``settings.store_url``, tied to the graph built in the data dir.
+
+    Raises:
+        StoreUnavailable: the store cannot be reached or does not answer SPARQL.
+    """
+    manifest = settings.data_dir / "graph.json"
+    try:
+        sha = json.loads(manifest.read_text())["graph_sha256"]
+    except (OSError, ValueError, KeyError):
+        sha = None
+    return RemoteEngine(settings, sha)

@@ -15,10 +15,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cradle.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
-from cradle.graph.remote import gsp_url, load_graph, parse_answer, remote_query
+from cradle.errors import (
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+    UpdateRefused,
+)
+from cradle.graph.engine import open_engine
+from cradle.graph.remote import RemoteEngine, gsp_url, load_graph, parse_answer, remote_query
+from cradle.settings import Settings
 
 pytestmark = pytest.mark.slow
+COUNT_RESOURCES = "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -172,3 +181,94 @@ def test_a_failed_store_load_leaves_the_data_dir_alone(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot reach the external store" in result.output
     assert not (tmp_path / "graph.ttl").exists()
+
+
+def _engine(url: str, data_dir: Path, **kw: object) -> RemoteEngine:
+    settings = Settings(data_dir=data_dir, store_url=url, **kw)  # type: ignore[arg-type]
+    engine = open_engine(settings)
+    assert isinstance(engine, RemoteEngine)
+    return engine
+
+
+def _run(engine: RemoteEngine, query: str, fmt: str | None = None, accept: str | None = None):
+    return engine.execute(query, default_graphs=[], named_graphs=[], accept=accept, fmt=fmt)
+
+
+def test_open_engine_goes_remote_with_a_store_url(loaded: str, graph_dir: Path) -> None:
+    engine = _engine(loaded, graph_dir)
+    info = engine.info()
+    assert info["engine"] == "remote-sparql"
+    assert info["triples"] == json.loads((graph_dir / "graph.json").read_text())["triples"]
+    assert "127.0.0.1" not in json.dumps(info)
+    select = _run(engine, "SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t }", "csv")
+    assert select.media_type == "text/csv" and select.rows == select.body.count(b"\n") - 1
+    ask = _run(engine, "ASK { ?s ?p ?o }", accept="application/sparql-results+xml")
+    assert b"<boolean>true</boolean>" in ask.body
+    construct = _run(engine, "CONSTRUCT WHERE { ?s a <http://www.w3.org/ns/dcat#Resource> }")
+    assert construct.media_type == "text/turtle" and construct.rows == 39
+    assert len(list(ox.parse(construct.body, format=ox.RdfFormat.TURTLE))) == 39
+
+
+def test_row_cap_is_signalled(loaded: str, graph_dir: Path) -> None:
+    engine = _engine(loaded, graph_dir, row_cap=5)
+    result = _run(engine, "SELECT * WHERE { ?s ?p ?o }", "json")
+    assert result.truncated and result.rows == 5
+    assert len(json.loads(result.body)["results"]["bindings"]) == 5
+
+
+def test_updates_and_service_are_refused_before_anything_is_sent(
+    loaded: str, graph_dir: Path
+) -> None:
+    engine = _engine(loaded, graph_dir)
+    before = engine.info()["triples"]
+    with pytest.raises(UpdateRefused):
+        _run(engine, "INSERT DATA { <https://e.org/a> <https://e.org/b> 1 }")
+    with socket.socket() as trap:
+        trap.bind(("127.0.0.1", 0))
+        trap.listen()
+        trap.settimeout(0.5)
+        port = trap.getsockname()[1]
+        with pytest.raises(QueryRefused):
+            _run(engine, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}")
+        with pytest.raises(TimeoutError):
+            trap.accept()  # nobody called
+    assert _engine(loaded, graph_dir).info()["triples"] == before
+
+
+def test_engine_deadline_gives_query_timeout(loaded: str, graph_dir: Path) -> None:
+    engine = _engine(loaded, graph_dir, query_timeout=1.0)
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        _run(engine, RUNAWAY)
+    assert time.monotonic() - start < 5
+
+
+def test_a_named_store_graph_is_the_default_graph(oxigraph: str, graph_dir: Path) -> None:
+    iri = "https://w3id.org/cradle/graph/catalogue"
+    load_graph(graph_dir / "graph.ttl", oxigraph + "/store", graph=iri, progress=False)
+    engine = _engine(oxigraph + "/query", graph_dir, store_graph=iri)
+    result = _run(
+        engine, "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }", "csv"
+    )
+    assert result.body.split() == [b"n", b"39"]
+
+
+def test_the_service_answers_sparql_from_the_store(loaded: str, graph_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from cradle.service.app import create_app
+
+    app = create_app(Settings(data_dir=graph_dir, store_url=loaded, embedder="fake"))
+    with TestClient(app) as client:
+        health = client.get("/health").json()
+        assert health["sparql"]["engine"] == "remote-sparql"
+        answer = client.get(
+            "/sparql",
+            params={"query": COUNT_RESOURCES},
+            headers={"Accept": "text/csv"},
+        )
+        assert answer.status_code == 200 and answer.text.split() == ["n", "39"]
+        refused = client.post(
+            "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://10.0.0.1/> { ?s ?p ?o } }"}
+        )
+        assert refused.status_code == 400
