@@ -304,6 +304,11 @@ class EmbeddedEngine:
             "row_cap": self._row_cap,
         }
 
+    def worker_pids(self) -> set[int]:
+        """Process ids of the live workers (for tests and benchmarks)."""
+        with self._lock:
+            return {w.proc.pid for w in self._all}
+
     def close(self) -> None:
         """Kill every worker process."""
         with self._lock:
