@@ -18,6 +18,7 @@ from cradle.errors import InvalidSearch, MissingDependency
 from cradle.settings import DEFAULT_MODEL, Settings
 
 _WORD = re.compile(r"\w+")
+SMALL_BATCH = 8
 
 
 class Embedder(Protocol):
@@ -151,14 +152,22 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
+
         with self._lock:  # HF fast tokenizers are not safe to share between threads
-            out = model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
+            threads = torch.get_num_threads()
+            if len(texts) <= SMALL_BATCH:  # a query: one thread beats two contending ones
+                torch.set_num_threads(1)
+            try:
+                out = model.encode(
+                    texts,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=progress,
+                )
+            finally:
+                torch.set_num_threads(threads)
         return np.asarray(out, dtype=np.float32)
 
     def truncate(self, text: str) -> tuple[str, bool]:

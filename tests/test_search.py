@@ -166,3 +166,10 @@ def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
     assert info["index_sha256"] == manifest["index_sha256"] and info["count"] == 39
     with pytest.raises(InvalidSearch):
         searcher.related("https://w3id.org/cradle/resource/nope")
+
+
+def test_module_level_search_for_notebooks(data_dir: Path) -> None:
+    from cradle.index.search import search
+
+    out = search("safe sleep", k=2, format="youtube-video", data_dir=data_dir, settings=FAKE)
+    assert [h["format"] for h in out.results] == ["youtube-video", "youtube-video"]
