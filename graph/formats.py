@@ -23,16 +23,16 @@ class Format:
 
 
 RESULT_FORMATS = (  # SELECT and ASK; the first is the default
-    Format("json", "application/sparql-results+json", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    Format("json", "application/sparql-results+json", ("application/json", "srj")),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml", "srx")),
     Format("csv", "text/csv"),
     Format("tsv", "text/tab-separated-values"),
 )
 GRAPH_FORMATS = (  # CONSTRUCT and DESCRIBE; the first is the default
-    Format("turtle", "text/turtle", ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", ("text/plain",)),
-    Format("jsonld", "application/ld+json", ("application/json",)),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
+    Format("turtle", "text/turtle", ("application/x-turtle", "ttl", "n3", "text/n3")),
+    Format("ntriples", "application/n-triples", ("text/plain", "nt", "n-triples")),
+    Format("jsonld", "application/ld+json", ("application/json", "json-ld", "json")),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "xml", "rdf")),
 )
 
 
