@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cradle import __version__
-from cradle.errors import CradleError, InvalidSearch, MissingDependency, NotBuilt, StaleIndex
+from cradle.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.service import coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
@@ -28,10 +28,14 @@ WARM_UP = "safe sleep"
 SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
     (NotBuilt, "no search index in the data dir: run `cradle build`"),
     (StaleIndex, "the search index was built from another graph: run `cradle build`"),
-    (InvalidSearch, "the search index was built with another model: run `cradle build`"),
+    (
+        InvalidSearch,
+        "the embedding model is missing or is not the one the index was built with: "
+        "check CRADLE_MODEL, then run `cradle build`",
+    ),
     (MissingDependency, "search needs the 'search' extra: pip install -e '.[search]'"),
     (ImportError, "search needs the 'search' extra: pip install -e '.[search]'"),
-    (CradleError, "the search index could not be loaded: run `cradle build`"),
+    (Exception, "the search index could not be loaded (damaged?): run `cradle build`"),
 ]
 
 
@@ -43,11 +47,11 @@ def _open_searcher(app: FastAPI, settings: Settings) -> None:
         searcher = open_searcher(settings.data_dir, settings)
         searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
         app.state.searcher = searcher
-    except (CradleError, ImportError) as exc:
+    except Exception as exc:  # start anyway: SPARQL, pages and coverage need no index
         reason = next(msg for cls, msg in SEARCH_PROBLEMS if isinstance(exc, cls))
         app.state.search_problem = f"Search is not available: {reason}."
         app.state.problems.append(reason)
-        log.warning("search disabled: %s", reason)
+        log.warning("search disabled: %s (%s: %s)", reason, exc.__class__.__name__, exc)
 
 
 def _load(app: FastAPI, settings: Settings) -> None:

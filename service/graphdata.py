@@ -253,12 +253,18 @@ def load_graph_data(data_dir: Path) -> GraphData:
     """Parse ``graph.ttl`` in ``data_dir``.
 
     Raises:
-        NotBuilt: the data dir holds no graph; run ``cradle build``.
+        NotBuilt: the data dir holds no graph, or a damaged one; run ``cradle build``.
     """
     path = data_dir / GRAPH_FILE
     if not path.is_file():
         raise NotBuilt(f"no {GRAPH_FILE} in the data dir: run `cradle build` first")
-    return graph_data(Graph().parse(path, format="turtle"))
+    try:
+        graph = Graph().parse(path, format="turtle")
+    except Exception:  # rdflib raises many kinds; the file is damaged either way
+        raise NotBuilt(
+            f"{GRAPH_FILE} in the data dir cannot be parsed: run `cradle build`"
+        ) from None
+    return graph_data(graph)
 
 
 def iri_path(iri: str) -> str | None:

@@ -59,6 +59,26 @@ def test_health_says_when_index_and_graph_do_not_match(data_dir: Path, tmp_path:
     assert not LEAKS.search(json.dumps(body)) and not LEAKS.search(search.text)
 
 
+def test_damaged_index_leaves_search_off_and_health_says_so(data_dir: Path, tmp_path: Path) -> None:
+    damaged = copy_build(data_dir, tmp_path / "damaged")
+    for f in (damaged / "search").rglob("*.faiss"):
+        f.write_bytes(b"not a faiss index")
+    with TestClient(create_app(fake_settings(damaged))) as c:
+        body = c.get("/health").json()
+        assert c.get("/topics").status_code == 200  # the rest of the service still works
+    assert body["status"] == "degraded" and "damaged" in body["problems"][0]
+    assert not LEAKS.search(json.dumps(body))
+
+
+def test_damaged_graph_is_a_clear_error(data_dir: Path, tmp_path: Path) -> None:
+    from cradle.service.graphdata import load_graph_data
+
+    damaged = copy_build(data_dir, tmp_path / "damaged")
+    (damaged / "graph.ttl").write_text("@prefix broken")
+    with pytest.raises(NotBuilt, match="cannot be parsed: run `cradle build`"):
+        load_graph_data(damaged)
+
+
 def test_api_docs_are_served_offline(client: TestClient) -> None:
     page = client.get("/docs").text
     assets = re.findall(r'(?:href|src)="([^"]+)"', page)
