@@ -141,3 +141,28 @@ def test_coverage_heatmap_is_visible(web: Watched) -> None:
     page.get_by_role("button", name="Update").click()
     page.wait_for_url(re.compile(r"include_shared=true"))
     assert page.locator("table#heatmap").is_visible()
+
+
+LABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(el => el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_pages_are_labelled_and_work_from_the_keyboard(web: Watched) -> None:
+    page = web.page
+    for path in ("/", "/coverage", "/resource/gm-safer-sleep-policy", "/topic/scheme"):
+        page.goto(web.base + path)
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.evaluate(LABELLED) == [], path
+        assert page.locator("h1").count() == 1, path
+    page.goto(web.base + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link moves focus to the main content
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("crying baby")
+    page.keyboard.press("Enter")
+    page.locator("li.hit").first.wait_for()
+    assert "q=crying+baby" in page.url
