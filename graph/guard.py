@@ -109,7 +109,7 @@ def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
                     "SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only"
                 )
             if word == "BASE" and _kind(tokens, i + 1) == "iri":
-                base = urljoin(base, tokens[i + 1][1][1:-1])
+                base = _join(base, tokens[i + 1][1][1:-1])
             if (
                 word == "PREFIX"
                 and _kind(tokens, i + 1) == "pname"
@@ -148,7 +148,10 @@ def check_graphs(iris: list[str], *, where: str) -> None:
     for iri in iris:
         if not iri or any(ch in iri for ch in '<>"{}|^`\\') or any(ord(c) <= 0x20 for c in iri):
             raise QuerySyntaxError(f"{where}: {iri!r} is not a valid IRI")
-        scheme = urlsplit(iri).scheme.lower()
+        try:
+            scheme = urlsplit(iri).scheme.lower()
+        except ValueError:
+            raise QuerySyntaxError(f"{where}: {iri!r} is not a valid IRI") from None
         if not scheme:
             raise QuerySyntaxError(f"{where}: {iri!r} is not an absolute IRI")
         if scheme not in SAFE_SCHEMES:
@@ -161,6 +164,13 @@ def check_graphs(iris: list[str], *, where: str) -> None:
 def foreign_graphs(iris: list[str], own: set[str]) -> list[str]:
     """The IRIs in ``iris`` that are not among the engine's own graphs ``own``."""
     return [iri for iri in iris if iri not in own]
+
+
+def _join(base: str, iri: str) -> str:
+    try:
+        return urljoin(base, iri)
+    except ValueError:
+        raise QuerySyntaxError(f"<{iri}> is not a valid IRI") from None
 
 
 def _kind(tokens: list[tuple[str | None, str]], i: int) -> str | None:
@@ -179,7 +189,7 @@ def _from_graphs(
             continue
         target_kind, target = tokens[j]
         if target_kind == "iri":
-            graphs.append(urljoin(base, target[1:-1]))
+            graphs.append(_join(base, target[1:-1]))
         elif target_kind == "pname":
             prefix, _, local = target.partition(":")
             if prefix in prefixes:
