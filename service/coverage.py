@@ -60,8 +60,16 @@ def coverage(data: GraphData, include_shared: bool = False, narrower: bool = Tru
 
     Returns:
         JSON-ready: ``localities``, ``topics`` (with depth), ``cells`` (one per pair, zeros
-        included) and ``gaps`` (pairs whose count is zero).
+        included) and ``gaps`` (pairs whose count is zero). Computed once per graph and
+        arguments; treat it as read-only.
     """
+    key = ("coverage", include_shared, narrower)
+    if key not in data.derived:
+        data.derived[key] = _coverage(data, include_shared, narrower)
+    return data.derived[key]
+
+
+def _coverage(data: GraphData, include_shared: bool, narrower: bool) -> dict:
     tree = topic_tree(data)
     boroughs = data.boroughs()
     cover = {t.id: data.descendants(t.id) if narrower else {t.id} for t, _ in tree}

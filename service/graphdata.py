@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, RDF, RDFS, SKOS
@@ -92,6 +93,7 @@ class GraphData:
     graph: Graph
     resources: dict[str, Resource] = field(default_factory=dict)
     terms: dict[str, dict[str, Term]] = field(default_factory=dict)
+    derived: dict[Any, Any] = field(default_factory=dict)  # results computed from the above
 
     def term(self, kind: str, term_id: str) -> Term | None:
         """The term of that kind and id, or None."""
