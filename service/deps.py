@@ -50,6 +50,11 @@ def get_graph_data(request: Request) -> GraphData:
     return data
 
 
+def get_graph_data_or_none(request: Request) -> GraphData | None:
+    """The catalogue graph, or None when the app serves named graphs only."""
+    return getattr(request.app.state, "graph_data", None)
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates of the web UI."""
     return request.app.state.templates
@@ -65,5 +70,6 @@ EngineDep = Annotated[Any, Depends(get_engine)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 RequiredSearcherDep = Annotated[Any, Depends(require_searcher)]
 GraphDataDep = Annotated[GraphData, Depends(get_graph_data)]
+OptionalGraphDataDep = Annotated[GraphData | None, Depends(get_graph_data_or_none)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 SearchPoolDep = Annotated[ThreadPoolExecutor, Depends(get_search_pool)]

@@ -14,7 +14,14 @@ from fastapi.templating import Jinja2Templates
 
 from cradle.errors import CradleError, InvalidSearch
 from cradle.service.coverage import coverage
-from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, SettingsDep, TemplatesDep
+from cradle.service.deps import (
+    GraphDataDep,
+    OptionalGraphDataDep,
+    SearcherDep,
+    SearchPoolDep,
+    SettingsDep,
+    TemplatesDep,
+)
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.search import FACETS, MAX_QUERY, run_search
@@ -69,6 +76,7 @@ async def search_page(
     templates: TemplatesDep,
     searcher: SearcherDep,
     pool: SearchPoolDep,
+    data: OptionalGraphDataDep,
     q: str = "",
     locality: str = "",
     topic: str = "",
@@ -78,7 +86,6 @@ async def search_page(
     k: int = Query(20, ge=1, le=100),
 ) -> Response:
     """The search page: a form with facet filters, then ranked hits, their "why" and counts."""
-    data: GraphData | None = getattr(request.app.state, "graph_data", None)
     selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
                 "status": status}  # fmt: skip
     context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
