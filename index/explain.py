@@ -42,12 +42,15 @@ def why(
     topics = [t for t in res.topics if any(t in below.get(c, [c]) for c in u.topics)]
     places = [*dict.fromkeys([res.locality, *res.adopted_in])]
     place = ""
-    if scores.get("place"):
+    if scores.get("place", 0.0) >= 1.0:
         for p in places:
             if any(p in below.get(c, [c]) for c in u.localities):
                 how = "" if p == res.locality else " (adopted there)"
                 place = f"{vocab.label('locality', p)}{how}"
                 break
+    elif scores.get("place"):
+        named = ", ".join(vocab.label("locality", c) for c in u.localities)
+        place = f"{vocab.label('locality', res.locality)} (covers {named})"
     form = ""
     if scores.get("form"):
         form = vocab.label("format", res.format) if res.format in u.formats else ""

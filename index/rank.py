@@ -61,11 +61,19 @@ def _bm25(index: LoadedIndex, tokens: list[str]) -> np.ndarray:
 
 
 def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of resources matching the query's topics, places and formats."""
+    """Resources matching the query's topics, places and formats (1 = match, 0 = not).
+
+    A place named in the query matches resources of it, within it or adopted there (1) and,
+    at half strength, resources of the wider areas containing it other than the country
+    (a Greater Manchester policy applies in Oldham).
+    """
     topic = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
-    place = index.any_of("place", [p for c in u.localities for p in index.below("locality", c)])
-    if len(place) and place.all():
-        place = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
+    inside = index.any_of("place", [p for c in u.localities for p in index.below("locality", c)])
+    wider = [a for c in u.localities for a in index.above("locality", c)]
+    covering = index.any_of("spatial", [a for a in wider if index.above("locality", a)])
+    if len(inside) and inside.all():
+        inside = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
+    place = np.where(inside, 1.0, np.where(covering, 0.5, 0.0))
     form = index.any_of("format", list(u.formats)) | index.any_of("kind", list(u.kinds))
     return topic, place, form
 
@@ -106,7 +114,7 @@ def score(
     else:
         kw_elig = np.where(eligible, kw_all, 0.0)
         top_kw = np.argpartition(-kw_elig, WINDOW)[:WINDOW]
-        extra = np.flatnonzero(eligible & (topic | place | form))
+        extra = np.flatnonzero(eligible & (topic | (place > 0) | form))
         parts = [_dense_window(index, qvec, eligible), top_kw[kw_elig[top_kw] > 0], extra]
         idx = np.unique(np.concatenate(parts).astype(np.int64))
     dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)

@@ -173,3 +173,18 @@ def test_module_level_search_for_notebooks(data_dir: Path) -> None:
 
     out = search("safe sleep", k=2, format="youtube-video", data_dir=data_dir, settings=FAKE)
     assert [h["format"] for h in out.results] == ["youtube-video", "youtube-video"]
+
+
+def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dict]) -> None:
+    u = searcher.reader.understand("safe sleep in Oldham")
+    assert list(u.localities) == ["oldham"]
+    _, place, _ = rank.boosts(searcher.index, u)
+    by_id = {r.id: float(v) for r, v in zip(searcher.index.resources, place, strict=True)}
+    for e in entries:
+        where = {e["locality"], *e.get("adopted_in", [])}
+        want = 1.0 if "oldham" in where else 0.5 if e["locality"] == "greater-manchester" else 0.0
+        assert by_id[e["id"]] == want, e["id"]
+    gm = searcher.reader.understand("policies across Greater Manchester")
+    _, place, _ = rank.boosts(searcher.index, gm)
+    boroughs = {r.id for r, v in zip(searcher.index.resources, place, strict=True) if v == 1.0}
+    assert {e["id"] for e in entries if e["locality"] == "bolton"} <= boroughs
