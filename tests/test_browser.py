@@ -127,6 +127,15 @@ def test_sparql_editor_runs_an_analyst_query(web: Watched) -> None:
     rows.first.wait_for(timeout=20_000)
     assert rows.count() > 0
     web.shot("sparql-editor")
+    # autocompletion of prefixes, classes and properties must stay local (no prefix.cc, no LOV)
+    page.locator(".CodeMirror").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    for text in ("PREFIX foaf: <http://xmlns.com/foaf/0.1/>\nSELECT * WHERE {\n  ?s a foaf:Pe",
+                 " .\n  ?s foaf:na"):  # fmt: skip
+        page.keyboard.type(text, delay=10)
+        page.keyboard.press("Control+Space")
+        page.wait_for_timeout(500)
 
 
 def test_coverage_heatmap_is_visible(web: Watched) -> None:
