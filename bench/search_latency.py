@@ -1,0 +1,110 @@
+"""Search latency at catalogue scale: in-process (the search helper's Searcher) and over HTTP
+(``cradle serve``) with 1 and 16 concurrent clients; serve's peak memory.
+
+Queries are unique practitioner-style questions composed from the thesaurus, places and format
+words (so the query-embedding cache never answers), plus the dev set's questions."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from common import BIN, ROOT, free_port, pct, peak_mib, tree_peak_mib, wait_http
+
+FORMAT_WORDS = ("", "", "video", "slides", "leaflet", "template", "policy", "checklist", "briefing")
+PLACES = ("", "", "Bolton", "Oldham", "Leeds", "Kent", "Cornwall", "Hackney", "Greater Manchester")
+DEV = ROOT.parent / "shared" / "eval" / "dev_queries.json"
+
+
+def queries(n: int, seed: int = 11) -> list[str]:
+    """``n`` distinct search questions."""
+    from cradle.graph.ontology import terms
+
+    vocab = terms()
+    rng = random.Random(seed)
+    words = sorted({s for syns in vocab.synonyms.values() for s in syns if len(s) > 3})
+    out: list[str] = json.loads(DEV.read_text())[:24] if DEV.exists() else []
+    out = [q["query"] if isinstance(q, dict) else str(q) for q in out]
+    seen = set(out)
+    while len(out) < n:
+        place = rng.choice(PLACES)
+        parts = (
+            rng.choice(("", "help with", "what can I give parents about", "resources on")),
+            rng.choice(words),
+            rng.choice(FORMAT_WORDS),
+            f"in {place}" if place else "",
+        )
+        q = " ".join(w for w in parts if w)
+        if q not in seen:
+            seen.add(q)
+            out.append(q)
+    return out[:n]
+
+
+def in_process(data_dir: Path, qs: list[str]) -> dict[str, Any]:
+    """p50/p99 of ``Searcher.search`` called directly, one query at a time."""
+    from cradle.index.search import open_searcher
+    from cradle.settings import Settings
+
+    start = time.perf_counter()
+    searcher = open_searcher(data_dir, Settings(data_dir=data_dir))  # CRADLE_EMBEDDER applies
+    load_s = time.perf_counter() - start
+    searcher.search("warm up the model and the index", k=10)
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        searcher.search(q, k=10)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"load_s": load_s, "n": len(times), "p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+
+
+def _get(base: str, q: str) -> float:
+    url = f"{base}/search?" + urllib.parse.urlencode({"q": q, "k": 10})
+    t = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as r:
+        r.read()
+        if r.status != 200:
+            raise RuntimeError(f"search answered {r.status}")
+    return (time.perf_counter() - t) * 1000
+
+
+def over_http(data_dir: Path, qs: list[str], clients: tuple[int, ...] = (1, 16)) -> dict[str, Any]:
+    """Start ``cradle serve`` on the data dir; p50/p99 of GET /search per client count."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [str(BIN / "cradle"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {}
+    try:
+        start = time.perf_counter()
+        wait_http(base + "/health", 900, proc)
+        out["startup_s"] = time.perf_counter() - start
+        _get(base, "warm up")
+        per = len(qs) // len(clients)
+        for i, c in enumerate(clients):
+            batch = qs[i * per : (i + 1) * per]
+            t = time.perf_counter()
+            with ThreadPoolExecutor(c) as pool:
+                times = list(pool.map(lambda q: _get(base, q), batch))
+            wall = time.perf_counter() - t
+            out[f"clients_{c}"] = {
+                "n": len(times),
+                "p50_ms": pct(times, 50),
+                "p99_ms": pct(times, 99),
+                "throughput_qps": len(times) / wall,
+            }
+        out["serve_peak_mib"] = peak_mib(proc.pid)
+        out["serve_tree_peak_mib"] = tree_peak_mib(proc.pid)  # with its SPARQL workers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
