@@ -175,3 +175,12 @@ def test_pages_are_labelled_and_work_from_the_keyboard(web: Watched) -> None:
     page.keyboard.press("Enter")
     page.locator("li.hit").first.wait_for()
     assert "q=crying+baby" in page.url
+
+
+def test_api_docs_render_offline(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/docs")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=20_000)
+    assert "Cradle" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock-summary-path").filter(has_text="/search").count() >= 1
+    web.shot("api-docs")
