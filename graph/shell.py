@@ -9,9 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cradle.errors import QuerySyntaxError
-from cradle.graph.sparql import rows, run_query, serialize
-from cradle.graph.store import open_store
+from cradle.graph.engine import query_once
+from cradle.graph.guard import check_query
+from cradle.graph.sparql import rows
 from cradle.namespaces import sparql_prologue
+from cradle.settings import Settings
 
 
 def query_text(arg: str) -> str:
@@ -32,18 +34,26 @@ def with_prefixes(query: str) -> str:
 
 
 def render(data_dir: Path, query: str, fmt: str) -> str:
-    """Run ``query`` on the store in ``data_dir``; render as ``table``, ``json`` or ``csv``."""
-    result = run_query(open_store(data_dir), with_prefixes(query))
-    if isinstance(result, ox.QueryBoolean):
-        return (
-            ("true" if bool(result) else "false") + "\n"
-            if fmt == "table"
-            else serialize(result, "json" if fmt == "json" else "csv").decode() + "\n"
-        )
-    if isinstance(result, ox.QueryTriples):
-        return serialize(result, "turtle").decode()
+    """Run ``query`` on the store in ``data_dir``; render as ``table``, ``json`` or ``csv``.
+
+    The query goes through the service's engine (:func:`cradle.graph.engine.query_once`):
+    read-only, no SERVICE, the same deadline and row cap; a cut result is said on stderr.
+    """
+    settings = Settings.model_validate({"data_dir": data_dir})
+    text = with_prefixes(query)
+    is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
+    wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
+    answer = query_once(settings, text, wire)
+    if answer.truncated:
+        sys.stderr.write(f"warning: result truncated at the row cap of {answer.row_cap}\n")
+    if is_graph:
+        return answer.body.decode()
     if fmt in ("json", "csv"):
-        return serialize(result, fmt).decode() + ("\n" if fmt == "json" else "")
+        out = answer.body.decode()
+        return out if out.endswith("\n") else out + "\n"
+    result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
+        return ("true" if bool(result) else "false") + "\n"
     from rich.console import Console
     from rich.table import Table
 

@@ -127,7 +127,7 @@ def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> bytes:
                 binding[name] = _term(term)
         bindings.append(binding)
     doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _term(term: Any) -> dict[str, Any]:
