@@ -95,7 +95,9 @@ async def run_search(
     text = clean_query(q)
     if not text:
         raise InvalidSearch("q: type some words to search for (the query was empty).")
-    filters = {name: value.strip() if value else None for name, value in facets.items()}
+    filters = {
+        name: clean_query(value) or None if value else None for name, value in facets.items()
+    }
     call = functools.partial(searcher.search, text, k, national=national, **filters)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
     body = response.to_dict()

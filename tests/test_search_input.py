@@ -90,6 +90,12 @@ def test_invisible_and_look_alike_characters_do_not_change_the_answer(
     assert client.get("/search", params={"q": disguised}).json()["query"] == "safe sleep"
 
 
+def test_invisible_characters_in_facet_values_are_dropped(client: TestClient) -> None:
+    plain = client.get("/search", params={"q": "sleep", "locality": "bolton"}).json()
+    odd = client.get("/search", params={"q": "sleep", "locality": "bol\u200bton\u202c"}).json()
+    assert odd["results"] == plain["results"]
+
+
 def test_welsh_query_gets_an_answer_with_its_letters_kept(client: TestClient) -> None:
     r = client.get("/search", params={"q": "Cysgu'n ddiogel i fabanod ŵyr"})
     assert r.status_code == 200
