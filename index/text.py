@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -27,11 +28,16 @@ def normalise(text: str) -> str:
     return " ".join(_TOKEN.findall(text))
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer  # PyStemmer
+_LOCAL = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:  # one per thread: a Snowball stemmer keeps state between words
+        import Stemmer  # PyStemmer
+
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=65_536)

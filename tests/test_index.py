@@ -101,3 +101,12 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
         open_searcher(tmp_path / "d", FAKE)
     with pytest.raises(NotBuilt):
         build_index(tmp_path / "empty", tmp_path / "empty", FAKE, tmp_path / "cache")
+
+
+def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:
+    from cradle.errors import InvalidSearch
+    from cradle.index.embed import resolve_model
+
+    with pytest.raises(InvalidSearch, match="never downloaded"):
+        resolve_model("sentence-transformers/all-mpnet-base-v2")
+    assert resolve_model(str(tmp_path)) == tmp_path
