@@ -213,6 +213,7 @@ def serve(
         list[str] | None,
         typer.Option("--graph", help="serve FILE as the named graph IRI (IRI=FILE, repeatable)"),
     ] = None,
+    store_url: StoreUrlOpt = None,
 ) -> None:
     """Serve search, SPARQL, linked-data pages and the web UI over the built graph and index."""
     from cradle.service.server import parse_graphs
@@ -224,7 +225,7 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--graph") from None
     settings = _settings(
         host=host, port=port, data_dir=data_dir, query_timeout=query_timeout,
-        named_graphs=graphs or None,
+        named_graphs=graphs or None, store_url=store_url,
     )  # fmt: skip
     try:
         run_server(settings)

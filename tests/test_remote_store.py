@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -272,3 +273,44 @@ def test_the_service_answers_sparql_from_the_store(loaded: str, graph_dir: Path)
             "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://10.0.0.1/> { ?s ?p ?o } }"}
         )
         assert refused.status_code == 400
+
+
+def test_two_servers_share_one_store_and_one_data_dir(loaded: str, graph_dir: Path) -> None:
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    exe = Path(sys.executable).with_name("cradle")
+    env = {**os.environ, "CRADLE_EMBEDDER": "fake", "HF_HUB_OFFLINE": "1"}
+    ports = [_free_port(), _free_port()]
+    procs = [
+        subprocess.Popen(
+            [str(exe), "serve", "--data-dir", str(graph_dir), "--port", str(port)]
+            + ["--store-url", loaded],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        answers = []
+        for port in ports:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    health = json.loads(urllib.request.urlopen(base + "/health", timeout=2).read())
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail(f"cradle serve on port {port} did not start within 30 s")
+            assert health["sparql"]["engine"] == "remote-sparql"
+            client = SPARQLWrapper(base + "/sparql")
+            client.setQuery(COUNT_RESOURCES)
+            client.setReturnFormat(JSON)
+            result = client.queryAndConvert()
+            answers.append(result["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
+        assert answers == ["39", "39"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
