@@ -17,7 +17,8 @@ from cradle.errors import (
     QuerySyntaxError,
     UpdateRefused,
 )
-from cradle.graph.engine import EmbeddedEngine, open_engine, prepare, query_once
+from cradle.graph.embedded import EmbeddedEngine
+from cradle.graph.engine import open_engine, prepare, query_once
 from cradle.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.graph.guard import MAX_DEPTH, check_graphs, check_query
 from cradle.settings import Settings
@@ -135,6 +136,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedEngine:
     path = write_chain(tmp_path_factory.mktemp("chain") / "chain.nt", 20)
     settings = Settings(named_graphs={f"{EX}g": path}, query_workers=2, row_cap=7)
     eng = open_engine(settings)
+    assert isinstance(eng, EmbeddedEngine)
     yield eng  # type: ignore[misc]
     eng.close()
 
