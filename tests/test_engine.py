@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from cradle.graph.engine import open_engine, prepare, query_once
 from cradle.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.graph.guard import MAX_DEPTH, check_graphs, check_query
 from cradle.settings import Settings
-from tests.sparql_support import write_chain
+from tests.sparql_support import Listener, write_chain
 
 EX = "http://example.org/"
 
@@ -192,3 +194,27 @@ def test_query_once_uses_the_same_rules(graph_dir: Path) -> None:
     assert int(result.body.decode().split()[1]) > 1000
     with pytest.raises(QueryRefused):
         query_once(settings, "SELECT * { SERVICE <http://127.0.0.1:1/> { } }", "json")
+
+
+def test_worker_sandbox_blocks_connections_even_past_the_guard() -> None:
+    """Defence in depth: pyoxigraph does open a socket for SERVICE, but not in a worker."""
+    listener = Listener()
+    service = f"http://127.0.0.1:{listener.port}/"
+    code = (
+        "import sys, pyoxigraph as ox\n"
+        "from cradle.graph.worker import isolate_network\n"
+        "if not isolate_network(): sys.exit(3)\n"
+        "try:\n"
+        f"    list(ox.Store().query('SELECT * {{ SERVICE <{service}> {{ ?s ?p ?o }} }}'))\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code], timeout=30, check=False)
+        time.sleep(0.3)
+        if done.returncode == 3:
+            pytest.skip("this kernel does not allow unprivileged network namespaces")
+        assert done.returncode == 0
+        assert listener.connections == 0
+    finally:
+        listener.close()

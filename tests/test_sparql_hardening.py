@@ -4,8 +4,6 @@ malformed input answered 4xx with a clear message, bounded queueing under load."
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +17,7 @@ from fastapi.testclient import TestClient
 from cradle.graph.engine import open_engine
 from cradle.service.sparql import router
 from cradle.settings import Settings
-from tests.sparql_support import data_hash
+from tests.sparql_support import Listener, data_hash
 
 DEADLINE = 1.5
 RUNAWAYS = {
@@ -129,35 +127,6 @@ def test_fifty_slow_queries_neither_starve_other_routes_nor_queue_unboundedly(
     assert len(busy) >= 25  # at most 3 running + 3 waiting at a time: the rest turned away
     assert all("deadline" in t for t in texts if t not in busy)
     assert elapsed < 6 * DEADLINE  # nothing queued for long
-
-
-class Listener:
-    """A TCP listener on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
 
 
 def test_no_outbound_connection_and_no_file_read(client: TestClient) -> None:
