@@ -59,6 +59,9 @@ _RESPONSES = {
     },
     "403": {"description": "an update: this endpoint is read-only", "content": {"text/plain": {}}},
     "406": {"description": "no acceptable result format", "content": {"text/plain": {}}},
+    "413": {"description": "request body too large", "content": {"text/plain": {}}},
+    "414": {"description": "URL too long", "content": {"text/plain": {}}},
+    "415": {"description": "body not UTF-8 sparql-query or form", "content": {"text/plain": {}}},
     "503": {"description": "deadline passed or engine busy", "content": {"text/plain": {}}},
 }
 GET_DOC: dict[str, Any] = {
