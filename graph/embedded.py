@@ -29,6 +29,7 @@ from cradle.errors import (
 from cradle.graph.engine import EngineResult, prepare
 
 START_TIMEOUT = 60.0
+STALE = "the graph was rebuilt while serving: restart the service to serve the new build"
 
 
 @dataclass(eq=False)
@@ -67,6 +68,7 @@ class EmbeddedEngine:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._stale = False
         self.capacity = workers + queue_size
         self._admit = threading.BoundedSemaphore(self.capacity)
         started = [self._start() for _ in range(workers)]
@@ -104,6 +106,8 @@ class EmbeddedEngine:
             worker.kill()
             raise NotBuilt(f"the query engine cannot open the graph: {payload}")
         worker.info = payload
+        if payload.get("graph_sha256") not in (None, self._sha):
+            self._stale = True  # a replacement opened a newer build than the one served
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> None:
@@ -200,6 +204,8 @@ class EmbeddedEngine:
             "network_isolated": bool(self._info.get("isolated")),
             "query_timeout": self._timeout,
             "row_cap": self._row_cap,
+            "stale": self._stale,
+            **({"problem": STALE} if self._stale else {}),
         }
 
     def worker_pids(self) -> set[int]:

@@ -164,11 +164,27 @@ def serve(conn: Connection, store_dir: str | None, named: dict[str, str]) -> Non
     thread.join()
 
 
+def _built_sha(store_dir: str | None) -> str | None:
+    """Digest of the build the opened store belongs to (its data dir's manifest), if any."""
+    if store_dir is None:
+        return None
+    try:
+        manifest = json.loads((Path(store_dir).parent / "graph.json").read_text())
+        return str(manifest["graph_sha256"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _loop(conn: Connection, store_dir: str | None, named: dict[str, str], isolated: bool) -> None:
     try:
         store = open_data(store_dir, named)
         graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-        hello = {"triples": len(store), "graphs": graphs, "isolated": isolated}
+        hello = {
+            "triples": len(store),
+            "graphs": graphs,
+            "isolated": isolated,
+            "graph_sha256": _built_sha(store_dir),
+        }
     except (OSError, SyntaxError, ValueError) as exc:
         conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
         return

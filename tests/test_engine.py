@@ -218,3 +218,27 @@ def test_worker_sandbox_blocks_connections_even_past_the_guard() -> None:
         assert listener.connections == 0
     finally:
         listener.close()
+
+
+def test_a_rebuild_while_serving_is_reported(graph_dir: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(graph_dir, data)
+    engine = open_engine(Settings(data_dir=data, query_workers=1))
+    try:
+        assert engine.info()["stale"] is False
+        manifest = json.loads((data / "graph.json").read_text())
+        manifest["graph_sha256"] = "0" * 64  # as if `cradle build` had published a new graph
+        (data / "graph.json").write_text(json.dumps(manifest))
+        assert isinstance(engine, EmbeddedEngine)
+        for pid in engine.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(QueryAborted):
+            engine.execute("ASK {}", default_graphs=[], named_graphs=[], accept=None)
+        engine.execute("ASK {}", default_graphs=[], named_graphs=[], accept=None)  # replacement
+        info = engine.info()
+        assert info["stale"] is True and "restart" in info["problem"]
+    finally:
+        engine.close()
