@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -39,24 +38,12 @@ from cradle.service.sparql_docs import (
     PREFIXES,
     service_description,
 )
+from cradle.service.sparql_input import ProtocolError, parse_params, post_params
 
 router = APIRouter(tags=["sparql"])
 
-FORM = "application/x-www-form-urlencoded"
-QUERY = "application/sparql-query"
-UPDATE = "application/sparql-update"
 UPDATE_PARAMS = {"update", "using-graph-uri", "using-named-graph-uri"}
-MAX_FIELDS = 1000
 MAX_MESSAGE = 600
-
-
-class ProtocolError(Exception):
-    """A request that breaks the SPARQL protocol; carries its HTTP status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 #: Domain error -> HTTP status (first match wins).
@@ -106,9 +93,9 @@ async def _answer(request: Request, engine: Any, settings: Any) -> Response:
     url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
     if url_bytes > settings.max_url_bytes:
         raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
-    params = _parse(request.scope["query_string"], "URL query string")
+    params = parse_params(request.scope["query_string"], "URL query string")
     if request.method == "POST":
-        params += await _post_params(request, settings.max_body_bytes)
+        params += await post_params(request, settings.max_body_bytes)
     elif not params:
         return _describe(request, engine)
     keys = [k for k, _ in params]
@@ -151,69 +138,6 @@ async def _execute(request: Request, engine: Any, call: Any) -> Any:
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
     return await anyio.to_thread.run_sync(call, limiter=limiter)
-
-
-async def _post_params(request: Request, limit: int) -> list[tuple[str, str]]:
-    content_type = request.headers.get("content-type", "")
-    media, _, rest = content_type.partition(";")
-    media = media.strip().lower()
-    charset = _charset(rest)
-    if media == UPDATE:
-        raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
-    if media not in (FORM, QUERY):
-        shown = media or "none"
-        raise ProtocolError(
-            415, f"Content-Type {shown!r} is not accepted: send {QUERY} or {FORM} (UTF-8)"
-        )
-    if charset not in (None, "utf-8", "utf8"):
-        raise ProtocolError(415, f"charset {charset!r} is not accepted: send UTF-8")
-    body = await _read_body(request, limit)
-    if media == FORM:
-        return _parse(body, "form body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProtocolError(400, "the request body is not valid UTF-8 text") from None
-    return [("query", text.removeprefix("\ufeff"))]
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"the request body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse(raw: bytes, where: str) -> list[tuple[str, str]]:
-    """Form/URL parameters, decoded strictly as UTF-8."""
-    try:
-        text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
-        return parse_qsl(
-            text,
-            keep_blank_values=True,
-            strict_parsing=False,
-            encoding="utf-8",
-            errors="strict",
-            max_num_fields=MAX_FIELDS,
-        )
-    except UnicodeDecodeError:
-        raise ProtocolError(400, f"the {where} is not valid percent-encoded UTF-8") from None
-    except ValueError:
-        raise ProtocolError(400, f"the {where} has more than {MAX_FIELDS} fields") from None
-
-
-def _charset(params: str) -> str | None:
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return None
 
 
 def _content_type(media_type: str) -> str:
