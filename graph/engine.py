@@ -72,6 +72,7 @@ class QueryEngine(Protocol):
         Raises:
             QuerySyntaxError, QueryRefused, UpdateRefused, NotAcceptable: the client's fault.
             QueryTimeout: stopped at the deadline. EngineBusy: too many queries waiting.
+            QueryAborted: stopped for exhausting memory or crashing its worker.
             QueryFailed: the engine itself failed.
         """
         ...
