@@ -211,7 +211,7 @@ def write(rows: list, mach: str, load0: float, load1: float, peak: float) -> Non
         '"without query embedding" repeats each query at once (its vector cached) to time '
         'the index\'s own work; "filtered" '
         "alternates no filter and `locality=greater-manchester`. HNSW recall@10 compares "
-        "the approximate index (M=32, efSearch=256) with exact inner product on that "
+        "the approximate index (M=32, efSearch=128) with exact inner product on that "
         "catalogue's vectors for 100 query embeddings (hashing ones for hashing vectors).",
     ]
     (ROOT / "bench" / "RESULTS-search.md").write_text("\n".join(out) + "\n")

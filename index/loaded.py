@@ -63,7 +63,7 @@ class LoadedIndex:
             manifest=manifest,
             resources=resources,
             vocab=vocab,
-            vectors=np.load(folder / VECTORS, mmap_mode="r"),
+            vectors=np.load(folder / VECTORS),
             faiss_index=faiss.read_index(str(folder / FAISS_FILE)),
             bm25=bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False),
         )

@@ -10,11 +10,10 @@ import numpy as np
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 
-#: Eligible sets up to this size are scored exactly and completely; above it candidates are
-#: the dense window (FAISS, filter applied inside the search), the BM25 window and every
-#: boosted resource, each scored exactly.
-EXACT_LIMIT = 20_000
-WINDOW = 256
+#: Eligible sets up to this size are scored completely; larger ones are pruned safely (see
+#: :func:`score`).
+EXACT_LIMIT = 2_000
+WINDOW = 128
 
 
 @dataclass(frozen=True)
@@ -78,18 +77,23 @@ def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray
     return topic, place, form
 
 
-def _dense_window(index: LoadedIndex, qvec: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def _dense_window(
+    index: LoadedIndex, qvec: np.ndarray, eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     import faiss as faiss_module
 
     faiss: Any = faiss_module
-    bitmap = np.packbits(eligible, bitorder="little")
-    selector = faiss.IDSelectorBitmap(len(eligible), faiss.swig_ptr(bitmap))
+    selector = None
+    if not eligible.all():
+        bitmap = np.packbits(eligible, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(eligible), faiss.swig_ptr(bitmap))
     if index.manifest.get("dense_index") == "hnsw":
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=WINDOW)
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(WINDOW, 64))
     else:
         params = faiss.SearchParameters(sel=selector)
-    _, ids = index.faiss_index.search(qvec[None, :], WINDOW, params=params)
-    return ids[0][ids[0] >= 0]
+    scores, ids = index.faiss_index.search(qvec[None, :], WINDOW, params=params)
+    found = ids[0] >= 0
+    return ids[0][found], scores[0][found]
 
 
 def _rrf(values: np.ndarray, k: int = 60) -> np.ndarray:
@@ -105,25 +109,43 @@ def score(
     u: Understanding,
     eligible: np.ndarray,
     w: Weights,
+    k: int = 10,
 ) -> Scored:
-    """Score every eligible resource (or, for huge sets, every plausible one) for a query."""
+    """Score the eligible resources for a query; the best ``k`` are exactly those of a full scan.
+
+    Small eligible sets are scored completely. Larger ones: the dense window (FAISS, the
+    filter applied inside the search) and the BM25 window are scored exactly; then every other
+    eligible resource whose score could still reach the k-th best (bounded by the window's
+    lowest cosine plus its own BM25 score and boosts) is scored exactly too.
+    """
     kw_all = _bm25(index, tokens) + w.expansion * _bm25(index, u.expansion)
     topic, place, form = boosts(index, u)
-    if int(eligible.sum()) <= EXACT_LIMIT:
+    best = float(kw_all[eligible].max()) if eligible.any() else 0.0
+    kw_norm_all = kw_all / best if best > 0 else np.zeros_like(kw_all)
+    extra = w.topic * topic + w.place * place + w.form * form
+    n_eligible = int(eligible.sum())
+    if n_eligible <= EXACT_LIMIT or w.fusion == "rrf":
         idx = np.flatnonzero(eligible)
     else:
-        kw_elig = np.where(eligible, kw_all, 0.0)
+        window, window_scores = _dense_window(index, qvec, eligible)
+        chosen = np.zeros(index.size, dtype=bool)
+        chosen[window] = True
+        kw_elig = np.where(eligible, kw_all, -1.0)
         top_kw = np.argpartition(-kw_elig, WINDOW)[:WINDOW]
-        extra = np.flatnonzero(eligible & (topic | (place > 0) | form))
-        parts = [_dense_window(index, qvec, eligible), top_kw[kw_elig[top_kw] > 0], extra]
-        idx = np.unique(np.concatenate(parts).astype(np.int64))
+        chosen[top_kw[kw_elig[top_kw] > 0]] = True
+        first = np.flatnonzero(chosen)
+        dense_first = index.vectors[first] @ qvec
+        totals = w.dense * dense_first + (1.0 - w.dense) * kw_norm_all[first] + extra[first]
+        kth = float(np.sort(totals)[-k]) if len(totals) >= k else -np.inf
+        floor = float(window_scores.min()) if len(window) >= WINDOW else -1.0
+        bound = w.dense * floor + (1.0 - w.dense) * kw_norm_all + extra
+        chosen |= eligible & (bound >= kth)
+        idx = np.flatnonzero(chosen)
     dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
-    kw = kw_all[idx]
-    best = float(kw.max()) if len(kw) else 0.0
-    kw_norm = kw / best if best > 0 else np.zeros_like(kw)
+    kw, kw_norm = kw_all[idx], kw_norm_all[idx]
     if w.fusion == "rrf":
         base = w.dense * _rrf(dense) + (1.0 - w.dense) * _rrf(kw)
     else:
         base = w.dense * dense + (1.0 - w.dense) * kw_norm
-    total = base + w.topic * topic[idx] + w.place * place[idx] + w.form * form[idx]
+    total = base + extra[idx]
     return Scored(idx, total, dense, kw_norm, topic[idx], place[idx], form[idx])

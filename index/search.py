@@ -108,7 +108,7 @@ class Searcher:
         if not eligible.any():
             return response
         qvec = self.embed_query(text)
-        s = score(self.index, qvec, keywords(text), u, eligible, weights or self.weights)
+        s = score(self.index, qvec, keywords(text), u, eligible, weights or self.weights, k)
         order = np.lexsort((s.idx, -s.total))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
