@@ -176,5 +176,7 @@ def gaps(
     matrix = coverage(data, include_shared, narrower)
     headers = {"Vary": "Accept"}
     if fmt == "csv":
+        name = "cradle-coverage" + ("-with-shared" if include_shared else "") + ".csv"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return Response(coverage_csv(matrix), media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse(matrix, headers=headers)
