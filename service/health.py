@@ -22,6 +22,8 @@ def health_report(state: Any) -> dict[str, Any]:
     if match is False:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
+    if engine_info.get("stale"):
+        problems.append("the graph on disk changed since start-up: restart the server")
     return {
         "status": "ok" if not problems else "degraded",
         "problems": problems,
