@@ -163,6 +163,9 @@ def search(
     ] = None,
     audience: FacetOpt = None,
     status: FacetOpt = None,
+    national: Annotated[
+        bool, typer.Option("--national/--no-national", help="keep national resources")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -178,7 +181,7 @@ def search(
         "status": status,
     }
     try:
-        code = run_search(settings, query, filters, k=k, as_json=as_json)
+        code = run_search(settings, query, filters, k=k, as_json=as_json, national=national)
     except CradleError as exc:
         _fail(exc)
     raise typer.Exit(code)

@@ -32,12 +32,14 @@ def run_search(
     as_json: bool = False,
     lines: Iterable[str] | None = None,
     out: TextIO | None = None,
+    national: bool = True,
 ) -> int:
     """Search once (``query``) or once per line of ``lines`` (when ``query`` is ``-``).
 
     One query prints a readable list, or with ``as_json`` one JSON object. With ``-`` each
     input line prints one JSON object on one line; a line that cannot be searched prints
-    ``{"query": ..., "error": ...}`` instead and the others still run.
+    ``{"query": ..., "error": ...}`` instead and the others still run. ``national=False``
+    drops national resources (with a locality filter: keeps only that place and places in it).
 
     Returns:
         The exit code: 0, or 1 when any query failed.
@@ -52,7 +54,7 @@ def run_search(
     out = out or sys.stdout
     searcher = open_searcher(settings.data_dir, settings)
     if query != "-":
-        response = searcher.search(query, k=k, **filters).to_dict()
+        response = searcher.search(query, k=k, national=national, **filters).to_dict()
         if as_json:
             out.write(json.dumps(response, ensure_ascii=False, allow_nan=False) + "\n")
         else:
@@ -62,7 +64,7 @@ def run_search(
     for line in lines if lines is not None else sys.stdin:
         text = line.rstrip("\n")
         try:
-            obj = searcher.search(text, k=k, **filters).to_dict()
+            obj = searcher.search(text, k=k, national=national, **filters).to_dict()
         except CradleError as exc:
             obj, code = {"query": text, "error": str(exc)}, 1
         out.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")

@@ -113,3 +113,9 @@ def test_graph_commands_never_import_torch(graph_dir: Path, tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_no_national_flag(data_dir: Path) -> None:
+    args = ["search", "sleep", "--no-national", "-k", "100", "--json", "--data-dir", str(data_dir)]
+    hits = json.loads(runner.invoke(app, args).stdout)["results"]
+    assert hits and all(h["localities"][0] != "england" for h in hits)
