@@ -184,3 +184,30 @@ def test_api_docs_render_offline(web: Watched) -> None:
     assert "Cradle" in page.locator(".swagger-ui .info .title").inner_text()
     assert page.locator(".opblock-summary-path").filter(has_text="/search").count() >= 1
     web.shot("api-docs")
+
+
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => { for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3); }
+    return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.offsetParent === null || el.closest('.visually-hidden, .skip-link')) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName} ${ratio.toFixed(2)} ${el.textContent.trim()}`);
+  }
+  return low;
+}"""
+
+
+def test_text_contrast_meets_wcag_aa(web: Watched) -> None:
+    for path in ("/?q=safe+sleep", "/coverage", "/resource/gm-safer-sleep-policy", "/topic/scheme"):
+        web.page.goto(web.base + path)
+        assert web.page.evaluate(CONTRAST) == [], path
