@@ -95,10 +95,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _load(app, settings)
         try:
+            _load(app, settings)
             yield
-        finally:
+        finally:  # also after a failed start: stop the engine's workers if they started
             _close(app)
 
     app = FastAPI(
