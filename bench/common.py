@@ -23,11 +23,12 @@ RESULTS = ROOT / "bench" / "results"
 
 @dataclass
 class Run:
-    """A finished child process: wall seconds, peak resident memory (MiB), exit code."""
+    """A finished child process: wall seconds, peak resident memory (MiB), exit code, CPU s."""
 
     seconds: float
     peak_mib: float
     returncode: int
+    cpu_s: float = 0.0
 
 
 def run_measured(
@@ -41,7 +42,8 @@ def run_measured(
     proc.returncode = os.waitstatus_to_exitcode(status)
     if log:
         out.close()  # type: ignore[union-attr]
-    return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode, cpu)
 
 
 def peak_mib(pid: int) -> float:

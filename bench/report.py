@@ -17,6 +17,12 @@ from common import RESULTS, ROOT  # noqa: E402
 
 OUT = ROOT / "bench" / "RESULTS.md"
 PLOT = ROOT / "bench" / "latency.png"
+FINDINGS = ROOT / "bench" / "findings.md"
+BUILDS = (
+    ("build_graph", "build, graph only"),
+    ("build_full", "build, graph + index"),
+    ("build_index", "index stage alone"),
+)
 RATIOS = ("rdflib_over_embedded", "rdflib_over_server")
 TARGETS = {
     "analyst": "analyst queries >= 10x faster than rdflib",
@@ -47,14 +53,20 @@ def _section(r: dict[str, Any]) -> list[str]:
     lines = [f"## {n:,} resources", ""]
     lines.append(f"Load average when the run started: {m.get('load_average_at_start', '?')}.")
     lines.append("")
-    lines += ["| stage | wall s | resources/s | peak MiB | triples |", "|---|---|---|---|---|"]
-    for key, label in (("build_graph", "graph only"), ("build_full", "graph + index")):
-        b = r.get(key)
-        if b:
-            lines.append(
-                f"| build, {label} | {_f(b['seconds'])} | {_f(b['resources_per_s'], '.0f')} | "
-                f"{_f(b['peak_mib'], '.0f')} | {b['triples']:,} |"
-            )
+    builds = [(k, label) for k, label in BUILDS if r.get(k)]
+    if builds:
+        lines += [
+            "| stage | wall s | resources/s | CPU s | resources/CPU s | peak MiB | triples |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    for key, label in builds:
+        b = r[key]
+        cpu = b.get("cpu_s")
+        lines.append(
+            f"| {label} | {_f(b['seconds'])} | {_f(b['resources_per_s'], '.0f')} | {_f(cpu)} | "
+            f"{_f(n / cpu if cpu else None, '.0f')} | {_f(b['peak_mib'], '.0f')} | "
+            f"{b.get('triples', 0):,} |"
+        )
     lines.append("")
     aq = r.get("analyst_queries")
     if aq:
@@ -171,6 +183,8 @@ def main() -> None:
     ]
     for r in runs:
         lines += _section(r)
+    if FINDINGS.exists():  # the reading of these numbers, written by hand
+        lines += [FINDINGS.read_text()]
     OUT.write_text("\n".join(lines))
     plot(runs)
     print(f"wrote {OUT} and {PLOT}")

@@ -39,6 +39,7 @@ def _build(cat: Path, data: Path, graph_only: bool, log: Path) -> dict[str, Any]
     manifest = json.loads((data / "graph.json").read_text())
     return {
         "seconds": run.seconds,
+        "cpu_s": run.cpu_s,
         "peak_mib": run.peak_mib,
         "resources_per_s": manifest["resources"] / run.seconds,
         "triples": manifest["triples"],
