@@ -10,6 +10,11 @@ from cradle.index.query import Understanding
 from cradle.index.text import STOPWORDS, keywords, normalise, stem
 
 
+def doc_terms(res: Resource, vocab: Vocabulary) -> frozenset[str]:
+    """The stemmed words BM25 indexed for ``res``."""
+    return frozenset(keywords(keyword_text(res, vocab)))
+
+
 def why(
     res: Resource,
     vocab: Vocabulary,
@@ -17,6 +22,7 @@ def why(
     u: Understanding,
     scores: dict[str, float],
     below: dict[str, list[str]],
+    doc: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Explain one hit.
 
@@ -27,11 +33,12 @@ def why(
         u: what the graph recognised in the query.
         scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``, ``form``).
         below: topic/locality id named in the query -> it and the ids under it.
+        doc: the resource's BM25 tokens, when the caller has them already.
 
     Returns:
         ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format"}``.
     """
-    doc = set(keywords(keyword_text(res, vocab)))
+    doc = doc if doc is not None else doc_terms(res, vocab)
     terms = [w for w in dict.fromkeys(normalise(query).split()) if w not in STOPWORDS]
     terms = [w for w in terms if stem(w) in doc]
     thesaurus = [

@@ -56,6 +56,8 @@ class LoadedIndex:
         import bm25s
         import faiss
 
+        # one query is small, memory-bound work: OpenMP threads only contend (with torch's too)
+        faiss.omp_set_num_threads(1)
         manifest = read_manifest(data_dir)
         folder = data_dir / INDEX_DIR
         resources, vocab = read_meta(folder)

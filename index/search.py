@@ -13,7 +13,7 @@ import numpy as np
 
 from cradle.errors import InvalidSearch
 from cradle.index.embed import Embedder, make_embedder
-from cradle.index.explain import why
+from cradle.index.explain import doc_terms, why
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
@@ -50,6 +50,7 @@ class Searcher:
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._doc_terms: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -122,9 +123,21 @@ class Searcher:
                 "form": float(s.form[j]),
             }
             hit = self._hit(int(s.idx[j]), _num(s.total[j]))
-            hit["why"] = why(res, self.index.vocab, text, u, parts, below)
+            doc = self._terms(int(s.idx[j]))
+            hit["why"] = why(res, self.index.vocab, text, u, parts, below, doc)
             response.results.append(hit)
         return response
+
+    def _terms(self, i: int) -> frozenset[str]:
+        with self._lock:
+            found = self._doc_terms.get(i)
+        if found is None:
+            found = doc_terms(self.index.resources[i], self.index.vocab)
+            with self._lock:
+                if len(self._doc_terms) > 4096:
+                    self._doc_terms.clear()
+                self._doc_terms[i] = found
+        return found
 
     def _hit(self, i: int, value: float) -> dict[str, Any]:
         r = self.index.resources[i]

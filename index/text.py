@@ -62,13 +62,17 @@ class PhraseMatcher:
             for label in labels
         ]
         self._items = sorted((i for i in items if i[2]), key=lambda i: (-len(i[2]), i[0]))
+        self._by_word: dict[str, list[int]] = {}
+        for n, item in enumerate(self._items):
+            self._by_word.setdefault(item[2][0], []).append(n)
 
     def find(self, text: str) -> dict[str, list[str]]:
         """Return key -> the labels found in ``text``; a label inside a longer match is skipped."""
         words = [stem(w) for w in normalise(text).split()]
         taken = [False] * len(words)
         found: dict[str, list[str]] = {}
-        for key, label, seq in self._items:
+        wanted = sorted({n for w in set(words) for n in self._by_word.get(w, [])})
+        for key, label, seq in (self._items[n] for n in wanted):
             n = len(seq)
             for i in range(len(words) - n + 1):
                 if tuple(words[i : i + n]) == seq and not any(taken[i : i + n]):
