@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from cradle.errors import InvalidSearch
+from cradle.errors import InvalidSearch, StaleIndex
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import doc_terms, why
 from cradle.index.loaded import LoadedIndex
@@ -193,12 +193,12 @@ def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
 
     Raises:
         NotBuilt: no index there; StaleIndex: built from another graph.
-        InvalidSearch: the index was built with another model than ``settings`` names.
+        StaleIndex: also when the index was built with another model than ``settings`` names.
     """
     index = LoadedIndex.load(data_dir)
     embedder = make_embedder(settings)
     if index.manifest.get("model") != embedder.name:
-        raise InvalidSearch(
+        raise StaleIndex(
             f"the index in {data_dir} was built with model {index.manifest.get('model')!r}, "
             f"settings name {embedder.name!r}: run `cradle build` with the same model"
         )

@@ -110,3 +110,9 @@ def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:
     with pytest.raises(InvalidSearch, match="never downloaded"):
         resolve_model("sentence-transformers/all-mpnet-base-v2")
     assert resolve_model(str(tmp_path)) == tmp_path
+
+
+def test_index_of_another_model_is_refused(graph_dir: Path, tmp_path: Path) -> None:
+    data, _ = fake_build(graph_dir, tmp_path / "d")
+    with pytest.raises(StaleIndex, match="model"):
+        open_searcher(data, Settings.model_validate({"model": str(tmp_path)}))
