@@ -143,7 +143,7 @@ def synth(
     """Write a synthetic national catalogue (all English authorities) to OUT/catalogue.yaml."""
     from cradle.synth import write_synthetic
 
-    path = write_synthetic(resources, out, seed)
+    path = write_synthetic(resources, out, seed, progress=True)
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 

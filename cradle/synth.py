@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from tqdm import tqdm
 
 from cradle import synth_data as sd
 from cradle.graph.catalogue import Catalogue, Entry, Header, LocalityDef, Organisation
@@ -194,13 +195,16 @@ def _domain(publisher: str | None, area: str) -> str:
     return base.replace("-", "") + ".org.uk"
 
 
-def synthesize(n: int, seed: int = 0, ontology_dir: Path = ONTOLOGY_DIR) -> Catalogue:
+def synthesize(
+    n: int, seed: int = 0, ontology_dir: Path = ONTOLOGY_DIR, progress: bool = False
+) -> Catalogue:
     """Make a synthetic national catalogue of ``n`` resources.
 
     Args:
         n: number of resources (at least 1).
         seed: random seed; the same ``n`` and ``seed`` always give the same catalogue.
         ontology_dir: where the thesaurus and value lists live.
+        progress: show a progress bar on a terminal.
 
     Returns:
         A catalogue that passes :func:`cradle.graph.catalogue.check_catalogue`, with the nine
@@ -217,7 +221,10 @@ def synthesize(n: int, seed: int = 0, ontology_dir: Path = ONTOLOGY_DIR) -> Cata
     national = [pid for pid, _ in sd.NATIONAL_PUBLISHERS]
     orgs = [Organisation(id=pid, name=name) for pid, name in sd.NATIONAL_PUBLISHERS] + orgs
     composer = _Composer(rng, vocab, authorities)
-    resources = [composer.entry(i, areas, national) for i in range(1, n + 1)]
+    numbers = tqdm(
+        range(1, n + 1), desc="synth", unit="resource", disable=None if progress else True
+    )
+    resources = [composer.entry(i, areas, national) for i in numbers]
     header = Header(
         id=f"synthetic-england-{n}-{seed}",
         title=f"Synthetic national catalogue ({n} resources, seed {seed})",
@@ -240,7 +247,7 @@ def dump_fast(cat: Catalogue) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_synthetic(n: int, out_dir: Path, seed: int = 0) -> Path:
+def write_synthetic(n: int, out_dir: Path, seed: int = 0, progress: bool = False) -> Path:
     """Write ``out_dir/catalogue.yaml`` holding :func:`synthesize` ``(n, seed)``.
 
     Returns:
@@ -248,5 +255,5 @@ def write_synthetic(n: int, out_dir: Path, seed: int = 0) -> Path:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CATALOGUE_FILE
-    path.write_text(dump_fast(synthesize(n, seed)), encoding="utf-8")
+    path.write_text(dump_fast(synthesize(n, seed, progress=progress)), encoding="utf-8")
     return path
