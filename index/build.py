@@ -29,7 +29,7 @@ from cradle.index.text import keywords
 from cradle.settings import Settings
 
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_CONSTRUCTION = 200
 
 
 @dataclass(frozen=True)
