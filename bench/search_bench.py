@@ -212,7 +212,8 @@ def write(rows: list, mach: str, load0: float, load1: float, peak: float) -> Non
         'the index\'s own work; "filtered" '
         "alternates no filter and `locality=greater-manchester`. HNSW recall@10 compares "
         "the approximate index (M=32, efConstruction=200, efSearch=512) with exact inner "
-        "product on that catalogue's vectors for 100 query embeddings (hashing ones for hashing vectors).",
+        "product on that catalogue's vectors for 100 query embeddings (hashing ones for "
+        "hashing vectors).",
     ]
     (ROOT / "bench" / "RESULTS-search.md").write_text("\n".join(out) + "\n")
     print("\n".join(out))
