@@ -133,9 +133,10 @@ def score(
         window, window_scores = _dense_window(index, qvec, eligible)
         chosen = np.zeros(index.size, dtype=bool)
         chosen[window] = True
-        kw_elig = np.where(eligible, kw_all, -1.0)
-        top_kw = np.argpartition(-kw_elig, WINDOW)[:WINDOW]
-        chosen[top_kw[kw_elig[top_kw] > 0]] = True
+        matched = np.flatnonzero(eligible & (kw_all > 0))
+        if len(matched) > WINDOW:
+            matched = matched[np.argpartition(-kw_all[matched], WINDOW)[:WINDOW]]
+        chosen[matched] = True
         first = np.flatnonzero(chosen)
         dense_first = index.vectors[first] @ qvec
         totals = w.dense * dense_first + (1.0 - w.dense) * kw_norm_all[first] + extra[first]
