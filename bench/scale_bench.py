@@ -62,6 +62,7 @@ def bench_size(n: int, seed: int, parts: set[str], args: argparse.Namespace) -> 
     data = work / "data"
     if "build" in parts:
         print(f"[{n}] graph-only build", flush=True)
+        out["build_load_average"] = os.getloadavg()
         out["build_graph"] = _build(cat, work / "graph-only", True, work / "build-graph.log")
         if search:
             print(f"[{n}] full build (graph + index)", flush=True)
@@ -71,10 +72,12 @@ def bench_size(n: int, seed: int, parts: set[str], args: argparse.Namespace) -> 
             shutil.copytree(work / "graph-only", data)
     if "queries" in parts:
         print(f"[{n}] analyst queries", flush=True)
+        out["queries_load_average"] = os.getloadavg()
         out["analyst_queries"] = analyst_queries.run(data, work, args.reps, args.deadline)
     if "search" in parts and not search:
         out["search_error"] = "cradle.index.search is not there yet"
     elif "search" in parts:
+        out["search_load_average"] = os.getloadavg()
         qs = search_latency.queries(args.queries)
         try:
             print(f"[{n}] search in-process", flush=True)
