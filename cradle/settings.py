@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 QUERIES_DIR = PROJECT_ROOT / "queries"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / "build")
     ontology_dir: Path = Field(ONTOLOGY_DIR)
     queries_dir: Path = Field(QUERIES_DIR)
+    shared_dir: Path = Field(
+        SHARED_DIR, description="the partnership's shared folder: source document, eval queries"
+    )
     source_document: str = "000_7ea27756e6b4f046.txt"
     model: str = Field(
         DEFAULT_MODEL,
@@ -32,7 +36,7 @@ class Settings(BaseSettings):
         "sentence-transformers", description="'fake' is a deterministic hashing embedder for tests"
     )
     eval_queries: Path = Field(
-        PROJECT_ROOT.parent / "shared" / "eval" / "dev_queries.json",
+        SHARED_DIR / "eval" / "dev_queries.json",
         description="graded queries `cradle eval` scores by default",
     )
     ann_threshold: int = Field(

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from cradle.graph.build import GraphBuild, build_graph
+from cradle.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Settings().shared_dir  # CRADLE_SHARED_DIR points elsewhere
 SOURCE_DOCUMENT = SHARED / "000_7ea27756e6b4f046.txt"
 CATALOGUE = ROOT / "data" / "catalogue.yaml"
 

@@ -17,7 +17,8 @@ from cradle.service.sparql import router
 from cradle.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-W3C_DIR = ROOT.parent / "shared" / "w3c-sparql11-protocol"
+SHARED = Settings().shared_dir
+W3C_DIR = SHARED / "w3c-sparql11-protocol"
 KASEI = "http://kasei.us/2009/09/sparql/data/data{}.rdf"
 ALL_QUADS = """
 SELECT (COUNT(*) AS ?n) (SHA256(GROUP_CONCAT(?line; separator="\\n")) AS ?h) {
