@@ -27,6 +27,7 @@ from cradle.errors import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    StoreUnavailable,
     UpdateRefused,
 )
 from cradle.graph.formats import GRAPH_FORMATS, negotiate
@@ -56,6 +57,7 @@ STATUS: list[tuple[type[CradleError], int]] = [
     (QueryTimeout, 503),
     (QueryAborted, 503),
     (NotBuilt, 503),
+    (StoreUnavailable, 503),
 ]
 
 
@@ -83,6 +85,8 @@ async def _handle(request: Request, engine: Any, settings: Any) -> Response:
     except CradleError as exc:
         status = next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
         message = str(exc) if status < 500 or status == 503 else "the query engine failed"
+        if isinstance(exc, StoreUnavailable):  # its text may name the store's address
+            message = "the triplestore is unavailable; try again shortly"
         if len(message) > MAX_MESSAGE:
             message = message[:MAX_MESSAGE] + " [...]"
         headers = {"Retry-After": "2"} if isinstance(exc, EngineBusy) else None

@@ -1,0 +1,35 @@
+"""A triplestore that goes away answers 503, without naming its address."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from cradle.errors import StoreUnavailable
+from cradle.service.sparql import router
+from cradle.settings import Settings
+
+
+class DownEngine:
+    """An engine whose store cannot be reached."""
+
+    capacity = 1
+
+    def execute(self, query: str, **kwargs: object) -> object:
+        raise StoreUnavailable("cannot reach the external store at http://10.9.8.7:7878/store")
+
+    def info(self) -> dict[str, object]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def test_store_down_is_503_without_its_address() -> None:
+    app = FastAPI()
+    app.include_router(router)
+    app.state.settings = Settings()
+    app.state.engine = DownEngine()
+    response = TestClient(app).get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 503
+    assert "unavailable" in response.text and "10.9.8.7" not in response.text
