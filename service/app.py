@@ -19,6 +19,7 @@ from cradle.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.service import coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
+from cradle.service.readonly import ReadOnly
 from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = ui.make_templates()
+    app.add_middleware(ReadOnly)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     errors.install(app)

@@ -1,0 +1,52 @@
+"""Updates are refused on every path, not only /sparql, and the data stays the same."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cradle.service.app import create_app
+from tests.service_support import built_dir, fake_settings
+
+PATHS = ["/", "/search", "/resource/gm-safer-sleep-policy", "/gaps", "/topics", "/health",
+         "/update", "/statements", "/sparql/update", "/no/such/path"]  # fmt: skip
+UPDATE = "DELETE WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with TestClient(create_app(fake_settings(built_dir(tmp_path_factory)))) as c:
+        yield c
+
+
+def digest(client: TestClient) -> str:
+    body = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                      headers={"accept": "application/n-triples"}).text  # fmt: skip
+    return hashlib.sha256("\n".join(sorted(body.splitlines())).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_update_by_any_means_on_any_path_is_4xx(client: TestClient, path: str) -> None:
+    before = digest(client)
+    answers = [
+        client.get(path, params={"update": UPDATE}),
+        client.post(path, params={"update": UPDATE}),
+        client.post(path, data={"update": UPDATE}),
+        client.post(path, content=UPDATE, headers={"content-type": "application/sparql-update"}),
+        client.put(path, content="<a:b> <a:c> <a:d> .", headers={"content-type": "text/turtle"}),
+        client.delete(path),
+    ]
+    assert [r.status_code for r in answers if not 400 <= r.status_code < 500] == []
+    assert digest(client) == before
+
+
+def test_update_parameter_elsewhere_says_read_only(client: TestClient) -> None:
+    response = client.get("/", params={"update": "CLEAR ALL"})
+    assert response.status_code == 403 and "read-only" in response.text
+
+
+def test_reading_still_works(client: TestClient) -> None:
+    assert client.get("/", params={"q": "update"}).status_code == 200
