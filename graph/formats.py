@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from cradle.errors import NotAcceptable
 
 
@@ -34,6 +36,20 @@ GRAPH_FORMATS = (  # CONSTRUCT and DESCRIBE; the first is the default
     Format("jsonld", "application/ld+json", ("application/json", "json-ld", "json")),
     Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "xml", "rdf")),
 )
+
+#: pyoxigraph's serialisers for the formats above, by short name.
+RESULT_SYNTAX = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_SYNTAX = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
 
 
 def formats_for(form: str) -> tuple[Format, ...]:

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from cradle.errors import EngineBusy, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cradle.graph.engine import EngineResult, prepare
+from cradle.graph.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 from cradle.graph.sparql import Result
 from cradle.settings import Settings
 
@@ -202,18 +203,6 @@ def publish_to_store(data_dir: Path, settings: Settings) -> None:
 
 
 _SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]*")
-_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_GRAPHS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 
 
 class RemoteEngine:
@@ -332,13 +321,13 @@ def _reserialise(
             if fmt == "json":
                 return data, rows, truncated
             parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-            return parsed.serialize(format=_RESULTS[fmt]) or b"", rows, truncated
+            return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b"", rows, truncated
         triples = []
         for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
             triples.append(quad.triple)
             if len(triples) > cap:
                 break
-        graph = ox.serialize(triples[:cap], format=_GRAPHS[fmt]) or b""
+        graph = ox.serialize(triples[:cap], format=GRAPH_SYNTAX[fmt]) or b""
         return graph, min(len(triples), cap), len(triples) > cap
     except (SyntaxError, ValueError, KeyError, TypeError):
         if b"cancelled" in body[-200:] or b"timeout" in body[-200:].lower():

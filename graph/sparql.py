@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pyoxigraph as ox
 
 from cradle.errors import QuerySyntaxError
@@ -63,42 +61,3 @@ def rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
     """Variable names and rows of plain text, for tables."""
     names = [v.value for v in result.variables]
     return names, [[term_text(sol[n]) for n in names] for sol in result]
-
-
-def serialize(result: Result, fmt: str) -> bytes:
-    """Serialise a result in a standard format.
-
-    Args:
-        result: what :func:`run_query` returned.
-        fmt: ``json``, ``xml``, ``csv`` or ``tsv`` for SELECT/ASK; ``turtle``, ``ntriples``,
-            ``rdfxml`` or ``jsonld`` for CONSTRUCT/DESCRIBE.
-    """
-    if isinstance(result, ox.QueryTriples):
-        if fmt == "jsonld":
-            return _jsonld(result)
-        rdf = {
-            "turtle": ox.RdfFormat.TURTLE,
-            "ntriples": ox.RdfFormat.N_TRIPLES,
-            "rdfxml": ox.RdfFormat.RDF_XML,
-        }[fmt]
-        return result.serialize(format=rdf) or b""
-    formats = {
-        "json": ox.QueryResultsFormat.JSON,
-        "xml": ox.QueryResultsFormat.XML,
-        "csv": ox.QueryResultsFormat.CSV,
-        "tsv": ox.QueryResultsFormat.TSV,
-    }
-    return result.serialize(format=formats[fmt]) or b""
-
-
-def _jsonld(triples: Iterable[ox.Triple]) -> bytes:
-    """JSON-LD (expanded form) of triples, through rdflib's serializer."""
-    from rdflib import Graph
-
-    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return (
-        Graph()
-        .parse(data=nt.decode("utf-8"), format="nt")
-        .serialize(format="json-ld")
-        .encode("utf-8")
-    )

@@ -22,22 +22,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.graph.formats import GRAPH_SYNTAX, RESULT_SYNTAX
+
 STACK_BYTES = 256 * 1024 * 1024
 MEMORY_BYTES = 3 * 1024 * 1024 * 1024  # address space per worker; more ends the query
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
-_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_GRAPHS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 
 
 @dataclass(frozen=True)
@@ -82,10 +72,10 @@ def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
     try:
         result = store.query(job.query, **kwargs)
         if isinstance(result, ox.QueryBoolean):
-            return "ok", (result.serialize(format=_RESULTS[job.fmt]) or b"", 1, False)
+            return "ok", (result.serialize(format=RESULT_SYNTAX[job.fmt]) or b"", 1, False)
         if isinstance(result, ox.QueryTriples):
             triples = _take(result, job.row_cap)
-            body = ox.serialize(triples[: job.row_cap], format=_GRAPHS[job.fmt]) or b""
+            body = ox.serialize(triples[: job.row_cap], format=GRAPH_SYNTAX[job.fmt]) or b""
             return "ok", (body, min(len(triples), job.row_cap), len(triples) > job.row_cap)
         return "ok", _solutions(result, job)
     except SyntaxError as exc:
@@ -113,7 +103,7 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, bool]:
     doc = _json_results(names, rows)
     if job.fmt != "json":
         parsed = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
-        doc = parsed.serialize(format=_RESULTS[job.fmt]) or b""
+        doc = parsed.serialize(format=RESULT_SYNTAX[job.fmt]) or b""
     return doc, len(rows), len(taken) > job.row_cap
 
 
