@@ -92,6 +92,13 @@ def _locality(g: Graph, place: LocalityDef) -> None:
     g.add((parent, SKOS.narrower, node))
 
 
+def _prefixed_graph() -> Graph:
+    g = Graph()
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri, override=True)
+    return g
+
+
 def catalogue_graph(
     cat: Catalogue, ontology: Graph, generated_at: str, catalogue_sha256: str
 ) -> Graph:
@@ -108,9 +115,7 @@ def catalogue_graph(
         The graph, ontology included.
     """
     g = context_graph(cat, ontology, generated_at, catalogue_sha256)
-    catalog = CAT[cat.catalogue.id]
-    for order, entry in enumerate(cat.resources, 1):
-        _entry(g, entry, order, catalog)
+    g += resources_graph(cat, 0, len(cat.resources))
     return g
 
 
@@ -120,10 +125,7 @@ def resources_graph(cat: Catalogue, start: int, stop: int) -> Graph:
     Together with :func:`context_graph`, the chunks of a catalogue hold exactly the triples of
     :func:`catalogue_graph`.
     """
-    g = Graph()
-    for prefix, iri in PREFIXES.items():
-        g.bind(prefix, iri, override=True)
-    g.bind("kind", str(KIND))
+    g = _prefixed_graph()
     catalog = CAT[cat.catalogue.id]
     for order in range(start, min(stop, len(cat.resources))):
         _entry(g, cat.resources[order], order + 1, catalog)
@@ -146,10 +148,7 @@ def context_graph(
     Returns:
         The graph, ontology included.
     """
-    g = Graph()
-    for prefix, iri in PREFIXES.items():
-        g.bind(prefix, iri, override=True)
-    g.bind("kind", str(KIND))
+    g = _prefixed_graph()
     g += ontology
     catalog = CAT[cat.catalogue.id]
     g.add((catalog, RDF.type, DCAT.Catalog))
