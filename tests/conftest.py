@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +39,23 @@ def source_document() -> Path:
     if not SOURCE_DOCUMENT.exists():
         pytest.skip(f"source document not found at {SOURCE_DOCUMENT}")
     return SOURCE_DOCUMENT
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with graph and index (fake embedder) of the curated catalogue; read-only."""
+    from tests.service_support import built_dir
+
+    return built_dir(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def client(data_dir: Path) -> Iterator[Any]:
+    """A test client of the whole app over :func:`data_dir`, its lifespan running."""
+    from fastapi.testclient import TestClient
+
+    from cradle.service.app import create_app
+    from tests.service_support import fake_settings
+
+    with TestClient(create_app(fake_settings(data_dir))) as c:
+        yield c

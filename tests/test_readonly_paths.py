@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.service.app import create_app
-from tests.service_support import built_dir, fake_settings
-
 PATHS = ["/", "/search", "/resource/gm-safer-sleep-policy", "/gaps", "/topics", "/health",
          "/update", "/statements", "/sparql/update", "/no/such/path"]  # fmt: skip
 UPDATE = "DELETE WHERE { ?s ?p ?o }"
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with TestClient(create_app(fake_settings(built_dir(tmp_path_factory)))) as c:
-        yield c
 
 
 def digest(client: TestClient) -> str:

@@ -16,20 +16,9 @@ from cradle.cli import app as cli
 from cradle.errors import NotBuilt
 from cradle.service.app import create_app
 from cradle.service.server import parse_graphs, preflight
-from tests.service_support import built_dir, copy_build, fake_settings, running_server
+from tests.service_support import copy_build, fake_settings, running_server
 
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/work/|/home/|site-packages", re.I)
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Any:
-    with TestClient(create_app(fake_settings(data_dir))) as c:
-        yield c
 
 
 def test_health_reports_digests_model_counts_and_match(client: TestClient, data_dir: Path) -> None:

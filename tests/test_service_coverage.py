@@ -7,26 +7,13 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from cradle.namespaces import sparql_prologue
-from cradle.service.app import create_app
-from tests.service_support import ROOT, built_dir, fake_settings
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Any:
-    with TestClient(create_app(fake_settings(data_dir))) as c:
-        yield c
+from tests.service_support import ROOT
 
 
 @pytest.fixture(scope="module")

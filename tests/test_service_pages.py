@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,23 +13,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from cradle.namespaces import BASE
-from cradle.service.app import create_app
 from cradle.service.conneg import choose
 from cradle.service.graphdata import NAMESPACES, load_graph_data
-from tests.service_support import built_dir, fake_settings
 
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Any:
-    with TestClient(create_app(fake_settings(data_dir))) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

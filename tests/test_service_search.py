@@ -21,17 +21,6 @@ from cradle.service.search import run_search
 from tests.service_support import built_dir, fake_settings
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Any:
-    with TestClient(create_app(fake_settings(data_dir))) as c:
-        yield c
-
-
 def test_search_json_is_cradle_search_json_plus_facets(client: TestClient, data_dir: Path) -> None:
     from cradle.index.commands import run_search as cli_search
 
