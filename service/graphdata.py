@@ -1,23 +1,28 @@
 """What the linked-data pages and the coverage API read from the built graph.
 
-``build/graph.ttl`` is parsed once at start-up into an rdflib graph and flattened into small
-frozen records (resources and controlled terms). Every lookup the pages and APIs make goes
-through :class:`GraphData`, so that a larger deployment can swap the in-memory graph for a
-store here without touching the routes.
+At start-up the read-only Oxigraph store in the data dir (``store/``, written by ``cradle
+build``) is flattened into small frozen records (resources and controlled terms) by a few bulk
+SPARQL SELECTs (:mod:`cradle.service.graphload`); nothing parses ``graph.ttl``. The RDF of one
+IRI, for its linked-data page, is read from the store when asked for. Every lookup the pages and
+APIs make goes through :class:`GraphData`.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, RDF, RDFS, SKOS
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
 
 from cradle.errors import NotBuilt
-from cradle.namespaces import ADMS, AUD, BASE, CRADLE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
+from cradle.graph.store import STORE_DIR, open_store
+from cradle.namespaces import ADMS, AUD, BASE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
 from cradle.namespaces import STATUS as STATUS_NS
+from cradle.service import graphload
 
 GRAPH_FILE = "graph.ttl"
 BOROUGH_LEVEL = "metropolitan borough"
@@ -43,9 +48,11 @@ LINKS: dict[str, URIRef] = {
     "audience": DCTERMS.audience,
 }
 LABELS = (SKOS.prefLabel, DCTERMS.title, FOAF.name, RDFS.label)
+_LABELS = tuple(ox.NamedNode(str(p)) for p in LABELS)
+_DEFAULT = ox.DefaultGraph()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """A controlled term: topic, locality, organisation, format, kind, status or audience."""
 
@@ -62,12 +69,11 @@ class Term:
     same_as: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One catalogue entry, with the ids of the terms it links to."""
 
     id: str
-    iri: str
     title: str
     description: str
     publisher: str
@@ -85,12 +91,18 @@ class Resource:
     issued: str | None = None
     expected: str | None = None
 
+    @property
+    def iri(self) -> str:
+        """The resource's IRI."""
+        return str(RES) + self.id
+
 
 @dataclass
 class GraphData:
-    """The built graph, and the records the pages and coverage API read from it."""
+    """The built graph (its read-only store), and the records the pages and coverage API read
+    from it."""
 
-    graph: Graph
+    store: ox.Store
     resources: dict[str, Resource] = field(default_factory=dict)
     terms: dict[str, dict[str, Term]] = field(default_factory=dict)
     derived: dict[Any, Any] = field(default_factory=dict)  # results computed from the above
@@ -143,130 +155,135 @@ class GraphData:
 
     def exists(self, kind: str, term_id: str) -> bool:
         """Whether the graph says anything about the IRI of that kind and id."""
-        iri = URIRef(NAMESPACES[kind] + term_id)
-        return (iri, None, None) in self.graph
+        return graphload.has_subject(self.store, NAMESPACES[kind] + term_id)
 
     def describe(self, kind: str, term_id: str) -> Graph:
-        """The RDF description of an IRI: its triples, those of IRIs under it (a resource's
-        link and period), links to it from resources, and the labels of what it links to."""
+        """The RDF description of an IRI, read from the store: its triples, those of IRIs under
+        it (a resource's link and period), links to it from resources, and the labels of what
+        it links to."""
         iri = NAMESPACES[kind] + term_id
+        node = ox.NamedNode(iri)
+        found = list(self.store.quads_for_pattern(node, None, None, _DEFAULT))
+        for q in list(found):
+            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(iri + "/"):
+                found += self.store.quads_for_pattern(q.object, None, None, _DEFAULT)
+        for q in self.store.quads_for_pattern(None, None, node, _DEFAULT):
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(str(RES)):
+                found.append(q)
+        named = {n for q in found for n in (q.subject, q.object) if isinstance(n, ox.NamedNode)}
+        for other in named:
+            for p in _LABELS:
+                found += self.store.quads_for_pattern(other, p, None, _DEFAULT)
         out = Graph()
         for prefix, ns in PREFIXES.items():
             out.bind(prefix, ns, override=True)
-        node = URIRef(iri)
-        for s, p, o in self.graph.triples((node, None, None)):
-            out.add((s, p, o))
-            if isinstance(o, URIRef) and str(o).startswith(iri + "/"):
-                out += self.graph.triples((o, None, None))
-        for s, p, o in self.graph.triples((None, None, node)):
-            if str(s).startswith(str(RES)):
-                out.add((s, p, o))
-        named = {n for n in (*out.objects(), *out.subjects()) if isinstance(n, URIRef)}
-        for other in named:
-            for p in LABELS:
-                for label in self.graph.objects(other, p):
-                    out.add((other, p, label))
+        for q in found:
+            out.add((_rdflib(q.subject), URIRef(q.predicate.value), _rdflib(q.object)))
         return out
 
 
-def _text(g: Graph, node: URIRef, *props: URIRef) -> str | None:
-    for p in props:
-        for o in g.objects(node, p):
-            if isinstance(o, Literal):
-                return str(o)
-    return None
+def _rdflib(term: Any) -> Any:
+    """The rdflib term for a pyoxigraph one (a plain string stays without a datatype)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
-def _ids(g: Graph, node: URIRef, prop: URIRef, base: str) -> tuple[str, ...]:
-    return tuple(
-        sorted(str(o)[len(base) :] for o in g.objects(node, prop) if str(o).startswith(base))
-    )
+def _first(column: dict[str, list[str]], key: str) -> str | None:
+    values = column.get(key)
+    return values[0] if values else None
 
 
-def _terms(g: Graph, kind: str, base: str) -> dict[str, Term]:
-    out: dict[str, Term] = {}
-    for s in set(g.subjects(SKOS.prefLabel, None)):
-        local = str(s)[len(base) :] if str(s).startswith(base) else ""
-        if not local or "/" in local or local == "scheme" or not isinstance(s, URIRef):
-            continue
-        out[local] = Term(
-            kind=kind,
-            id=local,
-            iri=str(s),
-            label=_text(g, s, SKOS.prefLabel) or local,
-            definition=_text(g, s, SKOS.definition, SKOS.scopeNote, RDFS.comment),
-            alt_labels=tuple(sorted(str(o) for o in g.objects(s, SKOS.altLabel))),
-            broader=_ids(g, s, SKOS.broader, base),
-            narrower=_ids(g, s, SKOS.narrower, base),
-            level=_text(g, s, CRADLE.localityLevel),
-            notation=_text(g, s, SKOS.notation),
-            same_as=tuple(sorted(str(o) for o in g.objects(s, OWL.sameAs))),
+def _terms(rows: dict[str, graphload.Row], names: dict[str, str]) -> dict[str, dict[str, Term]]:
+    terms: dict[str, dict[str, Term]] = {k: {} for k in NAMESPACES if k != "resource"}
+    for kind, out in terms.items():
+        base = NAMESPACES[kind]
+        for iri, row in rows.items():
+            local = iri[len(base) :] if iri.startswith(base) else ""
+            if not local or "/" in local or local == "scheme" or not row.get("label"):
+                continue
+            text = {k: v[0] for k, v in row.items() if v}
+            out[local] = Term(
+                kind=kind,
+                id=sys.intern(local),
+                iri=iri,
+                label=text["label"],
+                definition=text.get("definition", text.get("definition2", text.get("definition3"))),
+                alt_labels=tuple(sorted(row.get("alt_labels", ()))),
+                broader=graphload.ids(row.get("broader", []), base),
+                narrower=graphload.ids(row.get("narrower", []), base),
+                level=text.get("level"),
+                notation=text.get("notation"),
+                same_as=tuple(sorted(row.get("same_as", ()))),
+            )
+        terms[kind] = dict(sorted(out.items(), key=lambda kv: kv[1].label.lower()))
+    if not terms["org"]:  # organisations carry foaf:name too; prefLabel covers them
+        base = str(ORGS)
+        terms["org"] = {i[len(base) :]: Term("org", i[len(base) :], i, n) for i, n in names.items()}
+    return terms
+
+
+def _resources(found: list[str], cols: dict[str, dict[str, list[str]]]) -> list[Resource]:
+    def one(name: str, kind: str, iri: str) -> str:
+        linked = graphload.ids(cols[name].get(iri, []), NAMESPACES[kind])
+        return linked[0] if linked else ""
+
+    out = []
+    for iri in found:
+        order = _first(cols["order"], iri)
+        out.append(
+            Resource(
+                id=iri[len(str(RES)) :],
+                title=_first(cols["title"], iri) or "",
+                description=_first(cols["description"], iri) or "",
+                publisher=one("publisher", "org", iri),
+                locality=one("locality", "locality", iri),
+                format=one("format", "format", iri),
+                status=one("status", "status", iri),
+                order=int(order) if order and order.isdigit() else 0,
+                adopted_in=graphload.ids(cols["adopted_in"].get(iri, []), str(LOC)),
+                topics=graphload.ids(cols["topics"].get(iri, []), str(TOPIC)),
+                audiences=graphload.ids(cols["audiences"].get(iri, []), str(AUD)),
+                kind=one("kind", "kind", iri) or None,
+                status_note=_first(cols["status_note"], iri),
+                link_text=_first(cols["link_text"], iri),
+                link_domain=_first(cols["link_domain"], iri),
+                issued=_first(cols["issued"], iri),
+                expected=_first(cols["expected"], iri),
+            )
         )
-    return dict(sorted(out.items(), key=lambda kv: kv[1].label.lower()))
+    return out
 
 
-def _resource(g: Graph, s: URIRef) -> Resource:
-    def one(prop: URIRef, kind: str) -> str:
-        ids = _ids(g, s, prop, NAMESPACES[kind])
-        return ids[0] if ids else ""
-
-    dist = next(iter(g.objects(s, DCAT.distribution)), None)
-    order = _text(g, s, CRADLE.sourceOrder)
-    return Resource(
-        id=str(s)[len(str(RES)) :],
-        iri=str(s),
-        title=_text(g, s, DCTERMS.title) or "",
-        description=_text(g, s, DCTERMS.description) or "",
-        publisher=one(DCTERMS.publisher, "org"),
-        locality=one(DCTERMS.spatial, "locality"),
-        format=one(DCTERMS.format, "format"),
-        status=one(ADMS.status, "status"),
-        order=int(order) if order and order.isdigit() else 0,
-        adopted_in=_ids(g, s, CRADLE.adoptedIn, str(LOC)),
-        topics=_ids(g, s, DCAT.theme, str(TOPIC)),
-        audiences=_ids(g, s, DCTERMS.audience, str(AUD)),
-        kind=one(DCTERMS.type, "kind") or None,
-        status_note=_text(g, s, CRADLE.statusNote),
-        link_text=_text(g, dist, CRADLE.linkText) if isinstance(dist, URIRef) else None,
-        link_domain=_text(g, dist, CRADLE.linkDomain) if isinstance(dist, URIRef) else None,
-        issued=_text(g, s, DCTERMS.issued),
-        expected=_text(g, s, CRADLE.expectedDate),
-    )
-
-
-def graph_data(g: Graph) -> GraphData:
-    """Flatten a built graph into the records the pages read."""
-    data = GraphData(graph=g)
-    for kind, base in NAMESPACES.items():
-        if kind != "resource":
-            data.terms[kind] = _terms(g, kind, base)
-    found = [_resource(g, s) for s in g.subjects(RDF.type, DCAT.Resource) if isinstance(s, URIRef)]
-    data.resources = {r.id: r for r in sorted(found, key=lambda r: (r.order, r.id))}
-    if not data.terms["org"]:  # organisations carry foaf:name too; prefLabel covers them
-        data.terms["org"] = {
-            str(s)[len(str(ORGS)) :]: Term("org", str(s)[len(str(ORGS)) :], str(s), str(n))
-            for s, n in g.subject_objects(FOAF.name)
-            if (s, RDF.type, ORG.Organization) in g
-        }
+def graph_data(store: ox.Store) -> GraphData:
+    """Flatten the graph in a store into the records the pages read."""
+    data = GraphData(store=store)
+    data.terms = _terms(graphload.term_rows(store), graphload.org_names(store))
+    found, columns = graphload.resource_columns(store)
+    ordered = sorted(_resources(found, columns), key=lambda r: (r.order, r.id))
+    data.resources = {r.id: r for r in ordered}
     return data
 
 
 def load_graph_data(data_dir: Path) -> GraphData:
-    """Parse ``graph.ttl`` in ``data_dir``.
+    """Open the built store in ``data_dir`` read-only and read its records.
 
     Raises:
-        NotBuilt: the data dir holds no graph, or a damaged one; run ``cradle build``.
+        NotBuilt: the data dir holds no graph store, or a damaged one; run ``cradle build``.
     """
-    path = data_dir / GRAPH_FILE
-    if not path.is_file():
-        raise NotBuilt(f"no {GRAPH_FILE} in the data dir: run `cradle build` first")
+    if not (data_dir / STORE_DIR).is_dir():
+        raise NotBuilt("no graph store in the data dir: run `cradle build` first")
     try:
-        graph = Graph().parse(path, format="turtle")
-    except Exception:  # rdflib raises many kinds; the file is damaged either way
+        return graph_data(open_store(data_dir))
+    except (OSError, RuntimeError, ValueError, SyntaxError):  # pyoxigraph on a damaged store
         raise NotBuilt(
-            f"{GRAPH_FILE} in the data dir cannot be parsed: run `cradle build`"
+            "the graph store in the data dir cannot be read: run `cradle build`"
         ) from None
-    return graph_data(graph)
 
 
 def iri_path(iri: str) -> str | None:

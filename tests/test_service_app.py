@@ -63,8 +63,9 @@ def test_damaged_graph_is_a_clear_error(data_dir: Path, tmp_path: Path) -> None:
     from cradle.service.graphdata import load_graph_data
 
     damaged = copy_build(data_dir, tmp_path / "damaged")
-    (damaged / "graph.ttl").write_text("@prefix broken")
-    with pytest.raises(NotBuilt, match="cannot be parsed: run `cradle build`"):
+    for table in (damaged / "store").glob("*.sst"):  # the service reads the store, not graph.ttl
+        table.write_bytes(b"not a table")
+    with pytest.raises(NotBuilt, match="cannot be read: run `cradle build`"):
         load_graph_data(damaged)
 
 
