@@ -194,11 +194,6 @@ def _rdflib(term: Any) -> Any:
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
-def _first(column: dict[str, list[str]], key: str) -> str | None:
-    values = column.get(key)
-    return values[0] if values else None
-
-
 def _terms(rows: dict[str, graphload.Row], names: dict[str, str]) -> dict[str, dict[str, Term]]:
     terms: dict[str, dict[str, Term]] = {k: {} for k in NAMESPACES if k != "resource"}
     for kind, out in terms.items():
@@ -228,33 +223,19 @@ def _terms(rows: dict[str, graphload.Row], names: dict[str, str]) -> dict[str, d
     return terms
 
 
-def _resources(found: list[str], cols: dict[str, dict[str, list[str]]]) -> list[Resource]:
-    def one(name: str, kind: str, iri: str) -> str:
-        linked = graphload.ids(cols[name].get(iri, []), NAMESPACES[kind])
-        return linked[0] if linked else ""
-
+def _resources(found: list[str], cols: dict[str, graphload.Column]) -> list[Resource]:
+    fields = [f for f in Resource.__dataclass_fields__ if f not in ("id", "order")]
     out = []
-    for iri in found:
-        order = _first(cols["order"], iri)
+    for i, iri in enumerate(found):
+        values = {f: cols[f][i] for f in fields}
+        order = cols["order"][i]
+        for name in ("title", "description", "publisher", "locality", "format", "status"):
+            values[name] = values[name] or ""
         out.append(
             Resource(
                 id=iri[len(str(RES)) :],
-                title=_first(cols["title"], iri) or "",
-                description=_first(cols["description"], iri) or "",
-                publisher=one("publisher", "org", iri),
-                locality=one("locality", "locality", iri),
-                format=one("format", "format", iri),
-                status=one("status", "status", iri),
                 order=int(order) if order and order.isdigit() else 0,
-                adopted_in=graphload.ids(cols["adopted_in"].get(iri, []), str(LOC)),
-                topics=graphload.ids(cols["topics"].get(iri, []), str(TOPIC)),
-                audiences=graphload.ids(cols["audiences"].get(iri, []), str(AUD)),
-                kind=one("kind", "kind", iri) or None,
-                status_note=_first(cols["status_note"], iri),
-                link_text=_first(cols["link_text"], iri),
-                link_domain=_first(cols["link_domain"], iri),
-                issued=_first(cols["issued"], iri),
-                expected=_first(cols["expected"], iri),
+                **values,
             )
         )
     return out
