@@ -23,8 +23,8 @@ from cradle.graph.store import STORE_DIR, open_store
 from cradle.namespaces import ADMS, AUD, BASE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
 from cradle.namespaces import STATUS as STATUS_NS
 from cradle.service import graphload
+from cradle.service.records import Resource, Term
 
-GRAPH_FILE = "graph.ttl"
 BOROUGH_LEVEL = "metropolitan borough"
 #: Path segment -> namespace of every kind of IRI that dereferences through the service.
 NAMESPACES: dict[str, str] = {
@@ -50,51 +50,6 @@ LINKS: dict[str, URIRef] = {
 LABELS = (SKOS.prefLabel, DCTERMS.title, FOAF.name, RDFS.label)
 _LABELS = tuple(ox.NamedNode(str(p)) for p in LABELS)
 _DEFAULT = ox.DefaultGraph()
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A controlled term: topic, locality, organisation, format, kind, status or audience."""
-
-    kind: str
-    id: str
-    iri: str
-    label: str
-    definition: str | None = None
-    alt_labels: tuple[str, ...] = ()
-    broader: tuple[str, ...] = ()
-    narrower: tuple[str, ...] = ()
-    level: str | None = None
-    notation: str | None = None
-    same_as: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Resource:
-    """One catalogue entry, with the ids of the terms it links to."""
-
-    id: str
-    title: str
-    description: str
-    publisher: str
-    locality: str
-    format: str
-    status: str
-    order: int
-    adopted_in: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    audiences: tuple[str, ...] = ()
-    kind: str | None = None
-    status_note: str | None = None
-    link_text: str | None = None
-    link_domain: str | None = None
-    issued: str | None = None
-    expected: str | None = None
-
-    @property
-    def iri(self) -> str:
-        """The resource's IRI."""
-        return str(RES) + self.id
 
 
 @dataclass
