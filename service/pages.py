@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from cradle.errors import CradleError
 from cradle.namespaces import PREFIXES
@@ -52,7 +53,12 @@ def _media(request: Request, fmt: str | None) -> str:
     return chosen
 
 
-def _rdf(data: GraphData, kind: str, term_id: str, media: str) -> Response:
+async def _rdf(data: GraphData, kind: str, term_id: str, media: str) -> Response:
+    """The RDF of one IRI, described and serialised off the event loop (large at scale)."""
+    return await run_in_threadpool(_rdf_sync, data, kind, term_id, media)
+
+
+def _rdf_sync(data: GraphData, kind: str, term_id: str, media: str) -> Response:
     graph = data.describe(kind, term_id)
     syntax = MEDIA[media]
     if syntax == "json-ld":
@@ -109,13 +115,13 @@ async def resource_page(
     media = _media(request, format)
     res = data.resources.get(resource_id)
     if MEDIA[media] != "html" or res is None:
-        return _rdf(
+        return await _rdf(
             data, "resource", resource_id, media if MEDIA[media] != "html" else "text/turtle"
         )
     context = {
         "data": data,
         "res": res,
-        "same_topic": same_topic(data, res),
+        "same_topic": await run_in_threadpool(same_topic, data, res),
         "nearest": await nearest(searcher, pool, data, res),
         "has_index": searcher is not None,
     }
@@ -133,7 +139,7 @@ def _term_route(kind: str) -> None:
         _check(data, kind, term_id)
         media = _media(request, format)
         if MEDIA[media] != "html":
-            return _rdf(data, kind, term_id, media)
+            return await _rdf(data, kind, term_id, media)
         if term_id == "scheme":
             nav = {"topic": "topics", "locality": "localities"}.get(kind)
             context = {"data": data, "kind": kind, "terms": data.terms.get(kind, {}), "nav": nav}
@@ -142,7 +148,7 @@ def _term_route(kind: str) -> None:
             )
         term = data.term(kind, term_id)
         if term is None:
-            return _rdf(data, kind, term_id, "text/turtle")
+            return await _rdf(data, kind, term_id, "text/turtle")
         context = {
             "data": data,
             "term": term,
