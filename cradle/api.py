@@ -125,20 +125,8 @@ class Catalogue:
         include_adopted: bool = True,
         include_narrower: bool = True,
     ) -> pd.DataFrame:
-        """The borough x topic coverage matrix, zeros kept.
-
-        Args:
-            include_national: also count, for every borough, the resources of the places that
-                contain it (Greater Manchester-wide and national entries).
-            include_adopted: count the resources a borough adopts (ICON, FNP, ...) as well as
-                its own.
-            include_narrower: a topic also counts resources on its narrower topics (so *Safer
-                sleep* includes *Co-sleeping*), as the search's topic filter does.
-
-        Returns:
-            Rows: the Greater Manchester boroughs (labels, alphabetical); columns: every topic
-            of the thesaurus (labels, branch by branch); values: number of distinct resources.
-        """
+        """The borough x topic coverage matrix, zeros kept (see :func:`cradle.tables.coverage`
+        for the arguments and the shape of the table)."""
         return tables.coverage(self._select, include_national, include_adopted, include_narrower)
 
     def adoption(self) -> pd.DataFrame:

@@ -102,18 +102,8 @@ def _prefixed_graph() -> Graph:
 def catalogue_graph(
     cat: Catalogue, ontology: Graph, generated_at: str, catalogue_sha256: str
 ) -> Graph:
-    """Build the public knowledge graph of a catalogue.
-
-    Args:
-        cat: a catalogue that passed :func:`cradle.graph.catalogue.check_catalogue`.
-        ontology: vocabulary, thesaurus, localities and value lists, merged into the result.
-        generated_at: ISO timestamp recorded as ``prov:generatedAtTime``; pass a fixed value
-            (the catalogue's ``modified`` date) so that the same input gives the same bytes.
-        catalogue_sha256: digest of the catalogue file, recorded in the provenance.
-
-    Returns:
-        The graph, ontology included.
-    """
+    """Build the public knowledge graph of a catalogue, ontology included: the context of
+    :func:`context_graph` (same arguments) plus every resource."""
     g = context_graph(cat, ontology, generated_at, catalogue_sha256)
     g += resources_graph(cat, 0, len(cat.resources))
     return g
