@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from tqdm import tqdm
 
 from cradle import synth_data as sd
-from cradle.graph.catalogue import Catalogue, Entry, Header, LocalityDef, Organisation
+from cradle.graph.catalogue import (
+    Catalogue,
+    Entry,
+    Header,
+    LocalityDef,
+    Organisation,
+    dump_catalogue,
+)
 from cradle.graph.ontology import Terms, terms
 from cradle.settings import ONTOLOGY_DIR
 
@@ -234,19 +240,6 @@ def synthesize(
     return Catalogue(catalogue=header, organisations=orgs, localities=defs, resources=resources)
 
 
-def dump_fast(cat: Catalogue) -> str:
-    """Serialise a catalogue to YAML like ``dump_catalogue``, with libyaml when available."""
-    data = cat.model_dump(exclude_none=True)
-    for entry in data["resources"]:
-        for key in ("adopted_in", "audience"):
-            if not entry.get(key):
-                entry.pop(key, None)
-        if not entry.get("topics_suggested"):
-            entry.pop("topics_suggested", None)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
 def write_synthetic(n: int, out_dir: Path, seed: int = 0, progress: bool = False) -> Path:
     """Write ``out_dir/catalogue.yaml`` holding :func:`synthesize` ``(n, seed)``.
 
@@ -255,5 +248,5 @@ def write_synthetic(n: int, out_dir: Path, seed: int = 0, progress: bool = False
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CATALOGUE_FILE
-    path.write_text(dump_fast(synthesize(n, seed, progress=progress)), encoding="utf-8")
+    path.write_text(dump_catalogue(synthesize(n, seed, progress=progress)), encoding="utf-8")
     return path

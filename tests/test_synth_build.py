@@ -10,8 +10,8 @@ from rdflib import Graph
 from cradle.errors import ValidationFailed
 from cradle.graph import build as build_mod
 from cradle.graph.build import build_graph
-from cradle.graph.catalogue import load_catalogue
-from cradle.synth import dump_fast, synthesize, write_synthetic
+from cradle.graph.catalogue import dump_catalogue, load_catalogue
+from cradle.synth import synthesize, write_synthetic
 
 
 @pytest.fixture()
@@ -47,7 +47,7 @@ def test_chunked_build_reports_a_violation_in_a_late_chunk(
     bad = cat.resources[111]
     cat.resources[111] = bad.model_copy(update={"summary": "ask duty.team@example.org"})
     path = tmp_path / "catalogue.yaml"
-    path.write_text(dump_fast(cat))
+    path.write_text(dump_catalogue(cat))
     load_catalogue(path)  # the YAML checks pass: only SHACL knows e-mail addresses are banned
     with pytest.raises(ValidationFailed) as err:
         build_graph(path, tmp_path / "out")
