@@ -135,9 +135,10 @@ def main() -> None:
     args = p.parse_args()
     if args.build_child:
         return build_child(*args.build_child)
-    from cradle.index.embed import FakeEmbedder, SentenceTransformerEmbedder
+    from cradle.index.embed import FakeEmbedder
     from cradle.index.loaded import LoadedIndex
     from cradle.index.search import Searcher
+    from cradle.index.transformer import SentenceTransformerEmbedder
     from cradle.settings import Settings
 
     settings = Settings.model_validate({})

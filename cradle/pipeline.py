@@ -32,8 +32,9 @@ def build(
         result = build_graph(catalogue, stage, settings.ontology_dir)
         if with_index:
             from cradle.index.build import build_index
+            from cradle.index.files import CACHE_DIR
 
-            build_index(stage, stage, settings, cache_dir=data_dir / "cache")
+            build_index(stage, stage, settings, cache_dir=data_dir / CACHE_DIR)
         if settings.store_url or settings.store_gsp_url:
             from cradle.graph.remote import publish_to_store
 

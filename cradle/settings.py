@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     embedder: Literal["sentence-transformers", "fake"] = Field(
         "sentence-transformers", description="'fake' is a deterministic hashing embedder for tests"
     )
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="batch embedding precision; 'auto': bfloat16 where the CPU has it natively",
+    )
+    query_runtime: Literal["onnx", "torch"] = Field(
+        "onnx", description="queries through ONNX Runtime (same model, exported once) or torch"
+    )
     eval_queries: Path = Field(
         SHARED_DIR / "eval" / "dev_queries.json",
         description="graded queries `cradle eval` scores by default",

@@ -37,6 +37,7 @@ class IndexBuild:
     """What an index build wrote (also the manifest ``index.json``)."""
 
     model: str
+    precision: str
     dimension: int
     count: int
     embedded: int
@@ -50,7 +51,8 @@ class IndexBuild:
 
 def _versions() -> dict[str, str]:
     out = {}
-    for dist in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "numpy", "PyStemmer"):
+    dists = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "numpy")
+    for dist in (*dists, "PyStemmer"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -113,12 +115,13 @@ def build_index(
         raise NotBuilt(f"no graph in {graph_dir}: run `cradle build` first")
     graph_sha = json.loads(manifest.read_text())["graph_sha256"]
     resources, vocab = read_graph(graph_dir)
-    embedder = embedder or make_embedder(settings)
+    embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
     dim = embedder.dimension
     vectors, embedded = cached_embed(
         texts, embedder.name, dim, lambda t: embedder.embed(t, progress=True), cache_dir
     )
+    embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
     folder = out_dir / INDEX_DIR
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / VECTORS, vectors)
@@ -130,6 +133,7 @@ def build_index(
     write_meta(folder, resources, vocab)
     result = IndexBuild(
         model=embedder.name,
+        precision=embedder.precision_used(),
         dimension=dim,
         count=len(resources),
         embedded=embedded,

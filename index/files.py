@@ -16,6 +16,7 @@ VECTORS = "vectors.npy"
 FAISS_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 META = "resources.json"
+CACHE_DIR = "cache"  # kept between builds: embeddings by text hash, the ONNX export
 
 
 def tree_sha256(folder: Path) -> str:

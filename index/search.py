@@ -14,6 +14,7 @@ import numpy as np
 from cradle.errors import InvalidSearch, StaleIndex
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import doc_terms, why
+from cradle.index.files import CACHE_DIR
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
@@ -196,7 +197,7 @@ def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
         StaleIndex: also when the index was built with another model than ``settings`` names.
     """
     index = LoadedIndex.load(data_dir)
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, cache_dir=data_dir / CACHE_DIR)
     if index.manifest.get("model") != embedder.name:
         raise StaleIndex(
             f"the index in {data_dir} was built with model {index.manifest.get('model')!r}, "

@@ -105,7 +105,7 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
 
 def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:
     from cradle.errors import InvalidSearch
-    from cradle.index.embed import resolve_model
+    from cradle.index.transformer import resolve_model
 
     with pytest.raises(InvalidSearch, match="never downloaded"):
         resolve_model("sentence-transformers/all-mpnet-base-v2")

