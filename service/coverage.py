@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -69,21 +70,41 @@ def coverage(data: GraphData, include_shared: bool = False, narrower: bool = Tru
     return data.derived[key]
 
 
+def _counts_for(data: GraphData, narrower: bool) -> dict[str, tuple[str, ...]]:
+    """Topic id -> the topics a resource on it counts for (itself, and broader ones)."""
+    ids = [t.id for t, _ in topic_tree(data)]
+    up: dict[str, list[str]] = {}
+    for tid in ids:
+        for below in data.descendants(tid) if narrower else {tid}:
+            up.setdefault(below, []).append(tid)
+    return {tid: tuple(dict.fromkeys(found)) for tid, found in up.items()}
+
+
 def _coverage(data: GraphData, include_shared: bool, narrower: bool) -> dict:
     tree = topic_tree(data)
     boroughs = data.boroughs()
-    cover = {t.id: data.descendants(t.id) if narrower else {t.id} for t, _ in tree}
+    above = {p.id: _ancestors(data, p.id) for p in boroughs}
+    counts_for = _counts_for(data, narrower)
+    located: Counter[tuple[str, str]] = Counter()  # (place published in, topic)
+    adopted: Counter[tuple[str, str]] = Counter()  # (place adopting from elsewhere, topic)
+    adopted_wider: Counter[tuple[str, str]] = Counter()  # adopted from an area containing it
+    for r in data.resources.values():
+        on = dict.fromkeys(t for topic in r.topics for t in counts_for.get(topic, ()))
+        places = [p for p in dict.fromkeys(r.adopted_in) if p != r.locality]
+        wider = [p for p in places if r.locality in above.get(p, ())]
+        for t in on:
+            located[(r.locality, t)] += 1
+            adopted.update((p, t) for p in places)
+            adopted_wider.update((p, t) for p in wider)
     cells, gaps = [], []
     for place in boroughs:
-        above = _ancestors(data, place.id)
         for term, _ in tree:
-            on_topic = [r for r in data.resources.values() if cover[term.id] & set(r.topics)]
-            own = sum(r.locality == place.id for r in on_topic)
-            adopted = sum(r.locality != place.id and place.id in r.adopted_in for r in on_topic)
-            shared = sum(r.locality in above and place.id not in r.adopted_in for r in on_topic)
-            count = own + adopted + (shared if include_shared else 0)
-            cells.append({"locality": place.id, "topic": term.id, "own": own, "adopted": adopted,
-                          "local": own + adopted, "shared": shared, "count": count})  # fmt: skip
+            pair = (place.id, term.id)
+            own, took = located[pair], adopted[pair]
+            shared = sum(located[(a, term.id)] for a in above[place.id]) - adopted_wider[pair]
+            count = own + took + (shared if include_shared else 0)
+            cells.append({"locality": place.id, "topic": term.id, "own": own, "adopted": took,
+                          "local": own + took, "shared": shared, "count": count})  # fmt: skip
             if count == 0:
                 gaps.append({"locality": place.id, "topic": term.id})
     return {
@@ -118,15 +139,19 @@ def coverage_csv(matrix: dict) -> str:
 def topics(data: GraphDataDep) -> dict[str, Any]:
     """The topic thesaurus, depth-first, with how many resources each topic has: ``count``
     on the topic itself, ``count_with_narrower`` on it or any narrower topic."""
-    out, resources = [], list(data.resources.values())
+    direct: Counter[str] = Counter()
+    wide: Counter[str] = Counter()
+    counts_for = _counts_for(data, narrower=True)
+    for r in data.resources.values():
+        direct.update(list(dict.fromkeys(r.topics)))
+        wide.update(list(dict.fromkeys(t for topic in r.topics for t in counts_for.get(topic, ()))))
+    out = []
     for term, depth in topic_tree(data):
-        below = data.descendants(term.id)
         out.append({
             "id": term.id, "iri": term.iri, "label": term.label, "depth": depth,
             "definition": term.definition, "alt_labels": list(term.alt_labels),
             "broader": list(term.broader), "narrower": list(term.narrower),
-            "count": sum(term.id in r.topics for r in resources),
-            "count_with_narrower": sum(bool(below & set(r.topics)) for r in resources),
+            "count": direct[term.id], "count_with_narrower": wide[term.id],
         })  # fmt: skip
     return {"resources": len(data.resources), "topics": out}
 

@@ -89,24 +89,32 @@ class GraphData:
 
     def resources_linked(self, kind: str, term_id: str) -> list[Resource]:
         """Resources whose ``kind`` link (topic, locality, publisher, ...) names the term."""
-        out = []
-        for r in self.resources.values():
-            values = {
-                "topic": r.topics,
-                "locality": (r.locality,),
-                "org": (r.publisher,),
-                "format": (r.format,),
-                "kind": (r.kind,),
-                "status": (r.status,),
-                "audience": r.audiences,
-            }.get(kind, ())
-            if term_id in values:
-                out.append(r)
-        return out
+        return self._links().get((kind, term_id), [])
 
     def adopted_in(self, locality_id: str) -> list[Resource]:
         """Resources another locality published that this locality adopted."""
-        return [r for r in self.resources.values() if locality_id in r.adopted_in]
+        return self._links().get(("adopted", locality_id), [])
+
+    def _links(self) -> dict[tuple[str, str], list[Resource]]:
+        """(kind, term id) -> the resources linking to it, in catalogue order (made once)."""
+        links = self.derived.get("links")
+        if links is None:
+            links = {}
+            for r in self.resources.values():
+                for kind, values in (
+                    ("topic", r.topics),
+                    ("locality", (r.locality,)),
+                    ("org", (r.publisher,)),
+                    ("format", (r.format,)),
+                    ("kind", (r.kind,) if r.kind else ()),
+                    ("status", (r.status,)),
+                    ("audience", r.audiences),
+                    ("adopted", r.adopted_in),
+                ):
+                    for value in dict.fromkeys(values):
+                        links.setdefault((kind, value), []).append(r)
+            self.derived["links"] = links
+        return links
 
     def exists(self, kind: str, term_id: str) -> bool:
         """Whether the graph says anything about the IRI of that kind and id."""
