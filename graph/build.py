@@ -12,8 +12,9 @@ from tqdm import tqdm
 from cradle import __version__
 from cradle.errors import ValidationFailed
 from cradle.graph.catalogue import Catalogue, load_catalogue
-from cradle.graph.ontology import load_ontology, load_shapes
-from cradle.graph.rdf import catalogue_graph, context_graph, resources_graph
+from cradle.graph.chunks import default_workers, run_chunks
+from cradle.graph.ontology import load_ontology
+from cradle.graph.rdf import catalogue_graph, context_graph
 from cradle.graph.store import STORE_DIR, load_store
 from cradle.graph.validate import violations
 from cradle.settings import ONTOLOGY_DIR
@@ -43,10 +44,22 @@ class GraphBuild:
     version: str = __version__
 
 
-def build_graph(catalogue: Path, out_dir: Path, ontology_dir: Path = ONTOLOGY_DIR) -> GraphBuild:
+def build_graph(
+    catalogue: Path,
+    out_dir: Path,
+    ontology_dir: Path = ONTOLOGY_DIR,
+    workers: int | None = None,
+) -> GraphBuild:
     """Build, validate and store the graph of ``catalogue`` in ``out_dir`` (a fresh folder).
 
-    Writes ``graph.ttl`` (byte-identical for identical input), ``graph.json`` and ``store/``.
+    Writes ``graph.ttl`` (byte-identical for identical input, however many workers ran),
+    ``graph.json`` and ``store/``.
+
+    Args:
+        catalogue: the catalogue YAML.
+        out_dir: where outputs go.
+        ontology_dir: the ontology and shapes.
+        workers: processes validating chunks of a large catalogue; all usable CPUs by default.
 
     Raises:
         CatalogueError: the catalogue is malformed or refers to unknown terms.
@@ -56,7 +69,7 @@ def build_graph(catalogue: Path, out_dir: Path, ontology_dir: Path = ONTOLOGY_DI
     digest = hashlib.sha256(catalogue.read_bytes()).hexdigest()
     generated = f"{cat.catalogue.modified}T00:00:00Z"
     if len(cat.resources) > CHUNK:
-        turtle, triples = _chunked(cat, ontology_dir, generated, digest)
+        turtle, triples = _chunked(cat, ontology_dir, generated, digest, workers)
     else:
         graph = catalogue_graph(cat, load_ontology(ontology_dir), generated, digest)
         problems = violations(graph, ontology_dir=ontology_dir)
@@ -73,14 +86,17 @@ def build_graph(catalogue: Path, out_dir: Path, ontology_dir: Path = ONTOLOGY_DI
     return result
 
 
-def _chunked(cat: Catalogue, ontology_dir: Path, generated: str, digest: str) -> tuple[bytes, int]:
+def _chunked(
+    cat: Catalogue, ontology_dir: Path, generated: str, digest: str, workers: int | None
+) -> tuple[bytes, int]:
     """Validate and serialise a large catalogue ``CHUNK`` resources at a time.
 
     Each chunk is validated together with the context (ontology, localities, organisations):
     every shape constrains one resource's own properties or the class of what it points to, so
     chunk by chunk finds exactly the violations of the whole graph, in bounded memory. The
     Turtle is the context, then each chunk in catalogue order (prefixes repeated, as Turtle
-    allows); the same input still gives the same bytes.
+    allows); the same input still gives the same bytes. Chunks run in ``workers`` processes
+    (:mod:`cradle.graph.chunks`).
 
     Returns:
         The Turtle and the number of triples.
@@ -89,15 +105,17 @@ def _chunked(cat: Catalogue, ontology_dir: Path, generated: str, digest: str) ->
         ValidationFailed: with the violations of every chunk.
     """
     context = context_graph(cat, load_ontology(ontology_dir), generated, digest)
-    shapes = load_shapes(ontology_dir)
     parts = [context.serialize(format="turtle").encode("utf-8")]
     triples, problems = len(context), set()
-    starts = range(0, len(cat.resources), CHUNK)
-    for start in tqdm(starts, desc="graph", unit="chunk", disable=None):
-        part = resources_graph(cat, start, start + CHUNK)
-        problems.update(violations(part + context, shapes))
-        triples += len(part)
-        parts.append(part.serialize(format="turtle").encode("utf-8"))
+    res = cat.resources
+    jobs = [(cat.catalogue.id, res[i : i + CHUNK], i + 1) for i in range(0, len(res), CHUNK)]
+    done = run_chunks(jobs, context, ontology_dir, workers or default_workers())
+    for turtle, count, found in tqdm(
+        done, total=len(jobs), desc="graph", unit="chunk", disable=None
+    ):
+        problems.update(found)
+        triples += count
+        parts.append(turtle)
     if problems:
         raise ValidationFailed(sorted(problems))
     return b"\n".join(parts), triples

@@ -3,8 +3,11 @@ formats, statuses and audiences, with PROV provenance. No blank nodes, so output
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.term import Node
 
 from cradle import __version__
 from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
@@ -29,11 +32,25 @@ NOT_STATED = ORGS["not-stated"]
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it
 
 
+Triple = tuple[Node, Node, Node]
+
+
+class _Sink(Protocol):
+    def add(self, triple: Triple, /) -> object: ...
+
+
+class _Triples(list[Triple]):
+    """A list that takes triples as a graph does (``add``)."""
+
+    def add(self, triple: Triple, /) -> None:
+        self.append(triple)
+
+
 def _date(value: str) -> Literal:
     return Literal(value, datatype=XSD.gYearMonth if "-" in value else XSD.gYear)
 
 
-def _entry(g: Graph, e: Entry, order: int, catalog: URIRef) -> None:
+def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
     r = RES[e.id]
     g.add((catalog, DCAT_RESOURCE, r))
     g.add((r, RDF.type, DCAT.Resource))
@@ -92,7 +109,8 @@ def _locality(g: Graph, place: LocalityDef) -> None:
     g.add((parent, SKOS.narrower, node))
 
 
-def _prefixed_graph() -> Graph:
+def prefixed_graph() -> Graph:
+    """An empty graph with Cradle's prefixes bound (they decide how Turtle abbreviates)."""
     g = Graph()
     for prefix, iri in PREFIXES.items():
         g.bind(prefix, iri, override=True)
@@ -115,11 +133,20 @@ def resources_graph(cat: Catalogue, start: int, stop: int) -> Graph:
     Together with :func:`context_graph`, the chunks of a catalogue hold exactly the triples of
     :func:`catalogue_graph`.
     """
-    g = _prefixed_graph()
-    catalog = CAT[cat.catalogue.id]
-    for order in range(start, min(stop, len(cat.resources))):
-        _entry(g, cat.resources[order], order + 1, catalog)
+    g = prefixed_graph()
+    for t in resource_triples(cat.catalogue.id, cat.resources[start:stop], start + 1):
+        g.add(t)
     return g
+
+
+def resource_triples(catalogue_id: str, entries: list[Entry], first: int) -> list[Triple]:
+    """The triples of ``entries``, numbered from ``first`` in source order, as a list (repeats
+    possible, as a graph would hold them once): what :func:`resources_graph` holds."""
+    out = _Triples()
+    catalog = CAT[catalogue_id]
+    for n, e in enumerate(entries, first):
+        _entry(out, e, n, catalog)
+    return out
 
 
 def context_graph(
@@ -138,7 +165,7 @@ def context_graph(
     Returns:
         The graph, ontology included.
     """
-    g = _prefixed_graph()
+    g = prefixed_graph()
     g += ontology
     catalog = CAT[cat.catalogue.id]
     g.add((catalog, RDF.type, DCAT.Catalog))

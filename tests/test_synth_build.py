@@ -11,6 +11,7 @@ from cradle.errors import ValidationFailed
 from cradle.graph import build as build_mod
 from cradle.graph.build import build_graph
 from cradle.graph.catalogue import dump_catalogue, load_catalogue
+from cradle.graph.rdf import resources_graph
 from cradle.synth import synthesize, write_synthetic
 
 
@@ -33,11 +34,23 @@ def test_chunked_build_holds_the_same_triples(tmp_path: Path, small_chunks: None
 
 def test_chunked_build_is_byte_reproducible(tmp_path: Path, small_chunks: None) -> None:
     path = write_synthetic(90, tmp_path / "cat", seed=4)
-    one = build_graph(path, tmp_path / "one")
-    two = build_graph(path, tmp_path / "two")
+    one = build_graph(path, tmp_path / "one", workers=1)
+    two = build_graph(path, tmp_path / "two", workers=2)  # chunks in two worker processes
     assert one.graph_sha256 == two.graph_sha256
+    assert one.triples == two.triples
     graph = (tmp_path / "one" / "graph.ttl").read_bytes()
     assert graph == (tmp_path / "two" / "graph.ttl").read_bytes()
+
+
+def test_chunked_turtle_is_what_rdflib_writes_for_each_chunk(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    path = write_synthetic(100, tmp_path / "cat", seed=6)
+    build_graph(path, tmp_path / "out", workers=1)
+    cat = load_catalogue(path)
+    expected = [resources_graph(cat, i, i + 40).serialize(format="turtle") for i in (0, 40, 80)]
+    text = (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+    assert text.endswith("\n".join(expected))
 
 
 def test_chunked_build_reports_a_violation_in_a_late_chunk(
@@ -50,7 +63,7 @@ def test_chunked_build_reports_a_violation_in_a_late_chunk(
     path.write_text(dump_catalogue(cat))
     load_catalogue(path)  # the YAML checks pass: only SHACL knows e-mail addresses are banned
     with pytest.raises(ValidationFailed) as err:
-        build_graph(path, tmp_path / "out")
+        build_graph(path, tmp_path / "out", workers=2)
     assert len(err.value.violations) == 1
     assert err.value.violations[0].startswith(f"entry {bad.id}: summary: ")
     assert "e-mail" in err.value.violations[0]
