@@ -135,14 +135,14 @@ def main() -> None:
     args = p.parse_args()
     if args.build_child:
         return build_child(*args.build_child)
-    from cradle.index.embed import FakeEmbedder
+    from cradle.index.embed import FakeEmbedder, make_embedder
     from cradle.index.loaded import LoadedIndex
     from cradle.index.search import Searcher
-    from cradle.index.transformer import SentenceTransformerEmbedder
     from cradle.settings import Settings
 
-    settings = Settings.model_validate({})
-    embedder = SentenceTransformerEmbedder(settings.model)
+    settings = Settings.model_validate({"embedder": "sentence-transformers"})
+    # as the service has it: queries on ONNX Runtime, the export kept in a data dir's cache
+    embedder = make_embedder(settings, cache_dir=args.work / "catalogue" / "cache")
     qs = queries(args.queries + 5)
     load_before = os.getloadavg()[0]
     rows = []
