@@ -108,16 +108,24 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, bool]:
 
 
 def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """SPARQL 1.1 JSON results, as ``json.dumps`` of the whole document would write them; each
+    distinct term is encoded once (places, statuses and topics repeat down a result)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    keys = [(i, dumps(name) + ":") for i, name in enumerate(names)]
+    encoded: dict[Any, str] = {}
     bindings = []
     for sol in rows:
-        binding = {}
-        for name in names:
-            term = sol[name]
+        fields = []
+        for i, key in keys:
+            term = sol[i]
             if term is not None:
-                binding[name] = _term(term)
-        bindings.append(binding)
-    doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                text = encoded.get(term)
+                if text is None:
+                    text = encoded[term] = dumps(_term(term))
+                fields.append(key + text)
+        bindings.append("{" + ",".join(fields) + "}")
+    head = dumps({"vars": names})
+    return f'{{"head":{head},"results":{{"bindings":[{",".join(bindings)}]}}}}'.encode()
 
 
 def _term(term: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from cradle.errors import (
@@ -23,6 +25,7 @@ from cradle.graph.embedded import EmbeddedEngine
 from cradle.graph.engine import open_engine, prepare, query_once
 from cradle.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.graph.guard import MAX_DEPTH, check_graphs, check_query
+from cradle.graph.worker import Job, evaluate
 from cradle.settings import Settings
 from tests.sparql_support import Listener, write_chain
 
@@ -162,6 +165,18 @@ def test_named_graph_engine_answers_and_caps_rows(engine: EmbeddedEngine) -> Non
         accept="application/n-triples",
     )
     assert rdf.truncated and rdf.body.count(b"\n") == 7
+
+
+def test_worker_json_matches_oxigraph_own() -> None:
+    """The worker writes SPARQL JSON itself (to cut at the row cap): the same as Oxigraph's."""
+    store = ox.Store()
+    turtle = f'<{EX}a> <{EX}p> "chat"@fr, 5, "é \\"q\\"", <{EX}a>, _:b . _:b <{EX}q> <{EX}a> .'
+    store.load(turtle.encode(), format=ox.RdfFormat.TURTLE)
+    query = f"SELECT ?s ?o ?x {{ ?s <{EX}p> ?o OPTIONAL {{ ?o <{EX}q> ?x }} }} ORDER BY ?o"
+    kind, (body, rows, truncated) = evaluate(store, Job(query, "json", [], [], 100))
+    native = store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    assert (kind, rows, truncated) == ("ok", 5, False)
+    assert json.loads(body) == json.loads(native)
 
 
 def test_a_dead_worker_is_replaced(engine: EmbeddedEngine) -> None:
