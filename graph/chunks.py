@@ -8,6 +8,7 @@ workers ran or which finished first.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -70,11 +71,18 @@ def run_chunks(
         workers: processes to use; 1 runs every chunk in this process.
     """
     initargs = (list(context), str(ontology_dir))
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         _start(*initargs)
         yield from map(_run, jobs)
         return
-    # spawn, not fork: workers start small instead of sharing the whole catalogue's pages
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(min(workers, len(jobs)), _start, initargs) as pool:
-        yield from pool.imap(_run, jobs)
+    # Forked, not spawned: a spawned worker re-runs the caller's main script, which a script
+    # without an ``if __name__ == "__main__"`` guard cannot survive (the pool then restarts
+    # workers for ever). Frozen objects are left alone by the workers' garbage collector, so
+    # the catalogue's memory pages stay shared with this process instead of being copied.
+    gc.freeze()
+    try:
+        fork = multiprocessing.get_context("fork")
+        with fork.Pool(min(workers, len(jobs)), _start, initargs) as pool:
+            yield from pool.imap(_run, jobs)
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,21 @@ def test_chunked_build_reports_a_violation_in_a_late_chunk(
     assert err.value.violations[0].startswith(f"entry {bad.id}: summary: ")
     assert "e-mail" in err.value.violations[0]
     assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+def test_workers_start_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    """Workers must not re-run the calling script (a spawned worker would, and fail or loop)."""
+    path = write_synthetic(90, tmp_path / "cat", seed=3)
+    script = tmp_path / "build.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from cradle.graph import build\n"
+        "build.CHUNK = 40\n"
+        f"r = build.build_graph(Path({str(path)!r}), Path({str(tmp_path / 'out')!r}), workers=2)\n"
+        "print(r.resources)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "90"
