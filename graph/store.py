@@ -14,6 +14,11 @@ STORE_DIR = "store"
 def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None = None) -> None:
     """Create an Oxigraph store at ``path`` holding ``turtle`` in its default graph.
 
+    The store is compacted after loading: a bulk load leaves many small sorted files behind,
+    and a read-only store (what the service and queries open) cannot compact itself; every
+    lookup on the uncompacted files cost about twice as much (``programme_adoption`` at 100k
+    resources: 2.7 s as loaded, 1.3 s compacted; about 2 s to compact).
+
     Args:
         turtle: the graph, as Turtle.
         path: a folder that must not exist yet.
@@ -24,6 +29,7 @@ def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None 
     for iri, data in (named_graphs or {}).items():
         store.bulk_load(data, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(iri))
     store.flush()
+    store.optimize()
     del store
 
 
