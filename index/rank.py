@@ -99,6 +99,15 @@ def _dense_window(
     return ids[0][found], scores[0][found]
 
 
+def _keyword_window(kw_all: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """The eligible resources with the ``WINDOW`` best keyword scores (those above zero)."""
+    values = np.where(eligible, kw_all, 0.0)
+    if len(values) > WINDOW:
+        values_top = np.argpartition(values, len(values) - WINDOW)[-WINDOW:]
+        return values_top[values[values_top] > 0]
+    return np.flatnonzero(values > 0)
+
+
 def _rrf(values: np.ndarray, k: int = 60) -> np.ndarray:
     ranks = np.empty(len(values), dtype=np.float64)
     ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
@@ -133,10 +142,7 @@ def score(
         window, window_scores = _dense_window(index, qvec, eligible)
         chosen = np.zeros(index.size, dtype=bool)
         chosen[window] = True
-        matched = np.flatnonzero(eligible & (kw_all > 0))
-        if len(matched) > WINDOW:
-            matched = matched[np.argpartition(-kw_all[matched], WINDOW)[:WINDOW]]
-        chosen[matched] = True
+        chosen[_keyword_window(kw_all, eligible)] = True
         first = np.flatnonzero(chosen)
         dense_first = index.vectors[first] @ qvec
         totals = w.dense * dense_first + (1.0 - w.dense) * kw_norm_all[first] + extra[first]
