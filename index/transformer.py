@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cradle.errors import InvalidSearch, MissingDependency
 from cradle.settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from cradle.index.ort import OnnxEncoder
 
 SMALL_BATCH = 8  # at most this many texts count as queries
 log = logging.getLogger(__name__)
@@ -65,7 +68,7 @@ class SentenceTransformerEmbedder:
         self.precision = precision
         self.query_runtime = query_runtime
         self._model: Any = None
-        self._encoder: Any = None
+        self._encoder: OnnxEncoder | None = None
         self._encoder_tried = False
         self._lock = threading.Lock()
 
@@ -85,7 +88,7 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         return self._model
 
-    def query_encoder(self) -> Any:
+    def query_encoder(self) -> OnnxEncoder | None:
         """The ONNX Runtime encoder for short texts, or None (then torch answers them)."""
         with self._lock:
             if not self._encoder_tried:
@@ -93,7 +96,7 @@ class SentenceTransformerEmbedder:
                 self._encoder = self._open_encoder()
             return self._encoder
 
-    def _open_encoder(self) -> Any:
+    def _open_encoder(self) -> OnnxEncoder | None:
         from cradle.index import ort
 
         layout = ort.read_layout(self.path)
@@ -135,7 +138,7 @@ class SentenceTransformerEmbedder:
         """The model's window in word pieces, special tokens excluded."""
         encoder = self.query_encoder()
         if encoder is not None:
-            return int(encoder.layout.max_seq_length) - 2
+            return encoder.layout.max_seq_length - 2
         return int(self._load().max_seq_length) - 2
 
     def prepare(self) -> None:
@@ -161,7 +164,7 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encoder = self.query_encoder() if len(texts) <= SMALL_BATCH else None
         if encoder is not None:
-            return np.asarray(encoder.embed(texts), dtype=np.float32)
+            return encoder.embed(texts)
         model = self._load()
         import torch
 
@@ -187,7 +190,7 @@ class SentenceTransformerEmbedder:
         """Cut ``text`` after the last word piece that fits the model's window."""
         encoder = self.query_encoder()
         if encoder is not None:
-            return encoder.truncate(text)  # type: ignore[no-any-return]
+            return encoder.truncate(text)
         model = self._load()
         with self._lock:
             enc = model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
