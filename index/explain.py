@@ -33,7 +33,7 @@ def why(
         u: what the graph recognised in the query.
         scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``, ``form``).
         below: topic/locality id named in the query -> it and the ids under it.
-        doc: the resource's BM25 tokens, when the caller has them already.
+        doc: the BM25 tokens of the resource (or at least those of the query it has).
 
     Returns:
         ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format"}``.

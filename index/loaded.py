@@ -13,6 +13,7 @@ import numpy as np
 from cradle.errors import NotBuilt, StaleIndex
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
+from cradle.index.postings import Postings
 
 COUNTRY = "england"
 
@@ -48,6 +49,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: Any
     bm25: Any
+    postings: Postings
     _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -61,13 +63,15 @@ class LoadedIndex:
         manifest = read_manifest(data_dir)
         folder = data_dir / INDEX_DIR
         resources, vocab = read_meta(folder)
+        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False)
         loaded = cls(
             manifest=manifest,
             resources=resources,
             vocab=vocab,
             vectors=np.load(folder / VECTORS),
             faiss_index=faiss.read_index(str(folder / FAISS_FILE)),
-            bm25=bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False),
+            bm25=bm25,
+            postings=Postings(bm25),
         )
         loaded._index_facets()
         return loaded

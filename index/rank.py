@@ -55,11 +55,12 @@ class Scored:
     form: np.ndarray
 
 
-def _bm25(index: LoadedIndex, tokens: list[str]) -> np.ndarray:
-    tokens = list(dict.fromkeys(t for t in tokens if t))
-    if not tokens:
-        return np.zeros(index.size, dtype=np.float32)
-    return np.asarray(index.bm25.get_scores(tokens), dtype=np.float32)
+def _bm25(index: LoadedIndex, tokens: list[str], expansion: list[str], weight: float) -> np.ndarray:
+    """BM25 of the query's words plus ``weight`` times BM25 of the expansion terms."""
+    weighted = dict.fromkeys((t for t in tokens if t), 1.0)
+    for t in dict.fromkeys(t for t in expansion if t):
+        weighted[t] = weighted.get(t, 0.0) + weight
+    return index.postings.scores(weighted)
 
 
 def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,7 +131,7 @@ def score(
     eligible resource whose score could still reach the k-th best (bounded by the window's
     lowest cosine plus its own BM25 score and boosts) is scored exactly too.
     """
-    kw_all = _bm25(index, tokens) + w.expansion * _bm25(index, u.expansion)
+    kw_all = _bm25(index, tokens, list(u.expansion), w.expansion)
     topic, place, form = boosts(index, u)
     best = float(kw_all[eligible].max()) if eligible.any() else 0.0
     kw_norm_all = kw_all / best if best > 0 else np.zeros_like(kw_all)

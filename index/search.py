@@ -13,7 +13,7 @@ import numpy as np
 
 from cradle.errors import InvalidSearch, StaleIndex
 from cradle.index.embed import Embedder, make_embedder
-from cradle.index.explain import doc_terms, why
+from cradle.index.explain import why
 from cradle.index.files import CACHE_DIR
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
@@ -51,7 +51,6 @@ class Searcher:
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._doc_terms: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -110,7 +109,8 @@ class Searcher:
         if not eligible.any():
             return response
         qvec = self.embed_query(text)
-        s = score(self.index, qvec, keywords(text), u, eligible, weights or self.weights, k)
+        tokens = keywords(text)
+        s = score(self.index, qvec, tokens, u, eligible, weights or self.weights, k)
         order = np.lexsort((s.idx, -s.total))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
@@ -124,21 +124,10 @@ class Searcher:
                 "form": float(s.form[j]),
             }
             hit = self._hit(int(s.idx[j]), _num(s.total[j]))
-            doc = self._terms(int(s.idx[j]))
+            doc = self.index.postings.present(tokens, int(s.idx[j]))
             hit["why"] = why(res, self.index.vocab, text, u, parts, below, doc)
             response.results.append(hit)
         return response
-
-    def _terms(self, i: int) -> frozenset[str]:
-        with self._lock:
-            found = self._doc_terms.get(i)
-        if found is None:
-            found = doc_terms(self.index.resources[i], self.index.vocab)
-            with self._lock:
-                if len(self._doc_terms) > 4096:
-                    self._doc_terms.clear()
-                self._doc_terms[i] = found
-        return found
 
     def _hit(self, i: int, value: float) -> dict[str, Any]:
         r = self.index.resources[i]
