@@ -217,6 +217,10 @@ def serve(
         typer.Option("--graph", help="serve FILE as the named graph IRI (IRI=FILE, repeatable)"),
     ] = None,
     store_url: StoreUrlOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, max=64, help="server processes sharing the port"),
+    ] = None,
 ) -> None:
     """Serve search, SPARQL, linked-data pages and the web UI over the built graph and index."""
     from cradle.service.server import parse_graphs
@@ -228,12 +232,17 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--graph") from None
     settings = _settings(
         host=host, port=port, data_dir=data_dir, query_timeout=query_timeout,
-        named_graphs=graphs or None, store_url=store_url,
+        named_graphs=graphs or None, store_url=store_url, workers=workers,
     )  # fmt: skip
     try:
-        run_server(settings)
+        status = run_server(settings)
     except CradleError as exc:
         _fail(exc)
+    except OSError as exc:
+        typer.echo(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    if status:
+        raise typer.Exit(status)
 
 
 def main() -> None:

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        1, ge=1, le=64, description="server processes sharing the port (one per core for search)"
+    )
     query_timeout: float = Field(10.0, gt=0, description="SPARQL deadline in seconds")
     row_cap: int = Field(10_000, gt=0, description="most result rows a SPARQL query returns")
     max_body_bytes: int = Field(1_000_000, gt=0)

@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from cradle.errors import InvalidSearch
@@ -131,9 +132,12 @@ async def search(
     national: bool = Query(
         True, description="with a locality: also Greater Manchester and national resources"
     ),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
-    return await run_search(
+    body = await run_search(
         searcher, pool, q, k, national, locality=locality, topic=topic, format=format,
         audience=audience, status=status,
     )  # fmt: skip
+    # Built from plain, finite values already: answered as is, not revalidated against
+    # SearchResult (which only documents it).
+    return JSONResponse(body)

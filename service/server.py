@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
+from typing import Any
 
 from cradle.errors import NotBuilt
 from cradle.settings import Settings
@@ -51,20 +53,14 @@ def preflight(settings: Settings) -> None:
         raise NotBuilt(f"{data}: no built graph ({', '.join(missing)} missing): run `cradle build`")
 
 
-def serve(settings: Settings) -> None:
-    """Serve the app on ``settings.host``:``settings.port`` until interrupted.
-
-    Raises:
-        NotBuilt: see :func:`preflight`.
-    """
+def _config(settings: Settings) -> Any:
     import uvicorn
 
     from cradle.service.app import create_app
 
-    preflight(settings)
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["cradle"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    uvicorn.run(
+    return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
@@ -74,3 +70,41 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,
         server_header=False,
     )
+
+
+def serve(settings: Settings) -> int:
+    """Serve the app on ``settings.host``:``settings.port`` until interrupted.
+
+    With ``settings.workers`` above 1, that many processes share the port (see
+    :mod:`cradle.service.prefork`), each with its share of the SPARQL worker processes.
+
+    Returns:
+        The exit status (1 when the server could not start).
+
+    Raises:
+        NotBuilt: see :func:`preflight`.
+        OSError: the address cannot be bound (``workers`` above 1).
+    """
+    import uvicorn
+
+    preflight(settings)
+    if settings.workers <= 1:
+        server = uvicorn.Server(_config(settings))
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        return 0 if server.started else 1
+    from cradle.service.prefork import STARTUP_FAILURE, bind, supervise
+
+    share = max(1, settings.query_workers // settings.workers)
+    per_worker = settings.model_copy(update={"query_workers": share})
+    sock = bind(settings.host, settings.port)
+
+    def work() -> int:
+        server = uvicorn.Server(_config(per_worker))
+        server.run([sock])
+        return 0 if server.started else STARTUP_FAILURE
+
+    try:
+        return supervise(settings.workers, work)
+    finally:
+        sock.close()

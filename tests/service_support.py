@@ -87,6 +87,15 @@ def free_port() -> int:
 @contextmanager
 def running_server(data_dir: Path, log: Path, *extra: str) -> Iterator[str]:
     """``cradle serve`` in a subprocess on a free loopback port; yields its base URL."""
+    with serving(data_dir, log, *extra) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def serving(
+    data_dir: Path, log: Path, *extra: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``cradle serve`` in a subprocess on a free loopback port; yields its base URL and it."""
     port = free_port()
     env = os.environ | {"CRADLE_EMBEDDER": "fake", "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "cradle.cli", "serve", "--port", str(port),
@@ -107,7 +116,7 @@ def running_server(data_dir: Path, log: Path, *extra: str) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.2)
-            yield base
+            yield base, proc
         finally:
             proc.terminate()
             try:
