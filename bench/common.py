@@ -69,6 +69,33 @@ def tree_peak_mib(pid: int) -> float:
     return total
 
 
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        out.append(p)
+    return out
+
+
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size of a process tree now, in MiB: each page shared by k processes
+    (memory-mapped files, copy-on-write) counts 1/k in each, so the sum is the tree's real use."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            text = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += int(text.split("Pss:")[1].split()[0])
+    return total / 1024
+
+
 def self_peak_mib() -> float:
     """Peak resident memory of this process, in MiB."""
     return peak_mib(os.getpid())

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -19,7 +20,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import BIN, ROOT, free_port, pct, peak_mib, tree_peak_mib, wait_http
+from common import (
+    BIN,
+    ROOT,
+    free_port,
+    pct,
+    peak_mib,
+    tree_peak_mib,
+    tree_pids,
+    tree_pss_mib,
+    wait_http,
+)
 
 FORMAT_WORDS = ("", "", "video", "slides", "leaflet", "template", "policy", "checklist", "briefing")
 PLACES = ("", "", "Bolton", "Oldham", "Leeds", "Kent", "Cornwall", "Hackney", "Greater Manchester")
@@ -88,22 +99,55 @@ def _get(base: str, q: str) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def over_http(data_dir: Path, qs: list[str], clients: tuple[int, ...] = (1, 16)) -> dict[str, Any]:
-    """Start ``cradle serve`` on the data dir; p50/p99 of GET /search per client count."""
+def _cpu_s(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _wait_workers(log: Path, workers: int, base: str, timeout: float = 900) -> None:
+    """Wait until each worker of a ``--workers`` server has said its start-up is complete."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count("Application startup complete") >= workers:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{base}: the server's {workers} workers did not all start")
+
+
+def over_http(
+    data_dir: Path, qs: list[str], clients: tuple[int, ...] = (1, 16), workers: int = 1
+) -> dict[str, Any]:
+    """Start ``cradle serve --workers N`` on the data dir; p50/p99 of GET /search per client
+    count, the server's CPU per request, and its memory (peak RSS and PSS of the tree)."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    cmd = [str(BIN / "cradle"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [str(BIN / "cradle"), "serve", "--data-dir", str(data_dir), "--port", str(port),
+           "--workers", str(workers)]  # fmt: skip
+    log = Path(tempfile.mkstemp(prefix="cradle-serve-", suffix=".log")[1])
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"workers": workers}
     try:
         start = time.perf_counter()
         wait_http(base + "/health", 900, proc)
+        if workers > 1:  # /health answers once one worker is up: wait for them all
+            _wait_workers(log, workers, base)
         out["startup_s"] = time.perf_counter() - start
-        _get(base, "warm up")
+        for _ in range(4 * workers):  # new connections, so that every worker gets some
+            _LOCAL.conn = None
+            _get(base, "warm up")
         per = len(qs) // len(clients)
         for i, c in enumerate(clients):
             batch = qs[i * per : (i + 1) * per]
+            pids = tree_pids(proc.pid)
+            cpu = _cpu_s(pids)
             t = time.perf_counter()
             with ThreadPoolExecutor(c) as pool:
                 times = list(pool.map(lambda q: _get(base, q), batch))
@@ -113,10 +157,14 @@ def over_http(data_dir: Path, qs: list[str], clients: tuple[int, ...] = (1, 16))
                 "p50_ms": pct(times, 50),
                 "p99_ms": pct(times, 99),
                 "throughput_qps": len(times) / wall,
+                "server_cpu_ms_per_request": (_cpu_s(pids) - cpu) * 1000 / len(times),
             }
-        out["serve_peak_mib"] = peak_mib(proc.pid)
+        # the server process's own peak (one worker's with --workers: the parent loads nothing)
+        out["serve_peak_mib"] = max(peak_mib(p) for p in tree_pids(proc.pid))
         out["serve_tree_peak_mib"] = tree_peak_mib(proc.pid)  # with its SPARQL workers
+        out["serve_tree_pss_mib"] = tree_pss_mib(proc.pid)  # shared pages counted once
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.unlink(missing_ok=True)
     return out

@@ -63,13 +63,16 @@ class LoadedIndex:
         manifest = read_manifest(data_dir)
         folder = data_dir / INDEX_DIR
         resources, vocab = read_meta(folder)
-        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False)
+        # The big arrays are mapped read-only, not copied: server processes on one machine
+        # (``cradle serve --workers``) share one copy in the page cache. A rebuild publishes a
+        # new data dir, so mapped files never change underneath.
+        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False, mmap=True)
         loaded = cls(
             manifest=manifest,
             resources=resources,
             vocab=vocab,
-            vectors=np.load(folder / VECTORS),
-            faiss_index=faiss.read_index(str(folder / FAISS_FILE)),
+            vectors=np.load(folder / VECTORS, mmap_mode="r").view(np.ndarray),  # plain indexing
+            faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
             bm25=bm25,
             postings=Postings(bm25),
         )

@@ -14,6 +14,9 @@ from cradle.index.query import Understanding
 #: :func:`score`).
 EXACT_LIMIT = 2_000
 WINDOW = 128
+#: Keyword windows over more resources than this estimate their cut-off from ``SAMPLE`` scores.
+SAMPLED_FROM = 16_384
+SAMPLE = 4_096
 #: HNSW search depth: recall@10 against exact was 1.000 (10k real vectors) and 0.991 (100k
 #: hashing vectors) in bench/search_bench.py.
 EF_SEARCH = 512
@@ -101,12 +104,23 @@ def _dense_window(
 
 
 def _keyword_window(kw_all: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """The eligible resources with the ``WINDOW`` best keyword scores (those above zero)."""
-    values = np.where(eligible, kw_all, 0.0)
-    if len(values) > WINDOW:
-        values_top = np.argpartition(values, len(values) - WINDOW)[-WINDOW:]
-        return values_top[values[values_top] > 0]
-    return np.flatnonzero(values > 0)
+    """About the ``WINDOW`` eligible resources with the best keyword scores (those above zero).
+
+    Only a seed for the k-th best score: the bound in :func:`score` makes the ranking exact
+    whatever the window holds. Above ``SAMPLED_FROM`` resources the cut-off is estimated from
+    an evenly spaced sample (one pass instead of partitioning every score: 0.7 ms at 100k).
+    """
+    values = kw_all if eligible.all() else np.where(eligible, kw_all, 0.0)
+    if len(values) > SAMPLED_FROM:
+        sample = values[:: len(values) // SAMPLE]
+        m = max(1, WINDOW * len(sample) // len(values))
+        cut = float(np.partition(sample, len(sample) - m)[len(sample) - m])
+        found = np.flatnonzero(values >= cut) if cut > 0 else np.flatnonzero(values > 0)
+    else:
+        found = np.flatnonzero(values > 0)
+    if len(found) > WINDOW:
+        found = found[np.argpartition(values[found], len(found) - WINDOW)[-WINDOW:]]
+    return found
 
 
 def _rrf(values: np.ndarray, k: int = 60) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Dependencies routes receive: heavy objects are made once in the app's lifespan and stored on
-``app.state``; routes get them through ``Annotated[..., Depends()]`` aliases defined here."""
+``app.state``; routes get them through ``Annotated[..., Depends()]`` aliases defined here. They
+are ``async``: FastAPI runs a plain ``def`` dependency on its thread pool, a thread hop per
+request for reading an attribute."""
 
 from __future__ import annotations
 
@@ -18,22 +20,22 @@ NAMED_GRAPHS_ONLY = (
 )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Any:
+async def get_engine(request: Request) -> Any:
     """The SPARQL query engine (``cradle.graph.engine``), made once at start-up."""
     return request.app.state.engine
 
 
-def get_searcher(request: Request) -> Any:
+async def get_searcher(request: Request) -> Any:
     """The search index (``cradle.index``), or None when the app serves named graphs only."""
     return getattr(request.app.state, "searcher", None)
 
 
-def require_searcher(request: Request) -> Any:
+async def require_searcher(request: Request) -> Any:
     """The search index; answers 503 with the reason when the server has none."""
     searcher = getattr(request.app.state, "searcher", None)
     if searcher is None:
@@ -42,7 +44,7 @@ def require_searcher(request: Request) -> Any:
     return searcher
 
 
-def get_graph_data(request: Request) -> GraphData:
+async def get_graph_data(request: Request) -> GraphData:
     """The catalogue graph the pages and coverage API read; 503 when serving named graphs."""
     data = getattr(request.app.state, "graph_data", None)
     if data is None:
@@ -50,17 +52,17 @@ def get_graph_data(request: Request) -> GraphData:
     return data
 
 
-def get_graph_data_or_none(request: Request) -> GraphData | None:
+async def get_graph_data_or_none(request: Request) -> GraphData | None:
     """The catalogue graph, or None when the app serves named graphs only."""
     return getattr(request.app.state, "graph_data", None)
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates of the web UI."""
     return request.app.state.templates
 
 
-def get_search_pool(request: Request) -> ThreadPoolExecutor:
+async def get_search_pool(request: Request) -> ThreadPoolExecutor:
     """The threads search runs on (kept apart from SPARQL, so neither starves the other)."""
     return request.app.state.search_pool
 

@@ -99,6 +99,10 @@ def test_filter_beyond_any_candidate_window(
     searcher._cache.clear()
     pruned = [searcher.search(q, k=5, **f).to_dict() for q, f in cases]  # type: ignore[arg-type]
     assert pruned == full
+    monkeypatch.setattr(rank, "SAMPLED_FROM", 0)  # the keyword window's cut-off from a sample
+    monkeypatch.setattr(rank, "SAMPLE", 4)
+    sampled = [searcher.search(q, k=5, **f).to_dict() for q, f in cases]  # type: ignore[arg-type]
+    assert sampled == full
     want = {e["id"] for e in entries if e["status"] == "in-development"}
     got = searcher.search("lullaby trust guidance", k=100, status="in-development").results
     assert {h["id"] for h in got} == want
