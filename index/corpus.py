@@ -20,7 +20,7 @@ FACET_BASES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Resource:
     """One catalogue entry as search shows it (ids are IRI local names)."""
 

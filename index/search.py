@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from cradle.errors import InvalidSearch, StaleIndex
+from cradle.index.coalesce import Coalescer
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import why
 from cradle.index.files import CACHE_DIR
@@ -51,6 +52,7 @@ class Searcher:
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._embed_one = Coalescer(embedder.embed)
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -59,7 +61,7 @@ class Searcher:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
-        vec = self.embedder.embed([text])[0]
+        vec = self._embed_one(text)  # batched with other searches' queries that overlap it
         with self._lock:
             self._cache[text] = vec
             if len(self._cache) > 256:

@@ -3,6 +3,8 @@ load once in the lifespan, live on ``app.state`` and reach routes through ``deps
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -23,7 +25,7 @@ from cradle.service.readonly import ReadOnly
 from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
-SEARCH_THREADS = 2
+SEARCH_THREADS = 4
 WARM_UP = "safe sleep"
 #: Why search is off, per error opening the index (client-safe: no paths).
 SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
@@ -71,6 +73,13 @@ def _load(app: FastAPI, settings: Settings) -> None:
         _open_searcher(app, settings)
 
 
+def _return_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``): loading 100k
+    resources leaves about 80 MB freed but held by the allocator, in every server worker."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _close(app: FastAPI) -> None:
     state = app.state
     for name in ("engine", "searcher"):
@@ -98,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             _load(app, settings)
+            _return_free_memory()
             yield
         finally:  # also after a failed start: stop the engine's workers if they started
             _close(app)
