@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cradle.index.corpus import Resource, Vocabulary
@@ -13,6 +14,13 @@ from cradle.index.text import STOPWORDS, keywords, normalise, stem
 def doc_terms(res: Resource, vocab: Vocabulary) -> frozenset[str]:
     """The stemmed words BM25 indexed for ``res``."""
     return frozenset(keywords(keyword_text(res, vocab)))
+
+
+@lru_cache(maxsize=1024)
+def _query_words(query: str) -> tuple[tuple[str, str], ...]:
+    """The query's content words, once each, with their stems (once per query, not per hit)."""
+    words = [w for w in dict.fromkeys(normalise(query).split()) if w not in STOPWORDS]
+    return tuple((w, stem(w)) for w in words)
 
 
 def why(
@@ -39,8 +47,7 @@ def why(
         ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format"}``.
     """
     doc = doc if doc is not None else doc_terms(res, vocab)
-    terms = [w for w in dict.fromkeys(normalise(query).split()) if w not in STOPWORDS]
-    terms = [w for w in terms if stem(w) in doc]
+    terms = [w for w, stemmed in _query_words(query) if stemmed in doc]
     thesaurus = [
         f"{label} -> {vocab.label('topic', t)}"
         for t, labels in u.topics.items()

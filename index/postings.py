@@ -2,10 +2,9 @@
 
 bm25s precomputes each word's BM25 score in every resource that contains it (a sparse
 word x resource matrix, one posting list per word). Scoring a query is summing the postings
-of its words; bm25s does that with ``np.add.at``, which at 100k resources costs more than the
-sum itself. A posting list holds each resource once, so plain fancy-index addition is exact
-and several times faster, and the query words and the thesaurus expansion (at its weight) go
-through in one pass.
+of its words; bm25s does that with one ``np.add.at`` per word, which at 100k resources costs
+several times the sum itself. Here the query words and the thesaurus expansion (at its weight)
+are summed in one ``bincount``.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ class Postings:
 
     def _posting(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
         tid = self.vocab.get(token)
-        if tid is None:
+        if tid is None or tid + 1 >= len(self.indptr):  # bm25s lists "" without a column
             return None
         start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
         return self.indices[start:end], self.data[start:end]
@@ -44,26 +43,33 @@ class Postings:
     def scores(self, weighted: dict[str, float]) -> np.ndarray:
         """``sum(weight * BM25(token, resource))`` for every resource, as float32.
 
+        The postings of all the tokens are summed in one ``bincount`` (half the time of one
+        fancy-indexed addition per token at 100k resources).
+
         Args:
             weighted: token -> weight; tokens not in the index add nothing.
         """
-        out = np.zeros(self.size, dtype=np.float32)
+        ids, values = [], []
         for token, weight in weighted.items():
             found = self._posting(token)
             if found is not None and weight:
-                ids, values = found
-                out[ids] += values if weight == 1.0 else np.float32(weight) * values
-        return out
+                ids.append(found[0])
+                values.append(found[1] if weight == 1.0 else np.float32(weight) * found[1])
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        summed = np.bincount(np.concatenate(ids), np.concatenate(values), minlength=self.size)
+        return summed.astype(np.float32)
 
-    def present(self, tokens: list[str], resource: int) -> frozenset[str]:
-        """The ``tokens`` that resource number ``resource`` contains."""
-        out = []
+    def present(self, tokens: list[str], resources: np.ndarray) -> list[frozenset[str]]:
+        """For each resource number in ``resources``, the ``tokens`` it contains."""
+        resources = np.asarray(resources, dtype=np.int64)
+        found: list[list[str]] = [[] for _ in range(len(resources))]
         for token in dict.fromkeys(tokens):
-            found = self._posting(token)
-            if found is None:
+            posting = self._posting(token)
+            if posting is None or not len(resources):
                 continue
-            ids = found[0]
-            at = int(np.searchsorted(ids, resource))
-            if at < len(ids) and ids[at] == resource:
-                out.append(token)
-        return frozenset(out)
+            ids = posting[0]
+            at = np.minimum(np.searchsorted(ids, resources), len(ids) - 1)
+            for j in np.flatnonzero(ids[at] == resources):
+                found[int(j)].append(token)
+        return [frozenset(f) for f in found]

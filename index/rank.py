@@ -20,6 +20,8 @@ SAMPLE = 4_096
 #: HNSW search depth: recall@10 against exact was 1.000 (10k real vectors) and 0.991 (100k
 #: hashing vectors) in bench/search_bench.py.
 EF_SEARCH = 512
+#: Rounding allowance in the bound (it and the exact totals sum the same terms differently).
+BOUND_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray
     covering = index.any_of("spatial", [a for a in wider if index.above("locality", a)])
     if len(inside) and inside.all():
         inside = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
-    place = np.where(inside, 1.0, np.where(covering, 0.5, 0.0))
+    place = np.zeros(index.size)
+    if u.localities:
+        place[covering] = 0.5
+        place[inside] = 1.0
     form = index.any_of("format", list(u.formats)) | index.any_of("kind", list(u.kinds))
     return topic, place, form
 
@@ -147,27 +152,33 @@ def score(
     """
     kw_all = _bm25(index, tokens, list(u.expansion), w.expansion)
     topic, place, form = boosts(index, u)
-    best = float(kw_all[eligible].max()) if eligible.any() else 0.0
-    kw_norm_all = kw_all / best if best > 0 else np.zeros_like(kw_all)
-    extra = w.topic * topic + w.place * place + w.form * form
     n_eligible = int(eligible.sum())
+    every = n_eligible == index.size
+    best = float(kw_all.max() if every else kw_all[eligible].max()) if n_eligible else 0.0
+    extra = np.zeros(index.size)
+    for weight, hits in ((w.topic, topic), (w.place, place), (w.form, form)):
+        if weight and hits.any():
+            extra += weight * hits
     if n_eligible <= EXACT_LIMIT or w.fusion == "rrf":
         idx = np.flatnonzero(eligible)
     else:
         window, window_scores = _dense_window(index, qvec, eligible)
+        # a total without its cosine part: (1 - dense) x BM25 scaled by the best, plus boosts
+        rest = kw_all * ((1.0 - w.dense) / best) + extra if best > 0 else extra
         chosen = np.zeros(index.size, dtype=bool)
         chosen[window] = True
         chosen[_keyword_window(kw_all, eligible)] = True
         first = np.flatnonzero(chosen)
-        dense_first = index.vectors[first] @ qvec
-        totals = w.dense * dense_first + (1.0 - w.dense) * kw_norm_all[first] + extra[first]
+        totals = w.dense * (index.vectors[first] @ qvec) + rest[first]
         kth = float(np.sort(totals)[-k]) if len(totals) >= k else -np.inf
         floor = float(window_scores.min()) if len(window) >= WINDOW else -1.0
-        bound = w.dense * floor + (1.0 - w.dense) * kw_norm_all + extra
-        chosen |= eligible & (bound >= kth)
+        # no resource outside the window has a cosine above its floor: bound its total by that
+        reach = rest >= kth - w.dense * floor - BOUND_SLACK
+        chosen |= reach if every else reach & eligible
         idx = np.flatnonzero(chosen)
     dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
-    kw, kw_norm = kw_all[idx], kw_norm_all[idx]
+    kw = kw_all[idx]
+    kw_norm = kw / best if best > 0 else np.zeros_like(kw)
     if w.fusion == "rrf":
         base = w.dense * _rrf(dense) + (1.0 - w.dense) * _rrf(kw)
     else:

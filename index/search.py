@@ -116,7 +116,8 @@ class Searcher:
         order = np.lexsort((s.idx, -s.total))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
-        for j in order:
+        has = self.index.postings.present(tokens, s.idx[order])
+        for j, doc in zip(order, has, strict=True):
             res = self.index.resources[int(s.idx[j])]
             parts = {
                 "dense": float(s.dense[j]),
@@ -126,7 +127,6 @@ class Searcher:
                 "form": float(s.form[j]),
             }
             hit = self._hit(int(s.idx[j]), _num(s.total[j]))
-            doc = self.index.postings.present(tokens, int(s.idx[j]))
             hit["why"] = why(res, self.index.vocab, text, u, parts, below, doc)
             response.results.append(hit)
         return response

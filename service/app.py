@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -73,9 +74,17 @@ def _load(app: FastAPI, settings: Settings) -> None:
         _open_searcher(app, settings)
 
 
-def _return_free_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``): loading 100k
-    resources leaves about 80 MB freed but held by the allocator, in every server worker."""
+def _settle() -> None:
+    """After loading: keep what was loaded out of the garbage collector's way, and hand the
+    C heap's free pages back to the system.
+
+    ``gc.freeze()`` moves every object alive now (100k resources' records, ~1M objects) to a
+    generation the collector never scans, so that a full collection no longer walks them all
+    while requests wait. glibc's ``malloc_trim`` returns the ~80 MB that loading freed but the
+    allocator kept, in every server worker.
+    """
+    gc.collect()
+    gc.freeze()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
@@ -107,7 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             _load(app, settings)
-            _return_free_memory()
+            _settle()
             yield
         finally:  # also after a failed start: stop the engine's workers if they started
             _close(app)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
-from collections import Counter
 from concurrent.futures import Executor
 from typing import Any
 
@@ -55,15 +54,16 @@ class SearchResult(BaseModel):
 
 
 def facet_counts(hits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """How many hits carry each value of each facet."""
+    """How many hits carry each value of each facet (most first; ties in order of first hit)."""
     out: dict[str, dict[str, int]] = {}
     for facet, key in HIT_KEYS.items():
-        counter: Counter[str] = Counter()
+        counts: dict[str, int] = {}
         for hit in hits:
             value = hit.get(key)
             values = value if isinstance(value, list | tuple) else [value]
-            counter.update({str(v) for v in values if v})
-        out[facet] = dict(counter.most_common())
+            for v in dict.fromkeys(str(v) for v in values if v):
+                counts[v] = counts.get(v, 0) + 1
+        out[facet] = dict(sorted(counts.items(), key=lambda item: -item[1]))
     return out
 
 
@@ -79,9 +79,23 @@ def finite(value: Any) -> Any:
 
 
 def _ranked(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Hits whose score is a finite number (others have no place in a ranking), made finite."""
-    ok = [h for h in hits if isinstance(h.get("score"), int | float) and math.isfinite(h["score"])]
-    return [finite(h) for h in ok]
+    """Hits whose score is a finite number (others have no place in a ranking)."""
+    return [
+        h for h in hits if isinstance(h.get("score"), int | float) and math.isfinite(h["score"])
+    ]
+
+
+class FiniteJSON(JSONResponse):
+    """JSON in which a non-finite float (never valid JSON) is null. Answers are rendered as
+    they are and walked for such floats only when rendering meets one (walking every answer
+    cost a third of a millisecond)."""
+
+    def render(self, content: Any) -> bytes:
+        """The JSON bytes of ``content``, non-finite floats as null."""
+        try:
+            return super().render(content)
+        except ValueError:  # json.dumps(allow_nan=False) met NaN or infinity
+            return super().render(finite(content))
 
 
 async def run_search(
@@ -132,7 +146,7 @@ async def search(
     national: bool = Query(
         True, description="with a locality: also Greater Manchester and national resources"
     ),
-) -> JSONResponse:
+) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     body = await run_search(
         searcher, pool, q, k, national, locality=locality, topic=topic, format=format,
@@ -140,4 +154,4 @@ async def search(
     )  # fmt: skip
     # Built from plain, finite values already: answered as is, not revalidated against
     # SearchResult (which only documents it).
-    return JSONResponse(body)
+    return FiniteJSON(body)

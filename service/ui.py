@@ -24,7 +24,7 @@ from cradle.service.deps import (
 )
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
-from cradle.service.search import FACETS, MAX_QUERY, run_search
+from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -101,8 +101,10 @@ async def search_page(
         try:
             if len(q) > MAX_QUERY:
                 raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
-            result = await run_search(
-                searcher, pool, q, k, **{f: v or None for f, v in selected.items()}
+            result = finite(
+                await run_search(
+                    searcher, pool, q, k, **{f: v or None for f, v in selected.items()}
+                )
             )
             for hit in result["results"]:
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]

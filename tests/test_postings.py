@@ -24,6 +24,13 @@ def test_scores_agree_with_bm25s() -> None:
     assert got[2] > got[0] > 0 and got[3] == 0
 
 
+def test_a_word_listed_without_a_posting_scores_nothing() -> None:
+    bm25 = _bm25([["safe", "sleep"], ["cri"]])
+    p = Postings(bm25)
+    p.vocab["orphan"] = len(p.indptr) - 1  # in the vocabulary, past the last posting list
+    assert not p.scores({"orphan": 1.0}).any() and p.present(["orphan"], [0]) == [frozenset()]
+
+
 def test_weights_scale_each_word() -> None:
     bm25 = _bm25()
     p = Postings(bm25)
@@ -35,9 +42,9 @@ def test_weights_scale_each_word() -> None:
 
 def test_present_lists_the_query_words_a_resource_has() -> None:
     p = Postings(_bm25())
-    assert p.present(["sleep", "cri", "nope"], 2) == {"sleep", "cri"}
-    assert p.present(["sleep", "cri"], 1) == {"cri"}
-    assert p.present(["sleep"], 3) == frozenset()
+    assert p.present(["sleep", "cri", "nope"], np.array([2, 1, 3, 0])) == [
+        {"sleep", "cri"}, {"cri"}, frozenset(), {"sleep"}]  # fmt: skip
+    assert p.present(["sleep"], np.array([], dtype=int)) == []
 
 
 def test_unsorted_postings_are_sorted_on_load() -> None:
@@ -51,7 +58,7 @@ def test_unsorted_postings_are_sorted_on_load() -> None:
         bm25.scores[key][s:e] = bm25.scores[key][s:e][::-1].copy()
     p = Postings(bm25)
     np.testing.assert_allclose(p.scores({"sleep": 1.0}), want, rtol=1e-6)
-    assert p.present(["sleep"], 0) == {"sleep"} and p.present(["sleep"], 2) == {"sleep"}
+    assert p.present(["sleep"], np.array([0, 1, 2])) == [{"sleep"}, frozenset(), {"sleep"}]
 
 
 def test_methods_scoring_absent_words_are_refused() -> None:
