@@ -110,6 +110,14 @@ def _cpu_s(pids: list[int]) -> float:
     return total
 
 
+def _close_connection() -> None:
+    """Close this thread's kept-alive connection, if any."""
+    conn = getattr(_LOCAL, "conn", None)
+    if conn is not None:
+        conn.close()
+    _LOCAL.conn = None
+
+
 def _wait_workers(log: Path, workers: int, base: str, timeout: float = 900) -> None:
     """Wait until each worker of a ``--workers`` server has said its start-up is complete."""
     deadline = time.monotonic() + timeout
@@ -141,8 +149,9 @@ def over_http(
             _wait_workers(log, workers, base)
         out["startup_s"] = time.perf_counter() - start
         for _ in range(4 * workers):  # new connections, so that every worker gets some
-            _LOCAL.conn = None
+            _close_connection()
             _get(base, "warm up")
+        _close_connection()  # an idle kept-alive connection would count as one of a worker's
         per = len(qs) // len(clients)
         for i, c in enumerate(clients):
             batch = qs[i * per : (i + 1) * per]

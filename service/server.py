@@ -53,7 +53,7 @@ def preflight(settings: Settings) -> None:
         raise NotBuilt(f"{data}: no built graph ({', '.join(missing)} missing): run `cradle build`")
 
 
-def _config(settings: Settings) -> Any:
+def _config(settings: Settings, app: Any = None) -> Any:
     import uvicorn
 
     from cradle.service.app import create_app
@@ -61,7 +61,7 @@ def _config(settings: Settings) -> Any:
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["cradle"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return uvicorn.Config(
-        create_app(settings),
+        app or create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
@@ -93,14 +93,25 @@ def serve(settings: Settings) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
         return 0 if server.started else 1
-    from cradle.service.prefork import STARTUP_FAILURE, bind, supervise
+    from cradle.service.app import create_app
+    from cradle.service.prefork import (
+        STARTUP_FAILURE,
+        ConnectionShare,
+        FairShare,
+        bind,
+        supervise,
+    )
 
-    share = max(1, settings.query_workers // settings.workers)
-    per_worker = settings.model_copy(update={"query_workers": share})
+    queries = max(1, settings.query_workers // settings.workers)
+    per_worker = settings.model_copy(update={"query_workers": queries})
+    connections = ConnectionShare(settings.workers)
     sock = bind(settings.host, settings.port)
 
-    def work() -> int:
-        server = uvicorn.Server(_config(per_worker))
+    def work(slot: int) -> int:
+        app = create_app(per_worker)
+        server = uvicorn.Server(_config(per_worker, app))
+        held = server.server_state.connections  # the server's set of open connections
+        app.add_middleware(FairShare, share=connections, slot=slot, held=lambda: len(held))
         server.run([sock])
         return 0 if server.started else STARTUP_FAILURE
 

@@ -23,7 +23,7 @@ SUPERVISOR = textwrap.dedent(
 
     out = Path(sys.argv[1])
 
-    def work():
+    def work(slot):
         (out / str(os.getpid())).touch()
         if sys.argv[2] == "fail":
             raise RuntimeError("cannot start")
@@ -123,3 +123,46 @@ def test_cradle_serve_with_two_workers(data_dir: Path, tmp_path: Path) -> None:
         replaced = _wait(lambda: len(set(_children(parent)) - {workers[0]}) == 2, "replacement")
         assert replaced
         _wait(lambda: httpx.get(base + "/health").status_code == 200, "the server to answer")
+
+
+def test_connection_share_is_the_rounded_up_mean() -> None:
+    from cradle.service.prefork import ConnectionShare
+
+    share = ConnectionShare(2)
+    assert share.over(0, 9)  # 9 and (so far) 0: share 5
+    assert not share.over(1, 7)  # 9 + 7 = 16: share 8
+    assert share.over(0, 9)
+    assert not share.over(0, 8)
+    assert not share.over(1, 1) and not ConnectionShare(1).over(0, 50)
+
+
+def _respond(app_held: int, other_held: int) -> list[tuple[bytes, bytes]]:
+    import asyncio
+
+    from cradle.service.prefork import ConnectionShare, FairShare
+
+    async def inner(scope, receive, send):  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"connection", b"keep-alive"), (b"x-a", b"1")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    share = ConnectionShare(2)
+    share.over(1, other_held)
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    app = FairShare(inner, share=share, slot=0, held=lambda: app_held)
+    asyncio.run(app({"type": "http", "client": ("127.0.0.1", 1)}, receive, send))
+    assert sent[1]["body"] == b"ok"
+    return list(sent[0]["headers"])
+
+
+def test_a_worker_over_its_share_closes_the_connection_after_the_response() -> None:
+    assert _respond(9, 7) == [(b"x-a", b"1"), (b"connection", b"close")]
+    assert _respond(8, 8) == [(b"connection", b"keep-alive"), (b"x-a", b"1")]
+    assert _respond(3, 9) == [(b"connection", b"keep-alive"), (b"x-a", b"1")]
