@@ -194,6 +194,9 @@ def _resources(found: list[str], cols: dict[str, graphload.Column]) -> list[Reso
         order = cols["order"][i]
         for name in ("title", "description", "publisher", "locality", "format", "status"):
             values[name] = values[name] or ""
+        for name in ("title", "description", "link_text"):  # the search index's texts too
+            if values[name]:
+                values[name] = sys.intern(values[name])
         out.append(
             Resource(
                 id=iri[len(str(RES)) :],
