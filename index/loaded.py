@@ -98,8 +98,11 @@ class LoadedIndex:
             ):
                 for v in values:
                     members.setdefault((facet, v), []).append(i)
-        # positions, not a boolean mask per value: 3 MB instead of 36 MB at 100k resources
-        self._members = {key: np.asarray(idx, dtype=np.int32) for key, idx in members.items()}
+        # one bit per resource, not one byte: 4.5 MB instead of 36 MB at 100k resources
+        for key, idx in members.items():
+            mask = np.zeros(self.size, dtype=bool)
+            mask[idx] = True
+            self._members[key] = np.packbits(mask, bitorder="little")
 
     def mask(self, facet: str, value: str) -> np.ndarray:
         """Resources whose ``facet`` (topic, spatial, place, format, kind, status, audience) is
@@ -139,9 +142,9 @@ class LoadedIndex:
 
     def any_of(self, facet: str, values: list[str]) -> np.ndarray:
         """Resources whose ``facet`` is any of ``values``."""
-        out = np.zeros(self.size, dtype=bool)
+        bits = np.zeros((self.size + 7) // 8, dtype=np.uint8)
         for v in values:
             found = self._members.get((facet, v))
             if found is not None:
-                out[found] = True
-        return out
+                bits |= found
+        return np.unpackbits(bits, count=self.size, bitorder="little").view(bool)
