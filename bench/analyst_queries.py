@@ -127,7 +127,12 @@ def _service(engine: Any) -> Engine:
 
 
 def run(
-    data_dir: Path, work: Path, reps: int = 5, deadline: float = 120.0, optimise: bool = True
+    data_dir: Path,
+    work: Path,
+    reps: int = 5,
+    deadline: float = 120.0,
+    optimise: bool = True,
+    only: str = "*",
 ) -> dict[str, Any]:
     """Time every analyst query on the three engines; returns per-query medians (ms).
 
@@ -171,7 +176,7 @@ def run(
         timers["server"] = _service(remote)
         timers["rdflib"] = lambda q: _forked(lambda: rdflib_json(q), deadline)
         try:
-            for path in sorted(QUERIES.glob("*.rq")):
+            for path in sorted(QUERIES.glob(f"{only}.rq")):
                 out["queries"][path.stem] = _one(path, timers, reps)
         finally:
             for e in engines.values():
@@ -218,14 +223,22 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--deadline", type=float, default=60.0, help="cut-off per query run (s)")
     p.add_argument("--no-optimise", action="store_true", help="query the store as built only")
+    p.add_argument("--only", default="*", help="queries whose name matches this glob")
     args = p.parse_args()
     n = json.loads((args.data_dir / GRAPH_MANIFEST).read_text())["resources"]
     work = WORK / f"analyst-{n}"
     work.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
-    result = run(args.data_dir, work, args.reps, args.deadline, not args.no_optimise)
+    result = run(args.data_dir, work, args.reps, args.deadline, not args.no_optimise, args.only)
     path = RESULTS / f"scale-{n}.json"
     old = json.loads(path.read_text()) if path.exists() else {}
+    if args.only != "*" and "analyst_queries" in old:  # a partial run updates those queries
+        merged = old["analyst_queries"]
+        merged.setdefault("reruns", {}).update(
+            {name: {"load_average": result["load_average"]} for name in result["queries"]}
+        )
+        merged["queries"].update(result["queries"])
+        result = merged
     load = result["load_average"]
     path.write_text(
         json.dumps({**old, "analyst_queries": result, "queries_load_average": load}, indent=2)
