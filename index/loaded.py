@@ -57,7 +57,6 @@ class LoadedIndex:
         """Load the index in ``data_dir`` (see :func:`read_manifest` for the errors)."""
         import bm25s
         import faiss
-
         from threadpoolctl import threadpool_limits
 
         # One query is small, memory-bound work: OpenMP and BLAS threads only contend with the
