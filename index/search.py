@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -45,14 +46,21 @@ class SearchResponse:
 class Searcher:
     """Searches one loaded index; every method is safe to call from several threads."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: Weights | None = None):
-        """Wrap a loaded index and the embedder it was built with."""
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        embed_lanes: int = 1,
+    ):
+        """Wrap a loaded index and the embedder it was built with; ``embed_lanes`` query
+        embeddings may run at once (see :class:`~cradle.index.coalesce.Coalescer`)."""
         self.index = index
         self.embedder = embedder
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._embed_one = Coalescer(embedder.embed)
+        self._embed_one = Coalescer(embedder.embed, lanes=embed_lanes)
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -183,6 +191,9 @@ class Searcher:
 def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
     """Load the index in ``data_dir`` with the embedder it was built with.
 
+    Query embeddings get one lane per core this process may use, shared among the
+    ``settings.workers`` server processes.
+
     Raises:
         NotBuilt: no index there; StaleIndex: built from another graph.
         StaleIndex: also when the index was built with another model than ``settings`` names.
@@ -194,7 +205,8 @@ def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
             f"the index in {data_dir} was built with model {index.manifest.get('model')!r}, "
             f"settings name {embedder.name!r}: run `cradle build` with the same model"
         )
-    return Searcher(index, embedder)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return Searcher(index, embedder, embed_lanes=max(1, (cores or 1) // settings.workers))
 
 
 _SHARED: dict[tuple[str, str, str], Searcher] = {}

@@ -63,6 +63,23 @@ def test_calls_waiting_behind_a_batch_go_together_and_get_their_own_vectors() ->
     assert emb.calls == [["first"], texts[1:]] and c.batches == 2
 
 
+def test_with_two_lanes_two_batches_run_at_once() -> None:
+    emb = SlowEmbedder()
+    c = Coalescer(emb, lanes=2)
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(c, "a")
+        assert emb.entered.wait(10)
+        second = pool.submit(c, "bb")  # a lane is free: it runs now, not after "a"
+        while len(emb.calls) < 2:
+            threading.Event().wait(0.005)
+        third = pool.submit(c, "ccc")  # both lanes busy: it queues
+        while len(c._queue) < 1:
+            threading.Event().wait(0.005)
+        emb.release.set()
+        assert [f.result(10)[0] for f in (first, second, third)] == [1.0, 2.0, 3.0]
+    assert emb.calls[:2] == [["a"], ["bb"]] and emb.calls[2] == ["ccc"]
+
+
 def test_batches_are_capped() -> None:
     emb = SlowEmbedder()
     c = Coalescer(emb, max_batch=3)
