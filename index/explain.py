@@ -6,14 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 from cradle.index.corpus import Resource, Vocabulary
-from cradle.index.documents import keyword_text
 from cradle.index.query import Understanding
-from cradle.index.text import STOPWORDS, keywords, normalise, stem
-
-
-def doc_terms(res: Resource, vocab: Vocabulary) -> frozenset[str]:
-    """The stemmed words BM25 indexed for ``res``."""
-    return frozenset(keywords(keyword_text(res, vocab)))
+from cradle.index.text import STOPWORDS, normalise, stem
 
 
 @lru_cache(maxsize=1024)
@@ -30,7 +24,7 @@ def why(
     u: Understanding,
     scores: dict[str, float],
     below: dict[str, list[str]],
-    doc: frozenset[str] | None = None,
+    doc: frozenset[str],
 ) -> dict[str, Any]:
     """Explain one hit.
 
@@ -41,12 +35,11 @@ def why(
         u: what the graph recognised in the query.
         scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``, ``form``).
         below: topic/locality id named in the query -> it and the ids under it.
-        doc: the BM25 tokens of the resource (or at least those of the query it has).
+        doc: the query's BM25 tokens the resource contains (from ``Postings.present``).
 
     Returns:
         ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format"}``.
     """
-    doc = doc if doc is not None else doc_terms(res, vocab)
     terms = [w for w, stemmed in _query_words(query) if stemmed in doc]
     thesaurus = [
         f"{label} -> {vocab.label('topic', t)}"

@@ -48,7 +48,6 @@ class LoadedIndex:
     vocab: Vocabulary
     vectors: np.ndarray
     faiss_index: Any
-    bm25: Any
     postings: Postings
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
@@ -77,7 +76,6 @@ class LoadedIndex:
             vocab=vocab,
             vectors=np.load(folder / VECTORS, mmap_mode="r").view(np.ndarray),  # plain indexing
             faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
-            bm25=bm25,
             postings=Postings(bm25),
         )
         loaded._index_facets()
