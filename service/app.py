@@ -26,7 +26,6 @@ from cradle.service.readonly import ReadOnly
 from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
-SEARCH_THREADS = 4
 WARM_UP = "safe sleep"
 #: Why search is off, per error opening the index (client-safe: no paths).
 SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
@@ -61,11 +60,13 @@ def _open_searcher(app: FastAPI, settings: Settings) -> None:
 def _load(app: FastAPI, settings: Settings) -> None:
     """Load everything the routes need onto ``app.state``."""
     from cradle.graph.engine import open_engine
+    from cradle.index.search import search_threads
 
     state = app.state
     state.problems, state.graph_data, state.searcher, state.graph_manifest = [], None, None, None
     state.named_graphs = bool(settings.named_graphs)
-    state.search_pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="cradle-search")
+    threads = search_threads(settings.workers)
+    state.search_pool = ThreadPoolExecutor(threads, thread_name_prefix="cradle-search")
     state.engine = open_engine(settings)
     if not state.named_graphs:
         state.graph_data = load_graph_data(settings.data_dir)
