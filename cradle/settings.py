@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     query_runtime: Literal["onnx", "torch"] = Field(
         "onnx", description="queries through ONNX Runtime (same model, exported once) or torch"
     )
+    query_precision: Literal["int8", "float32"] = Field(
+        "int8",
+        description="ONNX query encoder weights: 8-bit in blocks of 32 (1.8x faster, cosine "
+        ">= 0.999 to float32, checked when made) or float32",
+    )
     eval_queries: Path = Field(
         SHARED_DIR / "eval" / "dev_queries.json",
         description="graded queries `cradle eval` scores by default",

@@ -100,7 +100,7 @@ def make_embedder(settings: Settings, cache_dir: Path | None = None) -> Embedder
     """The embedder ``settings`` asks for (``settings.embedder`` and ``settings.model``).
 
     Args:
-        settings: model, embedder, batch precision and query runtime.
+        settings: model, embedder, batch precision, query runtime and precision.
         cache_dir: where the ONNX export of the model is kept (None: queries run in torch).
     """
     if settings.embedder == "fake":
@@ -112,4 +112,5 @@ def make_embedder(settings: Settings, cache_dir: Path | None = None) -> Embedder
         cache_dir=cache_dir,
         precision=settings.embed_precision,
         query_runtime=settings.query_runtime,
+        query_precision=settings.query_precision,
     )

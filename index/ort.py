@@ -4,6 +4,13 @@ A sentence-transformers call costs about 11 ms per query here, mostly framework 
 same transformer exported to ONNX and run by ONNX Runtime answers in about 3-5 ms with vectors
 that agree to a cosine of 0.99999. Only the layout ``Transformer -> mean Pooling [-> Normalize]``
 is exported (all-MiniLM-L6-v2's); any other model keeps to sentence-transformers.
+
+With ``int8`` the export's weights are then stored as 8-bit integers with one scale per block
+of 32 (ONNX Runtime's ``MatMulNBits``), multiplied in 8-bit arithmetic: 1.8x faster again
+(2.4 ms against 4.4 ms for a 14-piece query, one core) with vectors that agree with float32
+to a cosine of 0.9993 or better. Per-tensor 8-bit quantization was faster still (1.4 ms) but
+agreed only to 0.985 and changed 2.5% of the hits in the 100k catalogue's top tens; blocks of
+32 change 0.5%.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from typing import Any
 import numpy as np
 
 OPSET = 17
-AGREEMENT = 0.9999  # least cosine between ONNX and sentence-transformers vectors on a probe
+#: least cosine between ONNX and sentence-transformers vectors on the probe texts, per precision
+AGREEMENT = {"float32": 0.9999, "int8": 0.999}
+BLOCK = 32  # weights per 8-bit scale
 _PROBE = ["Safer sleep for babies: what to tell parents.", "Babies cry, you can cope!"]
 
 
@@ -54,15 +63,17 @@ def read_layout(model_path: Path) -> Layout | None:
         return None
 
 
-def onnx_file(name: str, model_path: Path, cache_dir: Path) -> Path:
-    """Where the export of model ``name`` (in ``model_path``) is cached, keyed by its files."""
+def onnx_file(name: str, model_path: Path, cache_dir: Path, precision: str = "float32") -> Path:
+    """Where the export of model ``name`` (in ``model_path``) is cached, keyed by its files;
+    ``precision`` ``int8`` names its quantized copy."""
     digest = hashlib.sha256(f"opset{OPSET}".encode())
     for path in sorted(model_path.glob("*")):
         if path.is_file():
             stat = path.stat()
             digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(name).name).strip("-")[:40] or "model"
-    return cache_dir / "onnx" / f"{slug}-{digest.hexdigest()[:12]}.onnx"
+    suffix = "" if precision == "float32" else f"-{precision}"
+    return cache_dir / "onnx" / f"{slug}-{digest.hexdigest()[:12]}{suffix}.onnx"
 
 
 def export(st_model: Any, target: Path) -> None:
@@ -100,6 +111,36 @@ def export(st_model: Any, target: Path) -> None:
                 opset_version=OPSET,
                 dynamo=False,
             )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def quantize(source: Path, target: Path) -> None:
+    """Write ``source`` to ``target`` (atomically) with its matrix weights in 8 bits, one
+    scale per block of 32, multiplied in 8-bit arithmetic (``accuracy_level`` 4).
+
+    Raises:
+        ImportError: ``onnx-ir`` (which the quantizer needs) is not installed.
+    """
+    import logging
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    quiet = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # it logs a line per node
+    try:
+        quantizer = MatMulNBitsQuantizer(
+            onnx.load(str(source)), bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4
+        )
+        quantizer.process()
+    finally:
+        quiet.setLevel(level)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    try:
+        quantizer.model.save_model_to_file(str(tmp))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

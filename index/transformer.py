@@ -13,7 +13,7 @@ from cradle.errors import InvalidSearch, MissingDependency
 from cradle.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
-    from cradle.index.ort import OnnxEncoder
+    from cradle.index.ort import Layout, OnnxEncoder
 
 SMALL_BATCH = 8  # at most this many texts count as queries
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ class SentenceTransformerEmbedder:
     Batches (building the index) run in torch, in bfloat16 where the CPU computes it natively
     (1.6x faster here; vectors agree with float32 to a cosine of 0.9999). Short lists (queries)
     run on ONNX Runtime when the model's layout allows and ``cache_dir`` is given: the export is
-    made once, checked against torch on probe texts, and kept in ``cache_dir/onnx``.
+    made once, checked against torch on probe texts, and kept in ``cache_dir/onnx``; with
+    ``query_precision`` ``int8`` (the default) queries use its 8-bit copy (see
+    :mod:`cradle.index.ort`), with ``float32`` the export itself.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class SentenceTransformerEmbedder:
         cache_dir: Path | None = None,
         precision: str = "auto",
         query_runtime: str = "onnx",
+        query_precision: str = "int8",
     ) -> None:
         self.name = model
         self.path = resolve_model(model)
@@ -67,6 +70,7 @@ class SentenceTransformerEmbedder:
         self.cache_dir = cache_dir
         self.precision = precision
         self.query_runtime = query_runtime
+        self.query_precision = query_precision
         self._model: Any = None
         self._encoder: OnnxEncoder | None = None
         self._encoder_tried = False
@@ -111,19 +115,43 @@ class SentenceTransformerEmbedder:
             )
             return None
         target = ort.onnx_file(self.name, self.path, self.cache_dir)
-        fresh = not target.exists()
         try:
+            fresh = not target.exists()
             if fresh:
                 ort.export(self._load_locked(), target)
-            encoder = ort.OnnxEncoder(target, self.path, layout)
-            if fresh and ort.agreement(encoder, self._load_locked()) < ort.AGREEMENT:
-                target.unlink(missing_ok=True)
-                log.warning("the ONNX export of %s disagrees with torch: not used", self.name)
-                return None
-            return encoder
+            encoder = self._checked(target, layout, "float32", fresh)
         except Exception as exc:  # noqa: BLE001 - any failure leaves queries on torch
             log.warning("queries run in torch: ONNX export failed (%s)", exc.__class__.__name__)
             return None
+        if encoder is None or self.query_precision == "float32":
+            return encoder
+        small = ort.onnx_file(self.name, self.path, self.cache_dir, self.query_precision)
+        try:
+            fresh = not small.exists()
+            if fresh:
+                ort.quantize(target, small)
+            return self._checked(small, layout, self.query_precision, fresh) or encoder
+        except ImportError:
+            log.warning(
+                "queries run in float32: quantizing needs onnx-ir (pip install -r "
+                "requirements.in -c constraints.txt)"
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure leaves queries on float32
+            log.warning("queries run in float32: quantizing failed (%s)", exc.__class__.__name__)
+        return encoder
+
+    def _checked(
+        self, path: Path, layout: Layout, precision: str, fresh: bool
+    ) -> OnnxEncoder | None:
+        """Open ``path``; when just made, keep it only if it agrees with torch on probe texts."""
+        from cradle.index import ort
+
+        encoder = ort.OnnxEncoder(path, self.path, layout)
+        if fresh and ort.agreement(encoder, self._load_locked()) < ort.AGREEMENT[precision]:
+            path.unlink(missing_ok=True)
+            log.warning("%s ONNX model of %s disagrees with torch: not used", precision, self.name)
+            return None
+        return encoder
 
     @property
     def dimension(self) -> int:

@@ -44,5 +44,7 @@ def test_export_is_keyed_by_the_model_files(tmp_path: Path) -> None:
     first = onnx_file("sentence-transformers/all-MiniLM-L6-v2", model, tmp_path / "cache")
     assert first.parent == tmp_path / "cache" / "onnx" and first.name.startswith("all-MiniLM")
     assert onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache") == first
+    small = onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache", "int8")
+    assert small != first and small.name == first.name.replace(".onnx", "-int8.onnx")
     (model / "model.safetensors").write_bytes(b"other weights")
     assert onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache") != first

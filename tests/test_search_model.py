@@ -52,20 +52,46 @@ def test_dev_set_meets_target_and_beats_baselines(searcher: Searcher) -> None:
     assert ndcg["cradle"] > ndcg["bm25-only"] and ndcg["cradle"] > ndcg["dense-only"]
 
 
+QUERIES = ["safe sleep resources in Bolton", "Caring Dads", "what helps a dad cope? " * 3]
+
+
 def test_queries_run_on_onnx_runtime_and_agree_with_torch(searcher: Searcher) -> None:
     from cradle.index.transformer import SentenceTransformerEmbedder
 
     fast = searcher.embedder
-    assert isinstance(fast, SentenceTransformerEmbedder)
+    assert isinstance(fast, SentenceTransformerEmbedder) and fast.cache_dir is not None
     assert fast.query_encoder() is not None  # exported at build time, found by the service
-    assert list((fast.cache_dir or Path("/nonexistent")).glob("onnx/*.onnx"))
+    made = sorted(p.name for p in fast.cache_dir.glob("onnx/*.onnx"))
+    assert len(made) == 2 and made[0].endswith("-int8.onnx")  # 8-bit copy, float32 export
+    full = SentenceTransformerEmbedder(
+        REAL.model, cache_dir=fast.cache_dir, query_precision="float32"
+    )
     slow = SentenceTransformerEmbedder(REAL.model, query_runtime="torch", precision="float32")
-    queries = ["safe sleep resources in Bolton", "Caring Dads", "what helps a dad cope? " * 3]
-    cosines = (fast.embed(queries) * slow.embed(queries)).sum(axis=1)
-    assert cosines.min() >= 0.9999
+    truth = slow.embed(QUERIES)
+    assert (full.embed(QUERIES) * truth).sum(axis=1).min() >= 0.9999
+    small = (fast.embed(QUERIES) * truth).sum(axis=1)
+    assert small.min() >= 0.999 and small.max() < 0.99999  # close, and really quantized
     long = "the baby would not settle at night and the mother was exhausted " * 40
     assert fast.truncate(long) == slow.truncate(long)
     assert fast.truncate(long)[1] and fast.truncate("short")[0] == "short"
+
+
+def test_a_quantized_model_that_disagrees_is_dropped_for_float32(
+    searcher: Searcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cradle.index import ort
+    from cradle.index.transformer import SentenceTransformerEmbedder
+
+    assert isinstance(searcher.embedder, SentenceTransformerEmbedder)
+    assert searcher.embedder.cache_dir is not None
+    shutil.copytree(searcher.embedder.cache_dir / "onnx", tmp_path / "onnx")
+    for small in tmp_path.glob("onnx/*-int8.onnx"):
+        small.unlink()
+    monkeypatch.setitem(ort.AGREEMENT, "int8", 1.01)  # no 8-bit model can pass
+    picky = SentenceTransformerEmbedder(REAL.model, cache_dir=tmp_path)
+    encoder = picky.query_encoder()
+    assert encoder is not None and not list(tmp_path.glob("onnx/*-int8.onnx"))
+    assert (picky.embed(QUERIES) * searcher.embedder.embed(QUERIES)).sum(axis=1).min() > 0.999
 
 
 def test_bfloat16_batches_agree_with_float32() -> None:
