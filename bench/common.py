@@ -168,3 +168,18 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def cpu_probe_ms() -> float:
+    """Best of three runs of a fixed pure-Python loop, in ms: how fast this core is right now.
+
+    The shared 2-core machine varies: the same loop took 190-210 ms when quiet and up to
+    380 ms when its host was busy. Recorded beside timings so that runs can be compared.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start, x = time.perf_counter(), 0
+        for i in range(3_000_000):
+            x += i
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)

@@ -82,8 +82,10 @@ def bench_size(n: int, seed: int, parts: set[str], args: argparse.Namespace) -> 
         try:
             print(f"[{n}] search in-process", flush=True)
             out["search_in_process"] = search_latency.in_process(data, qs)
-            print(f"[{n}] search over HTTP", flush=True)
-            out["search_http"] = search_latency.over_http(data, qs)
+            for workers in args.workers:  # `cradle serve --workers N`
+                print(f"[{n}] search over HTTP, {workers} server process(es)", flush=True)
+                key = "search_http" if workers == 1 else f"search_http_workers_{workers}"
+                out[key] = search_latency.over_http(data, qs, workers=workers)
         except Exception as exc:  # a benchmark reports what failed, and goes on
             out["search_error"] = f"{exc.__class__.__name__}: {exc}"
     return out
@@ -95,7 +97,16 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--parts", nargs="+", default=["build", "queries", "search"])
-    p.add_argument("--queries", type=int, default=400, help="search questions per size")
+    p.add_argument(
+        "--queries",
+        type=int,
+        default=2000,
+        help="search questions per size: all in-process, half with 1 client, half with 16 "
+        "(p99 of a few hundred is the 4th-slowest: one hiccup of the machine moves it)",
+    )
+    p.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="server processes to measure"
+    )
     p.add_argument(
         "--embedder",
         default="sentence-transformers",

@@ -6,6 +6,7 @@ words (so the query-embedding cache never answers), plus the dev set's questions
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -23,7 +24,9 @@ from typing import Any
 from common import (
     BIN,
     ROOT,
+    cpu_probe_ms,
     free_port,
+    machine,
     pct,
     peak_mib,
     tree_peak_mib,
@@ -177,3 +180,29 @@ def over_http(
         proc.wait(timeout=30)
         log.unlink(missing_ok=True)
     return out
+
+
+def main() -> None:
+    """Search latency on one built data dir: in process, then over HTTP per worker count."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data-dir", type=Path, required=True, help="a `cradle build` output")
+    p.add_argument("--queries", type=int, default=2000, help="questions per measurement")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="`--workers` to try")
+    p.add_argument("--out", type=Path, help="write the JSON here too")
+    args = p.parse_args()
+    qs = queries(24 + 3 * args.queries)[24:]  # unique: none answered from the query cache
+    out: dict[str, Any] = {"data_dir": str(args.data_dir), "machine": machine()}
+    out["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out["cpu_probe_ms_before"] = cpu_probe_ms()
+    out["in_process"] = in_process(args.data_dir, qs[: args.queries])
+    for w in args.workers:  # half the rest with 1 client, half with 16
+        out[f"http_workers_{w}"] = over_http(args.data_dir, qs[args.queries :], workers=w)
+    out["cpu_probe_ms_after"] = cpu_probe_ms()
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
