@@ -49,6 +49,10 @@ class Embedder(Protocol):
         """The number format batches are embedded in (recorded in the index manifest)."""
         ...
 
+    def query_runtime_used(self) -> str:
+        """How single queries are embedded (reported by ``/health``)."""
+        ...
+
 
 class FakeEmbedder:
     """Deterministic bag-of-words hashing embedder (tests only; no model, no torch).
@@ -90,6 +94,10 @@ class FakeEmbedder:
 
     def prepare(self) -> None:
         """Nothing to prepare."""
+
+    def query_runtime_used(self) -> str:
+        """Always ``hashing``."""
+        return "hashing"
 
     def precision_used(self) -> str:
         """Always ``float32``."""

@@ -149,18 +149,22 @@ def quantize(source: Path, target: Path) -> None:
 class OnnxEncoder:
     """Embeds texts with an exported model on ONNX Runtime; safe to call from several threads."""
 
-    def __init__(self, path: Path, model_path: Path, layout: Layout, threads: int = 1) -> None:
-        """Open the exported model ``path`` with the tokenizer of ``model_path``."""
+    def __init__(
+        self, path: Path, model_path: Path, layout: Layout, precision: str = "float32"
+    ) -> None:
+        """Open the exported model ``path`` (its weights in ``precision``) with the tokenizer
+        of ``model_path``; it runs on one thread per call."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.layout = layout
+        self.precision = precision
         self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=layout.max_seq_length)
         self.tokenizer.enable_padding()

@@ -178,10 +178,11 @@ class Searcher:
         return self.reader.facet_values()
 
     def info(self) -> dict[str, Any]:
-        """Model, index and graph digests, size and dimension (for /health)."""
+        """Model, index and graph digests, size, dimension and how queries are embedded (for
+        /health)."""
         m = self.index.manifest
         keys = ("model", "index_sha256", "graph_sha256", "count", "dimension", "dense_index")
-        return {key: m.get(key) for key in keys}
+        return {key: m.get(key) for key in keys} | {"queries": self.embedder.query_runtime_used()}
 
 
 def open_searcher(data_dir: Path, settings: Settings) -> Searcher:

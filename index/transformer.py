@@ -146,7 +146,7 @@ class SentenceTransformerEmbedder:
         """Open ``path``; when just made, keep it only if it agrees with torch on probe texts."""
         from cradle.index import ort
 
-        encoder = ort.OnnxEncoder(path, self.path, layout)
+        encoder = ort.OnnxEncoder(path, self.path, layout, precision)
         if fresh and ort.agreement(encoder, self._load_locked()) < ort.AGREEMENT[precision]:
             path.unlink(missing_ok=True)
             log.warning("%s ONNX model of %s disagrees with torch: not used", precision, self.name)
@@ -172,6 +172,11 @@ class SentenceTransformerEmbedder:
     def prepare(self) -> None:
         """Export (and check) the ONNX model queries use, if it is not cached yet."""
         self.query_encoder()
+
+    def query_runtime_used(self) -> str:
+        """``onnx-int8``, ``onnx-float32`` or ``torch``: how queries are embedded here."""
+        encoder = self.query_encoder()
+        return f"onnx-{encoder.precision}" if encoder is not None else "torch"
 
     def precision_used(self) -> str:
         """``bfloat16`` or ``float32``: how batches are embedded here."""

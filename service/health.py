@@ -39,6 +39,7 @@ def health_report(state: Any) -> dict[str, Any]:
             "model": index.get("model"),
             "count": index.get("count"),
             "dimension": index.get("dimension"),
+            "queries": index.get("queries"),
         }
         if index
         else None,

@@ -178,6 +178,7 @@ def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
     manifest = json.loads((data_dir / "index.json").read_text())
     info = searcher.info()
     assert info["index_sha256"] == manifest["index_sha256"] and info["count"] == 39
+    assert info["queries"] == "hashing"
     with pytest.raises(InvalidSearch):
         searcher.related("https://w3id.org/cradle/resource/nope")
 

@@ -71,6 +71,7 @@ def test_queries_run_on_onnx_runtime_and_agree_with_torch(searcher: Searcher) ->
     assert (full.embed(QUERIES) * truth).sum(axis=1).min() >= 0.9999
     small = (fast.embed(QUERIES) * truth).sum(axis=1)
     assert small.min() >= 0.999 and small.max() < 0.99999  # close, and really quantized
+    assert searcher.info()["queries"] == "onnx-int8" and full.query_runtime_used() == "onnx-float32"
     long = "the baby would not settle at night and the mother was exhausted " * 40
     assert fast.truncate(long) == slow.truncate(long)
     assert fast.truncate(long)[1] and fast.truncate("short")[0] == "short"
@@ -91,6 +92,7 @@ def test_a_quantized_model_that_disagrees_is_dropped_for_float32(
     picky = SentenceTransformerEmbedder(REAL.model, cache_dir=tmp_path)
     encoder = picky.query_encoder()
     assert encoder is not None and not list(tmp_path.glob("onnx/*-int8.onnx"))
+    assert picky.query_runtime_used() == "onnx-float32"
     assert (picky.embed(QUERIES) * searcher.embedder.embed(QUERIES)).sum(axis=1).min() > 0.999
 
 

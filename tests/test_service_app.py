@@ -28,6 +28,7 @@ def test_health_reports_digests_model_counts_and_match(client: TestClient, data_
     assert body["status"] == "ok" and body["problems"] == []
     assert body["graph"]["sha256"] == graph["graph_sha256"]
     assert body["index"]["sha256"] == index["index_sha256"]
+    assert body["index"]["queries"] == "hashing"  # how queries are embedded (fake embedder)
     assert body["index"]["model"] == "fake"
     assert body["graph_index_match"] is True
     assert body["counts"]["resources"] == graph["resources"] == body["counts"]["indexed"]
