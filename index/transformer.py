@@ -116,21 +116,30 @@ class SentenceTransformerEmbedder:
             return None
         target = ort.onnx_file(self.name, self.path, self.cache_dir)
         try:
-            fresh = not target.exists()
-            if fresh:
+            if not target.exists():
                 ort.export(self._load_locked(), target)
-            encoder = self._checked(target, layout, "float32", fresh)
+                if self._checked(target, layout, "float32", fresh=True) is None:
+                    return None
+            if self.query_precision != "float32":
+                copy = ort.onnx_file(self.name, self.path, self.cache_dir, self.query_precision)
+                small = self._small(target, copy, layout)
+                if small is not None:
+                    return small
+            return self._checked(target, layout, "float32", fresh=False)
         except Exception as exc:  # noqa: BLE001 - any failure leaves queries on torch
             log.warning("queries run in torch: ONNX export failed (%s)", exc.__class__.__name__)
             return None
-        if encoder is None or self.query_precision == "float32":
-            return encoder
-        small = ort.onnx_file(self.name, self.path, self.cache_dir, self.query_precision)
+
+    def _small(self, target: Path, small: Path, layout: Layout) -> OnnxEncoder | None:
+        """The 8-bit copy ``small`` of the export ``target`` (made and checked if new), or
+        None when it cannot be made or disagrees with torch."""
+        from cradle.index import ort
+
         try:
             fresh = not small.exists()
             if fresh:
                 ort.quantize(target, small)
-            return self._checked(small, layout, self.query_precision, fresh) or encoder
+            return self._checked(small, layout, self.query_precision, fresh)
         except ImportError:
             log.warning(
                 "queries run in float32: quantizing needs onnx-ir (pip install -r "
@@ -138,7 +147,7 @@ class SentenceTransformerEmbedder:
             )
         except Exception as exc:  # noqa: BLE001 - any failure leaves queries on float32
             log.warning("queries run in float32: quantizing failed (%s)", exc.__class__.__name__)
-        return encoder
+        return None
 
     def _checked(
         self, path: Path, layout: Layout, precision: str, fresh: bool
