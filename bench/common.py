@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -14,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -183,3 +185,11 @@ def cpu_probe_ms() -> float:
             x += i
         best = min(best, time.perf_counter() - start)
     return round(best * 1000, 1)
+
+
+def emit(result: dict[str, Any], out: Path | None, indent: int = 1) -> None:
+    """Print a benchmark's JSON result and, when ``out`` is given, write it there too."""
+    text = json.dumps(result, indent=indent)
+    print(text)
+    if out:
+        out.write_text(text + "\n")

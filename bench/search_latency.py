@@ -25,6 +25,7 @@ from common import (
     BIN,
     ROOT,
     cpu_probe_ms,
+    emit,
     free_port,
     machine,
     pct,
@@ -198,10 +199,7 @@ def main() -> None:
     for w in args.workers:  # half the rest with 1 client, half with 16
         out[f"http_workers_{w}"] = over_http(args.data_dir, qs[args.queries :], workers=w)
     out["cpu_probe_ms_after"] = cpu_probe_ms()
-    text = json.dumps(out, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(out, args.out)
 
 
 if __name__ == "__main__":

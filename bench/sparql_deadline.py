@@ -10,7 +10,6 @@ FastAPI + the /sparql router + a /ping route, then prints the timings as JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import statistics
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from common import emit
 from fastapi import FastAPI
 
 from cradle.graph.engine import open_engine
@@ -111,10 +111,7 @@ def main() -> None:
         server.should_exit = True
         thread.join(10)
         app.state.engine.close()
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(out, args.out, indent=2)
 
 
 if __name__ == "__main__":
