@@ -31,9 +31,9 @@ from typing import Any
 
 from common import BIN, RESULTS, ROOT, WORK, free_port, peak_mib, self_peak_mib, wait_http
 
-from cradle.errors import QueryTimeout
-from cradle.graph.engine import GRAPH_MANIFEST, STORE_DIR, open_engine
-from cradle.settings import Settings
+from cradle.core.errors import QueryTimeout
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import GRAPH_MANIFEST, STORE_DIR, open_engine
 
 QUERIES = ROOT / "queries"
 PLAIN = Path(__file__).resolve().parent / "queries_plain"

@@ -49,7 +49,7 @@ def _build(cat: Path, data: Path, graph_only: bool, log: Path) -> dict[str, Any]
 
 def bench_size(n: int, seed: int, parts: set[str], args: argparse.Namespace) -> dict[str, Any]:
     """Run every part of the benchmark at ``n`` resources."""
-    from cradle.synth import write_synthetic
+    from cradle.graph.sources.synth import write_synthetic
 
     work = WORK / str(n)
     work.mkdir(parents=True, exist_ok=True)

@@ -47,9 +47,9 @@ def queries(n: int, seed: int = 7) -> list[str]:
 
 def build_child(data: str, fake: str) -> None:
     """(subprocess) Build the index of the graph in ``data``; print the manifest as JSON."""
+    from cradle.core.settings import Settings
     from cradle.index.build import build_index
     from cradle.index.embed import FakeEmbedder
-    from cradle.settings import Settings
 
     settings = Settings.model_validate({})
     emb = FakeEmbedder(dimension=384) if fake == "1" else None
@@ -62,9 +62,9 @@ def build_child(data: str, fake: str) -> None:
 
 def prepare(n: int, work: Path, real: bool) -> tuple[Path, dict]:
     """Synthesise and build graph + index for ``n`` resources (index build in a subprocess)."""
-    from cradle.pipeline import build
-    from cradle.settings import Settings
-    from cradle.synth import write_synthetic
+    from cradle.commands import run_build as build
+    from cradle.core.settings import Settings
+    from cradle.graph.sources.synth import write_synthetic
 
     folder = work / str(n)
     data = folder / "data"
@@ -135,10 +135,10 @@ def main() -> None:
     args = p.parse_args()
     if args.build_child:
         return build_child(*args.build_child)
+    from cradle.core.settings import Settings
     from cradle.index.embed import FakeEmbedder, make_embedder
     from cradle.index.loaded import LoadedIndex
     from cradle.index.search import Searcher
-    from cradle.settings import Settings
 
     settings = Settings.model_validate({"embedder": "sentence-transformers"})
     # as the service has it: queries on ONNX Runtime, the export kept in a data dir's cache
@@ -169,8 +169,8 @@ def main() -> None:
 
 def prepare_catalogue(data: Path) -> tuple[Path, dict]:
     """Build the curated catalogue's graph and index (real model, cold cache)."""
-    from cradle.pipeline import build
-    from cradle.settings import Settings
+    from cradle.commands import run_build as build
+    from cradle.core.settings import Settings
 
     shutil.rmtree(data / "cache", ignore_errors=True)  # cold cache: every entry embedded
     build(Settings.model_validate({}), data_dir=data, with_index=False)

@@ -68,8 +68,8 @@ def queries(n: int, seed: int = 11) -> list[str]:
 
 def in_process(data_dir: Path, qs: list[str]) -> dict[str, Any]:
     """p50/p99 of ``Searcher.search`` called directly, one query at a time."""
+    from cradle.core.settings import Settings
     from cradle.index.search import open_searcher
-    from cradle.settings import Settings
 
     start = time.perf_counter()
     searcher = open_searcher(data_dir, Settings(data_dir=data_dir))  # CRADLE_EMBEDDER applies

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cradle.core.settings import Settings
 from cradle.index.evaluate import load_queries, metrics
 from cradle.index.rank import Weights
 from cradle.index.search import Searcher, open_searcher
-from cradle.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 

@@ -36,8 +36,8 @@ def measure(data_dir: Path, embedder: str) -> dict[str, Any]:
     """Run the app's lifespan over ``data_dir`` in this process; return the phases."""
     from fastapi.testclient import TestClient
 
+    from cradle.core.settings import Settings
     from cradle.service import app as app_mod
-    from cradle.settings import Settings
 
     phases: dict[str, dict[str, float]] = {}
 
@@ -50,7 +50,7 @@ def measure(data_dir: Path, embedder: str) -> dict[str, Any]:
 
         return wrapper
 
-    import cradle.graph.engine as engine_mod
+    import cradle.graph.sparql.engine as engine_mod
 
     engine_mod.open_engine = timed("engine", engine_mod.open_engine)  # type: ignore[assignment]
     app_mod.load_graph_data = timed("graph_data", app_mod.load_graph_data)  # type: ignore[assignment]

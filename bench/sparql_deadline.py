@@ -22,9 +22,9 @@ import uvicorn
 from common import emit
 from fastapi import FastAPI
 
-from cradle.graph.engine import open_engine
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import open_engine
 from cradle.service.sparql import router
-from cradle.settings import Settings
 
 CHEAP = "ASK { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from cradle.core import __version__
 
 __all__ = ["Catalogue", "__version__"]
 

@@ -20,12 +20,11 @@ import pandas as pd
 import pyoxigraph as ox
 
 from cradle import tables
-from cradle.errors import MissingDependency
+from cradle.core.errors import MissingDependency
+from cradle.core.settings import Settings
 from cradle.frames import solutions_frame, triples_frame
-from cradle.graph.shell import with_prefixes
-from cradle.graph.sparql import run_query
+from cradle.graph.sparql.run import run_query, with_prefixes
 from cradle.graph.store import open_store
-from cradle.settings import Settings
 
 
 class Catalogue:

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from cradle.errors import CradleError
-from cradle.settings import Settings
+from cradle.core.errors import CradleError
+from cradle.core.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -55,10 +55,10 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Import the document's text export as catalogue YAML (topics suggested, for review)."""
-    from cradle.graph.importer import write_import
+    from cradle.graph.commands import run_import
 
     try:
-        problems = write_import(file, out, contacts)
+        problems = run_import(file, out, contacts)
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"{file}: cannot read: {exc.__class__.__name__}", err=True)
         raise typer.Exit(1) from None
@@ -80,7 +80,7 @@ def build(
     ] = None,
 ) -> None:
     """Build, validate and store the knowledge graph (and search index) in the data dir."""
-    from cradle.pipeline import build as run_build
+    from cradle.commands import run_build
 
     settings = _settings(
         catalogue=catalogue, data_dir=data_dir, store_url=store_url, store_gsp_url=store_gsp_url
@@ -98,10 +98,10 @@ def build(
 @app.command()
 def validate(catalogue: CatalogueOpt = None) -> None:
     """Check the catalogue and SHACL-validate its graph; print each violation, exit non-zero."""
-    from cradle.graph.check import check
+    from cradle.graph.commands import run_validate
 
     settings = _settings(catalogue=catalogue)
-    problems = check(settings.catalogue, settings.ontology_dir)
+    problems = run_validate(settings.catalogue, settings.ontology_dir)
     for p in problems:
         typer.echo(p)
     if problems:
@@ -122,12 +122,12 @@ def sparql(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Run a SPARQL query on the built graph (json is the SPARQL JSON results format)."""
-    from cradle.graph.shell import query_text, render
+    from cradle.graph.commands import query_text, run_sparql
 
     settings = _settings(data_dir=data_dir)
     try:
         text = query_text(query)
-        sys.stdout.write(render(settings.data_dir, text, fmt.value))
+        sys.stdout.write(run_sparql(settings.data_dir, text, fmt.value))
     except CradleError as exc:
         _fail(exc)
 
@@ -141,7 +141,7 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="same seed, same catalogue")] = 0,
 ) -> None:
     """Write a synthetic national catalogue (all English authorities) to OUT/catalogue.yaml."""
-    from cradle.synth import write_synthetic
+    from cradle.graph.sources.synth import write_synthetic
 
     path = write_synthetic(resources, out, seed, progress=True)
     typer.echo(f"wrote {resources} synthetic resources to {path}")
@@ -223,8 +223,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve search, SPARQL, linked-data pages and the web UI over the built graph and index."""
-    from cradle.service.server import parse_graphs
-    from cradle.service.server import serve as run_server
+    from cradle.service.commands import parse_graphs, run_serve
 
     try:
         graphs = parse_graphs(graph or [])
@@ -235,7 +234,7 @@ def serve(
         named_graphs=graphs or None, store_url=store_url, workers=workers,
     )  # fmt: skip
     try:
-        status = run_server(settings)
+        status = run_serve(settings)
     except CradleError as exc:
         _fail(exc)
     except OSError as exc:

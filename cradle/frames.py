@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import pyoxigraph as ox
 
-from cradle.graph.sparql import term_text
+from cradle.graph.sparql.run import term_text
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from cradle.namespaces import LOC
+from cradle.core.namespaces import LOC
 
 Select = Callable[[str], pd.DataFrame]
 GM = f"<{LOC['greater-manchester']}>"

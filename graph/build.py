@@ -9,15 +9,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from cradle import __version__
-from cradle.errors import ValidationFailed
+from cradle.core import __version__
+from cradle.core.errors import ValidationFailed
+from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import Catalogue, load_catalogue
 from cradle.graph.chunks import default_workers, run_chunks
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph, context_graph
 from cradle.graph.store import STORE_DIR, load_store
 from cradle.graph.validate import violations
-from cradle.settings import ONTOLOGY_DIR
 
 GRAPH_FILE = "graph.ttl"
 GRAPH_MANIFEST = "graph.json"

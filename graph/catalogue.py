@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cradle.errors import CatalogueError
+from cradle.core.errors import CatalogueError
+from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.ontology import Terms, terms
-from cradle.settings import ONTOLOGY_DIR
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")

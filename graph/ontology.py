@@ -9,8 +9,8 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
-from cradle.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
-from cradle.settings import ONTOLOGY_DIR
+from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
+from cradle.core.settings import ONTOLOGY_DIR
 
 #: Turtle files merged into every built graph (shapes are kept apart, for validation only).
 DATA_FILES = ("vocabulary.ttl", "topics.ttl", "localities.ttl", "values.ttl")

@@ -9,10 +9,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 from rdflib.term import Node
 
-from cradle import __version__
-from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
-from cradle.namespaces import ADMS as ADMS_NS
-from cradle.namespaces import (
+from cradle.core import __version__
+from cradle.core.namespaces import ADMS as ADMS_NS
+from cradle.core.namespaces import (
     AUD,
     BASE,
     CAT,
@@ -27,6 +26,7 @@ from cradle.namespaces import (
     STATUS,
     TOPIC,
 )
+from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
 
 NOT_STATED = ORGS["not-stated"]
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it

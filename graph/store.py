@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cradle.errors import NotBuilt
+from cradle.core.errors import NotBuilt
 
 STORE_DIR = "store"
 

@@ -8,9 +8,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
+from cradle.core.namespaces import RES
+from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.ontology import load_shapes
-from cradle.namespaces import RES
-from cradle.settings import ONTOLOGY_DIR
 
 
 def _subject(node: object) -> str:

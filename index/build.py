@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from cradle.errors import MissingDependency, NotBuilt
+from cradle.core.errors import MissingDependency, NotBuilt
+from cradle.core.settings import Settings
 from cradle.index.cache import cached_embed
 from cradle.index.corpus import read_graph
 from cradle.index.documents import dense_text, keyword_text
@@ -26,7 +27,6 @@ from cradle.index.files import (
     write_meta,
 )
 from cradle.index.text import keywords
-from cradle.settings import Settings
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200

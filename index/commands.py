@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from cradle.errors import CradleError
-from cradle.settings import Settings
+from cradle.core.errors import CradleError
+from cradle.core.settings import Settings
 
 
 def _human(response: dict[str, Any], label: Callable[[str, str], str], out: TextIO) -> None:

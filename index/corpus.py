@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cradle.core.namespaces import AUD, BASE, FMT, KIND, LOC, ORGS, STATUS, TOPIC, sparql_prologue
 from cradle.graph.store import open_store
-from cradle.namespaces import AUD, BASE, FMT, KIND, LOC, ORGS, STATUS, TOPIC, sparql_prologue
 
 FACET_BASES = {
     "topic": str(TOPIC),

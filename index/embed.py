@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from cradle.settings import Settings
+from cradle.core.settings import Settings
 
 _WORD = re.compile(r"\w+")
 

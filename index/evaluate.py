@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cradle.errors import InvalidQueries
+from cradle.core.errors import InvalidQueries
 from cradle.index.search import Searcher
 from cradle.index.text import keywords
 

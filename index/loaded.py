@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from cradle.errors import NotBuilt, StaleIndex
+from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
 from cradle.index.postings import Postings

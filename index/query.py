@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from cradle.errors import InvalidSearch
+from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
 from cradle.index.text import PhraseMatcher, keywords
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from cradle.errors import InvalidSearch, StaleIndex
+from cradle.core.errors import InvalidSearch, StaleIndex
+from cradle.core.settings import Settings
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import why
 from cradle.index.files import CACHE_DIR
@@ -20,7 +21,6 @@ from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
 from cradle.index.text import keywords
-from cradle.settings import Settings
 
 MAX_K = 100
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cradle.errors import InvalidSearch, MissingDependency
-from cradle.settings import DEFAULT_MODEL
+from cradle.core.errors import InvalidSearch, MissingDependency
+from cradle.core.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from cradle.index.ort import Layout, OnnxEncoder

@@ -17,13 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from cradle import __version__
-from cradle.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
+from cradle.core import __version__
+from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
+from cradle.core.settings import Settings
 from cradle.service import coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
 from cradle.service.readonly import ReadOnly
-from cradle.settings import Settings
 
 log = logging.getLogger("cradle.service")
 WARM_UP = "safe sleep"
@@ -59,7 +59,7 @@ def _open_searcher(app: FastAPI, settings: Settings) -> None:
 
 def _load(app: FastAPI, settings: Settings) -> None:
     """Load everything the routes need onto ``app.state``."""
-    from cradle.graph.engine import open_engine
+    from cradle.graph.sparql.engine import open_engine
     from cradle.index.search import search_threads
 
     state = app.state

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from cradle.core.settings import Settings
 from cradle.service.graphdata import GraphData
-from cradle.settings import Settings
 
 NAMED_GRAPHS_ONLY = (
     "This server serves the named graphs it was started with (--graph), not the catalogue: "
@@ -26,7 +26,7 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_engine(request: Request) -> Any:
-    """The SPARQL query engine (``cradle.graph.engine``), made once at start-up."""
+    """The SPARQL query engine (``cradle.graph.sparql.engine``), made once at start-up."""
     return request.app.state.engine
 
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cradle.errors import (
+from cradle.core.errors import (
     CradleError,
     EngineBusy,
     InvalidSearch,

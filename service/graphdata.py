@@ -18,10 +18,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
 
-from cradle.errors import NotBuilt
+from cradle.core.errors import NotBuilt
+from cradle.core.namespaces import ADMS, AUD, BASE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
+from cradle.core.namespaces import STATUS as STATUS_NS
 from cradle.graph.store import STORE_DIR, open_store
-from cradle.namespaces import ADMS, AUD, BASE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
-from cradle.namespaces import STATUS as STATUS_NS
 from cradle.service import graphload
 from cradle.service.records import Resource, Term
 

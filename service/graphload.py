@@ -19,7 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, RDFS, SKOS
 
-from cradle.namespaces import ADMS, AUD, CRADLE, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
+from cradle.core.namespaces import ADMS, AUD, CRADLE, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
 
 #: Resource property -> (field name, namespace of the ids it links to, or None for text).
 RESOURCE_PROPS: dict[str, tuple[str, str | None]] = {

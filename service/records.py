@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cradle.namespaces import RES
+from cradle.core.namespaces import RES
 
 
 @dataclass(frozen=True, slots=True)

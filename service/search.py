@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from cradle.errors import InvalidSearch
+from cradle.core.errors import InvalidSearch
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
 from cradle.service.querytext import clean_query
 

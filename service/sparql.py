@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from cradle.errors import (
+from cradle.core.errors import (
     CradleError,
     EngineBusy,
     NotAcceptable,
@@ -30,7 +30,7 @@ from cradle.errors import (
     StoreUnavailable,
     UpdateRefused,
 )
-from cradle.graph.formats import GRAPH_FORMATS, negotiate
+from cradle.graph.sparql.formats import GRAPH_FORMATS, negotiate
 from cradle.service.deps import EngineDep, SettingsDep
 from cradle.service.sparql_docs import (
     FALLBACK_ENDPOINT,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from cradle.errors import UpdateRefused
+from cradle.core.errors import UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from cradle.errors import CradleError, InvalidSearch
+from cradle.core.errors import CradleError, InvalidSearch
 from cradle.service.coverage import coverage
 from cradle.service.deps import (
     GraphDataDep,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from cradle.core.settings import Settings
 from cradle.graph.build import GraphBuild, build_graph
-from cradle.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Settings().shared_dir  # CRADLE_SHARED_DIR points elsewhere

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cradle.settings import Settings
+from cradle.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue.yaml"
@@ -30,7 +30,7 @@ def built_dir(tmp_path_factory: pytest.TempPathFactory, with_index: bool = True)
     per session and shared by every service test module. Treat it as read-only."""
     key = "full" if with_index else "graph-only"
     if key not in _BUILDS:
-        from cradle.pipeline import build
+        from cradle.commands import run_build as build
 
         out = tmp_path_factory.mktemp(f"service-{key}")
         build(fake_settings(out), with_index=with_index)

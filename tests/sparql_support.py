@@ -12,9 +12,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cradle.graph.engine import open_engine
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import open_engine
 from cradle.service.sparql import router
-from cradle.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Settings().shared_dir

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from cradle import Catalogue
-from cradle.errors import InvalidSearch, NotBuilt, QuerySyntaxError
-from cradle.settings import QUERIES_DIR, Settings
+from cradle.core.errors import InvalidSearch, NotBuilt, QuerySyntaxError
+from cradle.core.settings import QUERIES_DIR, Settings
 
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
 BOROUGHS |= {"Tameside", "Trafford", "Wigan"}

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from cradle.errors import ValidationFailed
+from cradle.commands import run_build as build
+from cradle.core.errors import ValidationFailed
+from cradle.core.namespaces import sparql_prologue
+from cradle.core.settings import Settings
 from cradle.graph import build as build_mod
 from cradle.graph.build import build_graph
-from cradle.graph.importer import import_file
-from cradle.graph.sparql import run_query
+from cradle.graph.sources.document import import_file
+from cradle.graph.sparql.run import run_query
 from cradle.graph.store import open_store
-from cradle.namespaces import sparql_prologue
-from cradle.pipeline import build
-from cradle.settings import Settings
 
 from .conftest import CATALOGUE
 

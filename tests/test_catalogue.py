@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cradle.errors import CatalogueError
+from cradle.commands import run_build as build
+from cradle.core.errors import CatalogueError
+from cradle.core.settings import Settings
 from cradle.graph.catalogue import load_catalogue
-from cradle.pipeline import build
-from cradle.settings import Settings
 
 from .conftest import CATALOGUE
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cradle.errors import (
+from cradle.core.errors import (
     NotAcceptable,
     NotBuilt,
     QueryAborted,
@@ -21,12 +21,12 @@ from cradle.errors import (
     QuerySyntaxError,
     UpdateRefused,
 )
-from cradle.graph.embedded import EmbeddedEngine
-from cradle.graph.engine import open_engine, prepare, query_once
-from cradle.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
-from cradle.graph.guard import MAX_DEPTH, check_graphs, check_query
-from cradle.graph.worker import Job, evaluate
-from cradle.settings import Settings
+from cradle.core.settings import Settings
+from cradle.graph.sparql.embedded import EmbeddedEngine
+from cradle.graph.sparql.engine import open_engine, prepare, query_once
+from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cradle.graph.sparql.guard import MAX_DEPTH, check_graphs, check_query
+from cradle.graph.sparql.worker import Job, evaluate
 from tests.sparql_support import Listener, write_chain
 
 EX = "http://example.org/"
@@ -217,7 +217,7 @@ def test_worker_sandbox_blocks_connections_even_past_the_guard() -> None:
     service = f"http://127.0.0.1:{listener.port}/"
     code = (
         "import sys, pyoxigraph as ox\n"
-        "from cradle.graph.worker import isolate_network\n"
+        "from cradle.graph.sparql.worker import isolate_network\n"
         "if not isolate_network(): sys.exit(3)\n"
         "try:\n"
         f"    list(ox.Store().query('SELECT * {{ SERVICE <{service}> {{ ?s ?p ?o }} }}'))\n"

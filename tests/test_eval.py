@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cradle.errors import InvalidQueries
+from cradle.core.errors import InvalidQueries
 from cradle.index.evaluate import load_queries, metrics
 
 

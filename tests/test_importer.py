@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cradle.graph.catalogue import load_catalogue
-from cradle.graph.importer import import_file, import_text, redact
+from cradle.graph.sources.document import import_file, import_text, redact
 
 from .conftest import CATALOGUE
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cradle.errors import NotBuilt, StaleIndex
+from cradle.core.errors import NotBuilt, StaleIndex
+from cradle.core.settings import Settings
 from cradle.graph.build import build_graph
 from cradle.index.build import build_index, dense_index
 from cradle.index.embed import FakeEmbedder
 from cradle.index.files import INDEX_DIR, MANIFEST, VECTORS, tree_sha256
 from cradle.index.search import open_searcher
-from cradle.settings import Settings
 from tests.conftest import CATALOGUE
 
 FAKE = Settings.model_validate({"embedder": "fake"})
@@ -104,7 +104,7 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:
-    from cradle.errors import InvalidSearch
+    from cradle.core.errors import InvalidSearch
     from cradle.index.transformer import resolve_model
 
     with pytest.raises(InvalidSearch, match="never downloaded"):

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cradle.errors import ContactsError
-from cradle.graph.contacts import Contact, load_contacts, staff_contacts
-from cradle.graph.importer import import_file, write_import
+from cradle.core.errors import ContactsError
+from cradle.graph.commands import run_import
+from cradle.graph.sources.contacts import Contact, load_contacts, staff_contacts
+from cradle.graph.sources.document import import_file
 from tests.service_support import ROOT, fake_settings, running_server
 
 #: Named in the document; the test also takes every contact the importer finds.
@@ -48,7 +49,7 @@ def contacts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not SOURCE_DOCUMENT.exists():
         pytest.skip("the shared source document is absent")
     out = tmp_path_factory.mktemp("private") / "contacts.yaml"
-    write_import(SOURCE_DOCUMENT, tmp_path_factory.mktemp("imp") / "c.yaml", out)
+    run_import(SOURCE_DOCUMENT, tmp_path_factory.mktemp("imp") / "c.yaml", out)
     return out
 
 
@@ -60,7 +61,7 @@ def test_no_personal_data_in_build_endpoint_search_pages_or_logs(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    from cradle.pipeline import build
+    from cradle.commands import run_build as build
 
     caplog.set_level(logging.DEBUG)
     data = tmp_path / "build"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cradle.graph.sparql import run_query
+from cradle.core.settings import QUERIES_DIR
+from cradle.graph.sparql.run import run_query
 from cradle.graph.store import open_store
-from cradle.settings import QUERIES_DIR
 
 QUERIES = sorted(QUERIES_DIR.glob("*.rq"))
 

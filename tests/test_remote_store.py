@@ -16,16 +16,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cradle.errors import (
+from cradle.core.errors import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     StoreUnavailable,
     UpdateRefused,
 )
-from cradle.graph.engine import open_engine
-from cradle.graph.remote import RemoteEngine, gsp_url, load_graph, parse_answer, remote_query
-from cradle.settings import Settings
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import open_engine
+from cradle.graph.sparql.remote import RemoteEngine, gsp_url, load_graph, parse_answer, remote_query
 
 pytestmark = pytest.mark.slow
 COUNT_RESOURCES = "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }"

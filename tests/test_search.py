@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cradle.errors import InvalidSearch
+from cradle.core.errors import InvalidSearch
+from cradle.core.settings import Settings
 from cradle.index import rank
 from cradle.index.build import build_index
 from cradle.index.search import Searcher, open_searcher, search_threads
-from cradle.settings import Settings
 from tests.conftest import CATALOGUE
 
 FAKE = Settings.model_validate({"embedder": "fake"})

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
+from cradle.core.settings import Settings
 from cradle.index.build import build_index
-from cradle.settings import Settings
 
 from .conftest import CATALOGUE, SOURCE_DOCUMENT
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cradle.core.settings import Settings
 from cradle.index.build import build_index
 from cradle.index.evaluate import evaluate, load_queries
 from cradle.index.search import Searcher, open_searcher
-from cradle.settings import Settings
 
 from .conftest import SHARED
 

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cradle.cli import app as cli
-from cradle.errors import NotBuilt
+from cradle.core.errors import NotBuilt
 from cradle.service.app import create_app
-from cradle.service.server import parse_graphs, preflight
+from cradle.service.commands import parse_graphs, preflight
 from tests.service_support import copy_build, fake_settings, running_server
 
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/work/|/home/|site-packages", re.I)

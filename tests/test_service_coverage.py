@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.namespaces import sparql_prologue
+from cradle.core.namespaces import sparql_prologue
 from tests.service_support import ROOT
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from cradle.namespaces import BASE
+from cradle.core.namespaces import BASE
 from cradle.service.conneg import choose
 from cradle.service.graphdata import NAMESPACES, load_graph_data
 

@@ -132,8 +132,8 @@ def test_search_without_an_index_answers_503_with_the_reason(
 @pytest.mark.slow
 def test_real_model_ranks_safer_sleep_first(tmp_path: Path) -> None:
     """The one service test on the real embedding model."""
-    from cradle.pipeline import build
-    from cradle.settings import Settings
+    from cradle.commands import run_build as build
+    from cradle.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path, catalogue=fake_settings(tmp_path).catalogue)
     build(settings)

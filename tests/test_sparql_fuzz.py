@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cradle.settings import Settings
+from cradle.core.settings import Settings
 from tests.sparql_support import KASEI, W3C_DIR, sparql_client, w3c_graphs
 
 SEEDS = [

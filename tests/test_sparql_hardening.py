@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cradle.graph.engine import open_engine
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import open_engine
 from cradle.service.sparql import router
-from cradle.settings import Settings
 from tests.sparql_support import Listener, data_hash
 
 DEADLINE = 1.5

@@ -19,7 +19,7 @@ from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
-from cradle.settings import Settings
+from cradle.core.settings import Settings
 from tests.sparql_support import W3C_DIR, data_hash, sparql_client, w3c_graphs
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cradle.errors import StoreUnavailable
+from cradle.core.errors import StoreUnavailable
+from cradle.core.settings import Settings
 from cradle.service.sparql import router
-from cradle.settings import Settings
 
 
 class DownEngine:

@@ -15,9 +15,9 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import GET, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from cradle.graph.engine import open_engine
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import open_engine
 from cradle.service.sparql import router
-from cradle.settings import Settings
 
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>

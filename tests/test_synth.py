@@ -10,12 +10,12 @@ import yaml
 from typer.testing import CliRunner
 
 from cradle.cli import app
+from cradle.core.namespaces import sparql_prologue
 from cradle.graph.build import build_graph
 from cradle.graph.catalogue import load_catalogue
-from cradle.graph.sparql import run_query
+from cradle.graph.sources.synth import synthesize, write_synthetic
+from cradle.graph.sparql.run import run_query
 from cradle.graph.store import open_store
-from cradle.namespaces import sparql_prologue
-from cradle.synth import synthesize, write_synthetic
 
 from .conftest import CATALOGUE
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from cradle.errors import ValidationFailed
+from cradle.core.errors import ValidationFailed
 from cradle.graph import build as build_mod
 from cradle.graph.build import build_graph
 from cradle.graph.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.rdf import resources_graph
-from cradle.synth import synthesize, write_synthetic
+from cradle.graph.sources.synth import synthesize, write_synthetic
 
 
 @pytest.fixture()

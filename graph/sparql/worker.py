@@ -1,6 +1,7 @@
 """A query worker process: holds the graph, evaluates one query at a time, can be killed.
 
-Started by :mod:`cradle.graph.engine` as ``python -m cradle.graph.worker CONFIG``. It opens the
+Started by :mod:`cradle.graph.sparql.engine` as
+``python -m cradle.graph.sparql.worker CONFIG``. It opens the
 built store read-only (or loads RDF files as named graphs into memory), then, where the kernel
 allows, moves itself into an empty network namespace so that no query can open a connection even if
 the text checks missed something. Queries run on a thread with a large stack so that deep
@@ -22,7 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.graph.formats import GRAPH_SYNTAX, RESULT_SYNTAX
+from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 
 STACK_BYTES = 256 * 1024 * 1024
 MEMORY_BYTES = 3 * 1024 * 1024 * 1024  # address space per worker; more ends the query
@@ -32,7 +33,7 @@ _CLONE_NEWNET = 0x40000000
 
 @dataclass(frozen=True)
 class Job:
-    """One query for a worker (already checked by :mod:`cradle.graph.guard`)."""
+    """One query for a worker (already checked by :mod:`cradle.graph.sparql.guard`)."""
 
     query: str
     fmt: str

@@ -1,4 +1,4 @@
-"""The embedded engine: pyoxigraph in a pool of worker processes (:mod:`cradle.graph.worker`).
+"""The embedded engine: pyoxigraph in a pool of worker processes (:mod:`.worker`).
 
 A query that runs past the deadline has its process killed and replaced, so it is really
 stopped; a bounded number of callers may wait for a free worker, beyond that callers are told
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cradle.errors import (
+from cradle.core.errors import (
     EngineBusy,
     NotBuilt,
     QueryAborted,
@@ -26,7 +26,7 @@ from cradle.errors import (
     QuerySyntaxError,
     QueryTimeout,
 )
-from cradle.graph.engine import EngineResult, prepare
+from cradle.graph.sparql.engine import EngineResult, prepare
 
 START_TIMEOUT = 60.0
 STALE = "the graph was rebuilt while serving: restart the service to serve the new build"
@@ -84,7 +84,7 @@ class EmbeddedEngine:
         parent, child = mp.Pipe()
         args = json.dumps({"fd": child.fileno(), "store": self._args[0], "named": self._args[1]})
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cradle.graph.worker", args],
+            [sys.executable, "-m", "cradle.graph.sparql.worker", args],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
         )
@@ -136,7 +136,7 @@ class EmbeddedEngine:
         base_iri: str | None = None,
     ) -> EngineResult:
         """Evaluate a query in a worker under the deadline; see :class:`QueryEngine`."""
-        from cradle.graph.worker import Job
+        from cradle.graph.sparql.worker import Job
 
         prepared = prepare(
             query,

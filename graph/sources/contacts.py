@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from cradle.errors import ContactsError
-from cradle.settings import Settings
+from cradle.core.errors import ContactsError
+from cradle.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from cradle import synth_data as sd
+from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import (
     Catalogue,
     Entry,
@@ -26,7 +26,7 @@ from cradle.graph.catalogue import (
     dump_catalogue,
 )
 from cradle.graph.ontology import Terms, terms
-from cradle.settings import ONTOLOGY_DIR
+from cradle.graph.sources import synth_data as sd
 
 T = TypeVar("T")
 MODIFIED = "2026-01-01"

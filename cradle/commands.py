@@ -1,15 +1,16 @@
-"""``cradle build``: every stage into a staging folder, then published atomically."""
+"""The top-level command that spans stages: ``cradle build`` (graph, then index, then an
+external store), every stage into a staging folder, then published atomically."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from cradle.core.publish import staging
+from cradle.core.settings import Settings
 from cradle.graph.build import GraphBuild, build_graph
-from cradle.publish import staging
-from cradle.settings import Settings
 
 
-def build(
+def run_build(
     settings: Settings,
     catalogue: Path | None = None,
     data_dir: Path | None = None,
@@ -36,7 +37,7 @@ def build(
 
             build_index(stage, stage, settings, cache_dir=data_dir / CACHE_DIR)
         if settings.store_url or settings.store_gsp_url:
-            from cradle.graph.remote import publish_to_store
+            from cradle.graph.sparql.remote import publish_to_store
 
             publish_to_store(stage, settings)
     return result

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import Catalogue, Entry, Header, Organisation
 from cradle.graph.ontology import Terms, terms
-from cradle.settings import ONTOLOGY_DIR
 
 HEADER = ["good practice", "source", "summary", "format", "link"]
 MONTHS = {
@@ -303,37 +303,3 @@ def import_text(text: str, source_name: str = "document", vocab: Terms | None = 
 def import_file(path: Path) -> Imported:
     """Import the text export at ``path`` (see :func:`import_text`)."""
     return import_text(path.read_text(encoding="utf-8"), path.name)
-
-
-def write_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
-    """Import ``path`` and write catalogue YAML to ``out`` (stdout when None).
-
-    Personal contacts go only to ``contacts``, a file marked private, when one is given.
-
-    Returns:
-        The rows that could not be parsed (``line N: what``).
-    """
-    import sys
-
-    import yaml
-
-    from cradle.graph.catalogue import dump_catalogue
-
-    result = import_file(path)
-    text = (
-        "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
-        "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
-    )
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-    if contacts is not None:
-        contacts.parent.mkdir(parents=True, exist_ok=True)
-        contacts.write_text(
-            "# PRIVATE: personal data (named contacts) from the source document.\n"
-            "# Staff use only. Never commit, publish, index or load into the public graph.\n"
-            + yaml.safe_dump({"contacts": result.contacts}, sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
-    return result.problems

@@ -1,4 +1,5 @@
-"""``cradle serve``: check the data dir, then run the app under uvicorn."""
+"""The service stage's command: ``cradle serve`` checks the data dir, then runs the app
+under uvicorn."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from cradle.errors import NotBuilt
-from cradle.settings import Settings
+from cradle.core.errors import NotBuilt
+from cradle.core.settings import Settings
 
 GRAPH_FILE = "graph.ttl"
 STORE_DIR = "store"
@@ -72,7 +73,7 @@ def _config(settings: Settings, app: Any = None) -> Any:
     )
 
 
-def serve(settings: Settings) -> int:
+def run_serve(settings: Settings) -> int:
     """Serve the app on ``settings.host``:``settings.port`` until interrupted.
 
     With ``settings.workers`` above 1, that many processes share the port (see

@@ -20,11 +20,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.errors import EngineBusy, QuerySyntaxError, QueryTimeout, StoreUnavailable
-from cradle.graph.engine import EngineResult, prepare
-from cradle.graph.formats import GRAPH_SYNTAX, RESULT_SYNTAX
-from cradle.graph.sparql import Result
-from cradle.settings import Settings
+from cradle.core.errors import EngineBusy, QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import EngineResult, prepare
+from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
+from cradle.graph.sparql.run import Result
 
 UPLOAD_BLOCK = 1 << 20
 GRAPH_FILE = "graph.ttl"
@@ -206,9 +206,9 @@ _SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]*")
 
 
 class RemoteEngine:
-    """A :class:`cradle.graph.engine.QueryEngine` forwarding to an external SPARQL server.
+    """A :class:`cradle.graph.sparql.engine.QueryEngine` forwarding to an external SPARQL server.
 
-    Every request passes the embedded engine's checks (:func:`cradle.graph.engine.prepare`:
+    Every request passes the embedded engine's checks (:func:`cradle.graph.sparql.engine.prepare`:
     read-only, no SERVICE, no file graphs, limits, content negotiation) before anything is
     sent; the answer is read within the deadline, cut at the row cap and re-serialised in the
     negotiated format, so clients see exactly what the embedded engine would send.

@@ -4,8 +4,8 @@
 forwards to an external SPARQL server implements the same three calls and reuses
 :func:`prepare` (text checks, dataset checks, content negotiation) before sending anything.
 
-:func:`open_engine` gives :class:`cradle.graph.embedded.EmbeddedEngine` (pyoxigraph in worker
-processes killed at the deadline), or the remote engine of :mod:`cradle.graph.remote` when
+:func:`open_engine` gives :class:`cradle.graph.sparql.embedded.EmbeddedEngine` (pyoxigraph in worker
+processes killed at the deadline), or the remote engine of :mod:`cradle.graph.sparql.remote` when
 ``settings.store_url`` is set.
 """
 
@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cradle.errors import NotBuilt
-from cradle.graph.formats import Format, formats_for, negotiate
-from cradle.graph.guard import CheckedQuery, check_graphs, check_query
-from cradle.settings import Settings
+from cradle.core.errors import NotBuilt
+from cradle.core.settings import Settings
+from cradle.graph.sparql.formats import Format, formats_for, negotiate
+from cradle.graph.sparql.guard import CheckedQuery, check_graphs, check_query
 
 STORE_DIR = "store"
 GRAPH_MANIFEST = "graph.json"
@@ -120,7 +120,7 @@ def prepare(
 
 def open_engine(settings: Settings) -> QueryEngine:
     """The embedded engine over ``settings.named_graphs`` if any, else the external store at
-    ``settings.store_url`` if set (:mod:`cradle.graph.remote`), else the built store.
+    ``settings.store_url`` if set (:mod:`cradle.graph.sparql.remote`), else the built store.
 
     Raises:
         NotBuilt: no built store in ``settings.data_dir`` (run ``cradle build``), or a named
@@ -128,10 +128,10 @@ def open_engine(settings: Settings) -> QueryEngine:
         StoreUnavailable: the external store cannot be reached.
     """
     if settings.store_url and not settings.named_graphs:
-        from cradle.graph.remote import open_remote_engine
+        from cradle.graph.sparql.remote import open_remote_engine
 
         return open_remote_engine(settings)
-    from cradle.graph.embedded import EmbeddedEngine
+    from cradle.graph.sparql.embedded import EmbeddedEngine
 
     common: dict[str, Any] = {
         "workers": settings.query_workers,

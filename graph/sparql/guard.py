@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from cradle.errors import QueryRefused, QuerySyntaxError, UpdateRefused
+from cradle.core.errors import QueryRefused, QuerySyntaxError, UpdateRefused
 
 MAX_DEPTH = 64
 MAX_PATTERNS = 256

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from cradle.errors import NotAcceptable
+from cradle.core.errors import NotAcceptable
 
 
 @dataclass(frozen=True)

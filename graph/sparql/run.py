@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cradle.errors import QuerySyntaxError
-from cradle.namespaces import PREFIXES
+from cradle.core.errors import QuerySyntaxError
+from cradle.core.namespaces import PREFIXES, sparql_prologue
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -61,3 +61,8 @@ def rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
     """Variable names and rows of plain text, for tables."""
     names = [v.value for v in result.variables]
     return names, [[term_text(sol[n]) for n in names] for sol in result]
+
+
+def with_prefixes(query: str) -> str:
+    """Prepend the project's PREFIX declarations when the query declares none of its own."""
+    return query if "prefix" in query.lower() else sparql_prologue() + query

@@ -1,0 +1,118 @@
+"""The graph stage's commands: ``cradle import``, ``cradle validate`` and ``cradle sparql``.
+
+Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cradle.core.errors import CatalogueError, QuerySyntaxError
+from cradle.core.settings import Settings
+from cradle.graph.catalogue import load_catalogue
+from cradle.graph.ontology import load_ontology
+from cradle.graph.rdf import catalogue_graph
+from cradle.graph.sparql.engine import query_once
+from cradle.graph.sparql.guard import check_query
+from cradle.graph.sparql.run import rows, with_prefixes
+from cradle.graph.validate import violations
+
+
+def query_text(arg: str) -> str:
+    """The query an argument names: ``-`` reads stdin, ``@FILE`` reads a file, else itself."""
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.startswith("@"):
+        try:
+            return Path(arg[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise QuerySyntaxError(f"{arg[1:]}: cannot read query file: {exc.strerror}") from None
+    return arg
+
+
+def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
+    """Run ``query`` on the store in ``data_dir``; render as ``table``, ``json`` or ``csv``.
+
+    The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`):
+    read-only, no SERVICE, the same deadline and row cap; a cut result is said on stderr.
+    """
+    settings = Settings.model_validate({"data_dir": data_dir})
+    text = with_prefixes(query)
+    is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
+    wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
+    answer = query_once(settings, text, wire)
+    if answer.truncated:
+        sys.stderr.write(f"warning: result truncated at the row cap of {answer.row_cap}\n")
+    if is_graph:
+        return answer.body.decode()
+    if fmt in ("json", "csv"):
+        out = answer.body.decode()
+        return out if out.endswith("\n") else out + "\n"
+    result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
+        return ("true" if bool(result) else "false") + "\n"
+    from rich.console import Console
+    from rich.table import Table
+
+    names, data = rows(result)
+    table = Table(*names)
+    for row in data:
+        table.add_row(*row)
+    buf = io.StringIO()
+    Console(file=buf, width=200).print(table)
+    buf.write(f"{len(data)} row(s)\n")
+    return buf.getvalue()
+
+
+def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
+    """Check ``catalogue`` and validate the graph it would build.
+
+    Returns:
+        One line per problem (``entry <id>: <field>: <what is wrong>``); empty when it conforms.
+    """
+    try:
+        cat = load_catalogue(catalogue, ontology_dir)
+    except CatalogueError as exc:
+        return exc.problems
+    graph = catalogue_graph(
+        cat, load_ontology(ontology_dir), f"{cat.catalogue.modified}T00:00:00Z", "unchecked"
+    )
+    return violations(graph, ontology_dir=ontology_dir)
+
+
+def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
+    """Import ``path`` and write catalogue YAML to ``out`` (stdout when None).
+
+    Personal contacts go only to ``contacts``, a file marked private, when one is given.
+
+    Returns:
+        The rows that could not be parsed (``line N: what``).
+    """
+    import sys
+
+    import yaml
+
+    from cradle.graph.catalogue import dump_catalogue
+    from cradle.graph.sources.document import import_file
+
+    result = import_file(path)
+    text = (
+        "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
+        "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
+    )
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if contacts is not None:
+        contacts.parent.mkdir(parents=True, exist_ok=True)
+        contacts.write_text(
+            "# PRIVATE: personal data (named contacts) from the source document.\n"
+            "# Staff use only. Never commit, publish, index or load into the public graph.\n"
+            + yaml.safe_dump({"contacts": result.contacts}, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+    return result.problems
