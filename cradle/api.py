@@ -20,6 +20,7 @@ import pandas as pd
 import pyoxigraph as ox
 
 from cradle import tables
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import MissingDependency
 from cradle.core.settings import Settings
 from cradle.frames import solutions_frame, triples_frame
@@ -32,12 +33,16 @@ class Catalogue:
 
     Attributes:
         data_dir: the data dir it was opened on.
+        version: the version of the data dir it reads (graph and index alike), fixed at open.
         settings: the settings it uses (model, ...), for the searcher.
     """
 
-    def __init__(self, store: ox.Store, data_dir: Path, settings: Settings) -> None:
+    def __init__(
+        self, store: ox.Store, data_dir: Path, settings: Settings, version: Version | None = None
+    ) -> None:
         self._store = store
         self.data_dir = data_dir
+        self.version = version or DataDir(data_dir).open()
         self.settings = settings
         self._searcher: Any = None
 
@@ -59,7 +64,8 @@ class Catalogue:
         """
         settings = settings or Settings.model_validate({})
         path = Path(data_dir) if data_dir is not None else settings.data_dir
-        return cls(open_store(path), path, settings)
+        version = DataDir(path).open()
+        return cls(open_store(version), path, settings, version)
 
     def __repr__(self) -> str:
         return f"Catalogue(data_dir={str(self.data_dir)!r})"
@@ -153,7 +159,7 @@ class Catalogue:
                     f"search needs the 'search' extra ({exc.name} is missing): "
                     "pip install -e '.[search]' (or `make install`)"
                 ) from None
-            self._searcher = open_searcher(self.data_dir, self.settings)
+            self._searcher = open_searcher(self.version, self.settings)
         return self._searcher
 
     def search(self, text: str, k: int = 10, **filters: str | bool | None) -> pd.DataFrame:

@@ -1,11 +1,11 @@
 """The top-level command that spans stages: ``cradle build`` (graph, then index, then an
-external store), every stage into a staging folder, then published atomically."""
+external store) into a fresh version of the data dir, published in one atomic step."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cradle.core.publish import staging
+from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
 from cradle.graph.build import GraphBuild, build_graph
 
@@ -16,7 +16,7 @@ def run_build(
     data_dir: Path | None = None,
     with_index: bool = True,
 ) -> GraphBuild:
-    """Build the graph (and the search index) of a catalogue into the data dir.
+    """Build the graph (and the search index) of a catalogue as a new version of the data dir.
 
     Args:
         settings: the project's settings (model, ontology folder, ...).
@@ -25,19 +25,19 @@ def run_build(
         with_index: also build the search index (needs the ``search`` extra).
 
     Returns:
-        The graph build's summary. Nothing in ``data_dir`` changes if any step fails.
+        The graph build's summary. The data dir's current version changes only when every
+        step succeeded, in one atomic switch (:meth:`cradle.core.datadir.DataDir.publish`).
     """
     catalogue = catalogue or settings.catalogue
-    data_dir = data_dir or settings.data_dir
-    with staging(data_dir) as stage:
-        result = build_graph(catalogue, stage, settings.ontology_dir)
+    target = DataDir(data_dir or settings.data_dir)
+    with target.publish() as version:
+        result = build_graph(catalogue, version, settings.ontology_dir)
         if with_index:
             from cradle.index.build import build_index
-            from cradle.index.files import CACHE_DIR
 
-            build_index(stage, stage, settings, cache_dir=data_dir / CACHE_DIR)
+            build_index(version, version, settings, cache_dir=version.cache_dir)
         if settings.store_url or settings.store_gsp_url:
             from cradle.graph.sparql.remote import publish_to_store
 
-            publish_to_store(stage, settings)
+            publish_to_store(version, settings)
     return result

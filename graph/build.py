@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from cradle.core import __version__
+from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import Catalogue, load_catalogue
 from cradle.graph.chunks import default_workers, run_chunks
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph, context_graph
-from cradle.graph.store import STORE_DIR, load_store
+from cradle.graph.store import load_store
 from cradle.graph.validate import violations
 
-GRAPH_FILE = "graph.ttl"
-GRAPH_MANIFEST = "graph.json"
 #: Catalogues larger than this are validated and serialised chunk by chunk (see _chunked).
 CHUNK = 5000
 
@@ -46,18 +44,18 @@ class GraphBuild:
 
 def build_graph(
     catalogue: Path,
-    out_dir: Path,
+    out_dir: Path | Version,
     ontology_dir: Path = ONTOLOGY_DIR,
     workers: int | None = None,
 ) -> GraphBuild:
     """Build, validate and store the graph of ``catalogue`` in ``out_dir`` (a fresh folder).
 
-    Writes ``graph.ttl`` (byte-identical for identical input, however many workers ran),
-    ``graph.json`` and ``store/``.
+    Writes the version's graph (byte-identical for identical input, however many workers ran),
+    its store and, last, its manifest (:class:`cradle.core.datadir.Version`).
 
     Args:
         catalogue: the catalogue YAML.
-        out_dir: where outputs go.
+        out_dir: the version (or a folder, taken as one) where outputs go.
         ontology_dir: the ontology and shapes.
         workers: processes validating chunks of a large catalogue; all usable CPUs by default.
 
@@ -76,13 +74,14 @@ def build_graph(
         if problems:
             raise ValidationFailed(problems)
         turtle, triples = graph.serialize(format="turtle").encode("utf-8"), len(graph)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / GRAPH_FILE).write_bytes(turtle)
-    load_store(turtle, out_dir / STORE_DIR)
+    out = out_dir if isinstance(out_dir, Version) else Version.at(out_dir)
+    out.path.mkdir(parents=True, exist_ok=True)
+    out.graph_file.write_bytes(turtle)
+    load_store(turtle, out.store_dir)
     result = GraphBuild(
         hashlib.sha256(turtle).hexdigest(), triples, len(cat.resources), str(catalogue)
     )
-    (out_dir / GRAPH_MANIFEST).write_text(json.dumps(asdict(result), indent=2) + "\n")
+    out.write_graph_manifest(asdict(result))
     return result
 
 
@@ -119,8 +118,3 @@ def _chunked(
     if problems:
         raise ValidationFailed(sorted(problems))
     return b"\n".join(parts), triples
-
-
-def graph_sha256(data_dir: Path) -> str:
-    """Digest of the graph a data dir holds (from its manifest)."""
-    return json.loads((data_dir / GRAPH_MANIFEST).read_text())["graph_sha256"]

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cradle.core.errors import NotBuilt
-
-STORE_DIR = "store"
+from cradle.core.datadir import Version, open_version
 
 
 def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None = None) -> None:
@@ -33,16 +31,13 @@ def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None 
     del store
 
 
-def open_store(data_dir: Path) -> ox.Store:
-    """Open the built store in ``data_dir`` read-only.
+def open_store(where: Path | Version) -> ox.Store:
+    """Open the built store of a version (or of a data dir's current version) read-only.
 
     Raises:
-        NotBuilt: there is no store; run ``cradle build``.
+        NotBuilt: there is no build or no store; run ``cradle build``.
     """
-    path = data_dir / STORE_DIR
-    if not path.is_dir():
-        raise NotBuilt(f"no graph store in {data_dir}: run `cradle build` first")
-    return ox.Store.read_only(str(path))
+    return ox.Store.read_only(str(open_version(where).require_store()))
 
 
 def memory_store(

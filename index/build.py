@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -11,21 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from cradle.core.errors import MissingDependency, NotBuilt
+from cradle.core.datadir import Version
+from cradle.core.errors import MissingDependency
 from cradle.core.settings import Settings
 from cradle.index.cache import cached_embed
 from cradle.index.corpus import read_graph
 from cradle.index.documents import dense_text, keyword_text
 from cradle.index.embed import Embedder, make_embedder
-from cradle.index.files import (
-    BM25_DIR,
-    FAISS_FILE,
-    INDEX_DIR,
-    MANIFEST,
-    VECTORS,
-    tree_sha256,
-    write_meta,
-)
+from cradle.index.files import tree_sha256, write_meta
 from cradle.index.text import keywords
 
 HNSW_M = 32
@@ -87,8 +79,8 @@ def _bm25(texts: list[str], folder: Path) -> None:
 
 
 def build_index(
-    graph_dir: Path,
-    out_dir: Path,
+    graph_dir: Path | Version,
+    out_dir: Path | Version,
     settings: Settings,
     cache_dir: Path,
     embedder: Embedder | None = None,
@@ -96,25 +88,24 @@ def build_index(
     """Build the search index of the graph in ``graph_dir`` into ``out_dir``.
 
     Args:
-        graph_dir: folder holding ``graph.json`` and the graph's ``store/``.
-        out_dir: where ``index.json`` and the ``search/`` folder are written.
+        graph_dir: the version (or a folder, taken as one) holding the graph and its store.
+        out_dir: the version whose index manifest and index folder are written.
         settings: model, embedder and the size above which the dense index is approximate.
         cache_dir: embedding cache kept between builds (only changed texts are embedded).
         embedder: use this embedder instead of the one ``settings`` names (tests).
 
     Returns:
-        The manifest, as written to ``out_dir/index.json``.
+        The manifest, as written to the version's index manifest.
 
     Raises:
         NotBuilt: ``graph_dir`` holds no graph.
         MissingDependency: faiss, bm25s or the model's packages are missing.
     """
     started = time.perf_counter()
-    manifest = graph_dir / "graph.json"
-    if not manifest.exists():
-        raise NotBuilt(f"no graph in {graph_dir}: run `cradle build` first")
-    graph_sha = json.loads(manifest.read_text())["graph_sha256"]
-    resources, vocab = read_graph(graph_dir)
+    graph = graph_dir if isinstance(graph_dir, Version) else Version.at(graph_dir)
+    out = out_dir if isinstance(out_dir, Version) else Version.at(out_dir)
+    graph_sha = graph.graph_sha256()
+    resources, vocab = read_graph(graph)
     embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
     dim = embedder.dimension
@@ -122,15 +113,14 @@ def build_index(
         texts, embedder.name, dim, lambda t: embedder.embed(t, progress=True), cache_dir
     )
     embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
-    folder = out_dir / INDEX_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / VECTORS, vectors)
+    out.index_dir.mkdir(parents=True, exist_ok=True)
+    np.save(out.vectors_file, vectors)
     approximate = len(resources) > settings.ann_threshold
     import faiss
 
-    faiss.write_index(dense_index(vectors, approximate), str(folder / FAISS_FILE))
-    _bm25([keyword_text(r, vocab) for r in resources], folder / BM25_DIR)
-    write_meta(folder, resources, vocab)
+    faiss.write_index(dense_index(vectors, approximate), str(out.faiss_file))
+    _bm25([keyword_text(r, vocab) for r in resources], out.bm25_dir)
+    write_meta(out, resources, vocab)
     result = IndexBuild(
         model=embedder.name,
         precision=embedder.precision_used(),
@@ -138,11 +128,11 @@ def build_index(
         count=len(resources),
         embedded=embedded,
         graph_sha256=graph_sha,
-        index_sha256=tree_sha256(folder),
+        index_sha256=tree_sha256(out.index_dir),
         dense_index="hnsw" if approximate else "flat",
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         seconds=round(time.perf_counter() - started, 3),
         versions=_versions(),
     )
-    (out_dir / MANIFEST).write_text(json.dumps(asdict(result), indent=2) + "\n")
+    out.write_index_manifest(asdict(result))
     return result

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cradle.core.datadir import Version
 from cradle.core.namespaces import AUD, BASE, FMT, KIND, LOC, ORGS, STATUS, TOPIC, sparql_prologue
 from cradle.graph.store import open_store
 
@@ -103,8 +104,9 @@ def _rows(store: ox.Store, query: str) -> list[dict[str, str]]:
     return out
 
 
-def read_graph(graph_dir: Path) -> tuple[list[Resource], Vocabulary]:
-    """Read every ``dcat:Resource`` and the SKOS vocabularies from the store in ``graph_dir``.
+def read_graph(graph_dir: Path | Version) -> tuple[list[Resource], Vocabulary]:
+    """Read every ``dcat:Resource`` and the SKOS vocabularies from the store of a version (or
+    of a data dir's current version).
 
     Raises:
         NotBuilt: ``graph_dir`` holds no store.

@@ -1,4 +1,5 @@
-"""Where the search index lives in a data dir, and how its pieces are written and read."""
+"""How the search index's pieces are written and read (their names and places in a version
+are :mod:`cradle.core.datadir`'s)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from cradle.core.datadir import Version
 from cradle.index.corpus import Resource, Vocabulary
-
-MANIFEST = "index.json"
-INDEX_DIR = "search"
-VECTORS = "vectors.npy"
-FAISS_FILE = "dense.faiss"
-BM25_DIR = "bm25"
-META = "resources.json"
-CACHE_DIR = "cache"  # kept between builds: embeddings by text hash, the ONNX export
 
 
 def tree_sha256(folder: Path) -> str:
@@ -31,10 +25,10 @@ def tree_sha256(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def write_meta(folder: Path, resources: list[Resource], vocab: Vocabulary) -> None:
+def write_meta(version: Version, resources: list[Resource], vocab: Vocabulary) -> None:
     """Write the resources and vocabularies search shows and filters on."""
     data = {"resources": [asdict(r) for r in resources], "vocabulary": asdict(vocab)}
-    (folder / META).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    version.meta_file.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 #: Resource fields holding ids of controlled terms: a few hundred values over 100k resources.
@@ -63,8 +57,8 @@ def _shared(r: dict[str, Any]) -> dict[str, Any]:
     return r
 
 
-def read_meta(folder: Path) -> tuple[list[Resource], Vocabulary]:
+def read_meta(version: Version) -> tuple[list[Resource], Vocabulary]:
     """Read what :func:`write_meta` wrote."""
-    data: dict[str, Any] = json.loads((folder / META).read_text())
+    data: dict[str, Any] = json.loads(version.meta_file.read_text())
     resources = [Resource(**_shared(r)) for r in data["resources"]]
     return resources, Vocabulary(**data["vocabulary"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -10,33 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from cradle.core.errors import NotBuilt, StaleIndex
+from cradle.core.datadir import Version, open_version
 from cradle.index.corpus import Resource, Vocabulary
-from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
+from cradle.index.files import read_meta
 from cradle.index.postings import Postings
 
 COUNTRY = "england"
-
-
-def read_manifest(data_dir: Path) -> dict[str, Any]:
-    """The index manifest of ``data_dir``, checked against the graph it was built from.
-
-    Raises:
-        NotBuilt: no graph or no index in ``data_dir``.
-        StaleIndex: the index was built from another graph.
-    """
-    graph_file, index_file = data_dir / "graph.json", data_dir / MANIFEST
-    if not graph_file.exists() or not index_file.exists() or not (data_dir / INDEX_DIR).is_dir():
-        raise NotBuilt(f"no search index in {data_dir}: run `cradle build` first")
-    manifest: dict[str, Any] = json.loads(index_file.read_text())
-    graph_sha = json.loads(graph_file.read_text())["graph_sha256"]
-    if manifest.get("graph_sha256") != graph_sha:
-        raise StaleIndex(
-            f"the search index in {data_dir} was built from another graph "
-            f"(index {str(manifest.get('graph_sha256'))[:12]}, graph {graph_sha[:12]}): "
-            "run `cradle build`"
-        )
-    return manifest
 
 
 @dataclass
@@ -52,8 +30,13 @@ class LoadedIndex:
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, data_dir: Path) -> LoadedIndex:
-        """Load the index in ``data_dir`` (see :func:`read_manifest` for the errors)."""
+    def load(cls, where: Path | Version) -> LoadedIndex:
+        """Load the index of a version (or of a data dir's current version).
+
+        Raises:
+            NotBuilt: no build or no index; StaleIndex: the index was built from another graph
+                (:meth:`cradle.core.datadir.Version.index_manifest`).
+        """
         import bm25s
         import faiss
         from threadpoolctl import threadpool_limits
@@ -63,19 +46,19 @@ class LoadedIndex:
         # 16 clients at 100k from about 205 to 220-227 queries/s on 2 cores.
         faiss.omp_set_num_threads(1)
         threadpool_limits(limits=1, user_api="blas")
-        manifest = read_manifest(data_dir)
-        folder = data_dir / INDEX_DIR
-        resources, vocab = read_meta(folder)
+        version = open_version(where)
+        manifest = version.index_manifest()
+        resources, vocab = read_meta(version)
         # The big arrays are mapped read-only, not copied: server processes on one machine
         # (``cradle serve --workers``) share one copy in the page cache. A rebuild publishes a
-        # new data dir, so mapped files never change underneath.
-        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False, mmap=True)
+        # new version folder, so mapped files never change underneath.
+        bm25 = bm25s.BM25.load(str(version.bm25_dir), show_progress=False, mmap=True)
         loaded = cls(
             manifest=manifest,
             resources=resources,
             vocab=vocab,
-            vectors=np.load(folder / VECTORS, mmap_mode="r").view(np.ndarray),  # plain indexing
-            faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
+            vectors=np.load(version.vectors_file, mmap_mode="r").view(np.ndarray),  # plain indexing
+            faiss_index=faiss.read_index(str(version.faiss_file), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
         )
         loaded._index_facets()

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from cradle.core.errors import InvalidSearch, StaleIndex
+from cradle.core.datadir import DataDir, Version, open_version
+from cradle.core.errors import CradleError, InvalidSearch, StaleIndex
 from cradle.core.settings import Settings
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import why
-from cradle.index.files import CACHE_DIR
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
@@ -185,18 +185,20 @@ class Searcher:
         return {key: m.get(key) for key in keys} | {"queries": self.embedder.query_runtime_used()}
 
 
-def open_searcher(data_dir: Path, settings: Settings) -> Searcher:
-    """Load the index in ``data_dir`` with the embedder it was built with.
+def open_searcher(where: Path | Version, settings: Settings) -> Searcher:
+    """Load the index of a version (or of a data dir's current version) with the embedder it
+    was built with.
 
     Raises:
         NotBuilt: no index there; StaleIndex: built from another graph.
         StaleIndex: also when the index was built with another model than ``settings`` names.
     """
-    index = LoadedIndex.load(data_dir)
-    embedder = make_embedder(settings, cache_dir=data_dir / CACHE_DIR)
+    version = open_version(where)
+    index = LoadedIndex.load(version)
+    embedder = make_embedder(settings, cache_dir=version.cache_dir)
     if index.manifest.get("model") != embedder.name:
         raise StaleIndex(
-            f"the index in {data_dir} was built with model {index.manifest.get('model')!r}, "
+            f"the index in {version.path} was built with model {index.manifest.get('model')!r}, "
             f"settings name {embedder.name!r}: run `cradle build` with the same model"
         )
     return Searcher(index, embedder)
@@ -230,15 +232,17 @@ def search(
     data_dir: Path | None = None,
     settings: Settings | None = None,
 ) -> SearchResponse:
-    """Search from a notebook: opens (once) the index in ``data_dir`` and searches it."""
+    """Search from a notebook: opens (once per published version) the index of the data dir's
+    current version and searches it."""
     settings = settings or Settings.model_validate({})
-    data_dir = data_dir or settings.data_dir
-    key = (str(Path(data_dir).resolve()), settings.embedder, settings.model)
+    where = DataDir(data_dir or settings.data_dir)
+    version = where.open()
+    key = (str(where.root.resolve()), settings.embedder, settings.model)
     with _SHARED_LOCK:
         searcher = _SHARED.get(key)
-        sha = _manifest_sha(Path(data_dir))
+        sha = _manifest_sha(version)
         if searcher is None or searcher.index.manifest.get("index_sha256") != sha:
-            searcher = _SHARED[key] = open_searcher(Path(data_dir), settings)
+            searcher = _SHARED[key] = open_searcher(version, settings)
     return searcher.search(
         query,
         k=k,
@@ -250,13 +254,9 @@ def search(
     )
 
 
-def _manifest_sha(data_dir: Path) -> str | None:
-    """The ``index_sha256`` the manifest in ``data_dir`` records (None when absent)."""
-    import json
-
-    from cradle.index.files import MANIFEST
-
+def _manifest_sha(version: Version) -> str | None:
+    """The ``index_sha256`` the version's index manifest records (None when absent)."""
     try:
-        return json.loads((data_dir / MANIFEST).read_text()).get("index_sha256")
-    except (OSError, ValueError):
+        return version.index_manifest().get("index_sha256")
+    except CradleError:
         return None

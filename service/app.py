@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cradle.core import __version__
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
 from cradle.service import coverage, errors, health, pages, search, ui
@@ -42,12 +42,12 @@ SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
 ]
 
 
-def _open_searcher(app: FastAPI, settings: Settings) -> None:
+def _open_searcher(app: FastAPI, settings: Settings, version: Version) -> None:
     app.state.searcher = None
     try:
         from cradle.index.search import open_searcher
 
-        searcher = open_searcher(settings.data_dir, settings)
+        searcher = open_searcher(version, settings)
         searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
         app.state.searcher = searcher
     except Exception as exc:  # start anyway: SPARQL, pages and coverage need no index
@@ -58,21 +58,26 @@ def _open_searcher(app: FastAPI, settings: Settings) -> None:
 
 
 def _load(app: FastAPI, settings: Settings) -> None:
-    """Load everything the routes need onto ``app.state``."""
+    """Load everything the routes need onto ``app.state``, all from one version of the data
+    dir (resolved once here: a build published meanwhile is served after a restart)."""
     from cradle.graph.sparql.engine import open_engine
     from cradle.index.search import search_threads
 
     state = app.state
     state.problems, state.graph_data, state.searcher, state.graph_manifest = [], None, None, None
+    state.data_dir, state.version = None, None
     state.named_graphs = bool(settings.named_graphs)
     threads = search_threads(settings.workers)
     state.search_pool = ThreadPoolExecutor(threads, thread_name_prefix="cradle-search")
-    state.engine = open_engine(settings)
+    version = None
     if not state.named_graphs:
-        state.graph_data = load_graph_data(settings.data_dir)
-        manifest = settings.data_dir / "graph.json"
-        state.graph_manifest = json.loads(manifest.read_text()) if manifest.is_file() else None
-        _open_searcher(app, settings)
+        state.data_dir = DataDir(settings.data_dir)
+        version = state.version = state.data_dir.open()
+    state.engine = open_engine(settings, version)
+    if version is not None:
+        state.graph_data = load_graph_data(version)
+        state.graph_manifest = version.graph_manifest()
+        _open_searcher(app, settings, version)
 
 
 def _settle() -> None:

@@ -8,11 +8,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from cradle.core.errors import NotBuilt
+from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
-
-GRAPH_FILE = "graph.ttl"
-STORE_DIR = "store"
 
 
 def parse_graphs(values: list[str]) -> dict[str, Path]:
@@ -42,16 +39,13 @@ def preflight(settings: Settings) -> None:
     """Check, before starting, that there is something to serve.
 
     Raises:
-        NotBuilt: no named graphs were given and the data dir holds no built graph.
+        NotBuilt: no named graphs were given and the data dir holds no whole graph (the
+            message names the file, the folder and what to run). A missing or stale search
+            index only turns search off (``/health`` says why).
     """
     if settings.named_graphs:
         return
-    data = settings.data_dir
-    if not data.is_dir():
-        raise NotBuilt(f"{data}: no such data dir: run `cradle build` first (or pass --data-dir)")
-    missing = [n for n in (GRAPH_FILE, STORE_DIR) if not (data / n).exists()]
-    if missing:
-        raise NotBuilt(f"{data}: no built graph ({', '.join(missing)} missing): run `cradle build`")
+    DataDir(settings.data_dir).open().check_graph()
 
 
 def _config(settings: Settings, app: Any = None) -> Any:

@@ -1,6 +1,6 @@
 """What the linked-data pages and the coverage API read from the built graph.
 
-At start-up the read-only Oxigraph store in the data dir (``store/``, written by ``cradle
+At start-up the read-only Oxigraph store of the data dir's version (written by ``cradle
 build``) is flattened into small frozen records (resources and controlled terms) by a few bulk
 SPARQL SELECTs (:mod:`cradle.service.graphload`); nothing parses ``graph.ttl``. The RDF of one
 IRI, for its linked-data page, is read from the store when asked for. Every lookup the pages and
@@ -18,10 +18,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
 
+from cradle.core.datadir import Version, open_version
 from cradle.core.errors import NotBuilt
 from cradle.core.namespaces import ADMS, AUD, BASE, FMT, KIND, LOC, ORGS, PREFIXES, RES, TOPIC
 from cradle.core.namespaces import STATUS as STATUS_NS
-from cradle.graph.store import STORE_DIR, open_store
+from cradle.graph.store import open_store
 from cradle.service import graphload
 from cradle.service.records import Resource, Term
 
@@ -217,19 +218,20 @@ def graph_data(store: ox.Store) -> GraphData:
     return data
 
 
-def load_graph_data(data_dir: Path) -> GraphData:
-    """Open the built store in ``data_dir`` read-only and read its records.
+def load_graph_data(where: Path | Version) -> GraphData:
+    """Open the built store of a version (or of a data dir's current version) read-only and
+    read its records.
 
     Raises:
-        NotBuilt: the data dir holds no graph store, or a damaged one; run ``cradle build``.
+        NotBuilt: no build, no graph store, or a damaged one; run ``cradle build``.
     """
-    if not (data_dir / STORE_DIR).is_dir():
-        raise NotBuilt("no graph store in the data dir: run `cradle build` first")
+    version = open_version(where)
+    version.require_store()
     try:
-        return graph_data(open_store(data_dir))
+        return graph_data(open_store(version))
     except (OSError, RuntimeError, ValueError, SyntaxError):  # pyoxigraph on a damaged store
         raise NotBuilt(
-            "the graph store in the data dir cannot be read: run `cradle build`"
+            f"the graph store in {version.path} cannot be read: run `cradle build`"
         ) from None
 
 

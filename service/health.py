@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 router = APIRouter(tags=["service"])
+STALE = "a newer build was published since start-up: restart the service to serve it"
 
 
 def health_report(state: Any) -> dict[str, Any]:
@@ -22,6 +23,12 @@ def health_report(state: Any) -> dict[str, Any]:
     if match is False:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
+    version = getattr(state, "version", None)
+    data_dir = getattr(state, "data_dir", None)
+    if version is not None and data_dir is not None:
+        published = data_dir.current_id()
+        if published is not None and published != version.id:
+            engine_info = engine_info | {"stale": True, "problem": STALE}
     if engine_info.get("stale"):
         problems.append("the graph on disk changed since start-up: restart the server")
     return {
@@ -32,6 +39,7 @@ def health_report(state: Any) -> dict[str, Any]:
             "sha256": graph_sha,
             "triples": manifest.get("triples"),
             "resources": manifest.get("resources"),
+            "version": version.id if version is not None else None,
         },
         "index": {
             "sha256": index.get("index_sha256"),

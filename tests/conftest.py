@@ -28,9 +28,9 @@ def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def graph_build(graph_dir: Path) -> GraphBuild:
     """The summary of the session's graph build."""
-    import json
+    from cradle.core.datadir import Version
 
-    return GraphBuild(**json.loads((graph_dir / "graph.json").read_text()))
+    return GraphBuild(**Version.at(graph_dir).graph_manifest())
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +47,14 @@ def fake_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 def copy_build(src: Path, dest: Path) -> Path:
-    """A private copy of a build, for tests that damage it."""
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("cache"))
+    """A private copy of a data dir (its versions, and its links to them; not its cache), for
+    tests that damage it."""
+    cache = DataDir(src).cache_dir
+
+    def ignore(folder: str, _names: list[str]) -> list[str]:
+        return [cache.name] if Path(folder) == cache.parent else []
+
+    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
     return dest
 
 

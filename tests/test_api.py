@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cradle import Catalogue
+from cradle.core.datadir import Version
 from cradle.core.errors import InvalidSearch, NotBuilt, QuerySyntaxError
 from cradle.core.settings import QUERIES_DIR, Settings
 
@@ -180,7 +181,7 @@ def indexed(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalo
     out = tmp_path_factory.mktemp("api-search")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
     fake = Settings.model_validate({"embedder": "fake", "data_dir": out})
-    build_index(out, out, fake, out / "cache")
+    build_index(out, out, fake, Version.at(out).cache_dir)
     return Catalogue.open(settings=fake)
 
 

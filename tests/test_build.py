@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cradle.commands import run_build as build
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.namespaces import sparql_prologue
 from cradle.core.settings import Settings
@@ -100,8 +101,9 @@ def test_no_url_is_invented(graph_dir: Path) -> None:
 
 
 def test_same_input_gives_byte_identical_graph(tmp_path: Path, graph_dir: Path) -> None:
-    build_graph(CATALOGUE, tmp_path / "again")
-    assert (tmp_path / "again" / "graph.ttl").read_bytes() == (graph_dir / "graph.ttl").read_bytes()
+    again = Version.at(tmp_path / "again")
+    build_graph(CATALOGUE, again)
+    assert again.graph_file.read_bytes() == Version.at(graph_dir).graph_file.read_bytes()
 
 
 def test_failed_validation_keeps_previous_outputs(
@@ -109,9 +111,11 @@ def test_failed_validation_keeps_previous_outputs(
 ) -> None:
     data_dir = tmp_path / "out"
     build(Settings(), catalogue=CATALOGUE, data_dir=data_dir, with_index=False)
-    before = (data_dir / "graph.ttl").read_bytes()
+    published = DataDir(data_dir).current_id()
+    before = DataDir(data_dir).open().graph_file.read_bytes()
     monkeypatch.setattr(build_mod, "violations", lambda *a, **k: ["entry x: title: broken"])
     with pytest.raises(ValidationFailed):
         build(Settings(), catalogue=CATALOGUE, data_dir=data_dir, with_index=False)
-    assert (data_dir / "graph.ttl").read_bytes() == before
+    assert DataDir(data_dir).current_id() == published
+    assert DataDir(data_dir).open().graph_file.read_bytes() == before
     assert len(select(data_dir, "SELECT ?r WHERE { ?r a dcat:Resource }")) == 39

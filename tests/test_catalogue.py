@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from cradle.commands import run_build as build
+from cradle.core.datadir import DataDir
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import Settings
 from cradle.graph.catalogue import load_catalogue
@@ -106,11 +107,14 @@ def test_bad_catalogue_writes_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "out"
     good = write(tmp_path, [GOOD_ENTRY])
     build(Settings(), catalogue=good, data_dir=data_dir, with_index=False)
-    before = {p.name: p.read_bytes() for p in data_dir.iterdir() if p.is_file()}
+
+    def files() -> dict[str, bytes]:
+        return {str(p.relative_to(data_dir)): p.read_bytes() for p in data_dir.rglob("*")
+                if p.is_file() and not p.is_symlink()}  # fmt: skip
+
+    before, published = files(), DataDir(data_dir).current_id()
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("safer-sleep", "no-such-topic"), encoding="utf-8")
     with pytest.raises(CatalogueError):
         build(Settings(), catalogue=bad, data_dir=data_dir, with_index=False)
-    after = {p.name: p.read_bytes() for p in data_dir.iterdir() if p.is_file()}
-    assert after == before
-    assert not [p for p in data_dir.iterdir() if p.name.startswith(".staging")]
+    assert files() == before and DataDir(data_dir).current_id() == published

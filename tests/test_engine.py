@@ -236,17 +236,19 @@ def test_worker_sandbox_blocks_connections_even_past_the_guard() -> None:
 
 
 def test_a_rebuild_while_serving_is_reported(graph_dir: Path, tmp_path: Path) -> None:
-    import json
+    """A data dir in the old flat layout is rebuilt in place: a replacement worker notices.
+    (Versioned data dirs never change under a server: tests/test_publish.py.)"""
     import shutil
+
+    from cradle.core.datadir import Version
 
     data = tmp_path / "data"
     shutil.copytree(graph_dir, data)
     engine = open_engine(Settings(data_dir=data, query_workers=1))
     try:
         assert engine.info()["stale"] is False
-        manifest = json.loads((data / "graph.json").read_text())
-        manifest["graph_sha256"] = "0" * 64  # as if `cradle build` had published a new graph
-        (data / "graph.json").write_text(json.dumps(manifest))
+        version = Version.at(data)  # as if an old `cradle build` had published a new graph:
+        version.write_graph_manifest(version.graph_manifest() | {"graph_sha256": "0" * 64})
         assert isinstance(engine, EmbeddedEngine)
         for pid in engine.worker_pids():
             os.kill(pid, signal.SIGKILL)

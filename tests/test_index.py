@@ -2,50 +2,51 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cradle.core.datadir import Version
 from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.core.settings import Settings
 from cradle.graph.build import build_graph
 from cradle.index.build import build_index, dense_index
 from cradle.index.embed import FakeEmbedder
-from cradle.index.files import INDEX_DIR, MANIFEST, VECTORS, tree_sha256
+from cradle.index.files import tree_sha256
 from cradle.index.search import open_searcher
 from tests.conftest import CATALOGUE
 
 FAKE = Settings.model_validate({"embedder": "fake"})
 
 
-def fake_build(graph_dir: Path, out: Path) -> tuple[Path, FakeEmbedder]:
+def fake_build(graph_dir: Path, out: Path) -> tuple[Version, FakeEmbedder]:
     """Copy the graph to ``out`` and build a fake-embedder index there."""
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
     embedder = FakeEmbedder()
-    build_index(out, out, FAKE, out / "cache", embedder=embedder)
-    return out, embedder
+    version = Version.at(out)
+    build_index(version, version, FAKE, version.cache_dir, embedder=embedder)
+    return version, embedder
 
 
 def test_manifest_records_model_graph_and_digest(graph_dir: Path, tmp_path: Path) -> None:
     data, _ = fake_build(graph_dir, tmp_path / "d")
-    manifest = json.loads((data / MANIFEST).read_text())
-    graph = json.loads((data / "graph.json").read_text())
+    manifest = data.index_manifest()
+    graph = data.graph_manifest()
     assert manifest["graph_sha256"] == graph["graph_sha256"]
     assert manifest["count"] == graph["resources"]
     assert manifest["model"] == "fake" and manifest["dimension"] == 64
-    assert manifest["index_sha256"] == tree_sha256(data / INDEX_DIR)
+    assert manifest["index_sha256"] == tree_sha256(data.index_dir)
     assert {"faiss-cpu", "bm25s"} <= set(manifest["versions"])
-    vectors = np.load(data / INDEX_DIR / VECTORS)
+    vectors = np.load(data.vectors_file)
     assert vectors.shape == (graph["resources"], 64)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
 def test_faiss_agrees_with_exact_numpy_search(graph_dir: Path, tmp_path: Path) -> None:
     data, embedder = fake_build(graph_dir, tmp_path / "d")
-    vectors = np.load(data / INDEX_DIR / VECTORS)
+    vectors = np.load(data.vectors_file)
     queries = embedder.embed(["safe sleep", "crying baby", "domestic abuse policy"])
     index = dense_index(vectors, approximate=False)
     scores, ids = index.search(queries, 10)
@@ -70,7 +71,7 @@ def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
 
 def test_rebuild_embeds_only_the_changed_entry(graph_dir: Path, tmp_path: Path) -> None:
     data, first = fake_build(graph_dir, tmp_path / "d")
-    assert first.calls == json.loads((data / MANIFEST).read_text())["count"]
+    assert first.calls == data.index_manifest()["count"]
     text = CATALOGUE.read_text(encoding="utf-8")
     old = "The Lullaby Trust raises awareness"
     assert old in text
@@ -79,18 +80,16 @@ def test_rebuild_embeds_only_the_changed_entry(graph_dir: Path, tmp_path: Path) 
     graph2 = tmp_path / "g2"
     build_graph(changed, graph2)
     again = FakeEmbedder()
-    result = build_index(graph2, graph2, FAKE, data / "cache", embedder=again)
+    result = build_index(graph2, graph2, FAKE, data.cache_dir, embedder=again)
     assert again.calls == 1 and result.embedded == 1
     unchanged = FakeEmbedder()
-    build_index(graph2, graph2, FAKE, data / "cache", embedder=unchanged)
+    build_index(graph2, graph2, FAKE, data.cache_dir, embedder=unchanged)
     assert unchanged.calls == 0
 
 
 def test_stale_index_is_refused(graph_dir: Path, tmp_path: Path) -> None:
     data, _ = fake_build(graph_dir, tmp_path / "d")
-    graph = json.loads((data / "graph.json").read_text())
-    graph["graph_sha256"] = "0" * 64
-    (data / "graph.json").write_text(json.dumps(graph))
+    data.write_graph_manifest(data.graph_manifest() | {"graph_sha256": "0" * 64})
     with pytest.raises(StaleIndex, match="cradle build"):
         open_searcher(data, FAKE)
 
@@ -99,8 +98,8 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
     shutil.copytree(graph_dir, tmp_path / "d")
     with pytest.raises(NotBuilt, match="cradle build"):
         open_searcher(tmp_path / "d", FAKE)
-    with pytest.raises(NotBuilt):
-        build_index(tmp_path / "empty", tmp_path / "empty", FAKE, tmp_path / "cache")
+    with pytest.raises(NotBuilt, match=r"no graph manifest \(graph\.json\) in .*empty"):
+        build_index(tmp_path / "empty", tmp_path / "empty", FAKE, tmp_path)
 
 
 def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def venv_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path: Path, venv_kernel: str) -> None:
     data_dir = Settings.model_validate({}).data_dir
-    assert (data_dir / "store").is_dir(), f"no built graph in {data_dir}: run `cradle build`"
+    DataDir(data_dir).open().check_graph()  # NotBuilt says what to run
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="Agg")

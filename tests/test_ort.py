@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cradle.core.datadir import DataDir
 from cradle.index.ort import Layout, onnx_file, read_layout
 
 
@@ -41,10 +42,11 @@ def test_other_layouts_stay_on_torch(tmp_path: Path) -> None:
 
 def test_export_is_keyed_by_the_model_files(tmp_path: Path) -> None:
     model = _model(tmp_path, ["Transformer", "Pooling"], MEAN)
-    first = onnx_file("sentence-transformers/all-MiniLM-L6-v2", model, tmp_path / "cache")
-    assert first.parent == tmp_path / "cache" / "onnx" and first.name.startswith("all-MiniLM")
-    assert onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache") == first
-    small = onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache", "int8")
+    cache = DataDir(tmp_path).cache_dir
+    first = onnx_file("sentence-transformers/all-MiniLM-L6-v2", model, cache)
+    assert first.parent == cache / "onnx" and first.name.startswith("all-MiniLM")
+    assert onnx_file("all-MiniLM-L6-v2", model, cache) == first
+    small = onnx_file("all-MiniLM-L6-v2", model, cache, "int8")
     assert small != first and small.name == first.name.replace(".onnx", "-int8.onnx")
     (model / "model.safetensors").write_bytes(b"other weights")
-    assert onnx_file("all-MiniLM-L6-v2", model, tmp_path / "cache") != first
+    assert onnx_file("all-MiniLM-L6-v2", model, cache) != first

@@ -16,7 +16,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import (
+    NotBuilt,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -84,7 +86,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def loaded(oxigraph: str, graph_dir: Path) -> str:
     """The query URL of the server, holding the curated catalogue's graph."""
-    load_graph(graph_dir / "graph.ttl", gsp_url(oxigraph + "/query", None), progress=False)
+    load_graph(Version.at(graph_dir).graph_file, gsp_url(oxigraph + "/query", None), progress=False)
     return oxigraph + "/query"
 
 
@@ -97,7 +99,7 @@ def test_select_sees_the_loaded_graph(loaded: str, graph_dir: Path) -> None:
     result = _ask(loaded, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert isinstance(result, ox.QuerySolutions)
     local = ox.Store()
-    local.bulk_load((graph_dir / "graph.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    local.bulk_load(Version.at(graph_dir).graph_file.read_bytes(), format=ox.RdfFormat.TURTLE)
     assert int(next(iter(result))["n"].value) == len(local)
 
 
@@ -164,7 +166,7 @@ def test_cradle_build_loads_the_graph_into_the_store(oxigraph: str, tmp_path: Pa
     args = ["build", "--graph-only", "--catalogue", str(CATALOGUE), "--data-dir", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--store-url", oxigraph + "/query"])
     assert result.exit_code == 0, result.output
-    triples = json.loads((tmp_path / "graph.json").read_text())["triples"]
+    triples = DataDir(tmp_path).open().graph_manifest()["triples"]
     answer = _ask(oxigraph + "/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert int(next(iter(answer))["n"].value) == triples
 
@@ -181,7 +183,8 @@ def test_a_failed_store_load_leaves_the_data_dir_alone(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--store-url", dead])
     assert result.exit_code == 1
     assert "cannot reach the external store" in result.output
-    assert not (tmp_path / "graph.ttl").exists()
+    with pytest.raises(NotBuilt):  # nothing was published
+        DataDir(tmp_path).open()
 
 
 def _engine(url: str, data_dir: Path, **kw: object) -> RemoteEngine:
@@ -199,7 +202,7 @@ def test_open_engine_goes_remote_with_a_store_url(loaded: str, graph_dir: Path) 
     engine = _engine(loaded, graph_dir)
     info = engine.info()
     assert info["engine"] == "remote-sparql"
-    assert info["triples"] == json.loads((graph_dir / "graph.json").read_text())["triples"]
+    assert info["triples"] == Version.at(graph_dir).graph_manifest()["triples"]
     assert "127.0.0.1" not in json.dumps(info)
     select = _run(engine, "SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t }", "csv")
     assert select.media_type == "text/csv" and select.rows == select.body.count(b"\n") - 1
@@ -246,7 +249,7 @@ def test_engine_deadline_gives_query_timeout(loaded: str, graph_dir: Path) -> No
 
 def test_a_named_store_graph_is_the_default_graph(oxigraph: str, graph_dir: Path) -> None:
     iri = "https://w3id.org/cradle/graph/catalogue"
-    load_graph(graph_dir / "graph.ttl", oxigraph + "/store", graph=iri, progress=False)
+    load_graph(Version.at(graph_dir).graph_file, oxigraph + "/store", graph=iri, progress=False)
     engine = _engine(oxigraph + "/query", graph_dir, store_graph=iri)
     result = _run(
         engine, "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }", "csv"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cradle.core.datadir import Version
 from cradle.core.errors import InvalidSearch
 from cradle.core.settings import Settings
 from cradle.index import rank
@@ -26,7 +27,7 @@ KEYS = {"uri", "title", "summary", "score", "localities", "topics", "format", "p
 def data_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("search")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, out, FAKE, out / "cache")
+    build_index(out, out, FAKE, Version.at(out).cache_dir)
     return out
 
 
@@ -175,7 +176,7 @@ def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
     values = searcher.facet_values()
     assert {"id": "oldham", "label": "Oldham"} in values["locality"]
     assert set(values) == {"locality", "topic", "format", "audience", "status"}
-    manifest = json.loads((data_dir / "index.json").read_text())
+    manifest = Version.at(data_dir).index_manifest()
     info = searcher.info()
     assert info["index_sha256"] == manifest["index_sha256"] and info["count"] == 39
     assert info["queries"] == "hashing"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,21 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.core.settings import Settings
-from cradle.index.build import build_index
+from cradle.core.datadir import DataDir
+from tests.service_support import copy_build
 
 from .conftest import CATALOGUE, SOURCE_DOCUMENT
 
 runner = CliRunner()
-FAKE = Settings.model_validate({"embedder": "fake"})
-
-
-@pytest.fixture(scope="module")
-def data_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("cli")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, out, FAKE, out / "cache")
-    return out
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +61,9 @@ def test_bad_input_exits_non_zero_with_message(data_dir: Path) -> None:
 
 
 def test_stale_index_refused_by_cli(data_dir: Path, tmp_path: Path) -> None:
-    stale = tmp_path / "stale"
-    shutil.copytree(data_dir, stale)
-    graph = json.loads((stale / "graph.json").read_text())
-    (stale / "graph.json").write_text(json.dumps({**graph, "graph_sha256": "f" * 64}))
+    stale = copy_build(data_dir, tmp_path / "stale")
+    version = DataDir(stale).open()
+    version.write_graph_manifest(version.graph_manifest() | {"graph_sha256": "f" * 64})
     result = runner.invoke(app, ["search", "sleep", "--data-dir", str(stale)])
     assert result.exit_code == 1 and "cradle build" in result.output
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cradle.cli import app as cli
+from cradle.core.datadir import DataDir
 from cradle.core.errors import NotBuilt
 from cradle.service.app import create_app
 from cradle.service.commands import parse_graphs, preflight
@@ -23,10 +24,11 @@ LEAKS = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/work/|/home/|site-packages"
 
 def test_health_reports_digests_model_counts_and_match(client: TestClient, data_dir: Path) -> None:
     body = client.get("/health").json()
-    graph = json.loads((data_dir / "graph.json").read_text())
-    index = json.loads((data_dir / "index.json").read_text())
+    version = DataDir(data_dir).open()
+    graph, index = version.graph_manifest(), version.index_manifest()
     assert body["status"] == "ok" and body["problems"] == []
     assert body["graph"]["sha256"] == graph["graph_sha256"]
+    assert body["graph"]["version"] == version.id == DataDir(data_dir).current_id()
     assert body["index"]["sha256"] == index["index_sha256"]
     assert body["index"]["queries"] == "hashing"  # how queries are embedded (fake embedder)
     assert body["index"]["model"] == "fake"
@@ -37,9 +39,8 @@ def test_health_reports_digests_model_counts_and_match(client: TestClient, data_
 
 def test_health_says_when_index_and_graph_do_not_match(data_dir: Path, tmp_path: Path) -> None:
     stale = copy_build(data_dir, tmp_path / "stale")
-    manifest = json.loads((stale / "index.json").read_text())
-    manifest["graph_sha256"] = "0" * 64
-    (stale / "index.json").write_text(json.dumps(manifest))
+    version = DataDir(stale).open()
+    version.write_index_manifest(version.index_manifest() | {"graph_sha256": "0" * 64})
     with TestClient(create_app(fake_settings(stale))) as c:
         body = c.get("/health").json()
         search = c.get("/search", params={"q": "sleep"})
@@ -51,8 +52,7 @@ def test_health_says_when_index_and_graph_do_not_match(data_dir: Path, tmp_path:
 
 def test_damaged_index_leaves_search_off_and_health_says_so(data_dir: Path, tmp_path: Path) -> None:
     damaged = copy_build(data_dir, tmp_path / "damaged")
-    for f in (damaged / "search").rglob("*.faiss"):
-        f.write_bytes(b"not a faiss index")
+    DataDir(damaged).open().faiss_file.write_bytes(b"not a faiss index")
     with TestClient(create_app(fake_settings(damaged))) as c:
         body = c.get("/health").json()
         assert c.get("/topics").status_code == 200  # the rest of the service still works
@@ -64,7 +64,8 @@ def test_damaged_graph_is_a_clear_error(data_dir: Path, tmp_path: Path) -> None:
     from cradle.service.graphdata import load_graph_data
 
     damaged = copy_build(data_dir, tmp_path / "damaged")
-    for table in (damaged / "store").glob("*.sst"):  # the service reads the store, not graph.ttl
+    store = DataDir(damaged).open().store_dir
+    for table in store.glob("*.sst"):  # the service reads the store, not the Turtle
         table.write_bytes(b"not a table")
     with pytest.raises(NotBuilt, match="cannot be read: run `cradle build`"):
         load_graph_data(damaged)

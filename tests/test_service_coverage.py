@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from cradle.core.datadir import DataDir
 from cradle.core.namespaces import sparql_prologue
 from tests.service_support import ROOT
 
@@ -19,7 +20,7 @@ from tests.service_support import ROOT
 @pytest.fixture(scope="module")
 def store(data_dir: Path) -> ox.Store:
     s = ox.Store()
-    s.bulk_load((data_dir / "graph.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    s.bulk_load(DataDir(data_dir).open().graph_file.read_bytes(), format=ox.RdfFormat.TURTLE)
     return s
 
 

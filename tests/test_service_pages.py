@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from cradle.core.datadir import DataDir
 from cradle.core.namespaces import BASE
 from cradle.service.conneg import choose
 from cradle.service.graphdata import NAMESPACES, load_graph_data
@@ -21,7 +22,7 @@ HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0
 
 @pytest.fixture(scope="module")
 def graph(data_dir: Path) -> Graph:
-    return Graph().parse(data_dir / "graph.ttl")
+    return Graph().parse(DataDir(data_dir).open().graph_file)
 
 
 def cradle_iris(graph: Graph) -> list[str]:

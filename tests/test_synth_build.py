@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.graph import build as build_mod
 from cradle.graph.build import build_graph
@@ -28,8 +29,8 @@ def test_chunked_build_holds_the_same_triples(tmp_path: Path, small_chunks: None
     build_mod.CHUNK = 10_000
     whole = build_graph(path, tmp_path / "whole")
     assert chunked.triples == whole.triples
-    a = Graph().parse(tmp_path / "chunked" / "graph.ttl", format="turtle")
-    b = Graph().parse(tmp_path / "whole" / "graph.ttl", format="turtle")
+    a = Graph().parse(Version.at(tmp_path / "chunked").graph_file, format="turtle")
+    b = Graph().parse(Version.at(tmp_path / "whole").graph_file, format="turtle")
     assert set(a) == set(b)
     assert len(a) == chunked.triples
 
@@ -40,8 +41,8 @@ def test_chunked_build_is_byte_reproducible(tmp_path: Path, small_chunks: None) 
     two = build_graph(path, tmp_path / "two", workers=2)  # chunks in two worker processes
     assert one.graph_sha256 == two.graph_sha256
     assert one.triples == two.triples
-    graph = (tmp_path / "one" / "graph.ttl").read_bytes()
-    assert graph == (tmp_path / "two" / "graph.ttl").read_bytes()
+    graph = Version.at(tmp_path / "one").graph_file.read_bytes()
+    assert graph == Version.at(tmp_path / "two").graph_file.read_bytes()
 
 
 def test_chunked_turtle_is_what_rdflib_writes_for_each_chunk(
@@ -51,7 +52,7 @@ def test_chunked_turtle_is_what_rdflib_writes_for_each_chunk(
     build_graph(path, tmp_path / "out", workers=1)
     cat = load_catalogue(path)
     expected = [resources_graph(cat, i, i + 40).serialize(format="turtle") for i in (0, 40, 80)]
-    text = (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+    text = Version.at(tmp_path / "out").graph_file.read_text(encoding="utf-8")
     assert text.endswith("\n".join(expected))
 
 
@@ -69,7 +70,7 @@ def test_chunked_build_reports_a_violation_in_a_late_chunk(
     assert len(err.value.violations) == 1
     assert err.value.violations[0].startswith(f"entry {bad.id}: summary: ")
     assert "e-mail" in err.value.violations[0]
-    assert not (tmp_path / "out" / "graph.ttl").exists()
+    assert not Version.at(tmp_path / "out").graph_file.exists()
 
 
 def test_workers_start_from_a_script_without_a_main_guard(tmp_path: Path) -> None:

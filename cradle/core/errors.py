@@ -25,11 +25,16 @@ class ValidationFailed(CradleError):
         super().__init__("\n".join(violations))
 
 
-class NotBuilt(CradleError):
+class DataDirError(CradleError):
+    """A data dir's build is missing, incomplete or mismatched; the message names the file, the
+    folder and what to run (:mod:`cradle.core.datadir`)."""
+
+
+class NotBuilt(DataDirError):
     """The data directory holds no build (or an incomplete one): run ``cradle build``."""
 
 
-class StaleIndex(CradleError):
+class StaleIndex(DataDirError):
     """The search index was built from a different graph: run ``cradle build``."""
 
 

@@ -12,17 +12,14 @@ processes killed at the deadline), or the remote engine of :mod:`cradle.graph.sp
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import NotBuilt
 from cradle.core.settings import Settings
 from cradle.graph.sparql.formats import Format, formats_for, negotiate
 from cradle.graph.sparql.guard import CheckedQuery, check_graphs, check_query
-
-STORE_DIR = "store"
-GRAPH_MANIFEST = "graph.json"
 
 
 @dataclass(frozen=True)
@@ -118,9 +115,14 @@ def prepare(
     return Prepared(checked, list(default_graphs), list(named_graphs), chosen)
 
 
-def open_engine(settings: Settings) -> QueryEngine:
+def open_engine(settings: Settings, version: Version | None = None) -> QueryEngine:
     """The embedded engine over ``settings.named_graphs`` if any, else the external store at
     ``settings.store_url`` if set (:mod:`cradle.graph.sparql.remote`), else the built store.
+
+    Args:
+        settings: data dir, limits, named graphs or external store.
+        version: the version to serve (a server resolves it once for everything it reads);
+            the data dir's current version when None.
 
     Raises:
         NotBuilt: no built store in ``settings.data_dir`` (run ``cradle build``), or a named
@@ -130,7 +132,7 @@ def open_engine(settings: Settings) -> QueryEngine:
     if settings.store_url and not settings.named_graphs:
         from cradle.graph.sparql.remote import open_remote_engine
 
-        return open_remote_engine(settings)
+        return open_remote_engine(settings, version)
     from cradle.graph.sparql.embedded import EmbeddedEngine
 
     common: dict[str, Any] = {
@@ -148,15 +150,8 @@ def open_engine(settings: Settings) -> QueryEngine:
         return EmbeddedEngine(
             store_dir=None, named=settings.named_graphs, graph_sha256=digest.hexdigest(), **common
         )
-    store = settings.data_dir / STORE_DIR
-    if not store.is_dir():
-        raise NotBuilt(f"no graph store in {settings.data_dir}: run `cradle build` first")
-    try:
-        sha = json.loads((settings.data_dir / GRAPH_MANIFEST).read_text())["graph_sha256"]
-    except (OSError, ValueError, KeyError):
-        raise NotBuilt(
-            f"{settings.data_dir}/{GRAPH_MANIFEST} is missing or unreadable: run `cradle build`"
-        ) from None
+    version = version or DataDir(settings.data_dir).open()
+    store, sha = version.require_store(), version.graph_sha256()
     return EmbeddedEngine(store_dir=store, named={}, graph_sha256=sha, **common)
 
 

@@ -1,6 +1,6 @@
 """An external SPARQL triplestore (Oxigraph server, Virtuoso, ...) instead of the embedded store.
 
-``cradle build`` loads ``graph.ttl`` into it with a Graph Store Protocol PUT; queries go to its
+``cradle build`` loads the built Turtle into it with a Graph Store Protocol PUT; queries go to its
 SPARQL 1.1 Protocol endpoint under the same deadline as the embedded store. Read-only rules are
 checked locally, before anything is forwarded. Only the standard library's HTTP client is used.
 """
@@ -20,14 +20,20 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.errors import EngineBusy, QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cradle.core.datadir import DataDir, Version
+from cradle.core.errors import (
+    CradleError,
+    EngineBusy,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+)
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import EngineResult, prepare
 from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 from cradle.graph.sparql.run import Result
 
 UPLOAD_BLOCK = 1 << 20
-GRAPH_FILE = "graph.ttl"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 
@@ -42,7 +48,7 @@ def gsp_url(query_url: str | None, gsp: str | None) -> str:
     if gsp:
         return gsp
     if query_url and query_url.rstrip("/").endswith("/query"):
-        return query_url.rstrip("/")[: -len("query")] + "store"
+        return query_url.rstrip("/").removesuffix("/query") + "/store"
     raise StoreUnavailable(
         "no Graph Store Protocol URL for the external store: set CRADLE_STORE_GSP_URL "
         "(--store-gsp-url), e.g. http://host:7878/store for Oxigraph or "
@@ -192,14 +198,14 @@ def parse_answer(media: str, body: bytes, deadline: float) -> Result:
     raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")
 
 
-def publish_to_store(data_dir: Path, settings: Settings) -> None:
-    """Load the graph built in ``data_dir`` into the external store the settings name.
+def publish_to_store(version: Version, settings: Settings) -> None:
+    """Load the graph of a built version into the external store the settings name.
 
     Raises:
         StoreUnavailable: no GSP URL can be worked out, or the store refused the graph.
     """
     gsp = gsp_url(settings.store_url, settings.store_gsp_url)
-    load_graph(data_dir / GRAPH_FILE, gsp, settings.store_graph)
+    load_graph(version.graph_file, gsp, settings.store_graph)
 
 
 _SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]*")
@@ -335,15 +341,15 @@ def _reserialise(
         raise StoreUnavailable("the external store sent a malformed answer") from None
 
 
-def open_remote_engine(settings: Settings) -> RemoteEngine:
-    """The engine over ``settings.store_url``, tied to the graph built in the data dir.
+def open_remote_engine(settings: Settings, version: Version | None = None) -> RemoteEngine:
+    """The engine over ``settings.store_url``, tied to the graph built in the data dir (its
+    ``graph_sha256`` is reported as None when the data dir holds no build).
 
     Raises:
         StoreUnavailable: the store cannot be reached or does not answer SPARQL.
     """
-    manifest = settings.data_dir / "graph.json"
     try:
-        sha = json.loads(manifest.read_text())["graph_sha256"]
-    except (OSError, ValueError, KeyError):
+        sha: str | None = (version or DataDir(settings.data_dir).open()).graph_sha256()
+    except CradleError:
         sha = None
     return RemoteEngine(settings, sha)

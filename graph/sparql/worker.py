@@ -23,6 +23,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.datadir import Version
+from cradle.core.errors import CradleError
 from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 
 STACK_BYTES = 256 * 1024 * 1024
@@ -164,13 +166,12 @@ def serve(conn: Connection, store_dir: str | None, named: dict[str, str]) -> Non
 
 
 def _built_sha(store_dir: str | None) -> str | None:
-    """Digest of the build the opened store belongs to (its data dir's manifest), if any."""
+    """Digest of the build the opened store belongs to (its version's manifest), if any."""
     if store_dir is None:
         return None
     try:
-        manifest = json.loads((Path(store_dir).parent / "graph.json").read_text())
-        return str(manifest["graph_sha256"])
-    except (OSError, ValueError, KeyError):
+        return Version.at(Path(store_dir).parent).graph_sha256()
+    except CradleError:
         return None
 
 
