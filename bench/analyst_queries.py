@@ -31,9 +31,10 @@ from typing import Any
 
 from common import BIN, RESULTS, ROOT, WORK, free_port, peak_mib, self_peak_mib, wait_http
 
+from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import QueryTimeout
 from cradle.core.settings import Settings
-from cradle.graph.sparql.engine import GRAPH_MANIFEST, STORE_DIR, open_engine
+from cradle.graph.sparql.engine import open_engine
 
 QUERIES = ROOT / "queries"
 PLAIN = Path(__file__).resolve().parent / "queries_plain"
@@ -82,9 +83,10 @@ def optimised_copy(data_dir: Path, work: Path) -> Path:
 
     out = work / "optimised"
     shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(data_dir / STORE_DIR, out / STORE_DIR)
-    shutil.copy(data_dir / GRAPH_MANIFEST, out / GRAPH_MANIFEST)
-    store = ox.Store(str(out / STORE_DIR))
+    src, dst = DataDir(data_dir).open(), Version.at(out)
+    shutil.copytree(src.store_dir, dst.store_dir)
+    shutil.copy(src.graph_manifest_file, dst.graph_manifest_file)
+    store = ox.Store(str(dst.store_dir))
     store.optimize()
     store.flush()
     del store
@@ -144,7 +146,7 @@ def run(
     """
     from rdflib import Graph
 
-    graph_ttl = data_dir / "graph.ttl"
+    graph_ttl = DataDir(data_dir).open().graph_file
     out: dict[str, Any] = {"queries": {}, "deadline_s": deadline, "load_average": os.getloadavg()}
     mem0 = self_peak_mib()
     start = time.perf_counter()
@@ -225,7 +227,7 @@ def main() -> None:
     p.add_argument("--no-optimise", action="store_true", help="query the store as built only")
     p.add_argument("--only", default="*", help="queries whose name matches this glob")
     args = p.parse_args()
-    n = json.loads((args.data_dir / GRAPH_MANIFEST).read_text())["resources"]
+    n = DataDir(args.data_dir).open().graph_manifest()["resources"]
     work = WORK / f"analyst-{n}"
     work.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out

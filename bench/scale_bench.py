@@ -28,6 +28,8 @@ import analyst_queries  # noqa: E402
 import search_latency  # noqa: E402
 from common import BIN, RESULTS, WORK, machine, run_measured  # noqa: E402
 
+from cradle.core.datadir import DataDir  # noqa: E402
+
 
 def _build(cat: Path, data: Path, graph_only: bool, log: Path) -> dict[str, Any]:
     shutil.rmtree(data, ignore_errors=True)
@@ -36,14 +38,15 @@ def _build(cat: Path, data: Path, graph_only: bool, log: Path) -> dict[str, Any]
     run = run_measured([*cmd, "--graph-only"] if graph_only else cmd, env=env, log=log)
     if run.returncode:
         raise SystemExit(f"build failed ({run.returncode}); see {log}")
-    manifest = json.loads((data / "graph.json").read_text())
+    version = DataDir(data).open()
+    manifest = version.graph_manifest()
     return {
         "seconds": run.seconds,
         "cpu_s": run.cpu_s,
         "peak_mib": run.peak_mib,
         "resources_per_s": manifest["resources"] / run.seconds,
         "triples": manifest["triples"],
-        "graph_ttl_mib": (data / "graph.ttl").stat().st_size / 2**20,
+        "graph_ttl_mib": version.graph_file.stat().st_size / 2**20,
     }
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cradle.core.datadir import DataDir
+
 ROOT = Path(__file__).resolve().parents[1]
 PLACES = ("", "", "", "in Bolton", "in Oldham", "in Leeds", "in Kent", "across Greater Manchester")
 FORMS = ("", "", "video", "slides", "leaflet", "template", "policy", "checklist", "briefing")
@@ -46,18 +48,29 @@ def queries(n: int, seed: int = 7) -> list[str]:
 
 
 def build_child(data: str, fake: str) -> None:
-    """(subprocess) Build the index of the graph in ``data``; print the manifest as JSON."""
+    """(subprocess) Build the index of the graph published in ``data`` into that version (a
+    graph-only build has none); print the manifest as JSON."""
+    from cradle.core.datadir import DataDir
     from cradle.core.settings import Settings
     from cradle.index.build import build_index
     from cradle.index.embed import FakeEmbedder
 
     settings = Settings.model_validate({})
     emb = FakeEmbedder(dimension=384) if fake == "1" else None
-    d = Path(data)
-    result = build_index(d, d, settings, d / "cache", embedder=emb)
+    version = DataDir(Path(data)).open()
+    result = build_index(version, version, settings, version.cache_dir, embedder=emb)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": result.seconds, "count": result.count, "peak_mib": peak,
                       "dense_index": result.dense_index}))  # fmt: skip
+
+
+def _has_index(data: Path) -> bool:
+    from cradle.core.errors import CradleError
+
+    try:
+        return DataDir(data).open().has_index()
+    except CradleError:
+        return False
 
 
 def prepare(n: int, work: Path, real: bool) -> tuple[Path, dict]:
@@ -69,7 +82,7 @@ def prepare(n: int, work: Path, real: bool) -> tuple[Path, dict]:
     folder = work / str(n)
     data = folder / "data"
     saved = folder / "stats.json"
-    if saved.exists() and (data / "index.json").exists():
+    if saved.exists() and _has_index(data):
         return data, json.loads(saved.read_text())
     cat = write_synthetic(n, folder / "synth")
     t = time.perf_counter()
@@ -142,7 +155,7 @@ def main() -> None:
 
     settings = Settings.model_validate({"embedder": "sentence-transformers"})
     # as the service has it: queries on ONNX Runtime, the export kept in a data dir's cache
-    embedder = make_embedder(settings, cache_dir=args.work / "catalogue" / "cache")
+    embedder = make_embedder(settings, cache_dir=DataDir(args.work / "catalogue").cache_dir)
     qs = queries(args.queries + 5)
     load_before = os.getloadavg()[0]
     rows = []
@@ -172,7 +185,7 @@ def prepare_catalogue(data: Path) -> tuple[Path, dict]:
     from cradle.commands import run_build as build
     from cradle.core.settings import Settings
 
-    shutil.rmtree(data / "cache", ignore_errors=True)  # cold cache: every entry embedded
+    shutil.rmtree(DataDir(data).cache_dir, ignore_errors=True)  # cold cache: all embedded
     build(Settings.model_validate({}), data_dir=data, with_index=False)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, __file__, "--build-child", str(data), "0"]

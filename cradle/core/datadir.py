@@ -26,9 +26,9 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -194,7 +194,8 @@ class Version:
         graph_sha = self.graph_sha256()
         if not self.index_manifest_file.exists() or not self.index_dir.is_dir():
             raise NotBuilt(
-                f"no search index ({INDEX_MANIFEST} and {INDEX_DIR}/) in {self.path}: {REBUILD}"
+                f"no search index ({INDEX_MANIFEST} and {INDEX_DIR}/) in {self.path}: {REBUILD} "
+                "(without --graph-only)"
             )
         manifest = _read_json(self.index_manifest_file, "search index manifest")
         if manifest.get("graph_sha256") != graph_sha:
@@ -334,7 +335,8 @@ class DataDir:
         with self._build_lock():
             self.versions_dir.mkdir(exist_ok=True)
             self._remove_staging()
-            stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.versions_dir))
+            stage = self.versions_dir / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
+            stage.mkdir()  # with the umask's mode (mkdtemp's 0700 would shut out a server user)
             try:
                 _checkpoint("staging")
                 version = Version(stage, self.cache_dir)
