@@ -16,7 +16,15 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.core.datadir import KILL_AT_ENV, DataDir, Version
+from cradle.core.datadir import (
+    CURRENT,
+    KILL_AT_ENV,
+    LOCK_FILE,
+    STAGING_PREFIX,
+    VERSIONS_DIR,
+    DataDir,
+    Version,
+)
 from cradle.core.errors import NotBuilt, StaleIndex
 from tests.service_support import CATALOGUE, ROOT, fake_settings
 
@@ -95,7 +103,7 @@ def test_old_versions_and_staging_are_removed_keeping_the_previous(tmp_path: Pat
         assert fake_build(root, f"v{n}") == 0
     assert fake_build(root, "dead", kill_at="built") == -signal.SIGKILL
     data = DataDir(root)
-    assert any(name.startswith(".staging-") for name in entries(root))
+    assert any(name.startswith(STAGING_PREFIX) for name in entries(root))
     assert len(entries(root)) == 3  # current, previous, a dead build's staging
     assert fake_build(root, "v4") == 0
     assert entries(root) == {data.current_id(), data.previous_id()}
@@ -139,9 +147,9 @@ def test_missing_and_mismatched_say_which_file_where_and_what_to_run(tmp_path: P
     version.graph_manifest_file.unlink()
     with pytest.raises(NotBuilt, match=rf"no graph manifest \(graph.json\) in {version.path}"):
         version.graph_sha256()
-    (root / "current").unlink()
-    os.symlink("versions/gone", root / "current")
-    with pytest.raises(NotBuilt, match="points to versions/gone, which does not exist"):
+    (root / CURRENT).unlink()
+    os.symlink(f"{VERSIONS_DIR}/gone", root / CURRENT)
+    with pytest.raises(NotBuilt, match=f"points to {VERSIONS_DIR}/gone, which does not exist"):
         DataDir(root).open()
 
 
@@ -154,12 +162,12 @@ def test_an_old_flat_data_dir_is_read_then_replaced_by_versions(
 
     flat = tmp_path / "flat"
     shutil.copytree(graph_dir, flat)
-    (flat / ".staging-left").mkdir()  # what killed builds of the old layout left
+    (flat / f"{STAGING_PREFIX}left").mkdir()  # what killed builds of the old layout left
     data = DataDir(flat)
     assert data.is_legacy() and data.open().path == flat
     run_build(fake_settings(flat), with_index=False)
     assert not data.is_legacy() and data.current_id() is not None
-    assert sorted(p.name for p in flat.iterdir()) == [".lock", "current", "versions"]
+    assert sorted(p.name for p in flat.iterdir()) == [LOCK_FILE, CURRENT, VERSIONS_DIR]
 
 
 # --- real builds: graph, store and index, killed with SIGKILL at every step and at random ---
