@@ -103,13 +103,20 @@ def test_old_versions_and_staging_are_removed_keeping_the_previous(tmp_path: Pat
         assert fake_build(root, f"v{n}") == 0
     assert fake_build(root, "dead", kill_at="built") == -signal.SIGKILL
     data = DataDir(root)
+    os.symlink("versions/x", root / ".current.999.link-tmp")  # a switch killed half-way
     assert any(name.startswith(STAGING_PREFIX) for name in entries(root))
     assert len(entries(root)) == 3  # current, previous, a dead build's staging
     assert fake_build(root, "v4") == 0
     assert entries(root) == {data.current_id(), data.previous_id()}
+    assert not (root / ".current.999.link-tmp").is_symlink()
     assert fake_consistent(Version.at(data.versions_dir / str(data.previous_id()))) == "v3"
     assert data.rollback() == data.current_id()
-    assert fake_consistent(data.open()) == "v3" and data.previous_id() is not None
+    assert fake_consistent(published(root)) == "v3" and data.previous_id() is not None
+    v3 = data.versions_dir / str(data.current_id())
+    (root / CURRENT).unlink()
+    os.symlink(v3.resolve(), root / CURRENT)  # an operator's hand-made, absolute link
+    assert fake_build(Path(os.path.relpath(root, ROOT)), "v5") == 0  # the build's cwd: ROOT
+    assert fake_consistent(Version.at(v3)) == "v3" and data.previous_id() == v3.name
 
 
 def test_a_version_a_reader_holds_is_kept(tmp_path: Path) -> None:

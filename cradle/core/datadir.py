@@ -56,6 +56,7 @@ STAGING_PREFIX = ".staging-"
 #: behind when killed): removed by the first build that publishes a version.
 _LEGACY = (GRAPH_FILE, GRAPH_MANIFEST, STORE_DIR, INDEX_MANIFEST, INDEX_DIR)
 _LEGACY_LEFTOVERS = (STAGING_PREFIX, ".old-")
+_LINK_TMP = ".link-tmp"
 #: Test-only: the publish step at which the build process kills itself (tests/test_publish.py).
 KILL_AT_ENV = "CRADLE_TEST_KILL_PUBLISH_AT"
 REBUILD = "run `cradle build`"
@@ -386,18 +387,20 @@ class DataDir:
         Returns:
             What was removed.
         """
-        keep = {p for p in (self._link(CURRENT), self._link(PREVIOUS)) if p is not None}
+        links = (self._link(CURRENT), self._link(PREVIOUS))
+        keep = {p.resolve() for p in links if p is not None}  # links may be made by hand
         removed = self._remove_staging()
         for folder in sorted(self.versions_dir.iterdir()) if self.versions_dir.is_dir() else []:
-            if folder in keep or folder.name.startswith(STAGING_PREFIX) or folder.is_symlink():
+            skip = folder.name.startswith(STAGING_PREFIX) or folder.is_symlink()
+            if skip or folder.resolve() in keep:
                 continue
             if _remove_unless_read(folder):
                 removed.append(folder)
-        if self._link(CURRENT) is not None:
-            for item in sorted(self.root.iterdir()):
-                if item.name in _LEGACY or item.name.startswith(_LEGACY_LEFTOVERS):
-                    _remove(item)
-                    removed.append(item)
+        for item in sorted(self.root.iterdir()):
+            legacy = item.name in _LEGACY or item.name.startswith(_LEGACY_LEFTOVERS)
+            if item.name.endswith(_LINK_TMP) or (legacy and self._link(CURRENT) is not None):
+                _remove(item)  # a link a killed build never renamed, or the old layout's
+                removed.append(item)
         return removed
 
     def _remove_staging(self) -> list[Path]:
@@ -419,7 +422,7 @@ class DataDir:
 
     def _point(self, link: str, target: Path) -> None:
         """Make ``link`` point at ``target`` in one atomic rename of a fresh symlink."""
-        tmp = self.root / f".{link}.{os.getpid()}.tmp"
+        tmp = self.root / f".{link}.{os.getpid()}{_LINK_TMP}"
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         os.symlink(os.path.relpath(target, self.root), tmp)
