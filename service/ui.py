@@ -142,6 +142,12 @@ def query_prefixes() -> JSONResponse:
     return JSONResponse(PREFIXES)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon: an empty answer, so browsers do not log a missing file on every page."""
+    return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/accessibility", response_class=HTMLResponse)
 def accessibility_page(request: Request, templates: TemplatesDep) -> Response:
     """The accessibility statement (the GOV.UK model: scope, compliance, known issues, how to

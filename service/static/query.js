@@ -69,6 +69,19 @@
   try { window.localStorage.setItem(SEEDED, JSON.stringify(seeded)); } catch (e) { /* private mode */ }
   if (!yasgui.getTab()) { yasgui.addTab(true); }
 
+  // YASGUI saves a tab's query when the editor loses focus; save while typing too, and when
+  // the page goes away, so a reload never loses an edit.
+  function keep() {
+    var tab = yasgui.getTab();
+    if (tab && typeof tab.handleYasqeBlur === "function" && tab.getYasqe()) { tab.handleYasqeBlur(tab.getYasqe()); }
+  }
+  var timer = null;
+  root.addEventListener("keyup", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(keep, 400);
+  });
+  window.addEventListener("pagehide", keep);
+
   var reset = document.getElementById("editor-reset");
   if (reset) {
     reset.hidden = false;
