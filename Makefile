@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev build run serve test lint typecheck unit notebooks clean browser yasgui
+.PHONY: install install-dev build run serve test lint typecheck unit notebooks clean browser yasgui axe
 
 $(BIN)/cradle: pyproject.toml requirements.in constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,8 +40,16 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-test: install-dev lint typecheck build browser
+test: install-dev lint typecheck build browser axe
 	$(BIN)/pytest
+
+# axe-core for the browser tests' accessibility checks, from npm at the locked version.
+AXE := tests/node_modules/axe-core/axe.min.js
+$(AXE): tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund
+	touch $@
+
+axe: $(AXE)
 
 # Debian's chromium for the Playwright browser tests, installed with apt only where missing
 # (Playwright never downloads a browser).
@@ -55,4 +63,4 @@ notebooks: build install-dev
 	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
-	rm -rf build test-artifacts .pytest_cache .ruff_cache .mypy_cache
+	rm -rf build test-artifacts .pytest_cache .ruff_cache .mypy_cache tests/node_modules

@@ -10,17 +10,15 @@ import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cradle.core import __version__
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.service import coverage, errors, health, pages, search, ui
+from cradle.service import apidocs, coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
 from cradle.service.readonly import ReadOnly
@@ -151,13 +149,8 @@ def create_app(settings: Settings) -> FastAPI:
         coverage.router,
         pages.router,
         ui.router,
+        apidocs.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
-    app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
     return app
-
-
-def _docs(request: Request) -> Any:
-    """The OpenAPI description, in the vendored Swagger UI."""
-    return request.app.state.templates.TemplateResponse(request, "docs.html", {})

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from cradle.service.conneg import choose
+from cradle.core.conneg import choose
 from cradle.service.deps import GraphDataDep
 from cradle.service.graphdata import GraphData, Term
 

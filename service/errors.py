@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cradle.core.conneg import choose
 from cradle.core.errors import (
     CradleError,
     EngineBusy,
@@ -17,23 +18,27 @@ from cradle.core.errors import (
     MissingDependency,
     NotAcceptable,
     NotBuilt,
+    QueryAborted,
     QueryFailed,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     StaleIndex,
     StoreUnavailable,
+    UpdateRefused,
 )
-from cradle.service.conneg import choose
 
 log = logging.getLogger("cradle.service")
 
 #: Domain error -> (status, message; None means the error's own text, written for clients).
+#: The one table: routes, pages and ``/sparql`` all answer through it (first match wins).
 STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (InvalidSearch, 422, None),
+    (UpdateRefused, 403, None),
     (QuerySyntaxError, 400, None),
     (QueryRefused, 400, None),
     (QueryTimeout, 503, None),
+    (QueryAborted, 503, None),
     (NotAcceptable, 406, None),
     (EngineBusy, 503, "Every query worker is busy: retry in a moment."),
     (QueryFailed, 500, "The query engine failed on this query; it has been logged."),

@@ -12,9 +12,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from cradle.core.conneg import choose
 from cradle.core.errors import CradleError
 from cradle.core.namespaces import PREFIXES
-from cradle.service.conneg import choose
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
 

@@ -7,14 +7,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 VOID = "http://rdfs.org/ns/void#"
-PREFIXES = {"sd": SD, "format": FORMATS, "void": VOID}
+SHACL = "http://www.w3.org/ns/shacl#"
+PREFIXES = {"sd": SD, "format": FORMATS, "void": VOID, "sh": SHACL}
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_ANYURI = ox.NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
 FALLBACK_ENDPOINT = "http://localhost/sparql"
 #: W3C format IRIs of the formats offered.
 FORMAT_IRIS = [
@@ -99,7 +102,9 @@ POST_DOC: dict[str, Any] = {
 
 
 def service_description(endpoint: str, info: dict[str, Any]) -> list[ox.Triple]:
-    """Triples describing the endpoint at ``endpoint``, its formats and its dataset.
+    """Triples describing the endpoint at ``endpoint``, its formats, its dataset and the prefixes
+    a query may use undeclared (each as ``sh:declare [sh:prefix ...; sh:namespace ...]``, the
+    SHACL vocabulary for prefix declarations).
 
     Args:
         endpoint: the endpoint's absolute URL (a fallback is used when it is not a valid IRI).
@@ -121,6 +126,14 @@ def service_description(endpoint: str, info: dict[str, Any]) -> list[ox.Triple]:
         ox.Triple(default, RDF_TYPE, sd("Graph")),
     ]
     triples += [ox.Triple(service, sd("resultFormat"), _ns(FORMATS)(f)) for f in FORMAT_IRIS]
+    sh = _ns(SHACL)
+    for prefix, iri in CRADLE_PREFIXES.items():
+        node = ox.BlankNode()
+        triples += [
+            ox.Triple(service, sh("declare"), node),
+            ox.Triple(node, sh("prefix"), ox.Literal(prefix)),
+            ox.Triple(node, sh("namespace"), ox.Literal(iri, datatype=XSD_ANYURI)),
+        ]
     if "triples" in info:
         count = ox.Literal(str(info["triples"]), datatype=XSD_INTEGER)
         triples.append(ox.Triple(dataset, _ns(VOID)("triples"), count))

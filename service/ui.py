@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
+from cradle.core.namespaces import BASE, PREFIXES
 from cradle.service.coverage import coverage
 from cradle.service.deps import (
     GraphDataDep,
@@ -124,9 +125,34 @@ async def search_page(
 @router.get("/query", response_class=HTMLResponse)
 def query_page(request: Request, templates: TemplatesDep, settings: SettingsDep) -> Response:
     """The SPARQL editor: YASGUI with one tab per analyst query in ``queries/``."""
-    queries = {"endpoint": "/sparql", "queries": analyst_queries(settings.queries_dir)}
+    queries = {
+        "endpoint": "/sparql",
+        "queries": analyst_queries(settings.queries_dir),
+        "prefixes": PREFIXES,
+        "prefixes_url": "/query/prefixes.json",
+        "base": BASE,
+    }
     context = {"nav": "query", "queries": queries, "endpoint": f"{request.base_url}sparql"}
     return templates.TemplateResponse(request, "query.html", context)
+
+
+@router.get("/query/prefixes.json")
+def query_prefixes() -> JSONResponse:
+    """The editor's prefix list (YASQE's ``prefixCcApi``): the project's one set of prefixes."""
+    return JSONResponse(PREFIXES)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon: an empty answer, so browsers do not log a missing file on every page."""
+    return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/accessibility", response_class=HTMLResponse)
+def accessibility_page(request: Request, templates: TemplatesDep) -> Response:
+    """The accessibility statement (the GOV.UK model: scope, compliance, known issues, how to
+    report a problem, how the pages were tested, dates)."""
+    return templates.TemplateResponse(request, "accessibility.html", {"nav": "accessibility"})
 
 
 def heat(count: int) -> int:

@@ -3,6 +3,11 @@
 Every request to another origin is blocked and recorded, and the tests fail if there is one (the
 UI must work offline); so do console errors (a Content-Security-Policy violation is one).
 Screenshots go to ``test-artifacts/``.
+
+Every HTML page in :data:`PAGES` must not scroll sideways at 320 and 390 px, and must have no
+axe-core violation (WCAG 2.0, 2.1 and 2.2, A and AA) at 1280 and 390 px. axe-core comes from npm
+(``tests/package.json``; ``make test`` runs ``npm ci --prefix tests``) and is injected with
+Playwright, so those contexts bypass the page's CSP (the pages themselves never load it).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -20,6 +26,30 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: Every kind of HTML page the service has: add a page here and it is checked for sideways
+#: scrolling at phone widths and by axe-core at both widths.
+PAGES = [
+    "/",
+    "/?q=safe+sleeping",
+    "/?q=xqzv+blorp",
+    "/?q=crying&locality=bolton",
+    "/resource/gm-safer-sleep-policy",
+    "/topic/safer-sleep",
+    "/topic/scheme",
+    "/locality/wigan",
+    "/locality/scheme",
+    "/format/scheme",
+    "/coverage",
+    "/coverage?include_shared=true",
+    "/query",
+    "/docs",
+    "/sparql",
+    "/sparql?query=SELECT+%3Fr+%3Ftitle+WHERE+%7B+%3Fr+dct%3Atitle+%3Ftitle+%7D",
+    "/accessibility",
+    "/no-such-page",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +75,11 @@ def browser() -> Iterator[Any]:
 class Watched:
     """A page whose requests to other origins and console errors are recorded."""
 
-    def __init__(self, browser: Any, base: str) -> None:
+    def __init__(self, browser: Any, base: str, width: int = 1280, axe: bool = False) -> None:
         self.base = base
         self.outside: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=axe)
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
@@ -67,10 +97,46 @@ class Watched:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
+    def open(self, path: str) -> int:
+        """Go to ``path``; its HTTP status (a 404 page is still a page to check)."""
+        response = self.page.goto(self.base + path)
+        status = response.status if response else 0
+        if status >= 400:  # an error page on purpose: its status is not a console error
+            self.errors = [e for e in self.errors if f"status of {status}" not in e]
+        if path.startswith("/query"):
+            self.page.locator(".yasgui .tabsList .tab").first.wait_for()
+        return status
+
+    def wide(self) -> list[str]:
+        """What sticks out sideways (empty when the page fits the viewport)."""
+        return self.page.evaluate(WIDE)  # type: ignore[no-any-return]
+
+    def axe(self) -> list[str]:
+        """axe-core's violations on the page as it is now: ``rule: element`` lines."""
+        if not AXE.exists():
+            pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests` (make test does)")
+        self.page.add_script_tag(path=str(AXE))
+        found = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        return [f"{v['id']}: {n['target']}" for v in found["violations"] for n in v["nodes"]]
+
     def check(self) -> None:
         assert self.outside == [], f"requests to other origins: {self.outside}"
         assert self.errors == [], f"console errors: {self.errors}"
         self.context.close()
+
+
+WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .filter(e => !e.closest('.table-scroll, .yasr_results'))
+    .slice(0, 5)
+    .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+    .concat([`page is ${document.documentElement.scrollWidth} px wide`]);
+}"""
 
 
 @pytest.fixture()
@@ -177,13 +243,105 @@ def test_pages_are_labelled_and_work_from_the_keyboard(web: Watched) -> None:
     assert "q=crying+baby" in page.url
 
 
-def test_api_docs_render_offline(web: Watched) -> None:
+def test_api_reference_lists_the_operations_and_tries_one(web: Watched) -> None:
     page = web.page
     page.goto(web.base + "/docs")
-    page.locator(".swagger-ui .info .title").wait_for(timeout=20_000)
-    assert "Cradle" in page.locator(".swagger-ui .info .title").inner_text()
-    assert page.locator(".opblock-summary-path").filter(has_text="/search").count() >= 1
+    assert page.locator("h1").inner_text() == "API reference"
+    search = page.locator("section.operation").filter(has=page.locator("h2", has_text="/search"))
+    assert search.count() >= 1
     web.shot("api-docs")
+    search.first.locator("summary").click()
+    search.first.get_by_label("q (required)").fill("safe sleep")
+    search.first.get_by_role("button", name=re.compile("Send")).click()
+    page.wait_for_url(re.compile(r"/search\?q=safe\+sleep"))
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_page_scrolls_sideways_on_a_phone(browser: Any, base_url: str, width: int) -> None:
+    web = Watched(browser, base_url, width=width)
+    wide = {}
+    for path in PAGES:
+        web.open(path)
+        if found := web.wide():
+            wide[path] = found
+    web.shot(f"phone-{width}-query")
+    assert wide == {}
+    web.check()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_violation_on_any_page(browser: Any, base_url: str, width: int) -> None:
+    web = Watched(browser, base_url, width=width, axe=True)
+    violations = {}
+    for path in PAGES:
+        web.open(path)
+        if found := web.axe():
+            violations[path] = found
+    web.open("/query")  # and the editor once it shows results
+    web.page.locator(".yasqe_queryButton").first.click()
+    web.page.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=20_000)
+    if found := web.axe():
+        violations["/query with results"] = found
+    assert violations == {}
+    web.check()
+
+
+def test_the_sparql_page_runs_a_query_without_javascript(browser: Any, base_url: str) -> None:
+    web = Watched(browser, base_url)
+    web.context.close()
+    web.context = browser.new_context(java_script_enabled=False)
+    web.context.route("**/*", web._route)
+    page = web.page = web.context.new_page()
+    page.goto(web.base + "/sparql")
+    assert page.locator("h1").inner_text() == "SPARQL endpoint"
+    assert page.get_by_role("cell", name="dcat:", exact=True).count() == 1
+    query = "SELECT ?r ?title WHERE { ?r dct:title ?title ; dct:spatial loc:bolton }"
+    page.get_by_label("SPARQL query").fill(query)
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_url(re.compile(r"/sparql\?query="))
+    table = page.locator("table.results")
+    assert table.locator("tbody tr").count() > 0
+    first = table.locator("tbody tr").first.locator("a").first
+    assert first.get_attribute("href").startswith("/resource/")
+    assert "@en" not in table.inner_text()
+    web.shot("sparql-results")
+    first.click()
+    page.wait_for_url(re.compile(r"/resource/"))
+    web.check()
+
+
+def _editor_text(page: Any) -> str:
+    return page.evaluate("window.cradleYasgui.getTab().getYasqe().getValue()")  # type: ignore[no-any-return]
+
+
+def test_a_shared_editor_link_opens_the_shared_query(web: Watched) -> None:
+    query = "SELECT ?topic WHERE { ?topic a skos:Concept } LIMIT 3"
+    web.page.goto(web.base + "/query#query=" + quote(query, safe=""))
+    web.page.locator(".yasgui .tabsList .tab").first.wait_for()
+    assert _editor_text(web.page) == query
+    web.page.locator(".yasqe_queryButton").first.click()
+    rows = web.page.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for(timeout=20_000)
+    assert rows.count() == 3
+    assert '"' not in rows.first.inner_text()  # plain values by default
+
+
+def test_the_editor_keeps_work_across_a_reload(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/query")
+    tabs = page.locator(".yasgui .tabsList .tab")
+    tabs.first.wait_for()
+    count = tabs.count()
+    mine = "SELECT ?s WHERE { ?s a dcat:Resource } LIMIT 2"
+    page.locator(".CodeMirror").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(mine[:-1])
+    page.keyboard.type(mine[-1])
+    page.reload()  # at once, the editor still focused
+    tabs.first.wait_for()
+    assert _editor_text(page) == mine
+    assert tabs.count() == count  # the analyst queries are not added twice
 
 
 CONTRAST = """() => {

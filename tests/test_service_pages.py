@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from cradle.core.conneg import choose
 from cradle.core.datadir import DataDir
 from cradle.core.namespaces import BASE
-from cradle.service.conneg import choose
 from cradle.service.graphdata import NAMESPACES, load_graph_data
 
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -20,6 +20,7 @@ from cradle.core.errors import NotBuilt
 from cradle.core.settings import Settings
 from cradle.graph.sparql.formats import Format, formats_for, negotiate
 from cradle.graph.sparql.guard import CheckedQuery, check_graphs, check_query
+from cradle.graph.sparql.run import with_prefixes
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,12 @@ def prepare(
 ) -> Prepared:
     """Check a request before any evaluation; every engine calls this first.
 
+    Declares the project's prefixes the query uses without declaring (``with_prefixes``).
     Refuses updates, LOAD and SERVICE, file and other non-web graph IRIs, queries nested or
     sized beyond limits, and picks the result format (406 material when none fits).
     Graphs the engine does not hold are left to be treated as empty graphs (never fetched).
     """
-    checked = check_query(query, base_iri=base_iri)
+    checked = check_query(with_prefixes(query), base_iri=base_iri)
     check_graphs(default_graphs, where="default-graph-uri")
     check_graphs(named_graphs, where="named-graph-uri")
     chosen = negotiate(accept, formats_for(checked.form), fmt)

@@ -1,4 +1,5 @@
-"""Result formats of SPARQL queries and content negotiation (Accept with q-values, ``format=``)."""
+"""Result formats of SPARQL queries and the choice between them (``format=``, or the Accept
+header through the one content negotiation, :mod:`cradle.core.conneg`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from cradle.core.conneg import parse_accept, quality
 from cradle.core.errors import NotAcceptable
 
 
@@ -76,42 +78,13 @@ def negotiate(accept: str | None, formats: tuple[Format, ...], fmt: str | None =
                 return f
         names = ", ".join(f.name for f in formats)
         raise NotAcceptable(f"format={fmt!r} does not fit this query; use one of: {names}")
-    ranges = parse_accept(accept or "*/*")
+    ranges = parse_accept(accept if accept and accept.strip() else "*/*")
     best: tuple[float, int] | None = None
     chosen = None
     for order, f in enumerate(formats):
-        q = max((_quality(ranges, t) for t in (f.media_type, *f.aliases)), default=0.0)
+        q = max(quality(ranges, t) for t in (f.media_type, *f.aliases) if "/" in t)
         if q > 0 and (best is None or (q, -order) > best):
             best, chosen = (q, -order), f
     if chosen is None:
         raise NotAcceptable(f"none of the Accept header's types fit this query; offered: {offered}")
     return chosen
-
-
-def parse_accept(accept: str) -> list[tuple[str, float, int]]:
-    """Media ranges of an Accept header as ``(range, q, specificity)``; bad entries are skipped."""
-    ranges = []
-    for part in accept.split(","):
-        items = [p.strip() for p in part.split(";")]
-        media = items[0].lower()
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in items[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        major, _, minor = media.partition("/")
-        specificity = 0 if major == "*" else 1 if minor == "*" else 2
-        ranges.append((media, q, specificity))
-    return ranges
-
-
-def _quality(ranges: list[tuple[str, float, int]], media_type: str) -> float:
-    """q of the most specific range matching ``media_type`` (0 when none does)."""
-    major = media_type.split("/")[0]
-    matches = [(spec, q) for media, q, spec in ranges if media in (media_type, f"{major}/*", "*/*")]
-    return max(matches)[1] if matches else 0.0

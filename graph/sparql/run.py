@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 
 from cradle.core.errors import QuerySyntaxError
-from cradle.core.namespaces import PREFIXES, sparql_prologue
+from cradle.core.namespaces import PREFIXES
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+#: IRIs, strings and comments: where ``name:`` is not a prefixed name.
+_NOT_NAMES = re.compile(
+    "|".join(
+        [
+            r"<[^<>\s]*>",
+            "'{3}.*?'{3}",
+            '"{3}.*?"{3}',
+            r"'(?:[^'\\\n]|\\.)*'",
+            r'"(?:[^"\\\n]|\\.)*"',
+            r"#[^\n]*",
+        ]
+    ),  # fmt: skip
+    re.S,
+)
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.I)
+_PNAME = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w-]*(?:\.[\w-]+)*):")
 
 
 def run_query(
@@ -64,5 +82,17 @@ def rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
 
 
 def with_prefixes(query: str) -> str:
-    """Prepend the project's PREFIX declarations when the query declares none of its own."""
-    return query if "prefix" in query.lower() else sparql_prologue() + query
+    """The query with a PREFIX declaration prepended for each of the project's prefixes
+    (:data:`cradle.core.namespaces.PREFIXES`) that it uses and does not declare itself.
+
+    The one function that lets a query skip PREFIX lines: the endpoint, ``cradle sparql`` and
+    the notebooks all call it. A query's own declarations win; the added ones go on the first
+    line, so the parser's line numbers still point at the query as written.
+    """
+    text = _NOT_NAMES.sub(" ", query)
+    declared = {m.group(1) for m in _DECLARED.finditer(text)}
+    used = {m.group(1) for m in _PNAME.finditer(text)}
+    wanted = [p for p in PREFIXES if p in used and p not in declared]
+    if not wanted:
+        return query
+    return " ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in wanted) + " " + query

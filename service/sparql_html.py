@@ -1,0 +1,157 @@
+"""``/sparql`` for people: what a browser gets instead of RDF or SPARQL results.
+
+A GET without a query whose Accept prefers ``text/html`` gets the endpoint's page (a query form,
+what the endpoint holds, its prefixes, the analyst queries as examples); a query whose Accept
+prefers ``text/html`` (or ``format=html``) gets its results as an HTML table, Cradle IRIs linked
+to their linked-data pages, as Fuseki and Virtuoso do. "Prefers" is strict: a client that ranks
+a machine format as high as HTML (``*/*``, SPARQLWrapper, the W3C tests) gets exactly what it
+got before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+
+from cradle.core.conneg import prefers
+from cradle.core.namespaces import PREFIXES
+from cradle.graph.sparql.engine import EngineResult
+from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from cradle.service.graphdata import NAMESPACES, GraphData, iri_path
+
+HTML = "text/html"
+#: What the engine is asked for when the answer will be an HTML table: SPARQL JSON results for
+#: SELECT and ASK, N-Triples for CONSTRUCT and DESCRIBE (each query form picks the one it can).
+TABLE_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+#: Most rows an HTML table shows (the rest stay available in the machine formats).
+PAGE_ROWS = 1000
+
+
+def _media(formats: tuple[Format, ...]) -> list[str]:
+    return [t for f in formats for t in (f.media_type, *f.aliases) if "/" in t]
+
+
+def wants_page(accept: str | None) -> bool:
+    """Whether a bare GET should get the HTML page rather than the service description."""
+    return prefers(accept, HTML, _media(GRAPH_FORMATS))
+
+
+def wants_table(accept: str | None, fmt: str | None) -> bool:
+    """Whether a query's results should come back as an HTML table."""
+    if fmt is not None:
+        return fmt.strip().lower() in ("html", HTML)
+    return prefers(accept, HTML, _media(RESULT_FORMATS + GRAPH_FORMATS))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a results table, as a person reads it.
+
+    Attributes:
+        text: the plain value: a literal's text, a label, or a short prefixed name.
+        href: where it links (a Cradle page, or the IRI itself), or None.
+        note: the exact RDF term when ``text`` hides it (an IRI, a language, a datatype).
+    """
+
+    text: str
+    href: str | None = None
+    note: str | None = None
+
+
+def short_iri(iri: str) -> str:
+    """``dcat:Dataset`` for an IRI in one of the project's namespaces, else the IRI."""
+    for prefix, ns in PREFIXES.items():
+        rest = iri[len(ns) :]
+        if iri.startswith(ns) and rest and "/" not in rest and "#" not in rest:
+            return f"{prefix}:{rest}"
+    return iri
+
+
+def _label(data: GraphData | None, path: str) -> str | None:
+    kind, _, term_id = path.strip("/").partition("/")
+    if data is None or not term_id:
+        return None
+    if kind == "resource":
+        res = data.resources.get(term_id)
+        return res.title if res else None
+    term = data.term(kind, term_id)
+    return term.label if term else None
+
+
+def iri_cell(iri: str, data: GraphData | None) -> Cell:
+    """An IRI: a Cradle IRI links to its page under its label; any other shows a prefixed name
+    and links to itself."""
+    path = iri_path(iri)
+    if path and path.strip("/").split("/")[0] in NAMESPACES:
+        return Cell(_label(data, path) or short_iri(iri), path, iri)
+    short = short_iri(iri)
+    return Cell(short, iri, iri if short != iri else None)
+
+
+def _json_cell(term: dict[str, Any] | None, data: GraphData | None) -> Cell:
+    if term is None:
+        return Cell("")
+    value = str(term.get("value", ""))
+    if term.get("type") == "uri":
+        return iri_cell(value, data)
+    if term.get("type") == "bnode":
+        return Cell(f"_:{value}")
+    if term.get("datatype") and not str(term["datatype"]).endswith("#langString"):
+        return Cell(value, note=short_iri(str(term["datatype"])))
+    return Cell(value)
+
+
+def _ox_cell(term: Any, data: GraphData | None) -> Cell:
+    if isinstance(term, ox.NamedNode):
+        return iri_cell(term.value, data)
+    if isinstance(term, ox.BlankNode):
+        return Cell(f"_:{term.value}")
+    if isinstance(term, ox.Literal):
+        plain = term.language or term.datatype.value.endswith(("#string", "#langString"))
+        return Cell(term.value, note=None if plain else short_iri(term.datatype.value))
+    return Cell(str(term))
+
+
+def results_table(result: EngineResult, data: GraphData | None) -> dict[str, Any]:
+    """The columns and rows (of :class:`Cell`) of a query's results, or its ASK answer.
+
+    Args:
+        result: the engine's answer, in one of :data:`TABLE_ACCEPT`'s formats.
+        data: the graph's records, for the labels of Cradle IRIs (None: no labels).
+
+    Returns:
+        ``columns``, ``rows``, ``boolean`` (ASK, else None) and ``shown`` (rows in the table).
+    """
+    columns: list[str] = []
+    rows: list[list[Cell]] = []
+    boolean = None
+    if result.media_type == "application/sparql-results+json":
+        doc = json.loads(result.body)
+        if "boolean" in doc:
+            boolean = bool(doc["boolean"])
+        else:
+            columns = list(doc.get("head", {}).get("vars", []))
+            for binding in doc.get("results", {}).get("bindings", [])[:PAGE_ROWS]:
+                rows.append([_json_cell(binding.get(v), data) for v in columns])
+    else:
+        columns = ["subject", "predicate", "object"]
+        for i, triple in enumerate(ox.parse(result.body, format=ox.RdfFormat.N_TRIPLES)):
+            if i >= PAGE_ROWS:
+                break
+            terms = (triple.subject, triple.predicate, triple.object)  # type: ignore[union-attr]
+            rows.append([_ox_cell(t, data) for t in terms])
+    return {"columns": columns, "rows": rows, "boolean": boolean, "shown": len(rows)}
+
+
+def run_link(query: str) -> str:
+    """The URL of this endpoint running ``query`` (results as a page for a browser)."""
+    return "/sparql?" + urlencode({"query": query})
+
+
+def editor_link(query: str) -> str:
+    """The URL of the editor opening ``query`` in a tab of its own (a share link)."""
+    return "/query#query=" + quote(query, safe="")

@@ -1,0 +1,99 @@
+"""``/sparql`` for people, and the one set of prefixes: a browser gets pages, machine clients get
+exactly what they got before; a query may leave out PREFIX lines for the project's prefixes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cradle.core.conneg import choose, parse_accept, prefers
+from cradle.core.namespaces import PREFIXES
+from cradle.graph.sparql.run import with_prefixes
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+UNDECLARED = "SELECT ?r ?title WHERE { ?r dct:title ?title ; dct:spatial loc:bolton } LIMIT 5"
+
+
+def test_with_prefixes_adds_only_what_a_query_uses_and_does_not_declare() -> None:
+    out = with_prefixes("SELECT * { ?s dct:title ?t ; a dcat:Resource } # skos:note")
+    assert out.startswith(f"PREFIX dcat: <{PREFIXES['dcat']}> PREFIX dct: <{PREFIXES['dct']}> ")
+    assert "skos" not in out.split("SELECT")[0]  # a comment uses nothing
+    own = (
+        "PREFIX dct: <http://example.org/> SELECT * { ?s dct:x <http://a/b:c> ; schema:name 'x:y' }"
+    )
+    assert with_prefixes(own) == f"PREFIX schema: <{PREFIXES['schema']}> " + own
+    assert with_prefixes("SELECT * { ?s ?p ?o }") == "SELECT * { ?s ?p ?o }"
+    assert "\n" not in with_prefixes("SELECT * {\n?s a dcat:Resource }").split("SELECT")[0]
+
+
+def test_one_content_negotiation_treats_bad_q_as_zero() -> None:
+    assert [r.q for r in parse_accept("a/b;q=NaN, c/d;q=abc, e/f;q=2, g/h;q=0.5")] == [0, 0, 1, 0.5]
+    assert choose("text/html;q=nan, application/json;q=0.1", ["text/html", "application/json"]) == (
+        "application/json"
+    )
+    assert choose(None, ["a/b"]) == "a/b"
+    assert prefers(BROWSER["accept"], "text/html", ["application/rdf+xml", "application/xml"])
+    assert not prefers("*/*", "text/html", ["text/turtle"])
+    assert not prefers(None, "text/html", ["text/turtle"])
+
+
+def test_a_browser_gets_the_endpoint_page(client: Any) -> None:
+    page = client.get("/sparql", headers=BROWSER)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Vary" in page.headers or "vary" in page.headers
+    html = page.text
+    assert '<label for="sparql-query">' in html and 'name="query"' in html
+    for prefix, iri in PREFIXES.items():
+        assert f"<code>{prefix}:</code>" in html and iri in html
+    assert "Entries awaiting information" in html  # an example from queries/*.rq
+    assert "/query#query=" in html
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("text/turtle, text/html", "text/turtle"),
+    ],
+)
+def test_machine_clients_still_get_the_service_description(
+    client: Any, accept: str | None, media: str
+) -> None:
+    answer = client.get("/sparql", headers={"accept": accept} if accept else {})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(media)
+
+
+def test_the_service_description_lists_the_prefixes(client: Any) -> None:
+    turtle = client.get("/sparql", headers={"accept": "text/turtle"}).text
+    assert turtle.count("sh:prefix") == len(PREFIXES)
+    assert f'"{PREFIXES["dcat"]}"^^' in turtle
+
+
+def test_a_query_without_prefix_lines_works_for_machines_and_browsers(client: Any) -> None:
+    csv = client.get("/sparql", params={"query": UNDECLARED}, headers={"accept": "text/csv"})
+    assert csv.status_code == 200 and csv.text.startswith("r,title")
+    assert len(csv.text.strip().splitlines()) > 1
+    page = client.get("/sparql", params={"query": UNDECLARED}, headers=BROWSER)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<table class="data results">' in page.text
+    assert 'href="/resource/' in page.text  # Cradle IRIs link to their pages, under labels
+    assert "@en" not in page.text and "^^" not in page.text
+    explicit = client.get("/sparql", params={"query": UNDECLARED, "format": "html"})
+    assert explicit.headers["content-type"].startswith("text/html")
+
+
+def test_browser_errors_are_pages_and_machine_errors_stay_plain_text(client: Any) -> None:
+    bad = {"query": "SELECT ?x WHERE { ?x nope:y ?z }"}
+    page = client.get("/sparql", params=bad, headers=BROWSER)
+    assert page.status_code == 400 and "<h1>" in page.text
+    plain = client.get("/sparql", params=bad, headers={"accept": "application/sparql-results+json"})
+    assert plain.status_code == 400 and plain.headers["content-type"].startswith("text/plain")
+
+
+def test_construct_results_as_a_page(client: Any) -> None:
+    query = "CONSTRUCT { ?r dct:title ?t } WHERE { ?r dct:title ?t } LIMIT 2"
+    page = client.get("/sparql", params={"query": query}, headers=BROWSER)
+    assert page.status_code == 200 and "(triples)" in page.text and "dct:title" in page.text
