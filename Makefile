@@ -2,8 +2,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
-HOST ?= 127.0.0.1
+# HOST= and PORT= override CRADLE_HOST / CRADLE_PORT (defaults 127.0.0.1 and 8000).
+SERVE_FLAGS = $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -28,10 +28,10 @@ build: install
 	$(BIN)/cradle build
 
 run: build
-	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+	$(BIN)/cradle serve $(SERVE_FLAGS)
 
 serve: install
-	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+	$(BIN)/cradle serve $(SERVE_FLAGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
