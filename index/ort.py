@@ -79,7 +79,7 @@ def onnx_file(name: str, model_path: Path, cache_dir: Path, precision: str = "fl
 def export(st_model: Any, target: Path) -> None:
     """Export a loaded sentence-transformers model's transformer to ``target`` (atomically).
 
-    Needs torch and the ``onnx`` package (both installed by requirements.in).
+    Needs torch and the ``onnx`` package (both in the ``search`` extra).
     """
     import torch
 
