@@ -48,7 +48,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded offline, on first use, on the CPU.
 
     Batches (building the index) run in torch, in bfloat16 where the CPU computes it natively
-    (1.6x faster here; vectors agree with float32 to a cosine of 0.9999). Short lists (queries)
+    (vectors agree with float32; bench/findings.md). Short lists (queries)
     run on ONNX Runtime when the model's layout allows and ``cache_dir`` is given: the export is
     made once, checked against torch on probe texts, and kept in ``cache_dir/onnx``; with
     ``query_precision`` ``int8`` (the default) queries use its 8-bit copy (see
