@@ -203,7 +203,7 @@ def search(
 @app.command("eval")
 def eval_cmd(
     queries: Annotated[
-        Path | None, typer.Argument(help="graded queries JSON (default: settings eval_queries)")
+        Path | None, typer.Argument(help="graded queries JSON (default CRADLE_EVAL_QUERIES)")
     ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:

@@ -13,7 +13,7 @@ folders; torch is the local CPU wheel). Then, from an empty temporary directory 
 ``CRADLE_*`` variable set, ``cradle build`` (the catalogue shipped as package data, the real
 embedding model from its PyPI package), ``cradle search`` and ``cradle sparql`` must work, and
 ``cradle`` must be the installed copy, not this checkout. It takes minutes (most of it pip
-unpacking torch and the notebook tools): docs/README.md says how long it took here.
+installing torch and the notebook tools): bench/findings.md says how long it took here.
 """
 
 from __future__ import annotations
