@@ -2,45 +2,64 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
-HOST ?= 127.0.0.1
+# HOST= and PORT= override CRADLE_HOST / CRADLE_PORT (defaults 127.0.0.1 and 8000).
+SERVE_FLAGS = $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev build run serve test lint typecheck unit notebooks clean browser yasgui axe
+.PHONY: install install-dev constraints build run serve test lint typecheck unit notebooks clean browser yasgui axe
 
-$(BIN)/cradle: pyproject.toml requirements.in constraints.txt
+# One dependency list, pyproject.toml (core + extras search, service, dev; all = the three),
+# installed editable under the pins in constraints.txt.
+$(BIN)/cradle: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.in -c constraints.txt
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q -c constraints.txt -e ".[all]"
 	touch $@
 
 install: $(BIN)/cradle
 
-$(VENV)/.dev: $(BIN)/cradle requirements-dev.in
-	$(BIN)/pip install -q -r requirements-dev.in -c constraints.txt
-	touch $@
+install-dev: install
 
-install-dev: $(VENV)/.dev
+# Re-pins constraints.txt from pyproject.toml: pip resolves `.[all]` afresh without installing
+# anything (--dry-run --report) and the resolved versions are written out, local labels such as
+# +cpu dropped (torch==2.13.0 is then the CPU build pip finds on this machine; docs/README.md).
+define PIN
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+skip = {"cradle", "pip", "setuptools", "wheel"}
+pins = sorted(
+    (m["name"].lower().replace("_", "-"), m["version"].split("+")[0])
+    for m in (item["metadata"] for item in report["install"])
+    if m["name"].lower() not in skip
+)
+print("# Generated from pyproject.toml by `make constraints`; do not edit by hand.")
+print("\n".join(f"{name}=={version}" for name, version in pins))
+endef
+export PIN
+
+constraints:
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --dry-run --ignore-installed --report $(VENV)/resolved.json ".[all]"
+	$(BIN)/python -c "$$PIN" $(VENV)/resolved.json > constraints.txt
 
 build: install
 	$(BIN)/cradle build
 
 run: build
-	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+	$(BIN)/cradle serve $(SERVE_FLAGS)
 
 serve: install
-	$(BIN)/cradle serve --host $(HOST) --port $(PORT)
+	$(BIN)/cradle serve $(SERVE_FLAGS)
 
-lint: install-dev
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install-dev
+typecheck: install
 	$(BIN)/mypy
 
-test: install-dev lint typecheck build browser axe
+test: install lint typecheck build browser axe
 	$(BIN)/pytest
 
 # axe-core for the browser tests' accessibility checks, from npm at the locked version.
@@ -59,7 +78,7 @@ browser:
 
 # The venv's jupyter runs kernels with the venv's python (kernel spec "python3" in .venv/share).
 # Jupyter refuses to run as root unless told; containers often are root.
-notebooks: build install-dev
+notebooks: build
 	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
@@ -20,10 +21,10 @@ app = typer.Typer(
 )
 
 CatalogueOpt = Annotated[
-    Path | None, typer.Option("--catalogue", help="catalogue YAML (default data/catalogue.yaml)")
+    Path | None, typer.Option("--catalogue", help="catalogue YAML (default CRADLE_CATALOGUE)")
 ]
 DataDirOpt = Annotated[
-    Path | None, typer.Option("--data-dir", help="build folder (default build/)")
+    Path | None, typer.Option("--data-dir", help="build folder (default CRADLE_DATA_DIR)")
 ]
 
 
@@ -34,7 +35,14 @@ StoreUrlOpt = Annotated[
 
 
 def _settings(**overrides: object) -> Settings:
-    return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
+    """The settings, from ``CRADLE_*`` variables, with the flags given explicitly winning."""
+    try:
+        return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "CRADLE_" + "_".join(str(p) for p in error["loc"]).upper()
+            typer.echo(f"{name}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _fail(exc: CradleError) -> None:
@@ -155,7 +163,10 @@ def search(
     query: Annotated[
         str, typer.Argument(help="the question; - reads one query per line from stdin")
     ],
-    k: Annotated[int, typer.Option("-k", "--k", help="number of results, 1-100")] = 10,
+    k: Annotated[
+        int | None,
+        typer.Option("-k", "--k", help="number of results, 1-100 (default CRADLE_SEARCH_RESULTS)"),
+    ] = None,
     locality: FacetOpt = None,
     topic: FacetOpt = None,
     fmt: Annotated[
@@ -172,7 +183,7 @@ def search(
     """Search the catalogue in natural language (filters are exact, with hierarchies)."""
     from cradle.index.commands import run_search
 
-    settings = _settings(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir, search_results=k)
     filters = {
         "locality": locality,
         "topic": topic,
@@ -181,7 +192,9 @@ def search(
         "status": status,
     }
     try:
-        code = run_search(settings, query, filters, k=k, as_json=as_json, national=national)
+        code = run_search(
+            settings, query, filters, k=settings.search_results, as_json=as_json, national=national
+        )
     except CradleError as exc:
         _fail(exc)
     raise typer.Exit(code)
@@ -190,7 +203,7 @@ def search(
 @app.command("eval")
 def eval_cmd(
     queries: Annotated[
-        Path | None, typer.Argument(help="graded queries JSON (default: settings eval_queries)")
+        Path | None, typer.Argument(help="graded queries JSON (default CRADLE_EVAL_QUERIES)")
     ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -206,11 +219,18 @@ def eval_cmd(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    host: Annotated[
+        str | None, typer.Option("--host", help="address to listen on (default CRADLE_HOST)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="port to listen on (default CRADLE_PORT)")
+    ] = None,
     data_dir: DataDirOpt = None,
     query_timeout: Annotated[
-        float | None, typer.Option("--query-timeout", help="SPARQL deadline in seconds")
+        float | None,
+        typer.Option(
+            "--query-timeout", help="SPARQL deadline in seconds (default CRADLE_QUERY_TIMEOUT)"
+        ),
     ] = None,
     graph: Annotated[
         list[str] | None,
@@ -219,7 +239,12 @@ def serve(
     store_url: StoreUrlOpt = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, max=64, help="server processes sharing the port"),
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="server processes sharing the port (default CRADLE_WORKERS)",
+        ),
     ] = None,
 ) -> None:
     """Serve search, SPARQL, linked-data pages and the web UI over the built graph and index."""

@@ -13,9 +13,8 @@ def load_store(turtle: bytes, path: Path, named_graphs: dict[str, bytes] | None 
     """Create an Oxigraph store at ``path`` holding ``turtle`` in its default graph.
 
     The store is compacted after loading: a bulk load leaves many small sorted files behind,
-    and a read-only store (what the service and queries open) cannot compact itself; every
-    lookup on the uncompacted files cost about twice as much (``programme_adoption`` at 100k
-    resources: 2.7 s as loaded, 1.3 s compacted; about 2 s to compact).
+    and a read-only store (what the service and queries open) cannot compact itself; lookups
+    on the uncompacted files cost markedly more (bench/RESULTS.md, "store as built").
 
     Args:
         turtle: the graph, as Turtle.

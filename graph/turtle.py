@@ -1,8 +1,8 @@
 """A fast Turtle writer for chunks of resources, byte-identical to rdflib's ``turtle`` output.
 
 rdflib's serialiser spends most of its time finding prefixed names: every IRI such as
-``res:x/link`` that no prefix covers adds a namespace to a trie that later look-ups scan, so a
-chunk of 5,000 resources took seconds. This writer lays out the document exactly as rdflib's
+``res:x/link`` that no prefix covers adds a namespace to a trie that later look-ups scan, which
+dominates large chunks (bench/findings.md). This writer lays out the document exactly as rdflib's
 ``TurtleSerializer`` does (prefixes used, sorted; subjects by references then IRI, ``rdf:type``
 first, predicates and objects sorted; the same indentation) and renders terms with rdflib's own
 term methods, but finds a prefixed name once per IRI with the same rule rdflib applies: split the

@@ -32,7 +32,7 @@ def violations(
         data: the graph to validate.
         shapes: the shapes graph; read from ``ontology_dir`` when omitted.
         ontology_dir: where the shapes are.
-        inplace: validate ``data`` itself rather than a copy (a quarter faster); it may be
+        inplace: validate ``data`` itself rather than a copy (saves the copy); it may be
             changed, so pass it only when it is not used afterwards.
 
     Returns:

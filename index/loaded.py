@@ -42,8 +42,8 @@ class LoadedIndex:
         from threadpoolctl import threadpool_limits
 
         # One query is small, memory-bound work: OpenMP and BLAS threads only contend with the
-        # other searches' threads (and spin while idle). Pinning OpenBLAS to one thread took
-        # 16 clients at 100k from about 205 to 220-227 queries/s on 2 cores.
+        # other searches' threads (and spin while idle), so both are pinned to one thread
+        # (measured with 16 clients at 100k: bench/findings.md).
         faiss.omp_set_num_threads(1)
         threadpool_limits(limits=1, user_api="blas")
         version = open_version(where)
@@ -83,7 +83,7 @@ class LoadedIndex:
             ):
                 for v in values:
                     members.setdefault((facet, v), []).append(i)
-        # one bit per resource, not one byte: 4.5 MB instead of 36 MB at 100k resources
+        # one bit per resource, not one byte: an eighth of the memory at any size
         for key, idx in members.items():
             mask = np.zeros(self.size, dtype=bool)
             mask[idx] = True

@@ -1,16 +1,16 @@
-"""Short texts (queries) through ONNX Runtime: the same model, exported once, about 4x faster.
+"""Short texts (queries) through ONNX Runtime: the same model, exported once.
 
-A sentence-transformers call costs about 11 ms per query here, mostly framework overhead; the
-same transformer exported to ONNX and run by ONNX Runtime answers in about 3-5 ms with vectors
-that agree to a cosine of 0.99999. Only the layout ``Transformer -> mean Pooling [-> Normalize]``
-is exported (all-MiniLM-L6-v2's); any other model keeps to sentence-transformers.
+A sentence-transformers call per query is mostly framework overhead; the same transformer
+exported to ONNX and run by ONNX Runtime gives the same vectors for a fraction of the cost, so
+queries take this path and batches (the build) stay on torch. Only the layout
+``Transformer -> mean Pooling [-> Normalize]`` is exported (all-MiniLM-L6-v2's); any other
+model keeps to sentence-transformers. The export is checked against torch when made.
 
 With ``int8`` the export's weights are then stored as 8-bit integers with one scale per block
-of 32 (ONNX Runtime's ``MatMulNBits``), multiplied in 8-bit arithmetic: 1.8x faster again
-(2.4 ms against 4.4 ms for a 14-piece query, one core) with vectors that agree with float32
-to a cosine of 0.9993 or better. Per-tensor 8-bit quantization was faster still (1.4 ms) but
-agreed only to 0.985 and changed 2.5% of the hits in the 100k catalogue's top tens; blocks of
-32 change 0.5%.
+of 32 (ONNX Runtime's ``MatMulNBits``), multiplied in 8-bit arithmetic; the copy is checked
+against float32 when made and discarded if any probe disagrees. Blocks of 32 were chosen over
+per-tensor quantization, which was cheaper but moved top-ten hits. The measurements behind
+both choices: bench/findings.md ("Measurements moved from code comments").
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def onnx_file(name: str, model_path: Path, cache_dir: Path, precision: str = "fl
 def export(st_model: Any, target: Path) -> None:
     """Export a loaded sentence-transformers model's transformer to ``target`` (atomically).
 
-    Needs torch and the ``onnx`` package (both installed by requirements.in).
+    Needs torch and the ``onnx`` package (both in the ``search`` extra).
     """
     import torch
 

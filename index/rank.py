@@ -17,9 +17,8 @@ WINDOW = 128
 #: Keyword windows over more resources than this estimate their cut-off from ``SAMPLE`` scores.
 SAMPLED_FROM = 16_384
 SAMPLE = 4_096
-#: HNSW search depth: recall@10 against exact on the 100k real vectors (all-MiniLM-L6-v2, 300
-#: practitioner-style queries) was 0.990 at 256, 0.9933 at 384 and 0.9953 at 512; 384 costs
-#: 0.3 ms less per query than 512.
+#: HNSW search depth, chosen on recall@10 against exact search on the 100k real vectors and on
+#: its cost per query (the values tried: bench/findings.md).
 EF_SEARCH = 384
 #: Rounding allowance in the bound (it and the exact totals sum the same terms differently).
 BOUND_SLACK = 1e-6
@@ -114,7 +113,7 @@ def _keyword_window(kw_all: np.ndarray, eligible: np.ndarray) -> np.ndarray:
 
     Only a seed for the k-th best score: the bound in :func:`score` makes the ranking exact
     whatever the window holds. Above ``SAMPLED_FROM`` resources the cut-off is estimated from
-    an evenly spaced sample (one pass instead of partitioning every score: 0.7 ms at 100k).
+    an evenly spaced sample (one pass instead of partitioning every score).
     """
     values = kw_all if eligible.all() else np.where(eligible, kw_all, 0.0)
     if len(values) > SAMPLED_FROM:

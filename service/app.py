@@ -82,10 +82,10 @@ def _settle() -> None:
     """After loading: keep what was loaded out of the garbage collector's way, and hand the
     C heap's free pages back to the system.
 
-    ``gc.freeze()`` moves every object alive now (100k resources' records, ~1M objects) to a
+    ``gc.freeze()`` moves every object alive now (the records of every resource) to a
     generation the collector never scans, so that a full collection no longer walks them all
-    while requests wait. glibc's ``malloc_trim`` returns the ~80 MB that loading freed but the
-    allocator kept, in every server worker.
+    while requests wait. glibc's ``malloc_trim`` returns what loading freed but the allocator
+    kept, in every server worker.
     """
     gc.collect()
     gc.freeze()

@@ -1,8 +1,8 @@
 """Flatten the built graph into records with a few bulk SPARQL SELECTs on the read-only store.
 
 Each SELECT asks for one or a few predicates over the whole default graph (no joins: Oxigraph
-answers those by one index scan) and comes back as CSV, which Python's C parser reads far faster
-than it could walk the solutions term by term. Ids repeated across records (topics, localities,
+answers those by one index scan) and comes back as CSV, which Python's C parser reads instead
+of walking the solutions term by term. Ids repeated across records (topics, localities,
 publishers, ...) are interned, so 100k resources share one copy of each.
 """
 

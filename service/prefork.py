@@ -122,8 +122,8 @@ class ConnectionShare:
     """How many connections each worker holds, in memory the forked workers share.
 
     The kernel hands a new connection to whichever worker accepts first, and a kept-alive
-    connection stays where it landed: 16 clients on 2 workers came out 9 and 7, and the clients
-    of the fuller worker waited 30% longer. A worker holding more than its fair share after a
+    connection stays where it landed, so shares come out uneven and the clients of the fuller
+    worker wait longer (bench/findings.md). A worker holding more than its fair share after a
     response closes that connection (``Connection: close``); the client reconnects, and the
     shares even out.
     """

@@ -44,7 +44,7 @@ def _oxigraph() -> str:
     exe = Path(sys.executable).with_name("oxigraph")
     found = str(exe) if exe.exists() else shutil.which("oxigraph")
     if not found:
-        pytest.fail("the oxigraph server is missing: pip install oxigraph (requirements-dev.in)")
+        pytest.fail("the oxigraph server is missing: pip install oxigraph (the dev extra)")
     return found
 
 

@@ -1,17 +1,41 @@
-"""The one place that reads the environment: every setting has the ``CRADLE_`` prefix."""
+"""The one place that reads the environment: every setting has the ``CRADLE_`` prefix.
+
+Where things are found (docs/settings.md says the same for users):
+
+- the ontology and the analyst queries are package data (``cradle.ontology``,
+  ``cradle.queries``), so a plain ``pip install`` carries them; in a source checkout the
+  editable install maps those packages onto ``ontology/`` and ``queries/``;
+- the catalogue defaults to the one shipped as package data (``cradle.data``: in a checkout
+  that is ``data/catalogue.yaml`` itself, which staff edit);
+- the data dir defaults to the checkout's ``build/`` in a source checkout (so ``make run``,
+  the tests and the notebooks, whose kernels run in ``notebooks/``, all find one build), and
+  to ``build/`` in the current directory for an installed package.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
-QUERIES_DIR = PROJECT_ROOT / "queries"
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+def package_dir(package: str) -> Path:
+    """The folder of one of Cradle's package-data packages (``cradle.ontology`` ...)."""
+    return Path(str(files(package)))
+
+
+ONTOLOGY_DIR = package_dir("cradle.ontology")
+QUERIES_DIR = package_dir("cradle.queries")
+CATALOGUE = package_dir("cradle.data") / "catalogue.yaml"
+# A source checkout: the folder holding pyproject.toml beside the cradle package (an editable
+# install); None for an installed package, whose defaults are relative to the current directory.
+_ROOT = Path(__file__).resolve().parents[2]
+CHECKOUT: Path | None = _ROOT if (_ROOT / "pyproject.toml").is_file() else None
+DATA_DIR = CHECKOUT / "build" if CHECKOUT else Path("build")
+SHARED_DIR = CHECKOUT.parent / "shared" if CHECKOUT else Path("shared")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -20,14 +44,23 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CRADLE_", extra="ignore")
 
-    catalogue: Path = Field(PROJECT_ROOT / "data" / "catalogue.yaml")
-    data_dir: Path = Field(PROJECT_ROOT / "build")
-    ontology_dir: Path = Field(ONTOLOGY_DIR)
-    queries_dir: Path = Field(QUERIES_DIR)
+    catalogue: Path = Field(
+        CATALOGUE, description="the catalogue YAML that `cradle build` and `cradle validate` read"
+    )
+    data_dir: Path = Field(
+        DATA_DIR,
+        description="the build folder: `cradle build` writes it; search, SPARQL, the service "
+        "and the notebooks read it",
+    )
+    ontology_dir: Path = Field(
+        ONTOLOGY_DIR, description="the ontology: vocabulary, thesaurus, localities, SHACL shapes"
+    )
+    queries_dir: Path = Field(
+        QUERIES_DIR, description="analyst SPARQL queries, offered as tabs in the /query editor"
+    )
     shared_dir: Path = Field(
         SHARED_DIR, description="the partnership's shared folder: source document, eval queries"
     )
-    source_document: str = "000_7ea27756e6b4f046.txt"
     model: str = Field(
         DEFAULT_MODEL,
         description="sentence-transformers model name or local path; never downloaded at run time",
@@ -44,8 +77,8 @@ class Settings(BaseSettings):
     )
     query_precision: Literal["int8", "float32"] = Field(
         "int8",
-        description="ONNX query encoder weights: 8-bit in blocks of 32 (1.8x faster, cosine "
-        ">= 0.999 to float32, checked when made) or float32",
+        description="ONNX query encoder weights: 8-bit in blocks of 32 (checked against float32 "
+        "when made; float32 is used if it disagrees) or float32",
     )
     eval_queries: Path = Field(
         SHARED_DIR / "eval" / "dev_queries.json",
@@ -54,24 +87,33 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(
         50_000, gt=0, description="resources above which the dense index is approximate (HNSW)"
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
+    search_results: int = Field(
+        10, description="results `cradle search` prints when -k is not given (1-100)"
+    )
+    host: str = Field("127.0.0.1", description="address `cradle serve` listens on")
+    port: int = Field(8000, description="port `cradle serve` listens on")
     workers: int = Field(
         1, ge=1, le=64, description="server processes sharing the port (one per core for search)"
     )
     query_timeout: float = Field(10.0, gt=0, description="SPARQL deadline in seconds")
     row_cap: int = Field(10_000, gt=0, description="most result rows a SPARQL query returns")
-    max_body_bytes: int = Field(1_000_000, gt=0)
-    max_url_bytes: int = Field(16_384, gt=0)
+    max_body_bytes: int = Field(
+        1_000_000, gt=0, description="largest request body the service accepts (413 above)"
+    )
+    max_url_bytes: int = Field(
+        16_384, gt=0, description="longest request URL the service accepts (414 above)"
+    )
     query_workers: int = Field(4, gt=0, description="processes that evaluate SPARQL queries")
     query_queue: int = Field(16, ge=0, description="SPARQL queries that may wait for a worker")
     store_url: str | None = Field(None, description="external SPARQL query endpoint URL")
-    store_update_url: str | None = None
     store_gsp_url: str | None = Field(None, description="Graph Store Protocol URL of that store")
     store_graph: str | None = Field(
         None, description="named graph IRI of the catalogue on that store (unset: default graph)"
     )
-    named_graphs: dict[str, Path] = Field(default_factory=dict)
+    named_graphs: dict[str, Path] = Field(
+        default_factory=dict,
+        description="serve these RDF files as named graphs (IRI: file) instead of the catalogue",
+    )
     private_contacts: Path | None = Field(
         None, description="private contacts file; off by default, staff use only"
     )

@@ -1,0 +1,1 @@
+"""Package data: the curated catalogue, installed as ``cradle.data``."""

@@ -1,0 +1,1 @@
+"""Package data: the ontology (Turtle), installed as ``cradle.ontology``."""

@@ -1,0 +1,1 @@
+"""Package data: the analysts' SPARQL queries, installed as ``cradle.queries``."""
