@@ -97,15 +97,24 @@ def build(
 
 @app.command()
 def validate(catalogue: CatalogueOpt = None) -> None:
-    """Check the catalogue and SHACL-validate its graph; print each violation, exit non-zero."""
+    """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
+    FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
     from cradle.graph.commands import run_validate
 
     settings = _settings(catalogue=catalogue)
+    if not settings.catalogue.is_file():
+        typer.echo(f"{settings.catalogue}: no such file", err=True)
+        raise typer.Exit(2)
     problems = run_validate(settings.catalogue, settings.ontology_dir)
     for p in problems:
         typer.echo(p)
     if problems:
-        raise typer.Exit(1)
+        typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
+        raise typer.Exit(
+            2
+            if problems[0].split(": ", 2)[1:2] == ["(file)"] and "cannot read" in problems[0]
+            else 1
+        )
     typer.echo(f"{settings.catalogue}: conforms")
 
 

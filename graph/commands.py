@@ -5,6 +5,7 @@ Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses a
 from __future__ import annotations
 
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     """Check ``catalogue`` and validate the graph it would build.
 
     Returns:
-        One line per problem (``entry <id>: <field>: <what is wrong>``); empty when it conforms.
+        One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
+        problem of every entry at once; empty when it conforms.
     """
     try:
         cat = load_catalogue(catalogue, ontology_dir)
@@ -80,7 +82,12 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     graph = catalogue_graph(
         cat, load_ontology(ontology_dir), f"{cat.catalogue.modified}T00:00:00Z", "unchecked"
     )
-    return violations(graph, ontology_dir=ontology_dir)
+    out = []
+    for line in violations(graph, ontology_dir=ontology_dir):
+        m = re.match(r"entry ([^:]+):", line)
+        where = cat.line_of(m.group(1)) if m else None
+        out.append(f"{catalogue}:{where or 1}: {line}")
+    return out
 
 
 def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
