@@ -78,15 +78,26 @@ def build(
         str | None,
         typer.Option("--store-gsp-url", help="its Graph Store Protocol URL (Oxigraph: derived)"),
     ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="more detail (-vv: debug)")
+    ] = 0,
 ) -> None:
     """Build, validate and store the knowledge graph (and search index) in the data dir."""
     from cradle.commands import run_build
+    from cradle.core.quiet import configure
 
+    configure(verbose)
     settings = _settings(
         catalogue=catalogue, data_dir=data_dir, store_url=store_url, store_gsp_url=store_gsp_url
     )
+    tty = sys.stderr.isatty() or verbose > 0
     try:
-        result = run_build(settings, with_index=not graph_only)
+        result = run_build(
+            settings,
+            with_index=not graph_only,
+            report=(lambda line: typer.echo(line, err=True)) if tty else None,
+            progress=verbose > 0,
+        )
     except CradleError as exc:
         _fail(exc)
     typer.echo(
@@ -254,7 +265,11 @@ def serve(
 
 
 def main() -> None:
-    """Entry point of the ``cradle`` console script."""
+    """Entry point of the ``cradle`` console script: errors only unless a command asks for more
+    (:mod:`cradle.core.quiet`)."""
+    from cradle.core.quiet import configure
+
+    configure(0)
     app()
 
 
