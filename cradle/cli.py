@@ -4,6 +4,7 @@ heavy libraries (torch, FAISS) are imported only by the commands that need them.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -127,6 +128,76 @@ def validate(catalogue: CatalogueOpt = None) -> None:
             else 1
         )
     typer.echo(f"{settings.catalogue}: conforms")
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
+        ) from None
+
+
+@app.command()
+def review(
+    catalogue: CatalogueOpt = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
+    ] = None,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+) -> None:
+    """List the entries that need attention: expired, overdue, awaiting-information,
+    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems."""
+    from cradle.graph.commands import run_review
+
+    settings = _settings(catalogue=catalogue)
+    day = _today(today)
+    try:
+        text, _ = run_review(settings.catalogue, settings.ontology_dir, day, fmt.value)
+    except CradleError as exc:
+        _fail(exc)
+    sys.stdout.write(text)
+
+
+@app.command()
+def linkcheck(
+    catalogue: CatalogueOpt = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per request")
+    ] = 10.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=32, help="requests at once")
+    ] = 4,
+) -> None:
+    """Check each entry's url (HEAD, then GET if refused; redirects followed) and record the
+    results beside the catalogue for `cradle review`. Exit 1 when a link is broken."""
+    from cradle.graph.commands import run_linkcheck
+
+    settings = _settings(catalogue=catalogue)
+    try:
+        text, broken = run_linkcheck(
+            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency
+        )
+    except CradleError as exc:
+        _fail(exc)
+    sys.stdout.write(text)
+    if broken:
+        raise typer.Exit(1)
 
 
 class SparqlFormat(StrEnum):

@@ -76,7 +76,8 @@ class Entry(BaseModel):
 
     ``reviewed`` is when staff last checked the entry; it is due again ``review_every`` months
     later (12 when not given). ``url`` is the resource's web address (http or https);
-    ``url_checked`` is when a person last confirmed it opens the right thing (``cradle
+    ``status_since`` is since when the status holds (how long an entry has been awaiting
+    information). ``url_checked`` is when a person last confirmed it opens the right thing (``cradle
     linkcheck`` records its own results beside the catalogue, see :mod:`cradle.graph.linkcheck`).
     """
 
@@ -95,6 +96,7 @@ class Entry(BaseModel):
     adopted_in: list[str] = Field(default_factory=list)
     status: str = "available"
     status_note: str | None = None
+    status_since: dt.date | None = None
     expected: str | None = None
     date: str | None = None
     period: str | None = None

@@ -4,9 +4,12 @@ Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses a
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -123,3 +126,92 @@ def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]
             encoding="utf-8",
         )
     return result.problems
+
+
+def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    buf = io.StringIO()
+    Console(file=buf, width=width, no_color=True).print(table)
+    return buf.getvalue()
+
+
+def run_review(
+    catalogue: Path, ontology_dir: Path, today: date | None = None, fmt: str = "table"
+) -> tuple[str, int]:
+    """What in ``catalogue`` needs attention on ``today`` (the real today when None), with the
+    last link check recorded beside it.
+
+    Returns:
+        The list rendered as ``table``, ``json`` or ``csv``, and how many entries it holds.
+
+    Raises:
+        CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
+    """
+    from cradle.graph.datafiles import links_beside
+    from cradle.graph.linkcheck import read_results
+    from cradle.graph.review import describe, items_from_catalogue, needs_attention
+
+    cat = load_catalogue(catalogue, ontology_dir)
+    found = needs_attention(
+        items_from_catalogue(cat), today or date.today(), read_results(links_beside(catalogue))
+    )
+    if fmt == "json":
+        return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
+    plain = [
+        [f["id"], f["title"], " ".join(f["reasons"]),
+         "; ".join(describe(r, f["details"][r]) for r in f["reasons"])]
+        for f in found
+    ]  # fmt: skip
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(["id", "title", "reasons", "details"])
+        writer.writerows(plain)
+        return buf.getvalue(), len(found)
+    if not found:
+        return f"{catalogue}: nothing needs attention\n", 0
+    text = _table(["entry", "title", "reasons", "what to do"], plain)
+    return text + f"{len(found)} of {len(cat.resources)} entries need attention\n", len(found)
+
+
+def run_linkcheck(
+    catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
+    concurrency: int = 4,
+) -> tuple[str, int]:  # fmt: skip
+    """Check every entry's ``url`` and record the results beside the catalogue.
+
+    Returns:
+        The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
+        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error``), and how
+        many links are broken.
+    """
+    from dataclasses import asdict
+
+    from cradle.graph.datafiles import links_beside
+    from cradle.graph.linkcheck import check_links, save_results
+
+    cat = load_catalogue(catalogue, ontology_dir)
+    results = check_links(cat, timeout, concurrency)
+    save_results(links_beside(catalogue), results)
+    broken = sum(not r.ok for r in results)
+    if fmt == "json":
+        return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
+    without = sum(1 for e in cat.resources if not e.url)
+    rows = [
+        [r.id, "ok" if r.ok else "BROKEN", str(r.status or r.error),
+         r.url + (f"\n-> {r.final_url}" if r.redirects else "")]
+        for r in results
+    ]  # fmt: skip
+    head = _table(["entry", "result", "status", "address"], rows) if rows else ""
+    return head + (
+        f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
+        f"results recorded in {links_beside(catalogue)}\n"
+    ), broken

@@ -87,6 +87,8 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
         g.add((period, DCAT.endDate, Literal(end, datatype=XSD.gYear)))
     if e.url:
         g.add((r, DCAT.landingPage, URIRef(e.url.strip())))
+    if e.status_since:
+        g.add((r, CRADLE.statusSince, Literal(e.status_since.isoformat(), datatype=XSD.date)))
     if e.url_checked:
         g.add((r, CRADLE.urlChecked, Literal(e.url_checked.isoformat(), datatype=XSD.date)))
     if e.reviewed:  # dct:modified: when staff last reviewed the entry (docs/catalogue.md)
