@@ -34,6 +34,11 @@ StoreUrlOpt = Annotated[
 ]
 
 
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 def _settings(**overrides: object) -> Settings:
     return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
 
@@ -46,7 +51,9 @@ def _fail(exc: CradleError) -> None:
 
 @app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="text export of the good-practice table")],
+    file: Annotated[
+        Path, typer.Argument(help="the good-practice table: Word (.docx) or its text export (.txt)")
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="write YAML here (default: stdout)")
     ] = None,
@@ -54,19 +61,43 @@ def import_cmd(
         Path | None,
         typer.Option("--contacts", help="write the personal contacts found to this PRIVATE file"),
     ] = None,
+    merge: Annotated[
+        Path | None,
+        typer.Option(
+            "--merge", help="bring this curated catalogue up to date (keeps ids, topics, urls...)"
+        ),
+    ] = None,
 ) -> None:
-    """Import the document's text export as catalogue YAML (topics suggested, for review)."""
-    from cradle.graph.commands import run_import
+    """Import the table as catalogue YAML (topics suggested, for review); with --merge, the
+    curated catalogue brought up to date, and a report of what changed (on stderr)."""
+    from cradle.graph.commands import render_diff, run_import
 
     try:
-        problems = run_import(file, out, contacts)
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"{file}: cannot read: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(1) from None
+        problems, changes = run_import(file, out, contacts, merge)
+    except CradleError as exc:
+        _fail(exc)
+    if changes is not None:
+        typer.echo(render_diff(changes).rstrip("\n"), err=True)
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)
     if problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="the earlier catalogue YAML")],
+    new: Annotated[Path, typer.Argument(help="the later catalogue YAML")],
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """What changed between two catalogues: entries added, removed, and changed (which fields)."""
+    from cradle.graph.commands import run_diff
+
+    settings = _settings()
+    try:
+        sys.stdout.write(run_diff(old, new, settings.ontology_dir, fmt.value))
+    except CradleError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -134,11 +165,6 @@ class ReviewFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _today(value: str | None) -> date | None:

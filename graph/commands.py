@@ -11,14 +11,16 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError
-from cradle.core.settings import Settings
+from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.catalogue import load_catalogue
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph
+from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
 from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
@@ -93,26 +95,77 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     return out
 
 
-def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
-    """Import ``path`` and write catalogue YAML to ``out`` (stdout when None).
+IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}
+
+
+def read_document(path: Path) -> Imported:
+    """Import the source document at ``path`` with the reader its file type needs.
+
+    Raises:
+        CatalogueError: the file type is not one Cradle reads, or the file cannot be read.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in IMPORTABLE:
+        kinds = ", ".join(f"{k} ({v})" for k, v in IMPORTABLE.items())
+        raise CatalogueError(
+            [f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
+             f"{kinds}; save the table from Word as .docx, or as plain text"]
+        )  # fmt: skip
+    if not path.is_file():
+        raise CatalogueError([f"{path}: no such file"])
+    try:
+        if suffix == ".docx":
+            from cradle.graph.sources.docx import import_docx
+
+            return import_docx(path)
+        from cradle.graph.sources.document import import_file
+
+        return import_file(path)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise CatalogueError(
+            [f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
+             "is it the partnership table, saved and closed?"]
+        ) from None  # fmt: skip
+
+
+def run_import(
+    path: Path,
+    out: Path | None,
+    contacts: Path | None,
+    merge: Path | None = None,
+    ontology_dir: Path = ONTOLOGY_DIR,
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
+    when None); with ``merge``, the curated catalogue at that path brought up to date with it
+    (:func:`cradle.graph.merge.merge_import`).
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
     Returns:
-        The rows that could not be parsed (``line N: what``).
+        The rows that could not be parsed (``line N: what``), and with ``merge`` what changed
+        from the curated catalogue (``{"added", "removed", "changed"}``).
     """
-    import sys
-
     import yaml
 
     from cradle.graph.catalogue import dump_catalogue
-    from cradle.graph.sources.document import import_file
+    from cradle.graph.merge import diff_catalogues, merge_import
 
-    result = import_file(path)
-    text = (
-        "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
-        "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
-    )
+    result = read_document(path)
+    changes = None
+    if merge is not None:
+        curated = load_catalogue(merge, ontology_dir)
+        merged = merge_import(curated, result.catalogue)
+        changes = diff_catalogues(curated, merged)
+        text = (
+            f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
+            "topics_suggested is true are new or changed; review their topics.\n"
+            + dump_catalogue(merged)
+        )
+    else:
+        text = (
+            "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
+            "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
+        )
     if out is None:
         sys.stdout.write(text)
     else:
@@ -125,7 +178,34 @@ def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]
             + yaml.safe_dump({"contacts": result.contacts}, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
-    return result.problems
+    return result.problems, changes
+
+
+def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
+    """A diff (``{"added", "removed", "changed"}``) as JSON or plain lines."""
+    if fmt == "json":
+        return json.dumps(changes, indent=2) + "\n"
+    lines = [f"added   {i}" for i in changes["added"]]
+    lines += [f"removed {i}" for i in changes["removed"]]
+    lines += [f"changed {i}: {', '.join(f)}" for i, f in changes["changed"].items()]
+    summary = (
+        f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
+        f"{len(changes['changed'])} changed"
+    )
+    return "\n".join([*lines, summary]) + "\n"
+
+
+def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> str:
+    """What changed between two catalogue files (entries matched by id).
+
+    Raises:
+        CatalogueError: either file has problems.
+    """
+    from cradle.graph.merge import diff_catalogues
+
+    return render_diff(
+        diff_catalogues(load_catalogue(old, ontology_dir), load_catalogue(new, ontology_dir)), fmt
+    )
 
 
 def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
