@@ -37,7 +37,7 @@ def run_build(
     say = report or (lambda line: None)
     with staging(data_dir) as stage:
         say(f"graph: checking {catalogue} and building the knowledge graph")
-        result = build_graph(catalogue, stage, settings.ontology_dir)
+        result = build_graph(catalogue, stage, settings.ontology_dir, previous=data_dir)
         if with_index:
             from cradle.index.build import build_index
             from cradle.index.files import CACHE_DIR

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from cradle.core import __version__
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import Catalogue, load_catalogue
+from cradle.graph.changes import record_changes
 from cradle.graph.chunks import default_workers, run_chunks
+from cradle.graph.datafiles import LINKS_FILE, links_beside
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph, context_graph
 from cradle.graph.store import STORE_DIR, load_store
@@ -49,17 +52,20 @@ def build_graph(
     out_dir: Path,
     ontology_dir: Path = ONTOLOGY_DIR,
     workers: int | None = None,
+    previous: Path | None = None,
 ) -> GraphBuild:
     """Build, validate and store the graph of ``catalogue`` in ``out_dir`` (a fresh folder).
 
     Writes ``graph.ttl`` (byte-identical for identical input, however many workers ran),
-    ``graph.json`` and ``store/``.
+    ``graph.json``, ``store/``, what changed since the build in ``previous``
+    (:mod:`cradle.graph.changes`) and a copy of the last link check found beside the catalogue.
 
     Args:
         catalogue: the catalogue YAML.
         out_dir: where outputs go.
         ontology_dir: the ontology and shapes.
         workers: processes validating chunks of a large catalogue; all usable CPUs by default.
+        previous: the data dir of the previous build, to record what changed since.
 
     Raises:
         CatalogueError: the catalogue is malformed or refers to unknown terms.
@@ -83,6 +89,10 @@ def build_graph(
         hashlib.sha256(turtle).hexdigest(), triples, len(cat.resources), str(catalogue)
     )
     (out_dir / GRAPH_MANIFEST).write_text(json.dumps(asdict(result), indent=2) + "\n")
+    record_changes(cat, previous, out_dir)
+    links = links_beside(catalogue)
+    if links.is_file():
+        shutil.copyfile(links, out_dir / LINKS_FILE)
     return result
 
 

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         None, description="named graph IRI of the catalogue on that store (unset: default graph)"
     )
     named_graphs: dict[str, Path] = Field(default_factory=dict)
+    record_misses: bool = Field(
+        True,
+        description="count searches that found no close match by the topics and places they "
+        "named (never the query text), shown on /review; false turns it off",
+    )
     private_contacts: Path | None = Field(
         None, description="private contacts file; off by default, staff use only"
     )
