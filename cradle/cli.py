@@ -153,11 +153,7 @@ def validate(catalogue: CatalogueOpt = None) -> None:
         typer.echo(p)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
-        raise typer.Exit(
-            2
-            if problems[0].split(": ", 2)[1:2] == ["(file)"] and "cannot read" in problems[0]
-            else 1
-        )
+        raise typer.Exit(2 if any(":0: (file): cannot read" in p for p in problems) else 1)
     typer.echo(f"{settings.catalogue}: conforms")
 
 

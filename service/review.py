@@ -81,13 +81,8 @@ def _links(settings: Any) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _day(today: str | None) -> dt.date:
-    if not today:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(today)
-    except ValueError:
-        raise HTTPException(422, "today: a date, YYYY-MM-DD.") from None
+def _day(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
 
 
 def _wants(request: Request, fmt: str | None, offered: dict[str, str]) -> str:
@@ -104,14 +99,15 @@ def _wants(request: Request, fmt: str | None, offered: dict[str, str]) -> str:
     response_class=Response,
     responses={200: {"description": "What needs attention (HTML page or the JSON list of "
                      "`cradle review --format json`).",
-                     "content": {"text/html": {}, "application/json": {}}}},
+                     "content": {"text/html": {}, "application/json": {}}},
+               406: {"description": "Neither HTML nor JSON is acceptable."}},
 )  # fmt: skip
 def review_page(
     request: Request,
     data: GraphDataDep,
     settings: SettingsDep,
     templates: TemplatesDep,
-    today: str | None = Query(None, description="judge as on this day (YYYY-MM-DD)"),
+    today: dt.date | None = Query(None, description="judge as on this day (YYYY-MM-DD)"),
     format: Literal["html", "json"] | None = Query(None, description="overrides Accept"),
 ) -> Response:
     """Entries needing attention: ``[{"id", "title", "reasons", "details"}]`` as JSON; the
@@ -184,7 +180,8 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
     "/changes",
     response_class=Response,
     responses={200: {"description": "What changed at each build: page, JSON or Atom feed.",
-                     "content": {"text/html": {}, "application/json": {}, ATOM: {}}}},
+                     "content": {"text/html": {}, "application/json": {}, ATOM: {}}},
+               406: {"description": "None of HTML, JSON or Atom is acceptable."}},
 )  # fmt: skip
 def changes_page(
     request: Request,
