@@ -35,3 +35,14 @@ def test_only_errors_by_default() -> None:
 def test_verbose_shows_library_lines() -> None:
     assert "Loading faiss" in run(1)
     assert "Building index" in run(2)
+
+
+def test_one_progress_line_per_stage(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cradle.commands import run_build
+    from tests.service_support import fake_settings
+
+    lines: list[str] = []
+    run_build(fake_settings(Path(str(tmp_path)) / "b"), with_index=False, report=lines.append)
+    assert [line.split(":")[0] for line in lines] == ["graph"]

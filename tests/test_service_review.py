@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from cradle.commands import run_build
 from cradle.graph.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.changes import read_changes
+from cradle.graph.datafiles import LINKS_FILE, links_beside
 from cradle.graph.review import items_from_catalogue, needs_attention
 from cradle.service.app import create_app
 from cradle.service.misses import MIN_SHOWN, Misses, found_nothing_close, note_search
@@ -120,3 +122,24 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         ns = {"a": "http://www.w3.org/2005/Atom"}
         assert len(root.findall("a:entry", ns)) == 2
         assert c.get("/changes.atom").content == feed.content
+
+
+def test_review_page_reads_the_link_check_the_build_copied(tmp_path: Path) -> None:
+    cat = load_catalogue(CATALOGUE)
+    url = "https://www.lullabytrust.org.uk/gone"
+    cat.resources[0] = cat.resources[0].model_copy(update={"url": url})
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(dump_catalogue(cat), encoding="utf-8")
+    links = links_beside(path)
+    links.write_text(json.dumps({"results": [
+        {"id": cat.resources[0].id, "url": url, "status": 404, "ok": False, "final_url": url,
+         "checked": "2026-11-29T10:00:00+00:00"}]}), encoding="utf-8")  # fmt: skip
+    data = tmp_path / "build"
+    run_build(fake_settings(data, catalogue=path), with_index=False)
+    assert (data / LINKS_FILE).is_file()
+    with TestClient(create_app(fake_settings(data, catalogue=path))) as c:
+        body = c.get("/review?format=json").json()
+        first = next(f for f in body if f["id"] == cat.resources[0].id)
+        assert first["reasons"][0] == "broken-link"
+        assert first["details"]["broken-link"]["status"] == 404
+        assert "link not working (404)" in c.get("/review").text
