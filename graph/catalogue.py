@@ -383,6 +383,10 @@ def _check_entry(ctx: _Context, raw: Any, index: int, where_of: Any) -> Entry | 
     if isinstance(period, str) and not PERIOD.match(period):
         what = f"{period!r} is not YYYY/YYYY (e.g. 2021/2023)"
         report.add(line_of("period"), name, "period", what)
+    for fld in ("reviewed", "url_checked", "status_since"):
+        value = getattr(entry, fld) if entry is not None else None
+        if value is not None and value > dt.date.today():
+            report.add(line_of(fld), name, fld, f"{value.isoformat()} is in the future")
     url = data.get("url")
     if isinstance(url, str) and (problem := url_problem(url)):
         report.add(line_of("url"), name, "url", problem)

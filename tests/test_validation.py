@@ -227,3 +227,13 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     assert "2 problem(s)" in result.output
     missing = runner.invoke(app, ["validate", "--catalogue", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
+
+
+def test_review_date_in_the_future_is_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "- {id: a, title: A, summary: S., locality: wigan, topics: [safer-sleep], "
+        "reviewed: 2062-01-01}\n",
+    )
+    (line,) = problems(path)
+    assert "entry a: reviewed: 2062-01-01 is in the future" in line
