@@ -4,6 +4,7 @@ heavy libraries (torch, FAISS) are imported only by the commands that need them.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,6 +35,11 @@ StoreUrlOpt = Annotated[
 ]
 
 
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 def _settings(**overrides: object) -> Settings:
     """The settings, from ``CRADLE_*`` variables, with the flags given explicitly winning."""
     try:
@@ -53,7 +59,9 @@ def _fail(exc: CradleError) -> None:
 
 @app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="text export of the good-practice table")],
+    file: Annotated[
+        Path, typer.Argument(help="the good-practice table: Word (.docx) or its text export (.txt)")
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="write YAML here (default: stdout)")
     ] = None,
@@ -61,19 +69,43 @@ def import_cmd(
         Path | None,
         typer.Option("--contacts", help="write the personal contacts found to this PRIVATE file"),
     ] = None,
+    merge: Annotated[
+        Path | None,
+        typer.Option(
+            "--merge", help="bring this curated catalogue up to date (keeps ids, topics, urls...)"
+        ),
+    ] = None,
 ) -> None:
-    """Import the document's text export as catalogue YAML (topics suggested, for review)."""
-    from cradle.graph.commands import run_import
+    """Import the table as catalogue YAML (topics suggested, for review); with --merge, the
+    curated catalogue brought up to date, and a report of what changed (on stderr)."""
+    from cradle.graph.commands import render_diff, run_import
 
     try:
-        problems = run_import(file, out, contacts)
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"{file}: cannot read: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(1) from None
+        problems, changes = run_import(file, out, contacts, merge)
+    except CradleError as exc:
+        _fail(exc)
+    if changes is not None:
+        typer.echo(render_diff(changes).rstrip("\n"), err=True)
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)
     if problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="the earlier catalogue YAML")],
+    new: Annotated[Path, typer.Argument(help="the later catalogue YAML")],
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """What changed between two catalogues: entries added, removed, and changed (which fields)."""
+    from cradle.graph.commands import run_diff
+
+    settings = _settings()
+    try:
+        sys.stdout.write(run_diff(old, new, settings.ontology_dir, fmt.value))
+    except CradleError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -86,15 +118,26 @@ def build(
         str | None,
         typer.Option("--store-gsp-url", help="its Graph Store Protocol URL (Oxigraph: derived)"),
     ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="more detail (-vv: debug)")
+    ] = 0,
 ) -> None:
     """Build, validate and store the knowledge graph (and search index) in the data dir."""
     from cradle.commands import run_build
+    from cradle.core.quiet import configure
 
+    configure(verbose)
     settings = _settings(
         catalogue=catalogue, data_dir=data_dir, store_url=store_url, store_gsp_url=store_gsp_url
     )
+    tty = sys.stderr.isatty() or verbose > 0
     try:
-        result = run_build(settings, with_index=not graph_only)
+        result = run_build(
+            settings,
+            with_index=not graph_only,
+            report=(lambda line: typer.echo(line, err=True)) if tty else None,
+            progress=verbose > 0,
+        )
     except CradleError as exc:
         _fail(exc)
     typer.echo(
@@ -105,16 +148,86 @@ def build(
 
 @app.command()
 def validate(catalogue: CatalogueOpt = None) -> None:
-    """Check the catalogue and SHACL-validate its graph; print each violation, exit non-zero."""
+    """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
+    FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
     from cradle.graph.commands import run_validate
 
     settings = _settings(catalogue=catalogue)
+    if not settings.catalogue.is_file():
+        typer.echo(f"{settings.catalogue}: no such file", err=True)
+        raise typer.Exit(2)
     problems = run_validate(settings.catalogue, settings.ontology_dir)
     for p in problems:
         typer.echo(p)
     if problems:
-        raise typer.Exit(1)
+        typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
+        raise typer.Exit(2 if any(":0: (file): cannot read" in p for p in problems) else 1)
     typer.echo(f"{settings.catalogue}: conforms")
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
+        ) from None
+
+
+@app.command()
+def review(
+    catalogue: CatalogueOpt = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
+    ] = None,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+) -> None:
+    """List the entries that need attention: expired, overdue, awaiting-information,
+    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems."""
+    from cradle.graph.commands import run_review
+
+    settings = _settings(catalogue=catalogue)
+    day = _today(today)
+    try:
+        text, _ = run_review(settings.catalogue, settings.ontology_dir, day, fmt.value)
+    except CradleError as exc:
+        _fail(exc)
+    sys.stdout.write(text)
+
+
+@app.command()
+def linkcheck(
+    catalogue: CatalogueOpt = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per request")
+    ] = 10.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=32, help="requests at once")
+    ] = 4,
+) -> None:
+    """Check each entry's url (HEAD, then GET if refused; redirects followed) and record the
+    results beside the catalogue for `cradle review`. Exit 1 when a link is broken."""
+    from cradle.graph.commands import run_linkcheck
+
+    settings = _settings(catalogue=catalogue)
+    try:
+        text, broken = run_linkcheck(
+            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency
+        )
+    except CradleError as exc:
+        _fail(exc)
+    sys.stdout.write(text)
+    if broken:
+        raise typer.Exit(1)
 
 
 class SparqlFormat(StrEnum):
@@ -270,7 +383,11 @@ def serve(
 
 
 def main() -> None:
-    """Entry point of the ``cradle`` console script."""
+    """Entry point of the ``cradle`` console script: errors only unless a command asks for more
+    (:mod:`cradle.core.quiet`)."""
+    from cradle.core.quiet import configure
+
+    configure(0)
     app()
 
 

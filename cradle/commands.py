@@ -3,6 +3,7 @@ external store) into a fresh version of the data dir, published in one atomic st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from cradle.core.datadir import DataDir
@@ -15,6 +16,8 @@ def run_build(
     catalogue: Path | None = None,
     data_dir: Path | None = None,
     with_index: bool = True,
+    report: Callable[[str], None] | None = None,
+    progress: bool = False,
 ) -> GraphBuild:
     """Build the graph (and the search index) of a catalogue as a new version of the data dir.
 
@@ -23,6 +26,8 @@ def run_build(
         catalogue: the catalogue YAML; ``settings.catalogue`` when omitted.
         data_dir: where outputs go; ``settings.data_dir`` when omitted.
         with_index: also build the search index (needs the ``search`` extra).
+        report: called with one line as each stage starts (the CLI prints it on a terminal).
+        progress: let the embedding model draw its progress bar (``cradle build -v``).
 
     Returns:
         The graph build's summary. The data dir's current version changes only when every
@@ -30,14 +35,19 @@ def run_build(
     """
     catalogue = catalogue or settings.catalogue
     target = DataDir(data_dir or settings.data_dir)
+    say = report or (lambda line: None)
+    previous = target.published()
     with target.publish() as version:
-        result = build_graph(catalogue, version, settings.ontology_dir)
+        say(f"graph: checking {catalogue} and building the knowledge graph")
+        result = build_graph(catalogue, version, settings.ontology_dir, previous=previous)
         if with_index:
             from cradle.index.build import build_index
 
-            build_index(version, version, settings, cache_dir=version.cache_dir)
+            say(f"index: embedding {result.resources} resources and indexing their words")
+            build_index(version, version, settings, cache_dir=version.cache_dir, progress=progress)
         if settings.store_url or settings.store_gsp_url:
             from cradle.graph.sparql.remote import publish_to_store
 
+            say("store: loading the graph into the external SPARQL store")
             publish_to_store(version, settings)
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.catalogue import Catalogue, load_catalogue
+from cradle.graph.changes import record_changes
 from cradle.graph.chunks import default_workers, run_chunks
+from cradle.graph.datafiles import links_beside
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph, context_graph
 from cradle.graph.store import load_store
@@ -47,17 +50,21 @@ def build_graph(
     out_dir: Path | Version,
     ontology_dir: Path = ONTOLOGY_DIR,
     workers: int | None = None,
+    previous: Version | None = None,
 ) -> GraphBuild:
     """Build, validate and store the graph of ``catalogue`` in ``out_dir`` (a fresh folder).
 
     Writes the version's graph (byte-identical for identical input, however many workers ran),
-    its store and, last, its manifest (:class:`cradle.core.datadir.Version`).
+    its store, what changed since the ``previous`` version (:mod:`cradle.graph.changes`), a copy
+    of the last link check found beside the catalogue and, last, its manifest
+    (:class:`cradle.core.datadir.Version`).
 
     Args:
         catalogue: the catalogue YAML.
         out_dir: the version (or a folder, taken as one) where outputs go.
         ontology_dir: the ontology and shapes.
         workers: processes validating chunks of a large catalogue; all usable CPUs by default.
+        previous: the data dir's published version before this build (what changed since).
 
     Raises:
         CatalogueError: the catalogue is malformed or refers to unknown terms.
@@ -81,6 +88,10 @@ def build_graph(
     result = GraphBuild(
         hashlib.sha256(turtle).hexdigest(), triples, len(cat.resources), str(catalogue)
     )
+    record_changes(cat, previous, out)
+    links = links_beside(catalogue)
+    if links.is_file():
+        shutil.copyfile(links, out.links_file)
     out.write_graph_manifest(asdict(result))
     return result
 

@@ -4,17 +4,23 @@ Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses a
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+import re
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError
-from cradle.core.settings import Settings
+from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.catalogue import load_catalogue
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph
+from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
 from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
@@ -71,7 +77,8 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     """Check ``catalogue`` and validate the graph it would build.
 
     Returns:
-        One line per problem (``entry <id>: <field>: <what is wrong>``); empty when it conforms.
+        One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
+        problem of every entry at once; empty when it conforms.
     """
     try:
         cat = load_catalogue(catalogue, ontology_dir)
@@ -80,29 +87,85 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     graph = catalogue_graph(
         cat, load_ontology(ontology_dir), f"{cat.catalogue.modified}T00:00:00Z", "unchecked"
     )
-    return violations(graph, ontology_dir=ontology_dir)
+    out = []
+    for line in violations(graph, ontology_dir=ontology_dir):
+        m = re.match(r"entry ([^:]+):", line)
+        where = cat.line_of(m.group(1)) if m else None
+        out.append(f"{catalogue}:{where or 1}: {line}")
+    return out
 
 
-def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]:
-    """Import ``path`` and write catalogue YAML to ``out`` (stdout when None).
+IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}
+
+
+def read_document(path: Path) -> Imported:
+    """Import the source document at ``path`` with the reader its file type needs.
+
+    Raises:
+        CatalogueError: the file type is not one Cradle reads, or the file cannot be read.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in IMPORTABLE:
+        kinds = ", ".join(f"{k} ({v})" for k, v in IMPORTABLE.items())
+        raise CatalogueError(
+            [f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
+             f"{kinds}; save the table from Word as .docx, or as plain text"]
+        )  # fmt: skip
+    if not path.is_file():
+        raise CatalogueError([f"{path}: no such file"])
+    try:
+        if suffix == ".docx":
+            from cradle.graph.sources.docx import import_docx
+
+            return import_docx(path)
+        from cradle.graph.sources.document import import_file
+
+        return import_file(path)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise CatalogueError(
+            [f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
+             "is it the partnership table, saved and closed?"]
+        ) from None  # fmt: skip
+
+
+def run_import(
+    path: Path,
+    out: Path | None,
+    contacts: Path | None,
+    merge: Path | None = None,
+    ontology_dir: Path = ONTOLOGY_DIR,
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
+    when None); with ``merge``, the curated catalogue at that path brought up to date with it
+    (:func:`cradle.graph.merge.merge_import`).
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
     Returns:
-        The rows that could not be parsed (``line N: what``).
+        The rows that could not be parsed (``line N: what``), and with ``merge`` what changed
+        from the curated catalogue (``{"added", "removed", "changed"}``).
     """
-    import sys
-
     import yaml
 
     from cradle.graph.catalogue import dump_catalogue
-    from cradle.graph.sources.document import import_file
+    from cradle.graph.merge import diff_catalogues, merge_import
 
-    result = import_file(path)
-    text = (
-        "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
-        "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
-    )
+    result = read_document(path)
+    changes = None
+    if merge is not None:
+        curated = load_catalogue(merge, ontology_dir)
+        merged = merge_import(curated, result.catalogue)
+        changes = diff_catalogues(curated, merged)
+        text = (
+            f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
+            "topics_suggested is true are new or changed; review their topics.\n"
+            + dump_catalogue(merged)
+        )
+    else:
+        text = (
+            "# Imported by `cradle import`: topics are SUGGESTED from thesaurus labels "
+            "(topics_suggested: true); review them.\n" + dump_catalogue(result.catalogue)
+        )
     if out is None:
         sys.stdout.write(text)
     else:
@@ -115,4 +178,120 @@ def run_import(path: Path, out: Path | None, contacts: Path | None) -> list[str]
             + yaml.safe_dump({"contacts": result.contacts}, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
-    return result.problems
+    return result.problems, changes
+
+
+def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
+    """A diff (``{"added", "removed", "changed"}``) as JSON or plain lines."""
+    if fmt == "json":
+        return json.dumps(changes, indent=2) + "\n"
+    lines = [f"added   {i}" for i in changes["added"]]
+    lines += [f"removed {i}" for i in changes["removed"]]
+    lines += [f"changed {i}: {', '.join(f)}" for i, f in changes["changed"].items()]
+    summary = (
+        f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
+        f"{len(changes['changed'])} changed"
+    )
+    return "\n".join([*lines, summary]) + "\n"
+
+
+def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> str:
+    """What changed between two catalogue files (entries matched by id).
+
+    Raises:
+        CatalogueError: either file has problems.
+    """
+    from cradle.graph.merge import diff_catalogues
+
+    return render_diff(
+        diff_catalogues(load_catalogue(old, ontology_dir), load_catalogue(new, ontology_dir)), fmt
+    )
+
+
+def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    buf = io.StringIO()
+    Console(file=buf, width=width, no_color=True).print(table)
+    return buf.getvalue()
+
+
+def run_review(
+    catalogue: Path, ontology_dir: Path, today: date | None = None, fmt: str = "table"
+) -> tuple[str, int]:
+    """What in ``catalogue`` needs attention on ``today`` (the real today when None), with the
+    last link check recorded beside it.
+
+    Returns:
+        The list rendered as ``table``, ``json`` or ``csv``, and how many entries it holds.
+
+    Raises:
+        CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
+    """
+    from cradle.graph.datafiles import links_beside
+    from cradle.graph.linkcheck import read_results
+    from cradle.graph.review import describe, items_from_catalogue, needs_attention
+
+    cat = load_catalogue(catalogue, ontology_dir)
+    found = needs_attention(
+        items_from_catalogue(cat), today or date.today(), read_results(links_beside(catalogue))
+    )
+    if fmt == "json":
+        return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
+    plain = [
+        [f["id"], f["title"], " ".join(f["reasons"]),
+         "; ".join(describe(r, f["details"][r]) for r in f["reasons"])]
+        for f in found
+    ]  # fmt: skip
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(["id", "title", "reasons", "details"])
+        writer.writerows(plain)
+        return buf.getvalue(), len(found)
+    if not found:
+        return f"{catalogue}: nothing needs attention\n", 0
+    text = _table(["entry", "title", "reasons", "what to do"], plain)
+    return text + f"{len(found)} of {len(cat.resources)} entries need attention\n", len(found)
+
+
+def run_linkcheck(
+    catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
+    concurrency: int = 4,
+) -> tuple[str, int]:  # fmt: skip
+    """Check every entry's ``url`` and record the results beside the catalogue.
+
+    Returns:
+        The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
+        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error``), and how
+        many links are broken.
+    """
+    from dataclasses import asdict
+
+    from cradle.graph.datafiles import links_beside
+    from cradle.graph.linkcheck import check_links, save_results
+
+    cat = load_catalogue(catalogue, ontology_dir)
+    results = check_links(cat, timeout, concurrency)
+    save_results(links_beside(catalogue), results)
+    broken = sum(not r.ok for r in results)
+    if fmt == "json":
+        return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
+    without = sum(1 for e in cat.resources if not e.url)
+    rows = [
+        [r.id, "ok" if r.ok else "BROKEN", str(r.status or r.error),
+         r.url + (f"\n-> {r.final_url}" if r.redirects else "")]
+        for r in results
+    ]  # fmt: skip
+    head = _table(["entry", "result", "status", "address"], rows) if rows else ""
+    return head + (
+        f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
+        f"results recorded in {links_beside(catalogue)}\n"
+    ), broken

@@ -26,6 +26,9 @@ class Terms:
         localities: locality id -> preferred label.
         formats, kinds, statuses, audiences: value id -> preferred label.
         synonyms: topic id -> every label (pref, alt, hidden), lower-cased.
+        aliases: value list (``topic``, ``locality``, ``format``, ``kind``, ``status``,
+            ``audience``) -> lower-cased id, preferred or alternative label -> id; a label two
+            values share is left out (it names neither).
     """
 
     topics: dict[str, str]
@@ -35,6 +38,7 @@ class Terms:
     statuses: dict[str, str]
     audiences: dict[str, str]
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
@@ -70,6 +74,21 @@ def _labels(g: Graph, base: str) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
+def _aliases(g: Graph, base: str) -> dict[str, str]:
+    """Lower-cased id and preferred/alternative labels -> id, for one value list."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for prop in (SKOS.prefLabel, SKOS.altLabel):
+        for s, label in g.subject_objects(prop):
+            if not (isinstance(s, URIRef) and str(s).startswith(base)) or str(s).endswith("scheme"):
+                continue
+            ident = str(s)[len(base) :]
+            for key in (ident.lower(), " ".join(str(label).lower().split())):
+                if out.setdefault(key, ident) != ident:
+                    clash.add(key)
+    return {k: v for k, v in out.items() if k not in clash}
+
+
 def terms(ontology_dir: Path = ONTOLOGY_DIR) -> Terms:
     """Read the controlled terms of the ontology in ``ontology_dir``."""
     g = load_ontology(ontology_dir)
@@ -91,4 +110,15 @@ def terms(ontology_dir: Path = ONTOLOGY_DIR) -> Terms:
         statuses=_labels(g, str(STATUS)),
         audiences=_labels(g, str(AUD)),
         synonyms=synonyms,
+        aliases={
+            name: _aliases(g, str(ns))
+            for name, ns in (
+                ("topic", TOPIC),
+                ("locality", LOC),
+                ("format", FMT),
+                ("kind", KIND),
+                ("status", STATUS),
+                ("audience", AUD),
+            )
+        },  # fmt: skip
     )

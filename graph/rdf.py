@@ -56,7 +56,8 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
     g.add((r, RDF.type, DCAT.Resource))
     g.add((r, DCTERMS.identifier, Literal(e.id)))
     g.add((r, DCTERMS.title, Literal(e.title, lang="en")))
-    g.add((r, DCTERMS.description, Literal(e.summary or e.title, lang="en")))
+    if e.summary.strip():  # none while awaiting information: never the title in its place
+        g.add((r, DCTERMS.description, Literal(e.summary, lang="en")))
     g.add((r, DCTERMS.publisher, ORGS[e.publisher] if e.publisher else NOT_STATED))
     g.add((r, DCTERMS.spatial, LOC[e.locality]))
     for loc in e.adopted_in:
@@ -84,6 +85,16 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         g.add((period, DCAT.startDate, Literal(start, datatype=XSD.gYear)))
         g.add((period, DCAT.endDate, Literal(end, datatype=XSD.gYear)))
+    if e.url:
+        g.add((r, DCAT.landingPage, URIRef(e.url.strip())))
+    if e.status_since:
+        g.add((r, CRADLE.statusSince, Literal(e.status_since.isoformat(), datatype=XSD.date)))
+    if e.url_checked:
+        g.add((r, CRADLE.urlChecked, Literal(e.url_checked.isoformat(), datatype=XSD.date)))
+    if e.reviewed:  # dct:modified: when staff last reviewed the entry (docs/catalogue.md)
+        g.add((r, DCTERMS.modified, Literal(e.reviewed.isoformat(), datatype=XSD.date)))
+    if e.review_every:
+        g.add((r, CRADLE.reviewEvery, Literal(e.review_every, datatype=XSD.integer)))
     if e.link_text:
         dist = URIRef(f"{r}/link")
         g.add((r, DCAT.distribution, dist))

@@ -84,6 +84,7 @@ def build_index(
     settings: Settings,
     cache_dir: Path,
     embedder: Embedder | None = None,
+    progress: bool = False,
 ) -> IndexBuild:
     """Build the search index of the graph in ``graph_dir`` into ``out_dir``.
 
@@ -93,6 +94,7 @@ def build_index(
         settings: model, embedder and the size above which the dense index is approximate.
         cache_dir: embedding cache kept between builds (only changed texts are embedded).
         embedder: use this embedder instead of the one ``settings`` names (tests).
+        progress: show the embedding model's progress bar.
 
     Returns:
         The manifest, as written to the version's index manifest.
@@ -110,7 +112,7 @@ def build_index(
     texts = [dense_text(r, vocab) for r in resources]
     dim = embedder.dimension
     vectors, embedded = cached_embed(
-        texts, embedder.name, dim, lambda t: embedder.embed(t, progress=True), cache_dir
+        texts, embedder.name, dim, lambda t: embedder.embed(t, progress=progress), cache_dir
     )
     embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
     out.index_dir.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,10 @@ from cradle.core import __version__
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.service import apidocs, coverage, errors, health, pages, search, ui
+from cradle.service import apidocs, coverage, errors, health, pages, review, search, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
+from cradle.service.misses import Misses
 from cradle.service.readonly import ReadOnly
 
 log = logging.getLogger("cradle.service")
@@ -136,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = ui.make_templates()
+    app.state.misses = Misses(enabled=settings.record_misses)
     app.add_middleware(ReadOnly)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
@@ -147,6 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
         search.router,
         sparql_router,
         coverage.router,
+        review.router,
         pages.router,
         ui.router,
         apidocs.router,

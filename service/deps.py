@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from cradle.core.datadir import Version
 from cradle.core.settings import Settings
 from cradle.service.graphdata import GraphData
 
@@ -57,6 +58,11 @@ async def get_graph_data_or_none(request: Request) -> GraphData | None:
     return getattr(request.app.state, "graph_data", None)
 
 
+async def get_version(request: Request) -> Version | None:
+    """The data dir's version the app loaded (None when it serves named graphs only)."""
+    return request.app.state.version
+
+
 async def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates of the web UI."""
     return request.app.state.templates
@@ -73,5 +79,6 @@ SearcherDep = Annotated[Any, Depends(get_searcher)]
 RequiredSearcherDep = Annotated[Any, Depends(require_searcher)]
 GraphDataDep = Annotated[GraphData, Depends(get_graph_data)]
 OptionalGraphDataDep = Annotated[GraphData | None, Depends(get_graph_data_or_none)]
+VersionDep = Annotated[Version | None, Depends(get_version)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 SearchPoolDep = Annotated[ThreadPoolExecutor, Depends(get_search_pool)]

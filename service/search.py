@@ -9,12 +9,13 @@ import math
 from concurrent.futures import Executor
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from cradle.core.errors import InvalidSearch
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
+from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
 
 router = APIRouter(tags=["search"])
@@ -99,9 +100,16 @@ class FiniteJSON(JSONResponse):
 
 
 async def run_search(
-    searcher: Any, pool: Executor, q: str, k: int, national: bool = True, **facets: str | None
+    searcher: Any,
+    pool: Executor,
+    q: str,
+    k: int,
+    national: bool = True,
+    misses: Misses | None = None,
+    **facets: str | None,
 ) -> dict[str, Any]:
     """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets``.
+    A search with no close match is counted in ``misses`` by topic and place (never its text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
@@ -118,6 +126,7 @@ async def run_search(
     body = response.to_dict()
     body["results"] = _ranked(body.get("results", []))
     body["facets"] = facet_counts(body["results"])
+    note_search(misses, searcher, text, filters, body)
     return body
 
 
@@ -134,6 +143,7 @@ def _facet_param(name: str) -> Any:
     },
 )
 async def search(
+    request: Request,
     searcher: RequiredSearcherDep,
     pool: SearchPoolDep,
     q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
@@ -149,8 +159,8 @@ async def search(
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     body = await run_search(
-        searcher, pool, q, k, national, locality=locality, topic=topic, format=format,
-        audience=audience, status=status,
+        searcher, pool, q, k, national, getattr(request.app.state, "misses", None),
+        locality=locality, topic=topic, format=format, audience=audience, status=status,
     )  # fmt: skip
     # Built from plain, finite values already: answered as is, not revalidated against
     # SearchResult (which only documents it).

@@ -104,8 +104,13 @@ async def search_page(
                 raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
             result = finite(
                 await run_search(
-                    searcher, pool, q, k, **{f: v or None for f, v in selected.items()}
-                )
+                    searcher,
+                    pool,
+                    q,
+                    k,
+                    misses=getattr(request.app.state, "misses", None),
+                    **{f: v or None for f, v in selected.items()},
+                )  # fmt: skip
             )
             for hit in result["results"]:
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]

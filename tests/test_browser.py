@@ -226,7 +226,14 @@ LABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), sel
 
 def test_pages_are_labelled_and_work_from_the_keyboard(web: Watched) -> None:
     page = web.page
-    for path in ("/", "/coverage", "/resource/gm-safer-sleep-policy", "/topic/scheme"):
+    for path in (
+        "/",
+        "/coverage",
+        "/resource/gm-safer-sleep-policy",
+        "/topic/scheme",
+        "/review",
+        "/changes",
+    ):
         page.goto(web.base + path)
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.evaluate(LABELLED) == [], path
@@ -366,6 +373,13 @@ CONTRAST = """() => {
 
 
 def test_text_contrast_meets_wcag_aa(web: Watched) -> None:
-    for path in ("/?q=safe+sleep", "/coverage", "/resource/gm-safer-sleep-policy", "/topic/scheme"):
+    for path in (
+        "/?q=safe+sleep",
+        "/coverage",
+        "/resource/gm-safer-sleep-policy",
+        "/topic/scheme",
+        "/review",
+        "/changes",
+    ):
         web.page.goto(web.base + path)
         assert web.page.evaluate(CONTRAST) == [], path

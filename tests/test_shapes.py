@@ -47,6 +47,28 @@ CASES = {
         RESOURCE.replace("status:available", "status:lost"),
         "entry leaflet: status",
     ),
+    "resource-summary": (
+        RESOURCE.replace('dct:description "Sleep advice."@en ;', "").replace(
+            "status:available", "status:awaiting-information"
+        ),
+        RESOURCE.replace('dct:description "Sleep advice."@en ;', ""),
+        "entry leaflet: summary: a summary is needed unless",
+    ),
+    "resource-url": (
+        RESOURCE.replace("dct:issued", "dcat:landingPage <https://example.org/x> ; dct:issued"),
+        RESOURCE.replace("dct:issued", 'dcat:landingPage "example.org" ; dct:issued'),
+        "entry leaflet: url",
+    ),
+    "resource-reviewed": (
+        RESOURCE.replace("dct:issued", 'dct:modified "2026-01-05"^^xsd:date ; dct:issued'),
+        RESOURCE.replace("dct:issued", 'dct:modified "January" ; dct:issued'),
+        "entry leaflet: reviewed",
+    ),
+    "resource-review-every": (
+        RESOURCE.replace("dct:issued", "cradle:reviewEvery 6 ; dct:issued"),
+        RESOURCE.replace("dct:issued", "cradle:reviewEvery 0 ; dct:issued"),
+        "entry leaflet: review_every",
+    ),
     "topic": (RESOURCE, RESOURCE.replace("topic:safer-sleep", "loc:bolton"), "topics"),
     "concept": (
         "",

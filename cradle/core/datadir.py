@@ -47,6 +47,8 @@ FAISS_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 META = "resources.json"
 CACHE_DIR = "cache"
+CHANGES_FILE = "changes.json"
+LINKS_FILE = "links.json"
 VERSIONS_DIR = "versions"
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -54,7 +56,15 @@ LOCK_FILE = ".lock"
 STAGING_PREFIX = ".staging-"
 #: What a data dir held directly before versions existed (and what pre-version builds left
 #: behind when killed): removed by the first build that publishes a version.
-_LEGACY = (GRAPH_FILE, GRAPH_MANIFEST, STORE_DIR, INDEX_MANIFEST, INDEX_DIR)
+_LEGACY = (
+    GRAPH_FILE,
+    GRAPH_MANIFEST,
+    STORE_DIR,
+    INDEX_MANIFEST,
+    INDEX_DIR,
+    CHANGES_FILE,
+    LINKS_FILE,
+)
 _LEGACY_LEFTOVERS = (STAGING_PREFIX, ".old-")
 _LINK_TMP = ".link-tmp"
 #: Test-only: the publish step at which the build process kills itself (tests/test_publish.py).
@@ -113,6 +123,16 @@ class Version:
     def graph_file(self) -> Path:
         """The graph as Turtle (``graph.ttl``)."""
         return self.path / GRAPH_FILE
+
+    @property
+    def changes_file(self) -> Path:
+        """What changed in the catalogue at each build (``/changes``)."""
+        return self.path / CHANGES_FILE
+
+    @property
+    def links_file(self) -> Path:
+        """The last link check found beside the catalogue when this version was built."""
+        return self.path / LINKS_FILE
 
     @property
     def graph_manifest_file(self) -> Path:
@@ -320,6 +340,13 @@ class DataDir:
                 f"does not exist: {REBUILD} (or point it at a folder in {VERSIONS_DIR}/)"
             )
         raise NotBuilt(f"no build in {self.root} (no {CURRENT} version): {REBUILD}")
+
+    def published(self) -> Version | None:
+        """The published version (:meth:`open`), or None when nothing is built yet."""
+        try:
+            return self.open()
+        except NotBuilt:
+            return None
 
     @contextlib.contextmanager
     def publish(self) -> Iterator[Version]:

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="serve these RDF files as named graphs (IRI: file) instead of the catalogue",
     )
+    record_misses: bool = Field(
+        True,
+        description="count searches that found no close match by the topics and places they "
+        "named (never the query text), shown on /review; false turns it off",
+    )
     private_contacts: Path | None = Field(
         None, description="private contacts file; off by default, staff use only"
     )

@@ -186,6 +186,37 @@ def import_text(text: str, source_name: str = "document", vocab: Terms | None = 
     Returns:
         The imported catalogue, the personal contacts removed, and the rows it could not parse.
     """
+    return import_cells(
+        _cells(text.splitlines()),
+        _one_line(text.splitlines()[0]) if text else "",
+        source_name,
+        hashlib.sha256(text.encode()).hexdigest(),
+        vocab,
+    )
+
+
+def import_cells(
+    cells: list[tuple[int, str]],
+    title: str,
+    source_name: str,
+    sha256: str,
+    vocab: Terms | None = None,
+    unit: str = "line",
+) -> Imported:
+    """Parse the table's cells, in reading order: a section row is one cell naming a place, a
+    resource row five cells (good practice, source, summary, format, link).
+
+    Args:
+        cells: (where, text) of each cell; ``where`` is a line or row number for problems.
+        title: the document's title, recorded in the catalogue header.
+        source_name: the document's file name.
+        sha256: the document's digest.
+        vocab: the ontology's terms (read from ``ontology/`` when omitted).
+        unit: what ``where`` counts (``line`` or ``row``), for problems.
+
+    Returns:
+        The imported catalogue, the personal contacts removed, and the rows it could not parse.
+    """
     vocab = vocab or terms(ONTOLOGY_DIR)
     sections = {label.lower(): lid for lid, label in vocab.localities.items()}
     sections["national"] = "england"
@@ -194,14 +225,13 @@ def import_text(text: str, source_name: str = "document", vocab: Terms | None = 
         for lid, label in vocab.localities.items()
         if lid not in ("england", "greater-manchester")
     }
-    cells = _cells(text.splitlines())
     result = Imported(
         Catalogue(
             catalogue=Header(
                 id="imported",
-                title=_one_line(text.splitlines()[0]) if text else "",
+                title=title,
                 source_document=source_name,
-                source_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                source_sha256=sha256,
                 modified=date.today().isoformat(),
             ),
             resources=[],
@@ -226,14 +256,14 @@ def import_text(text: str, source_name: str = "document", vocab: Terms | None = 
         if [t.lower() for t in texts] == HEADER:
             continue
         if len(row) < 5:
-            result.problems.append(f"line {line}: row has {len(row)} of 5 cells: {first[:60]!r}")
+            result.problems.append(f"{unit} {line}: row has {len(row)} of 5 cells: {first[:60]!r}")
             continue
         if locality is None:
-            result.problems.append(f"line {line}: row before any section heading: {first[:60]!r}")
+            result.problems.append(f"{unit} {line}: row before any section heading: {first[:60]!r}")
             continue
         title, source, summary_raw, fmt_cell, link_raw = texts
         if "\n" in title or len(title) > 250:
-            result.problems.append(f"line {line}: title cell spans lines; check the row's cells")
+            result.problems.append(f"{unit} {line}: title cell spans lines; check the row's cells")
             continue
         summary, personal = redact(summary_raw)
         link, personal_link = redact(link_raw)

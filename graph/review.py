@@ -1,0 +1,162 @@
+"""What needs attention in the catalogue (``cradle review``, the service's ``/review``).
+
+One function, :func:`needs_attention`, decides for the command line and the service alike, from
+:class:`ReviewItem` records (read from the catalogue by :func:`items_from_catalogue`, or from the
+built graph by the service) and the last link check.
+
+Reason codes:
+
+- ``expired``: its period (``period: 2021/2023``) has ended.
+- ``overdue``: not yet available, and the date it was expected (``expected: 2021-12``) has passed.
+- ``awaiting-information``: its status is awaiting information (for how long, when
+  ``status_since`` says since when).
+- ``review-due``: never reviewed, or last reviewed more than ``review_every`` months ago.
+- ``broken-link``: the last link check of its ``url`` found no working page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cradle.graph.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+
+REASONS = ("broken-link", "overdue", "expired", "awaiting-information", "review-due")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """What deciding about one entry needs.
+
+    Attributes:
+        id, title: the entry.
+        status: its status id.
+        expected: when it was expected (YYYY or YYYY-MM), if stated.
+        period_end: the last year of its period (YYYY), if it has one.
+        reviewed: when staff last reviewed it.
+        review_every: months between reviews (None: the default, 12).
+        url: its web address, if recorded.
+        status_since: since when its status holds, if recorded.
+    """
+
+    id: str
+    title: str
+    status: str
+    expected: str | None = None
+    period_end: str | None = None
+    reviewed: dt.date | None = None
+    review_every: int | None = None
+    url: str | None = None
+    status_since: dt.date | None = None
+
+
+def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
+    """The review records of a catalogue's entries, in catalogue order."""
+    return [
+        ReviewItem(
+            e.id,
+            e.title,
+            e.status,
+            e.expected,
+            e.period.split("/")[1] if e.period else None,
+            e.reviewed,
+            e.review_every,
+            e.url,
+            e.status_since,
+        )  # fmt: skip
+        for e in cat.resources
+    ]
+
+
+def _end_of(value: str) -> dt.date:
+    """The last day of a YYYY or YYYY-MM date."""
+    year, _, month = value.partition("-")
+    if not month:
+        return dt.date(int(year), 12, 31)
+    y, m = int(year), int(month)
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
+
+
+def needs_attention(
+    items: list[ReviewItem], today: dt.date, links: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The entries that need attention, each with its reasons.
+
+    Args:
+        items: the entries (see :func:`items_from_catalogue`).
+        today: the day to judge on.
+        links: the last link check's results by entry id (see
+            :func:`cradle.graph.linkcheck.read_results`); a result counts only while it is for
+            the entry's current ``url``.
+
+    Returns:
+        In the order of ``items``, those needing attention:
+        ``{"id", "title", "reasons": [codes, in the order of REASONS], "details": {code: {...}}}``.
+    """
+    links = links or {}
+    out = []
+    for item in items:
+        details: dict[str, dict[str, Any]] = {}
+        link = links.get(item.id)
+        if item.url and link and link.get("url") == item.url and not link.get("ok"):
+            details["broken-link"] = {
+                "url": item.url, "status": link.get("status"), "error": link.get("error"),
+                "final_url": link.get("final_url"), "checked": link.get("checked"),
+            }  # fmt: skip
+        if item.expected and item.status != "available" and _end_of(item.expected) < today:
+            late = _months_between(_end_of(item.expected), today)
+            details["overdue"] = {"expected": item.expected, "months_late": late}
+        if item.period_end and _end_of(item.period_end) < today:
+            details["expired"] = {"period_ended": _end_of(item.period_end).isoformat()}
+        if item.status == "awaiting-information":
+            since = item.status_since
+            details["awaiting-information"] = {
+                "since": since.isoformat() if since else None,
+                "months": _months_between(since, today) if since else None,
+            }
+        every = item.review_every or REVIEW_EVERY_DEFAULT
+        if item.reviewed is None:
+            details["review-due"] = {"reviewed": None, "review_every": every, "due": None}
+        elif (due := add_months(item.reviewed, every)) <= today:
+            details["review-due"] = {
+                "reviewed": item.reviewed.isoformat(), "review_every": every,
+                "due": due.isoformat(),
+            }  # fmt: skip
+        if details:
+            reasons = [r for r in REASONS if r in details]
+            out.append({"id": item.id, "title": item.title, "reasons": reasons,
+                        "details": {r: details[r] for r in reasons}})  # fmt: skip
+    return out
+
+
+def describe(reason: str, detail: dict[str, Any]) -> str:
+    """One reason in plain words, for the table and the page."""
+    if reason == "broken-link":
+        got = detail.get("status") or detail.get("error") or "no answer"
+        return f"link not working ({got}) when checked on {str(detail.get('checked'))[:10]}"
+    if reason == "overdue":
+        return f"expected {detail['expected']}; {detail['months_late']} month(s) late"
+    if reason == "expired":
+        return f"its period ended on {detail['period_ended']}"
+    if reason == "awaiting-information":
+        if detail.get("since"):
+            return f"awaiting information since {detail['since']} ({detail['months']} month(s))"
+        return "awaiting information (since when is not recorded: add status_since)"
+    if reason == "review-due":
+        if detail.get("reviewed") is None:
+            return "never reviewed"
+        return f"last reviewed {detail['reviewed']}; due {detail['due']}"
+    return reason

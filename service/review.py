@@ -1,0 +1,220 @@
+"""Staff pages: ``/review`` (what needs attention, beside what practitioners looked for and did
+not find and the coverage gaps) and ``/changes`` (what changed at each build, as a page, JSON
+and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.review`); here the
+entries are read from the built graph and the last link check from the data dir."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+from typing import Any, Literal
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from cradle.core.conneg import choose
+from cradle.core.datadir import Version
+from cradle.core.namespaces import RES
+from cradle.graph.changes import read_changes
+from cradle.graph.review import ReviewItem, describe, needs_attention
+from cradle.service.coverage import coverage
+from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
+from cradle.service.graphdata import GraphData
+
+router = APIRouter(tags=["staff"])
+ATOM = "application/atom+xml"
+ITEMS_QUERY = """
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX adms: <http://www.w3.org/ns/adms#>
+PREFIX cradle: <https://w3id.org/cradle/def#>
+SELECT ?r ?title ?status ?expected ?end ?reviewed ?every ?url ?since ?order WHERE {
+  ?r a dcat:Resource ; dct:title ?title ; adms:status ?status .
+  OPTIONAL { ?r cradle:sourceOrder ?order }
+  OPTIONAL { ?r cradle:expectedDate ?expected }
+  OPTIONAL { ?r dct:temporal/dcat:endDate ?end }
+  OPTIONAL { ?r dct:modified ?reviewed }
+  OPTIONAL { ?r cradle:reviewEvery ?every }
+  OPTIONAL { ?r dcat:landingPage ?url }
+  OPTIONAL { ?r cradle:statusSince ?since }
+}
+"""
+
+
+COLUMNS = ("r", "title", "status", "expected", "end", "reviewed", "every", "url", "since", "order")
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def review_items(data: GraphData) -> list[ReviewItem]:
+    """The review records of the built graph's entries, in catalogue order (read once)."""
+    key = "review-items"
+    if key not in data.derived:
+        rows = []
+        for s in data.store.query(ITEMS_QUERY):
+            assert isinstance(s, ox.QuerySolution)
+            v = {name: _value(s[name]) for name in COLUMNS}
+            day = {k: dt.date.fromisoformat(str(v[k])) if v[k] else None
+                   for k in ("reviewed", "since")}  # fmt: skip
+            item = ReviewItem(
+                id=str(v["r"])[len(str(RES)) :], title=v["title"] or "",
+                status=(v["status"] or "").rsplit("/", 1)[-1], expected=v["expected"],
+                period_end=v["end"], reviewed=day["reviewed"],
+                review_every=int(v["every"]) if v["every"] else None, url=v["url"],
+                status_since=day["since"],
+            )  # fmt: skip
+            rows.append((int(v["order"] or 0), item))
+        data.derived[key] = [item for _, item in sorted(rows, key=lambda r: r[0])]
+    return data.derived[key]
+
+
+def _links(version: Version | None) -> dict[str, dict[str, Any]]:
+    if version is None:
+        return {}
+    try:
+        body = json.loads(version.links_file.read_text(encoding="utf-8"))
+        return {r["id"]: r for r in body.get("results", []) if isinstance(r, dict) and "id" in r}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _day(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
+
+
+def _wants(request: Request, fmt: str | None, offered: dict[str, str]) -> str:
+    if fmt:
+        return fmt
+    chosen = choose(request.headers.get("accept"), list(offered))
+    if chosen is None:
+        raise HTTPException(406, "Acceptable here: " + ", ".join(offered) + ".")
+    return offered[chosen]
+
+
+@router.get(
+    "/review",
+    response_class=Response,
+    responses={200: {"description": "What needs attention (HTML page or the JSON list of "
+                     "`cradle review --format json`).",
+                     "content": {"text/html": {}, "application/json": {}}},
+               406: {"description": "Neither HTML nor JSON is acceptable."}},
+)  # fmt: skip
+def review_page(
+    request: Request,
+    data: GraphDataDep,
+    version: VersionDep,
+    templates: TemplatesDep,
+    today: dt.date | None = Query(None, description="judge as on this day (YYYY-MM-DD)"),
+    format: Literal["html", "json"] | None = Query(None, description="overrides Accept"),
+) -> Response:
+    """Entries needing attention: ``[{"id", "title", "reasons", "details"}]`` as JSON; the
+    page adds what practitioners looked for and did not find, and the coverage gaps."""
+    found = needs_attention(review_items(data), _day(today), _links(version))
+    fmt = _wants(request, format, {"text/html": "html", "application/json": "json"})
+    headers = {"Vary": "Accept"}
+    if fmt == "json":
+        return JSONResponse(found, headers=headers)
+    for f in found:
+        f["plain"] = [describe(r, f["details"][r]) for r in f["reasons"]]
+    misses = (
+        request.app.state.misses.shown() if getattr(request.app.state, "misses", None) else None
+    )
+    if misses:
+        for row in misses["topics"]:
+            row["label"] = data.label("topic", row["id"])
+        for row in misses["places"]:
+            row["label"] = data.label("locality", row["id"])
+    matrix = coverage(data)
+    by_place = Counter(g["locality"] for g in matrix["gaps"])
+    gaps = [{"id": p["id"], "label": p["label"], "gaps": by_place[p["id"]]}
+            for p in matrix["localities"]]  # fmt: skip
+    context = {
+        "nav": "review", "found": found, "today": _day(today).isoformat(),
+        "total": len(review_items(data)), "misses": misses, "gaps": gaps,
+        "topics": len(matrix["topics"]), "reasons": Counter(r for f in found for r in f["reasons"]),
+    }  # fmt: skip
+    return templates.TemplateResponse(request, "review.html", context, headers=headers)
+
+
+def _titled(data: GraphData, ids: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for ident in ids:
+        r = data.resources.get(ident)
+        out.append({"id": ident, "title": r.title if r else ident, "here": r is not None})
+    return out
+
+
+def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> bytes:
+    base = str(request.base_url).rstrip("/")
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+    feed = ET.Element(f"{{{ns}}}feed")
+    ET.SubElement(feed, f"{{{ns}}}title").text = "Cradle: what's new in the catalogue"
+    ET.SubElement(feed, f"{{{ns}}}id").text = f"{base}/changes"
+    ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=f"{base}/changes.atom")
+    ET.SubElement(feed, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
+    updated = builds[0]["date"] if builds else "1970-01-01T00:00:00+00:00"
+    ET.SubElement(feed, f"{{{ns}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ns}}}author")
+    ET.SubElement(author, f"{{{ns}}}name").text = "Cradle catalogue staff"
+    for b in builds:
+        entry = ET.SubElement(feed, f"{{{ns}}}entry")
+        n_add, n_rm, n_ch = len(b["added"]), len(b["removed"]), len(b["changed"])
+        ET.SubElement(
+            entry, f"{{{ns}}}title"
+        ).text = f"{n_add} added, {n_ch} changed, {n_rm} removed"
+        ET.SubElement(entry, f"{{{ns}}}id").text = f"{base}/changes#{b['date']}"
+        ET.SubElement(entry, f"{{{ns}}}updated").text = b["date"]
+        ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
+        lines = [f"Added: {t['title']}" for t in _titled(data, b["added"])]
+        lines += [f"Changed: {t['title']}" for t in _titled(data, list(b["changed"]))]
+        lines += [f"Removed: {i}" for i in b["removed"]]
+        ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+
+
+@router.get(
+    "/changes",
+    response_class=Response,
+    responses={200: {"description": "What changed at each build: page, JSON or Atom feed.",
+                     "content": {"text/html": {}, "application/json": {}, ATOM: {}}},
+               406: {"description": "None of HTML, JSON or Atom is acceptable."}},
+)  # fmt: skip
+def changes_page(
+    request: Request,
+    data: GraphDataDep,
+    version: VersionDep,
+    templates: TemplatesDep,
+    format: Literal["html", "json", "atom"] | None = Query(None, description="overrides Accept"),
+) -> Response:
+    """What changed in the catalogue at each build, newest first (``date``, ``added``,
+    ``removed``, ``changed``)."""
+    builds = read_changes(version)["builds"]
+    offered = {"text/html": "html", "application/json": "json", ATOM: "atom"}
+    fmt = _wants(request, format, offered)
+    headers = {"Vary": "Accept"}
+    if fmt == "json":
+        return JSONResponse(builds, headers=headers)
+    if fmt == "atom":
+        return Response(_atom(request, builds, data), media_type=ATOM, headers=headers)
+    shown = [
+        {"date": b["date"][:10], "added": _titled(data, b["added"]),
+         "changed": [t | {"fields": b["changed"][t["id"]]}
+                     for t in _titled(data, list(b["changed"]))],
+         "removed": b["removed"]}
+        for b in builds
+    ]  # fmt: skip
+    context = {"nav": "changes", "builds": shown}
+    return templates.TemplateResponse(request, "changes.html", context, headers=headers)
+
+
+@router.get("/changes.atom", response_class=Response, include_in_schema=False)
+def changes_feed(request: Request, data: GraphDataDep, version: VersionDep) -> Response:
+    """The Atom feed of ``/changes`` at an address feed readers can be given."""
+    builds = read_changes(version)["builds"]
+    return Response(_atom(request, builds, data), media_type=ATOM)
