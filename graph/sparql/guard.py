@@ -48,10 +48,25 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Extension functions the engine evaluates: the XSD constructor casts Oxigraph implements.
 KNOWN_FUNCTIONS = frozenset(
     XSD + name
-    for name in (
-        "string boolean integer decimal float double dateTime date time duration "
-        "dayTimeDuration yearMonthDuration gYear gYearMonth gMonth gMonthDay gDay"
-    ).split()
+    for name in [
+        "string",
+        "boolean",
+        "integer",
+        "decimal",
+        "float",
+        "double",
+        "dateTime",
+        "date",
+        "time",
+        "duration",
+        "dayTimeDuration",
+        "yearMonthDuration",
+        "gYear",
+        "gYearMonth",
+        "gMonth",
+        "gMonthDay",
+        "gDay",
+    ]
 )
 PARSER_THREADS = 2
 PARSER_STACK = 256 * 1024 * 1024  # rdflib's parser recurses deeply per nested bracket
