@@ -200,9 +200,10 @@ JUNK = [
 
 
 def _escape_some(text: str, picks: list[bool]) -> str:
-    return "".join(esc(c) if pick else c for c, pick in zip(text, picks, strict=False)) + text[
-        len(picks) :
-    ]
+    return (
+        "".join(esc(c) if pick else c for c, pick in zip(text, picks, strict=False))
+        + text[len(picks) :]
+    )
 
 
 @st.composite

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,8 +34,10 @@ class EngineResult:
         media_type: its media type (e.g. ``application/sparql-results+json``).
         body: the serialised result.
         rows: solutions (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in ``body``.
-        truncated: True when the row cap cut the result short.
-        row_cap: the cap that applied.
+        truncated: True when the row cap or the byte cap cut the result short.
+        row_cap: the row cap that applied.
+        byte_cap: the byte cap that applied (0: none).
+        cut_by: ``"rows"`` or ``"bytes"``: which cap cut a truncated result.
     """
 
     media_type: str
@@ -42,6 +45,8 @@ class EngineResult:
     rows: int
     truncated: bool
     row_cap: int
+    byte_cap: int = 0
+    cut_by: str = "rows"
 
 
 class QueryEngine(Protocol):
@@ -58,6 +63,7 @@ class QueryEngine(Protocol):
         accept: str | None,
         fmt: str | None = None,
         base_iri: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> EngineResult:
         """Evaluate a read-only query (blocking; call it off the event loop).
 
@@ -68,10 +74,12 @@ class QueryEngine(Protocol):
             accept: the client's Accept header.
             fmt: an explicit ``format=`` value, overriding ``accept``.
             base_iri: base for relative IRIs in the query (the endpoint's URL, say).
+            cancel: set by the caller to stop the query early (its worker is freed at once).
 
         Raises:
             QuerySyntaxError, QueryRefused, UpdateRefused, NotAcceptable: the client's fault.
             QueryTimeout: stopped at the deadline. EngineBusy: too many queries waiting.
+            QueryCancelled: ``cancel`` was set (the client went away); the query was stopped.
             QueryAborted: stopped for exhausting memory or crashing its worker.
             QueryFailed: the engine itself failed.
         """
@@ -138,6 +146,9 @@ def open_engine(settings: Settings) -> QueryEngine:
         "timeout": settings.query_timeout,
         "row_cap": settings.row_cap,
         "queue_size": settings.query_queue,
+        "byte_cap": settings.max_result_bytes,
+        "max_memory": settings.worker_max_memory_mb * 1024 * 1024,
+        "max_queries": settings.worker_max_queries,
     }
     if settings.named_graphs:
         digest = hashlib.sha256()
