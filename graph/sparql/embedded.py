@@ -78,6 +78,7 @@ class EmbeddedEngine:
         self._max_memory = max_memory
         self._max_queries = max_queries
         self.recycled = 0  # workers replaced for their memory or their query count
+        self.cancelled = 0  # queries stopped because their client went away
         self._sha = graph_sha256
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -216,6 +217,7 @@ class EmbeddedEngine:
             while not worker.conn.poll(POLL_S):
                 if cancel is not None and cancel.is_set():
                     self._replace(worker)
+                    self.cancelled += 1
                     raise QueryCancelled("the client went away; the query was stopped")
                 if time.monotonic() >= deadline:
                     self._replace(worker)
@@ -248,6 +250,8 @@ class EmbeddedEngine:
             "query_timeout": self._timeout,
             "row_cap": self._row_cap,
             "max_result_bytes": self._byte_cap,
+            "workers_recycled": self.recycled,
+            "queries_cancelled": self.cancelled,
             "stale": self._stale,
             **({"problem": STALE} if self._stale else {}),
         }
