@@ -55,12 +55,17 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Import the document's text export as catalogue YAML (topics suggested, for review)."""
+    from cradle.core.errors import CatalogueError
     from cradle.graph.commands import run_import
 
     try:
         problems = run_import(file, out, contacts)
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"{file}: cannot read: {exc.__class__.__name__}", err=True)
+    except CatalogueError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)

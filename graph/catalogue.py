@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph import cleantext
 from cradle.graph.ontology import Terms, terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -157,6 +158,9 @@ def check_catalogue(cat: Catalogue, vocab: Terms, source: str = "<catalogue>") -
     for ident, n in Counter(e.id for e in cat.resources).items():
         if n > 1:
             bad(ident, "id", f"duplicate id ({n} times); ids must be unique")
+    if not cat.resources:
+        problems.append(f"{source}: resources: no entries: add at least one under 'resources:'")
+    problems += cleantext.catalogue_problems(cat, source)
     for e in cat.resources:
         if not SLUG.match(e.id):
             bad(e.id, "id", "must be a lower-case slug such as 'safer-sleep-video'")
@@ -196,10 +200,7 @@ def load_catalogue(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Catalogue:
     Raises:
         CatalogueError: listing every problem found, each naming file, entry and field.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError([f"{path}: (file): cannot read: {exc.__class__.__name__}"]) from None
+    text = cleantext.read_text_file(path, cleantext.MAX_CATALOGUE_BYTES, "catalogue")
     cat = parse_catalogue(text, str(path))
     problems = check_catalogue(cat, terms(ontology_dir), str(path))
     if problems:

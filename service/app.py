@@ -22,7 +22,7 @@ from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, Stale
 from cradle.core.settings import Settings
 from cradle.service import coverage, errors, health, pages, search, ui
 from cradle.service.graphdata import load_graph_data
-from cradle.service.headers import AccessLog, SecurityHeaders
+from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders
 from cradle.service.readonly import ReadOnly
 
 log = logging.getLogger("cradle.service")
@@ -136,6 +136,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ReadOnly)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(QuietDisconnect)
     errors.install(app)
     from cradle.service.sparql import router as sparql_router
 
