@@ -258,6 +258,21 @@ def test_a_silent_connection_is_closed(server: tuple[str, Any]) -> None:
 
 
 @pytest.mark.slow
+def test_an_aborted_request_logs_one_line(server: tuple[str, Any], tmp_path: Path) -> None:
+    base, _ = server
+    with socket.create_connection(("127.0.0.1", _port(base))) as sock:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nSELECT * {"
+        )
+        time.sleep(0.5)
+    time.sleep(1.5)
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log
+    assert len([line for line in log.splitlines() if "went away" in line]) == 1
+
+
+@pytest.mark.slow
 def test_a_query_whose_client_went_away_is_stopped(server: tuple[str, Any]) -> None:
     base, _ = server
     query = httpx.QueryParams({"query": RUNAWAY})

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         "(also the idle keep-alive time)",
     )
     worker_max_memory_mb: int = Field(
-        1024,
+        512,
         gt=0,
         description="a SPARQL worker process using more memory than this (MiB) after a query "
         "is replaced by a fresh one",

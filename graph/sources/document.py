@@ -310,7 +310,7 @@ def import_file(path: Path) -> Imported:
     """
     text = cleantext.read_text_file(path, cleantext.MAX_DOCUMENT_BYTES, "document to import")
     result = import_text(text, path.name)
-    if not result.catalogue.resources:
+    if not result.catalogue.resources and not result.problems:  # rows it could not read: said
         raise CatalogueError(
             [
                 f"{path}: (file): no table rows found: expected the text export of the "

@@ -68,7 +68,7 @@ class EmbeddedEngine:
         queue_size: int,
         graph_sha256: str,
         byte_cap: int = 8 * 1024 * 1024,
-        max_memory: int = 1024 * 1024 * 1024,
+        max_memory: int = 512 * 1024 * 1024,
         max_queries: int = 0,
     ) -> None:
         self._args = (str(store_dir) if store_dir else None, {k: str(v) for k, v in named.items()})
