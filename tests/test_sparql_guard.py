@@ -282,3 +282,16 @@ def test_fuzzed_file_graphs_are_never_accepted(query: str) -> None:
     except (SyntaxError, ValueError, RuntimeError):
         return
     assert not any("root:x" in row for row in rows), (query, checked.text)
+
+
+def test_concurrent_checks_all_parse() -> None:
+    """rdflib's grammar is shared state: checks from many request threads must not interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [
+        f"SELECT (COUNT(*) AS ?n{i}) {{ ?a ?b ?c . ?d ?e ?f FILTER(?a != <urn:x:{i}>) }}"
+        for i in range(60)
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        forms = list(pool.map(lambda q: check_query(q).form, queries))
+    assert forms == ["SELECT"] * 60

@@ -68,7 +68,7 @@ KNOWN_FUNCTIONS = frozenset(
         "gDay",
     ]
 )
-PARSER_THREADS = 2
+PARSER_THREADS = 1  # one: rdflib's pyparsing grammar is shared state, not safe to run twice at once
 PARSER_STACK = 256 * 1024 * 1024  # rdflib's parser recurses deeply per nested bracket
 RECURSION_LIMIT = 50_000
 
