@@ -84,6 +84,9 @@ def import_cmd(
         problems, changes = run_import(file, out, contacts, merge)
     except CradleError as exc:
         _fail(exc)
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
     if changes is not None:
         typer.echo(render_diff(changes).rstrip("\n"), err=True)
     for p in problems:

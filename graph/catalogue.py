@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph import cleantext
 from cradle.graph.ontology import Terms, terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -496,6 +497,12 @@ def parse_catalogue(
                 keys.get("id", start), f"entry {ident}", "id",
                 f"duplicate id ({ids[ident]} times); ids must be unique",
             )  # fmt: skip
+    if isinstance(raw.get("resources"), list) and not resources:
+        report.add(
+            top.get("resources", 1), "(file)", "resources",
+            "no entries: add at least one under 'resources:'",
+        )  # fmt: skip
+    _text_problems(report, raw, where_of)
     if report.found or header is None:
         raise CatalogueError(report.lines())
     cat = Catalogue.model_construct(
@@ -503,6 +510,24 @@ def parse_catalogue(
     )
     cat._lines = lines
     return cat
+
+
+def _text_problems(report: _Report, raw: dict[str, Any], where_of: Any) -> None:
+    """Control characters, over-long text and ids in every item (:mod:`cradle.graph.cleantext`)."""
+    header = raw.get("catalogue")
+    if isinstance(header, dict):
+        start, keys = where_of(header)
+        for fld, problem in cleantext.item_problems(header):
+            report.add(keys.get(fld, start), "catalogue", fld, problem)
+    labels = {"resources": "entry", "organisations": "organisation", "localities": "locality"}
+    for kind, label in labels.items():
+        items = raw.get(kind)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                start, keys = where_of(item)
+                ident = str(item.get("id", "?"))[:60]
+                for fld, problem in cleantext.item_problems(item):
+                    report.add(keys.get(fld, start), f"{label} {ident}", fld, problem)
 
 
 def _section(
@@ -610,10 +635,7 @@ def load_catalogue(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Catalogue:
     Raises:
         CatalogueError: listing every problem found, each naming file, line, entry and field.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError([f"{path}:0: (file): cannot read: {exc.__class__.__name__}"]) from None
+    text = cleantext.read_text_file(path, cleantext.MAX_CATALOGUE_BYTES, "catalogue")
     return parse_catalogue(text, str(path), terms(ontology_dir))
 
 

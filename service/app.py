@@ -20,7 +20,7 @@ from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, Stale
 from cradle.core.settings import Settings
 from cradle.service import apidocs, coverage, errors, health, pages, review, search, ui
 from cradle.service.graphdata import load_graph_data
-from cradle.service.headers import AccessLog, SecurityHeaders
+from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders
 from cradle.service.misses import Misses
 from cradle.service.readonly import ReadOnly
 
@@ -141,6 +141,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ReadOnly)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(QuietDisconnect)
     errors.install(app)
     from cradle.service.sparql import router as sparql_router
 

@@ -52,6 +52,7 @@ def _config(settings: Settings, app: Any = None) -> Any:
     import uvicorn
 
     from cradle.service.app import create_app
+    from cradle.service.timeouts import header_timeout_protocol
 
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["cradle"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
@@ -64,6 +65,8 @@ def _config(settings: Settings, app: Any = None) -> Any:
         access_log=False,  # the app logs requests itself, without their query strings
         proxy_headers=False,
         server_header=False,
+        http=header_timeout_protocol(settings.header_timeout),
+        timeout_keep_alive=max(1, round(settings.header_timeout)),
     )
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cradle.core.conneg import choose
 from cradle.core.errors import (
+    ClientOverLimit,
     CradleError,
     EngineBusy,
     InvalidSearch,
@@ -19,6 +20,7 @@ from cradle.core.errors import (
     NotAcceptable,
     NotBuilt,
     QueryAborted,
+    QueryCancelled,
     QueryFailed,
     QueryRefused,
     QuerySyntaxError,
@@ -40,6 +42,8 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (QueryTimeout, 503, None),
     (QueryAborted, 503, None),
     (NotAcceptable, 406, None),
+    (ClientOverLimit, 429, None),
+    (QueryCancelled, 499, None),
     (EngineBusy, 503, "Every query worker is busy: retry in a moment."),
     (QueryFailed, 500, "The query engine failed on this query; it has been logged."),
     (StoreUnavailable, 503, "The SPARQL store is unavailable: retry in a moment."),

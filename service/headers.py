@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("cradle.access")
@@ -73,3 +74,46 @@ class AccessLog:
             await send(message)
 
         await self.app(scope, receive, send_logged)
+
+
+class HeadAsGet:
+    """ASGI middleware answering HEAD wherever GET is answered: the request goes on as a GET
+    and the answer's headers (Content-Length included) are sent without its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Turn a HEAD into a GET whose body is left out."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_head(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)
+
+
+class QuietDisconnect:
+    """ASGI middleware logging one line, not a traceback, when a client goes away while its
+    request is still being read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; a disconnect while reading it is logged on one line."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:
+            log.info("%s %s: the client went away during its request", scope["method"],
+                     scope["path"][:200])  # fmt: skip

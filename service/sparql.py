@@ -11,6 +11,8 @@ text written for the client, or a page when a browser asks (see :mod:`sparql_htm
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from typing import Any
 
 import anyio
@@ -18,9 +20,11 @@ import anyio.to_thread
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from cradle.core.conneg import prefers
-from cradle.core.errors import CradleError, EngineBusy, UpdateRefused
+from cradle.core.errors import ClientOverLimit, CradleError, EngineBusy, UpdateRefused
 from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.service import sparql_html
@@ -36,9 +40,12 @@ from cradle.service.sparql_docs import (
 from cradle.service.sparql_input import ProtocolError, parse_params, post_params
 
 router = APIRouter(tags=["sparql"])
+log = logging.getLogger("cradle.service")
 
 UPDATE_PARAMS = {"update", "using-graph-uri", "using-named-graph-uri"}
 MAX_MESSAGE = 600
+CHUNK = 64 * 1024  # answers are written in parts this size, each within the write timeout
+RETRY_AFTER = "2"
 
 #: Every media type a machine client can ask for here (an error goes to a browser as a page only
 #: when its Accept ranks text/html above all of them).
@@ -71,12 +78,16 @@ async def _handle(request: Request, engine: Any, settings: Any, data: Any) -> Re
         return await _answer(request, engine, settings, data)
     except ProtocolError as exc:
         return _error(request, exc.status, exc.message)
+    except ClientDisconnect:
+        log.info("%s %s: the client went away while sending its request", request.method,
+                 request.url.path)  # fmt: skip
+        return _error(request, 400, "the request was not complete")
     except CradleError as exc:
         status, message = domain_status(exc)  # the one error -> HTTP table (service/errors.py)
         if len(message) > MAX_MESSAGE:
             message = message[:MAX_MESSAGE] + " [...]"
-        headers = {"Retry-After": "2"} if isinstance(exc, EngineBusy) else None
-        return _error(request, status, message, headers)
+        busy = isinstance(exc, EngineBusy | ClientOverLimit)
+        return _error(request, status, message, {"Retry-After": RETRY_AFTER} if busy else None)
 
 
 async def _answer(request: Request, engine: Any, settings: Any, data: Any) -> Response:
@@ -120,22 +131,116 @@ async def _answer(request: Request, engine: Any, settings: Any, data: Any) -> Re
     if table:
         return _results_page(request, queries[0], result, data)
     headers = {"Vary": "Accept", "X-Cradle-Rows": str(result.rows)}
-    if result.truncated:
+    if result.truncated and result.cut_by == "bytes":
+        headers["X-Cradle-Truncated"] = "true"
+        headers["X-Cradle-Byte-Cap"] = str(result.byte_cap)
+        headers["Warning"] = (
+            f'199 cradle "result truncated at the byte cap of {result.byte_cap} bytes"'
+        )
+    elif result.truncated:
         headers["X-Cradle-Truncated"] = "true"
         headers["X-Cradle-Row-Cap"] = str(result.row_cap)
         headers["Warning"] = f'199 cradle "result truncated at the row cap of {result.row_cap}"'
-    return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+    return Answer(
+        result.body,
+        media_type=_content_type(result.media_type),
+        headers=headers,
+        write_timeout=settings.write_timeout,
+    )
+
+
+class Answer(Response):
+    """A response written in parts of :data:`CHUNK` bytes; a client that does not take the
+    next part within ``write_timeout`` seconds is dropped (the server closes the connection),
+    so a client that never reads cannot hold an answer in memory for long."""
+
+    def __init__(
+        self, body: bytes, *, media_type: str, headers: dict[str, str], write_timeout: float
+    ) -> None:
+        """An answer of ``body``; see the class."""
+        super().__init__(body, media_type=media_type, headers=headers)
+        self.write_timeout = write_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the headers, then the body part by part, each within the write timeout."""
+        start = {"type": "http.response.start", "status": self.status_code}
+        await send({**start, "headers": self.raw_headers})
+        body = memoryview(self.body)
+        for offset in range(0, len(body), CHUNK):
+            part = {"type": "http.response.body", "body": bytes(body[offset : offset + CHUNK])}
+            try:
+                with anyio.fail_after(self.write_timeout):
+                    await send({**part, "more_body": True})
+            except TimeoutError:
+                log.info(
+                    "%s: the client read nothing for %g s: connection dropped",
+                    scope.get("path", ""),
+                    self.write_timeout,
+                )
+                return  # the server closes a connection whose answer was left incomplete
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the last
+    ``X-Forwarded-For`` entry that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop
+    return peer
 
 
 async def _execute(request: Request, engine: Any, call: Any) -> Any:
-    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full."""
+    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full or when
+    the client already runs its share of queries; stop it when the client goes away."""
     state = request.app.state
+    settings = state.settings
     limiter = getattr(state, "sparql_limiter", None)
     if limiter is None:
         limiter = state.sparql_limiter = anyio.CapacityLimiter(getattr(engine, "capacity", 8))
+    clients: dict[str, int] = getattr(state, "sparql_clients", None) or {}
+    state.sparql_clients = clients
+    client = client_address(request, settings.trusted_proxies)
+    running = clients.get(client, 0)
+    if running >= settings.queries_per_client:
+        raise ClientOverLimit(
+            f"you already run {running} SPARQL queries at once, the most one client may; "
+            "wait for an answer, then send the next"
+        )
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
-    return await anyio.to_thread.run_sync(call, limiter=limiter)
+    clients[client] = running + 1
+    cancel = threading.Event()
+
+    async def watch_disconnect() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        cancel.set()
+
+    outcome: dict[str, Any] = {}
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch_disconnect)
+            try:  # kept out of the task group's exception group: raised plainly below
+                outcome["result"] = await anyio.to_thread.run_sync(
+                    functools.partial(call, cancel=cancel), limiter=limiter
+                )
+            except Exception as exc:  # noqa: BLE001
+                outcome["error"] = exc
+            finally:
+                group.cancel_scope.cancel()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+    finally:
+        clients[client] -= 1
+        if not clients[client]:
+            del clients[client]
 
 
 def _content_type(media_type: str) -> str:

@@ -53,11 +53,12 @@ _FORMAT = {
 }
 _RESPONSES = {
     "200": {
-        "description": "query results (SELECT/ASK) or an RDF graph (CONSTRUCT/DESCRIBE)",
+        "description": "query results (SELECT/ASK) or an RDF graph (CONSTRUCT/DESCRIBE); "
+        "X-Cradle-Truncated: true with X-Cradle-Row-Cap or X-Cradle-Byte-Cap when cut",
         "content": {f.media_type: {} for f in RESULT_FORMATS + GRAPH_FORMATS},
     },
     "400": {
-        "description": "malformed query, SERVICE, or a file graph",
+        "description": "malformed query, SERVICE, a file graph, or an unknown function",
         "content": {"text/plain": {}},
     },
     "403": {"description": "an update: this endpoint is read-only", "content": {"text/plain": {}}},
@@ -65,6 +66,10 @@ _RESPONSES = {
     "413": {"description": "request body too large", "content": {"text/plain": {}}},
     "414": {"description": "URL too long", "content": {"text/plain": {}}},
     "415": {"description": "body not UTF-8 sparql-query or form", "content": {"text/plain": {}}},
+    "429": {
+        "description": "this client already runs its share of queries (Retry-After)",
+        "content": {"text/plain": {}},
+    },
     "503": {"description": "deadline passed or engine busy", "content": {"text/plain": {}}},
 }
 GET_DOC: dict[str, Any] = {

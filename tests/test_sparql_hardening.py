@@ -42,6 +42,7 @@ def app(graph_dir: Path) -> Iterator[FastAPI]:
         max_body_bytes=10_000,
         max_url_bytes=4_000,
         row_cap=5,
+        queries_per_client=100,  # every request here comes from one test client
     )
     application = FastAPI()
     application.include_router(router)

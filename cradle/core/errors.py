@@ -88,3 +88,11 @@ class QueryFailed(CradleError):
 
 class QueryAborted(CradleError):
     """A query was stopped because it exhausted the memory or crashed its worker."""
+
+
+class QueryCancelled(CradleError):
+    """A query was stopped because its client went away before the answer."""
+
+
+class ClientOverLimit(CradleError):
+    """One client already runs as many SPARQL queries at once as it may."""

@@ -103,6 +103,42 @@ class Settings(BaseSettings):
     max_url_bytes: int = Field(
         16_384, gt=0, description="longest request URL the service accepts (414 above)"
     )
+    max_result_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="most bytes of one SPARQL answer; a longer answer is cut (whole rows) "
+        "and flagged as truncated, like the row cap",
+    )
+    write_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="seconds a client may take to read the next part of an answer before "
+        "the connection is dropped",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="seconds a connection may stay open without sending a complete request "
+        "(also the idle keep-alive time)",
+    )
+    worker_max_memory_mb: int = Field(
+        512,
+        gt=0,
+        description="a SPARQL worker process using more memory than this (MiB) after a query "
+        "is replaced by a fresh one",
+    )
+    worker_max_queries: int = Field(
+        1000, ge=0, description="queries a SPARQL worker answers before it is replaced (0: never)"
+    )
+    queries_per_client: int = Field(
+        2,
+        gt=0,
+        description="SPARQL queries one client (IP address) may run at once; more get 429",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses of reverse proxies whose X-Forwarded-For names the client",
+    )
     query_workers: int = Field(4, gt=0, description="processes that evaluate SPARQL queries")
     query_queue: int = Field(16, ge=0, description="SPARQL queries that may wait for a worker")
     store_url: str | None = Field(None, description="external SPARQL query endpoint URL")

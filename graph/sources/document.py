@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph import cleantext
 from cradle.graph.catalogue import Catalogue, Entry, Header, Organisation
 from cradle.graph.ontology import Terms, terms
 
@@ -225,6 +227,7 @@ def import_cells(
         for lid, label in vocab.localities.items()
         if lid not in ("england", "greater-manchester")
     }
+    cells = [(where, cleantext.strip_controls(cell)) for where, cell in cells]
     result = Imported(
         Catalogue(
             catalogue=Header(
@@ -331,5 +334,18 @@ def import_cells(
 
 
 def import_file(path: Path) -> Imported:
-    """Import the text export at ``path`` (see :func:`import_text`)."""
-    return import_text(path.read_text(encoding="utf-8"), path.name)
+    """Import the text export at ``path`` (see :func:`import_text`).
+
+    Raises:
+        CatalogueError: the file is too large, not UTF-8, or holds no table rows.
+    """
+    text = cleantext.read_text_file(path, cleantext.MAX_DOCUMENT_BYTES, "document to import")
+    result = import_text(text, path.name)
+    if not result.catalogue.resources and not result.problems:  # rows it could not read: said
+        raise CatalogueError(
+            [
+                f"{path}: (file): no table rows found: expected the text export of the "
+                "good-practice table (a tab before each cell)"
+            ]  # fmt: skip
+        )
+    return result

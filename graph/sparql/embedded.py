@@ -14,6 +14,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from cradle.core.errors import (
     EngineBusy,
     NotBuilt,
     QueryAborted,
+    QueryCancelled,
     QueryFailed,
     QuerySyntaxError,
     QueryTimeout,
@@ -29,6 +31,11 @@ from cradle.core.errors import (
 from cradle.graph.sparql.engine import EngineResult, prepare
 
 START_TIMEOUT = 60.0
+POLL_S = 0.05  # how often a waiting query looks whether its client went away
+ABORTED = (
+    "the query used more memory than allowed (or crashed its worker) and was stopped; "
+    "add LIMIT or narrow its patterns"
+)
 STALE = "the graph was rebuilt while serving: restart the service to serve the new build"
 
 
@@ -37,6 +44,7 @@ class _Worker:
     proc: Any
     conn: Any
     info: dict[str, Any] = field(default_factory=dict)
+    queries: int = 0
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -59,10 +67,18 @@ class EmbeddedEngine:
         row_cap: int,
         queue_size: int,
         graph_sha256: str,
+        byte_cap: int = 8 * 1024 * 1024,
+        max_memory: int = 512 * 1024 * 1024,
+        max_queries: int = 0,
     ) -> None:
         self._args = (str(store_dir) if store_dir else None, {k: str(v) for k, v in named.items()})
         self._timeout = timeout
         self._row_cap = row_cap
+        self._byte_cap = byte_cap
+        self._max_memory = max_memory
+        self._max_queries = max_queries
+        self.recycled = 0  # workers replaced for their memory or their query count
+        self.cancelled = 0  # queries stopped because their client went away
         self._sha = graph_sha256
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -134,6 +150,7 @@ class EmbeddedEngine:
         accept: str | None,
         fmt: str | None = None,
         base_iri: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> EngineResult:
         """Evaluate a query in a worker under the deadline; see :class:`QueryEngine`."""
         from cradle.graph.sparql.worker import Job
@@ -149,12 +166,7 @@ class EmbeddedEngine:
         if not self._admit.acquire(blocking=False):
             raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
         try:
-            try:
-                worker = self._idle.get(timeout=self._timeout)
-            except queue.Empty:
-                raise EngineBusy(
-                    f"no query worker became free within {self._timeout:g} s; retry later"
-                ) from None
+            worker = self._free_worker(cancel)
             job = Job(
                 prepared.query.text,
                 prepared.format.name,
@@ -162,35 +174,68 @@ class EmbeddedEngine:
                 prepared.named_graphs,
                 self._row_cap,
                 base_iri,
+                self._byte_cap,
             )
-            kind, payload = self._run(worker, job)
+            kind, payload = self._run(worker, job, cancel)
         finally:
             self._admit.release()
         if kind == "syntax":
             raise QuerySyntaxError(payload)
+        if kind == "aborted":
+            raise QueryAborted(ABORTED)
         if kind != "ok":
             raise QueryFailed("the query engine failed while evaluating this query")
-        body, rows, truncated = payload
-        return EngineResult(prepared.format.media_type, body, rows, truncated, self._row_cap)
+        body, rows, cut = payload
+        return EngineResult(
+            prepared.format.media_type,
+            body,
+            rows,
+            bool(cut),
+            self._row_cap,
+            self._byte_cap,
+            cut or "rows",
+        )
 
-    def _run(self, worker: _Worker, job: Any) -> tuple[str, Any]:
+    def _free_worker(self, cancel: threading.Event | None) -> _Worker:
+        give_up = time.monotonic() + self._timeout
+        while True:
+            try:
+                return self._idle.get(timeout=POLL_S)
+            except queue.Empty:
+                pass
+            if cancel is not None and cancel.is_set():
+                raise QueryCancelled("the client went away before a worker was free")
+            if time.monotonic() >= give_up:
+                raise EngineBusy(
+                    f"no query worker became free within {self._timeout:g} s; retry later"
+                )
+
+    def _run(self, worker: _Worker, job: Any, cancel: threading.Event | None) -> tuple[str, Any]:
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self._timeout):
-                self._replace(worker)
-                raise QueryTimeout(
-                    f"the query ran past the {self._timeout:g} s deadline and was stopped; "
-                    "add LIMIT, narrow its patterns or avoid cross products"
-                )
-            reply: tuple[str, Any] = worker.conn.recv()
+            deadline = time.monotonic() + self._timeout
+            while not worker.conn.poll(POLL_S):
+                if cancel is not None and cancel.is_set():
+                    self._replace(worker)
+                    self.cancelled += 1
+                    raise QueryCancelled("the client went away; the query was stopped")
+                if time.monotonic() >= deadline:
+                    self._replace(worker)
+                    raise QueryTimeout(
+                        f"the query ran past the {self._timeout:g} s deadline and was stopped; "
+                        "add LIMIT, narrow its patterns or avoid cross products"
+                    )
+            kind, payload, resident = worker.conn.recv()
         except (EOFError, OSError, ValueError):
             self._replace(worker)
-            raise QueryAborted(
-                "the query used more memory than allowed (or crashed its worker) and was "
-                "stopped; add LIMIT or narrow its patterns"
-            ) from None
-        self._idle.put(worker)
-        return reply
+            raise QueryAborted(ABORTED) from None
+        worker.queries += 1
+        if resident > self._max_memory or 0 < self._max_queries <= worker.queries:
+            self.recycled += 1
+            self._replace(worker)  # what a bad query made it hold goes with it
+        else:
+            self._idle.put(worker)
+        return kind, payload
 
     def info(self) -> dict[str, Any]:
         """Engine description for ``/health``."""
@@ -204,6 +249,9 @@ class EmbeddedEngine:
             "network_isolated": bool(self._info.get("isolated")),
             "query_timeout": self._timeout,
             "row_cap": self._row_cap,
+            "max_result_bytes": self._byte_cap,
+            "workers_recycled": self.recycled,
+            "queries_cancelled": self.cancelled,
             "stale": self._stale,
             **({"problem": STALE} if self._stale else {}),
         }

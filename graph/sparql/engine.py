@@ -12,6 +12,7 @@ processes killed at the deadline), or the remote engine of :mod:`cradle.graph.sp
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,8 +32,10 @@ class EngineResult:
         media_type: its media type (e.g. ``application/sparql-results+json``).
         body: the serialised result.
         rows: solutions (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in ``body``.
-        truncated: True when the row cap cut the result short.
-        row_cap: the cap that applied.
+        truncated: True when the row cap or the byte cap cut the result short.
+        row_cap: the row cap that applied.
+        byte_cap: the byte cap that applied (0: none).
+        cut_by: ``"rows"`` or ``"bytes"``: which cap cut a truncated result.
     """
 
     media_type: str
@@ -40,6 +43,8 @@ class EngineResult:
     rows: int
     truncated: bool
     row_cap: int
+    byte_cap: int = 0
+    cut_by: str = "rows"
 
 
 class QueryEngine(Protocol):
@@ -56,6 +61,7 @@ class QueryEngine(Protocol):
         accept: str | None,
         fmt: str | None = None,
         base_iri: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> EngineResult:
         """Evaluate a read-only query (blocking; call it off the event loop).
 
@@ -66,10 +72,12 @@ class QueryEngine(Protocol):
             accept: the client's Accept header.
             fmt: an explicit ``format=`` value, overriding ``accept``.
             base_iri: base for relative IRIs in the query (the endpoint's URL, say).
+            cancel: set by the caller to stop the query early (its worker is freed at once).
 
         Raises:
             QuerySyntaxError, QueryRefused, UpdateRefused, NotAcceptable: the client's fault.
             QueryTimeout: stopped at the deadline. EngineBusy: too many queries waiting.
+            QueryCancelled: ``cancel`` was set (the client went away); the query was stopped.
             QueryAborted: stopped for exhausting memory or crashing its worker.
             QueryFailed: the engine itself failed.
         """
@@ -142,6 +150,9 @@ def open_engine(settings: Settings, version: Version | None = None) -> QueryEngi
         "timeout": settings.query_timeout,
         "row_cap": settings.row_cap,
         "queue_size": settings.query_queue,
+        "byte_cap": settings.max_result_bytes,
+        "max_memory": settings.worker_max_memory_mb * 1024 * 1024,
+        "max_queries": settings.worker_max_queries,
     }
     if settings.named_graphs:
         digest = hashlib.sha256()

@@ -1,31 +1,78 @@
 """Read-only and no-outbound-traffic checks on SPARQL query text, made before any evaluation.
 
 Oxigraph evaluates ``SERVICE`` by opening an HTTP connection, so a query naming one must be
-refused before it reaches an engine. The check lexes the query the way a SPARQL parser does
-(strings, IRIs, comments, variables and prefixed names are single tokens) and looks at the
-bare keywords left over; anything ambiguous errs towards refusing. It also bounds nesting
-depth and pattern count (Oxigraph's parser recurses per bracket and its optimiser is
-super-linear in the number of patterns), and names the query form for content negotiation.
+refused before it reaches an engine. The guard reads the query the way the engine will:
+
+1. codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are decoded first, as the SPARQL grammar
+   says (section 19.2), and the decoded text is what every later check and the engine see
+   (:attr:`CheckedQuery.text`), so no escape can mean one thing here and another there;
+2. a quick lexical pass bounds bracket depth and length (the parsers recurse per bracket) and
+   names update operations plainly;
+3. the text is parsed by rdflib's SPARQL 1.1 parser and the parse tree and algebra are walked:
+   ``SERVICE`` anywhere (subqueries, ``EXISTS``, ...), graph IRIs of ``FROM``, ``FROM NAMED``
+   and ``GRAPH`` that are not web IRIs, unknown extension functions, and the number of triple
+   patterns (Oxigraph's optimiser is super-linear in it) are found in the structure, not in
+   the spelling. A query rdflib cannot parse is refused with its parser's message.
 
 Any engine (embedded or remote) calls :func:`check_query` and :func:`check_graphs` first.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from cradle.core.errors import QueryRefused, QuerySyntaxError, UpdateRefused
 
 MAX_DEPTH = 64
 MAX_PATTERNS = 256
+MAX_TOKENS = 20_000  # terms, brackets and punctuation: bounds the parser's time and stack
 SAFE_SCHEMES = frozenset({"http", "https", "urn"})
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
-FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Extension functions the engine evaluates: the XSD constructor casts Oxigraph implements.
+KNOWN_FUNCTIONS = frozenset(
+    XSD + name
+    for name in [
+        "string",
+        "boolean",
+        "integer",
+        "decimal",
+        "float",
+        "double",
+        "dateTime",
+        "date",
+        "time",
+        "duration",
+        "dayTimeDuration",
+        "yearMonthDuration",
+        "gYear",
+        "gYearMonth",
+        "gMonth",
+        "gMonthDay",
+        "gDay",
+    ]
+)
+PARSER_THREADS = 1  # one: rdflib's pyparsing grammar is shared state, not safe to run twice at once
+PARSER_STACK = 256 * 1024 * 1024  # rdflib's parser recurses deeply per nested bracket
+RECURSION_LIMIT = 50_000
 
+_ESCAPE = re.compile(r"\\(?:\\|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 _TOKEN = re.compile(
     r"""
     (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -40,11 +87,11 @@ _TOKEN = re.compile(
     |(?P<word>[^\W\d_]\w*)
     |(?P<open>[{(\[])
     |(?P<close>[})\]])
-    |(?P<sep>[.;,/|])
-    |(?P<escape>\\.)
+    |(?P<other>\S)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -52,14 +99,44 @@ class CheckedQuery:
     """A query that passed the checks.
 
     Attributes:
-        text: the query text, unchanged.
+        text: the query with its codepoint escapes decoded: what the engine must be sent.
         form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
-        from_graphs: IRIs named by ``FROM`` / ``FROM NAMED`` clauses (resolved when possible).
+        from_graphs: IRIs named by ``FROM`` / ``FROM NAMED`` clauses (resolved).
+        patterns: triple patterns and property-path steps in the query's algebra.
     """
 
     text: str
     form: str
     from_graphs: list[str] = field(default_factory=list)
+    patterns: int = 0
+
+
+def decode_escapes(text: str) -> str:
+    """Decode SPARQL codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) as the grammar does,
+    before any parsing; an escaped backslash (``\\\\``) stays as it is.
+
+    Raises:
+        QuerySyntaxError: an escape names no Unicode character (a surrogate, beyond U+10FFFF),
+            NUL, or a backslash (whose meaning parsers disagree on: write ``\\\\`` instead).
+    """
+
+    def decode(match: re.Match[str]) -> str:
+        digits = match.group(1) or match.group(2)
+        if digits is None:
+            return match.group()
+        code = int(digits, 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QuerySyntaxError(f"{match.group()} is not a Unicode character")
+        if code == 0:
+            raise QuerySyntaxError(f"{match.group()} (NUL) is not allowed in a query")
+        if code == 0x5C:
+            raise QuerySyntaxError(
+                f"{match.group()} decodes to a backslash, which would start another escape: "
+                "write the backslash as \\\\ inside a string"
+            )
+        return chr(code)
+
+    return _ESCAPE.sub(decode, text) if "\\" in text else text
 
 
 def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
@@ -67,14 +144,17 @@ def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
 
     Args:
         text: the query.
-        base_iri: the base IRI relative IRIs in ``FROM`` clauses resolve against.
+        base_iri: the base IRI relative IRIs in the query resolve against.
+
+    Returns:
+        The checked query; send its ``text`` (escapes decoded) to the engine, not ``text``.
 
     Raises:
-        QuerySyntaxError: empty, NUL or lone-surrogate characters, nesting or size over limits,
-            or no query form found.
+        QuerySyntaxError: empty, NUL or lone-surrogate characters, bad escapes, nesting, size
+            or patterns over limits, unknown functions, or text that does not parse.
         UpdateRefused: the text is an update (INSERT, DELETE, LOAD, CLEAR, ...).
         QueryRefused: it uses ``SERVICE`` (federation would open outbound connections), or
-            ``FROM`` names a ``file:`` or other non-web graph.
+            names a ``file:`` or other non-web graph in ``FROM`` or ``GRAPH``.
     """
     if not text.strip():
         raise QuerySyntaxError("the query is empty")
@@ -82,57 +162,169 @@ def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
         raise QuerySyntaxError("the query contains a NUL character")
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise QuerySyntaxError("the query contains a lone surrogate (not valid Unicode text)")
-    depth = max_depth = patterns = 0
-    words: list[str] = []
-    prefixes: dict[str, str] = {}
-    base = base_iri or ""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
-    for i, (kind, value) in enumerate(tokens):
+    decoded = decode_escapes(text)
+    _lexical_checks(decoded)
+    return _checked(decoded, base_iri)
+
+
+def _lexical_checks(text: str) -> None:
+    """Bounds the parser relies on, and a plain message for updates."""
+    depth = max_depth = count = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        count += 1
         if kind == "open":
             depth += 1
             max_depth = max(max_depth, depth)
         elif kind == "close":
             depth -= 1
-        elif kind == "sep":
-            patterns += 1
-        elif kind == "word":
-            word = value.upper()
-            words.append(word)
-            if word == "SERVICE":
-                raise QueryRefused(
-                    "SERVICE (federated query) is not allowed: this endpoint never contacts "
-                    "other services; query its own graphs only"
-                )
-            if word in UPDATE_KEYWORDS:
-                raise UpdateRefused(
-                    f"{word} is an update operation: this endpoint is read-only and accepts "
-                    "SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only"
-                )
-            if word == "BASE" and _kind(tokens, i + 1) == "iri":
-                base = _join(base, tokens[i + 1][1][1:-1])
-            if (
-                word == "PREFIX"
-                and _kind(tokens, i + 1) == "pname"
-                and _kind(tokens, i + 2) == "iri"
-            ):
-                prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
+        elif kind == "word" and match.group().upper() in UPDATE_KEYWORDS:
+            raise UpdateRefused(
+                f"{match.group().upper()} is an update operation: this endpoint is read-only "
+                "and accepts SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only"
+            )
     if max_depth > MAX_DEPTH:
         raise QuerySyntaxError(
             f"the query nests brackets {max_depth} deep; at most {MAX_DEPTH} are allowed"
         )
+    if count > MAX_TOKENS:
+        raise QuerySyntaxError(
+            f"the query has {count} terms and symbols; at most {MAX_TOKENS} are allowed: "
+            "split it into smaller queries"
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def _checked(text: str, base_iri: str | None) -> CheckedQuery:
+    """Parse and walk a decoded query (cached: dashboards send the same queries again)."""
+    parsed = _in_parser_thread(_parse, text)
+    if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed: this endpoint never contacts "
+            "other services; query its own graphs only"
+        )
+    query = _in_parser_thread(_translate, parsed, base_iri)
+    root = query.algebra
+    graphs: list[str] = []
+    for clause in root.get("datasetClause", None) or []:
+        for key in ("default", "named"):
+            if key in clause:
+                graphs.append(str(clause[key]))
+    check_graphs(graphs, where="FROM")
+    patterns = 0
+    for node in _nodes(root):
+        if node.name == "Graph" and _is_iri(node.get("term")):  # a GRAPH <iri> pattern
+            check_graphs([str(node["term"])], where="GRAPH")
+        elif node.name == "Function" and str(node.get("iri")) not in KNOWN_FUNCTIONS:
+            raise QuerySyntaxError(
+                f"unknown function <{node.get('iri')}>: this endpoint evaluates SPARQL 1.1's "
+                "built-in functions and XSD casts only"
+            )
+        elif node.name == "BGP":
+            patterns += sum(_steps(triple[1]) for triple in node.get("triples") or [])
     if patterns > MAX_PATTERNS:
         raise QuerySyntaxError(
-            f"the query has about {patterns} triple patterns or path steps; at most "
+            f"the query has {patterns} triple patterns or path steps; at most "
             f"{MAX_PATTERNS} are allowed: split it into smaller queries"
         )
-    form = next((w for w in words if w in FORMS), None)
-    if form is None:
-        raise QuerySyntaxError(
-            "no query form found: a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE"
-        )
-    graphs = _from_graphs(tokens, prefixes, base)
-    check_graphs(graphs, where="FROM")
-    return CheckedQuery(text, form, graphs)
+    return CheckedQuery(text, FORMS[root.name], graphs, patterns)
+
+
+def _parse(text: str) -> Any:
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import parser
+
+    try:
+        return parser.Query.parse_string(text, parse_all=True)
+    except ParseException as exc:
+        raise QuerySyntaxError(f"the query does not parse: {_first_line(exc)}") from None
+    except RecursionError:
+        raise QuerySyntaxError("the query is nested too deeply to parse") from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the text's fault
+        raise QuerySyntaxError(f"the query does not parse: {_first_line(exc)}") from None
+
+
+def _translate(parsed: Any, base_iri: str | None) -> Any:
+    from rdflib.plugins.sparql import algebra
+
+    try:
+        return algebra.translateQuery(parsed, base=base_iri)
+    except RecursionError:
+        raise QuerySyntaxError("the query is nested too deeply to parse") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. an undeclared prefix
+        raise QuerySyntaxError(f"the query is not valid SPARQL: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else exc.__class__.__name__
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _in_parser_thread(fn: Callable[..., _T], *args: Any) -> _T:
+    """Run ``fn`` on one of the parser threads, which have a stack deep enough for rdflib's
+    recursive descent (the size of the input is bounded by :func:`_lexical_checks`)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+            previous = threading.stack_size(PARSER_STACK)
+            try:
+                pool = ThreadPoolExecutor(PARSER_THREADS, thread_name_prefix="cradle-sparql-parse")
+                barrier = threading.Barrier(PARSER_THREADS)
+                for future in [pool.submit(barrier.wait) for _ in range(PARSER_THREADS)]:
+                    future.result()  # every thread started now, with the large stack
+            finally:
+                threading.stack_size(previous)
+            _POOL = pool
+    return _POOL.submit(fn, *args).result()
+
+
+def _nodes(tree: Any) -> Iterator[Any]:
+    """Every parse-tree or algebra node (rdflib ``CompValue``) in ``tree``, depth first."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
+            stack.extend(item)
+
+
+def _is_iri(term: Any) -> bool:
+    from rdflib import URIRef
+
+    return isinstance(term, URIRef)
+
+
+def _steps(predicate: Any) -> int:
+    """Triple patterns a predicate stands for: 1, or the IRIs along a property path."""
+    from rdflib.paths import Path
+
+    if not isinstance(predicate, Path):
+        return 1
+    count, stack = 0, [predicate]
+    while stack:
+        item = stack.pop()
+        parts = [getattr(item, name, None) for name in ("args", "path", "arg")]
+        nested = [p for part in parts if part is not None for p in _as_list(part)]
+        if nested:
+            stack.extend(nested)
+        else:
+            count += 1
+    return max(count, 1)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def check_graphs(iris: list[str], *, where: str) -> None:
@@ -164,34 +356,3 @@ def check_graphs(iris: list[str], *, where: str) -> None:
 def foreign_graphs(iris: list[str], own: set[str]) -> list[str]:
     """The IRIs in ``iris`` that are not among the engine's own graphs ``own``."""
     return [iri for iri in iris if iri not in own]
-
-
-def _join(base: str, iri: str) -> str:
-    try:
-        return urljoin(base, iri)
-    except ValueError:
-        raise QuerySyntaxError(f"<{iri}> is not a valid IRI") from None
-
-
-def _kind(tokens: list[tuple[str | None, str]], i: int) -> str | None:
-    return tokens[i][0] if i < len(tokens) else None
-
-
-def _from_graphs(
-    tokens: list[tuple[str | None, str]], prefixes: dict[str, str], base: str
-) -> list[str]:
-    graphs = []
-    for i, (kind, value) in enumerate(tokens):
-        if kind != "word" or value.upper() != "FROM":
-            continue
-        j = i + 2 if _kind(tokens, i + 1) == "word" else i + 1  # FROM NAMED
-        if j >= len(tokens):
-            continue
-        target_kind, target = tokens[j]
-        if target_kind == "iri":
-            graphs.append(_join(base, target[1:-1]))
-        elif target_kind == "pname":
-            prefix, _, local = target.partition(":")
-            if prefix in prefixes:
-                graphs.append(prefixes[prefix] + local)
-    return [g for g in graphs if g]

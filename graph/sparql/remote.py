@@ -24,6 +24,7 @@ from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import (
     CradleError,
     EngineBusy,
+    QueryAborted,
     QuerySyntaxError,
     QueryTimeout,
     StoreUnavailable,
@@ -32,10 +33,12 @@ from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import EngineResult, prepare
 from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 from cradle.graph.sparql.run import Result
+from cradle.graph.sparql.worker import fit as _fit
 
 UPLOAD_BLOCK = 1 << 20
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
+READ_FACTOR = 4  # a store's answer is read up to this many times the byte cap, then dropped
 
 
 def gsp_url(query_url: str | None, gsp: str | None) -> str:
@@ -129,6 +132,7 @@ def remote_query(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
     accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
+    max_bytes: int | None = None,
 ) -> tuple[str, bytes]:
     """POST a query (already checked to be read-only) and read the answer within ``deadline``.
 
@@ -137,6 +141,7 @@ def remote_query(
 
     Raises:
         QueryTimeout: no complete answer within ``deadline`` seconds.
+        QueryAborted: the answer is longer than ``max_bytes`` (it is not read further).
         QuerySyntaxError: the store rejected the query (its message, shortened).
         StoreUnavailable: the store cannot be reached or failed.
     """
@@ -151,9 +156,15 @@ def remote_query(
     start = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=deadline) as response:
-            chunks = []
+            chunks, size = [], 0
             while chunk := response.read(1 << 16):
                 chunks.append(chunk)
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise QueryAborted(
+                        "the store's answer is far longer than this endpoint sends; add LIMIT "
+                        "or select fewer or shorter values"
+                    )
                 if time.monotonic() - start > deadline:
                     raise _timeout(deadline)
             media = response.headers.get_content_type()
@@ -227,6 +238,7 @@ class RemoteEngine:
         self._graph = settings.store_graph
         self._timeout = settings.query_timeout
         self._row_cap = settings.row_cap
+        self._byte_cap = settings.max_result_bytes
         self._sha = graph_sha256
         self.capacity = settings.query_workers + settings.query_queue
         self._admit = threading.BoundedSemaphore(self.capacity)
@@ -254,6 +266,7 @@ class RemoteEngine:
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             accept=accept,
+            max_bytes=READ_FACTOR * self._byte_cap,
         )
 
     def execute(
@@ -265,8 +278,11 @@ class RemoteEngine:
         accept: str | None,
         fmt: str | None = None,
         base_iri: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> EngineResult:
-        """Check, forward and re-serialise one query; see ``QueryEngine.execute``."""
+        """Check, forward and re-serialise one query; see ``QueryEngine.execute``.
+
+        ``cancel`` is not watched: the store's own deadline ends an abandoned query."""
         prepared = prepare(
             query,
             default_graphs=default_graphs,
@@ -292,8 +308,9 @@ class RemoteEngine:
         name, cap = prepared.format.name, self._row_cap
         if media != (RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES):
             raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")
-        out, rows, truncated = _reserialise(body, form, name, cap, self._timeout)
-        return EngineResult(prepared.format.media_type, out, rows, truncated, cap)
+        out, rows, cut = _reserialise(body, form, name, cap, self._timeout, self._byte_cap)
+        media_type = prepared.format.media_type
+        return EngineResult(media_type, out, rows, bool(cut), cap, self._byte_cap, cut or "rows")
 
     def info(self) -> dict[str, Any]:
         """Engine description for ``/health`` (the store's address is not disclosed)."""
@@ -312,33 +329,51 @@ class RemoteEngine:
 
 
 def _reserialise(
-    body: bytes, form: str, fmt: str, cap: int, deadline: float
-) -> tuple[bytes, int, bool]:
-    """The store's JSON / N-Triples answer, cut at ``cap`` rows, in format ``fmt``."""
+    body: bytes, form: str, fmt: str, cap: int, deadline: float, byte_cap: int
+) -> tuple[bytes, int, str]:
+    """The store's JSON / N-Triples answer, cut at ``cap`` rows and ``byte_cap`` bytes, in
+    format ``fmt``; with what cut it (``""``, ``"rows"`` or ``"bytes"``)."""
     try:
         if form in ("SELECT", "ASK"):
             doc = json.loads(body)
-            rows, truncated = 1, False
-            if form == "SELECT":
-                bindings = doc["results"]["bindings"]
-                rows, truncated = min(len(bindings), cap), len(bindings) > cap
-                doc["results"]["bindings"] = bindings[:cap]
-            data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
-            if fmt == "json":
-                return data, rows, truncated
-            parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-            return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b"", rows, truncated
+            if form == "ASK":
+                data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+                if fmt == "json":
+                    return data, 1, ""
+                parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+                return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b"", 1, ""
+            bindings = doc["results"]["bindings"]
+            kept = bindings[:cap]
+
+            def select(n: int) -> bytes:
+                doc["results"]["bindings"] = kept[:n]
+                data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+                if fmt == "json":
+                    return data
+                parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+                return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b""
+
+            out, rows = _fit(select, len(kept), byte_cap)
+            return out, rows, _cut(rows, len(kept), len(bindings) > cap)
         triples = []
         for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
             triples.append(quad.triple)
             if len(triples) > cap:
                 break
-        graph = ox.serialize(triples[:cap], format=GRAPH_SYNTAX[fmt]) or b""
-        return graph, min(len(triples), cap), len(triples) > cap
+        kept = triples[:cap]
+        syntax = GRAPH_SYNTAX[fmt]
+        graph, rows = _fit(
+            lambda n: ox.serialize(kept[:n], format=syntax) or b"", len(kept), byte_cap
+        )
+        return graph, rows, _cut(rows, len(kept), len(triples) > cap)
     except (SyntaxError, ValueError, KeyError, TypeError):
         if b"cancelled" in body[-200:] or b"timeout" in body[-200:].lower():
             raise _timeout(deadline) from None
         raise StoreUnavailable("the external store sent a malformed answer") from None
+
+
+def _cut(rows: int, kept: int, over_row_cap: bool) -> str:
+    return "bytes" if rows < kept else "rows" if over_row_cap else ""
 
 
 def open_remote_engine(settings: Settings, version: Version | None = None) -> RemoteEngine:

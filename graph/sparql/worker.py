@@ -16,6 +16,7 @@ import json
 import resource
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,6 +44,7 @@ class Job:
     named_graphs: list[str]
     row_cap: int
     base_iri: str | None = None
+    byte_cap: int = 8 * 1024 * 1024
 
 
 def open_data(store_dir: str | None, named: dict[str, str]) -> ox.Store:
@@ -66,7 +68,13 @@ def isolate_network() -> bool:
 
 
 def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
-    """Evaluate a job: ``("ok", (body, rows, truncated))`` or ``(error kind, message)``."""
+    """Evaluate a job: ``("ok", (body, rows, cut))`` or ``(error kind, message)``.
+
+    ``cut`` is ``""`` for a whole answer, ``"rows"`` when the row cap cut it and ``"bytes"``
+    when the byte cap did. Errors while reading the query (before any evaluation) are the
+    query's fault (``"syntax"``, with the engine's first line); a ``MemoryError`` is
+    ``"aborted"``; anything else ``"failed"``.
+    """
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -74,19 +82,27 @@ def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
         result = store.query(job.query, **kwargs)
+    except MemoryError:
+        return "aborted", "memory"
+    except (SyntaxError, ValueError, TypeError, RuntimeError) as exc:
+        return "syntax", _first_line(exc)
+    try:
         if isinstance(result, ox.QueryBoolean):
-            return "ok", (result.serialize(format=RESULT_SYNTAX[job.fmt]) or b"", 1, False)
+            return "ok", (result.serialize(format=RESULT_SYNTAX[job.fmt]) or b"", 1, "")
         if isinstance(result, ox.QueryTriples):
-            triples = _take(result, job.row_cap)
-            body = ox.serialize(triples[: job.row_cap], format=GRAPH_SYNTAX[job.fmt]) or b""
-            return "ok", (body, min(len(triples), job.row_cap), len(triples) > job.row_cap)
+            return "ok", _triples(result, job)
         return "ok", _solutions(result, job)
-    except SyntaxError as exc:
-        return "syntax", str(exc)
-    except (ValueError, TypeError) as exc:
-        return "syntax", str(exc).splitlines()[0] if str(exc) else "invalid query"
+    except MemoryError:
+        return "aborted", "memory"
+    except (SyntaxError, ValueError, TypeError) as exc:
+        return "syntax", _first_line(exc)
     except Exception as exc:  # noqa: BLE001 - reported as a failure, never echoed verbatim
         return "failed", exc.__class__.__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else "invalid query"
 
 
 def _take(items: Any, cap: int) -> list[Any]:
@@ -98,23 +114,56 @@ def _take(items: Any, cap: int) -> list[Any]:
     return taken
 
 
-def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, bool]:
-    """SELECT results, cut at the row cap, in the job's format."""
+def fit(serialise: Callable[[int], bytes], count: int, cap: int) -> tuple[bytes, int]:
+    """The longest prefix of ``count`` items (shrunk in proportion) whose serialisation
+    fits in ``cap`` bytes, with how many items it holds."""
+    body = serialise(count)
+    while len(body) > cap and count > 0:
+        count = min(count - 1, int(count * cap / len(body) * 0.95))
+        body = serialise(max(count, 0))
+    return body, max(count, 0)
+
+
+def _triples(result: ox.QueryTriples, job: Job) -> tuple[bytes, int, str]:
+    """CONSTRUCT / DESCRIBE results, cut at the row cap and the byte cap, in the job's format."""
+    triples = _take(result, job.row_cap)
+    kept = triples[: job.row_cap]
+    syntax = GRAPH_SYNTAX[job.fmt]
+    body, count = fit(
+        lambda n: ox.serialize(kept[:n], format=syntax) or b"", len(kept), job.byte_cap
+    )
+    cut = "bytes" if count < len(kept) else "rows" if len(triples) > job.row_cap else ""
+    return body, count, cut
+
+
+def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, str]:
+    """SELECT results, cut at the row cap and the byte cap, in the job's format."""
     names = [v.value for v in result.variables]
     taken = _take(result, job.row_cap)
     rows = taken[: job.row_cap]
-    doc = _json_results(names, rows)
+    doc, count = _json_results(names, rows, job.byte_cap)
     if job.fmt != "json":
-        parsed = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
-        doc = parsed.serialize(format=RESULT_SYNTAX[job.fmt]) or b""
-    return doc, len(rows), len(taken) > job.row_cap
+        syntax = RESULT_SYNTAX[job.fmt]
+
+        def serialise(n: int) -> bytes:
+            part = doc if n == count else _json_results(names, rows[:n], job.byte_cap)[0]
+            parsed = ox.parse_query_results(part, format=ox.QueryResultsFormat.JSON)
+            return parsed.serialize(format=syntax) or b""
+
+        doc, count = fit(serialise, count, job.byte_cap)
+    cut = "bytes" if count < len(rows) else "rows" if len(taken) > job.row_cap else ""
+    return doc, count, cut
 
 
-def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    """SPARQL 1.1 JSON results, as ``json.dumps`` of the whole document would write them; each
-    distinct term is encoded once (places, statuses and topics repeat down a result)."""
+def _json_results(names: list[str], rows: list[ox.QuerySolution], cap: int) -> tuple[bytes, int]:
+    """SPARQL 1.1 JSON results, as ``json.dumps`` of the whole document would write them, with
+    as many rows as fit in ``cap`` bytes (and how many that is); each distinct term is encoded
+    once (places, statuses and topics repeat down a result). A term longer than the cap stops
+    the answer before it is encoded."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     keys = [(i, dumps(name) + ":") for i, name in enumerate(names)]
+    head = dumps({"vars": names})
+    size = len(head) + 40
     encoded: dict[Any, str] = {}
     bindings = []
     for sol in rows:
@@ -124,11 +173,19 @@ def _json_results(names: list[str], rows: list[ox.QuerySolution]) -> bytes:
             if term is not None:
                 text = encoded.get(term)
                 if text is None:
+                    if len(getattr(term, "value", "")) > cap:
+                        break
                     text = encoded[term] = dumps(_term(term))
                 fields.append(key + text)
-        bindings.append("{" + ",".join(fields) + "}")
-    head = dumps({"vars": names})
-    return f'{{"head":{head},"results":{{"bindings":[{",".join(bindings)}]}}}}'.encode()
+        else:
+            row = "{" + ",".join(fields) + "}"
+            size += len(row.encode()) + 1
+            if size <= cap:
+                bindings.append(row)
+                continue
+        break
+    doc = f'{{"head":{head},"results":{{"bindings":[{",".join(bindings)}]}}}}'.encode()
+    return doc, len(bindings)
 
 
 def _term(term: Any) -> dict[str, Any]:
@@ -194,7 +251,17 @@ def _loop(conn: Connection, store_dir: str | None, named: dict[str, str], isolat
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(evaluate(store, job))
+        kind, payload = evaluate(store, job)
+        conn.send((kind, payload, resident_bytes()))
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (not its peak), from ``/proc``; 0 if unknown."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * resource.getpagesize()
 
 
 if __name__ == "__main__":

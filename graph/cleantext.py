@@ -1,0 +1,162 @@
+"""Clean text rules for everything that goes into the catalogue and the graph.
+
+Control characters (NUL, BEL, ESC, DEL, the C1 range, ...) make RDF/XML and SPARQL XML answers
+unparseable and have no place in good-practice text: validation refuses them (tab and newline
+are allowed in long text only) and the importer strips them. Files are read with size limits
+checked before reading, a UTF-8 byte order mark is dropped, and text in another encoding is
+refused with the encoding expected and how to convert it. Every problem is one line naming the
+file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cradle.core.errors import CatalogueError
+
+#: Fields whose text may run over several lines (tab and newline allowed).
+LONG_FIELDS = frozenset({"summary", "description", "status_note"})
+#: Most characters in one long field, and in any other field.
+MAX_LONG_CHARS = 20_000
+MAX_SHORT_CHARS = 1_000
+#: Longest id: the pages route ids of at most this many characters (service/pages.py ``ID``).
+MAX_ID_CHARS = 200
+#: Largest catalogue file and largest document to import, checked before reading.
+MAX_CATALOGUE_BYTES = 200 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_SHORT = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+BOM = "\ufeff"
+
+
+def text_problem(value: str, field: str) -> str | None:
+    """What is wrong with one field's text, or None.
+
+    Args:
+        value: the text.
+        field: the field's name (long fields may hold tabs and newlines, and more text).
+    """
+    long = field in LONG_FIELDS
+    limit = MAX_LONG_CHARS if long else MAX_SHORT_CHARS
+    if len(value) > limit:
+        return f"{len(value)} characters; at most {limit} are allowed: shorten it"
+    found = (_CONTROL if long else _CONTROL_SHORT).search(value)
+    if found:
+        where = "" if long else " (use a long field such as summary for several lines)"
+        return (
+            f"contains the control character U+{ord(found.group()):04X} at character "
+            f"{found.start() + 1}: remove it{where}"
+        )
+    return None
+
+
+def strip_controls(text: str, *, long: bool = True) -> str:
+    """``text`` without control characters (keeping tab and newline when ``long``)."""
+    return (_CONTROL if long else _CONTROL_SHORT).sub("", text).removeprefix(BOM)
+
+
+def catalogue_problems(catalogue: Any, source: str) -> list[str]:
+    """Text problems in a parsed catalogue: control characters, over-long fields and ids.
+
+    Returns:
+        One line per problem: ``FILE: entry <id>: <field>: <what is wrong>``.
+    """
+    problems: list[str] = []
+    groups: Iterable[tuple[str, list[Any]]] = (
+        ("entry", catalogue.resources),
+        ("organisation", catalogue.organisations),
+        ("locality", catalogue.localities),
+    )
+    for what, items in groups:
+        for item in items:
+            ident = str(item.id)[:60]
+            if len(item.id) > MAX_ID_CHARS:
+                problems.append(
+                    f"{source}: {what} {ident}...: id: {len(item.id)} characters; at most "
+                    f"{MAX_ID_CHARS} (longer ids have no page)"
+                )
+            for field, value in _texts(item):
+                problem = text_problem(value, field)
+                if problem:
+                    problems.append(f"{source}: {what} {ident}: {field}: {problem}")
+    header = catalogue.catalogue
+    for field, value in _texts(header):
+        problem = text_problem(value, field)
+        if problem:
+            problems.append(f"{source}: catalogue: {field}: {problem}")
+    return problems
+
+
+def item_problems(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """Text problems of one raw catalogue item (a YAML mapping), as ``(field, problem)``:
+    control characters, over-long fields and an id longer than pages route."""
+    found: list[tuple[str, str]] = []
+    ident = item.get("id")
+    if isinstance(ident, str) and len(ident) > MAX_ID_CHARS:
+        found.append(
+            ("id", f"{len(ident)} characters; at most {MAX_ID_CHARS} (longer ids have no page)")
+        )
+    for field, value in _texts(item.items()):
+        problem = text_problem(value, field)
+        if problem:
+            found.append((field, problem))
+    return found
+
+
+def _texts(item: Any) -> Iterable[tuple[str, str]]:
+    for field, value in item:
+        if isinstance(value, str):
+            yield field, value
+        elif isinstance(value, list):
+            for part in value:
+                if isinstance(part, str):
+                    yield field, part
+
+
+def read_text_file(path: Path, limit: int, what: str) -> str:
+    """A UTF-8 text file's text, without a byte order mark, read only when within ``limit``.
+
+    Raises:
+        CatalogueError: one line: the file is too large, unreadable, empty of text, or in
+            another encoding (naming UTF-8 and how to convert with ``iconv``).
+    """
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise CatalogueError(
+                [f"{path}: (file): {size} bytes; a {what} may be at most {limit} bytes"]
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueError([f"{path}: (file): cannot read: {exc.strerror or exc}"]) from None
+    return decode_utf8(data, str(path))
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """Strict UTF-8 text of ``data`` (a leading byte order mark dropped).
+
+    Raises:
+        CatalogueError: the bytes are not UTF-8; the line names the likely encoding.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:2]):
+        found = "UTF-16"
+    else:
+        try:
+            return data.decode("utf-8").removeprefix(BOM)
+        except UnicodeDecodeError as exc:
+            found = f"not UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}; Latin-1?)"
+            return _refuse(source, found, "LATIN1")
+    return _refuse(source, found, "UTF-16")
+
+
+def _refuse(source: str, found: str, encoding: str) -> str:
+    raise CatalogueError(
+        [
+            f"{source}: (file): the text is {found}; UTF-8 is expected: convert it first, "
+            f"e.g. iconv -f {encoding} -t UTF-8 {Path(source).name} > converted.txt"
+        ]
+    )
