@@ -23,9 +23,11 @@ from cradle.index.files import (
     INDEX_DIR,
     MANIFEST,
     VECTORS,
+    WORDS,
     tree_sha256,
     write_meta,
 )
+from cradle.index.spelling import word_counts
 from cradle.index.text import keywords
 
 HNSW_M = 32
@@ -131,6 +133,8 @@ def build_index(
     faiss.write_index(dense_index(vectors, approximate), str(folder / FAISS_FILE))
     _bm25([keyword_text(r, vocab) for r in resources], folder / BM25_DIR)
     write_meta(folder, resources, vocab)
+    words = word_counts(resources, vocab)
+    (folder / WORDS).write_text(json.dumps(words, ensure_ascii=False, separators=(",", ":")))
     result = IndexBuild(
         model=embedder.name,
         precision=embedder.precision_used(),

@@ -17,6 +17,7 @@ VECTORS = "vectors.npy"
 FAISS_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 META = "resources.json"
+WORDS = "words.json"  # the spelling dictionary: word -> frequency
 CACHE_DIR = "cache"  # kept between builds: embeddings by text hash, the ONNX export
 
 

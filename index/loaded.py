@@ -12,7 +12,15 @@ import numpy as np
 
 from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.index.corpus import Resource, Vocabulary
-from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
+from cradle.index.files import (
+    BM25_DIR,
+    FAISS_FILE,
+    INDEX_DIR,
+    MANIFEST,
+    VECTORS,
+    WORDS,
+    read_meta,
+)
 from cradle.index.postings import Postings
 
 COUNTRY = "england"
@@ -49,6 +57,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: Any
     postings: Postings
+    words: dict[str, int] = field(default_factory=dict)
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +86,7 @@ class LoadedIndex:
             vectors=np.load(folder / VECTORS, mmap_mode="r").view(np.ndarray),  # plain indexing
             faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
+            words=json.loads((folder / WORDS).read_text()) if (folder / WORDS).exists() else {},
         )
         loaded._index_facets()
         return loaded
