@@ -17,9 +17,7 @@ FILE_SHARING = {
 }
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 #: A UK service telephone number written after "Tel" in a description (0161 861 2258).
-_PHONE = re.compile(
-    r"\bTel(?:ephone)?\s*[:.]?\s*((?:\+44\s?|0)\d{2,4}(?:[\s-]?\d{3,4}){2})\b", re.I
-)
+_PHONE = re.compile(r"Tel(?:ephone)?\s*[:.]?\s*((?:\+44\s?|0)\d{2,4}(?:[\s-]?\d{3,4}){2})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -38,12 +36,13 @@ class Access:
     shared_via: str | None
     phone: str | None
 
-    def action(self, publisher: str, place: str) -> dict[str, str | None]:
+    def action(self, publisher: str, place: str, service: bool = False) -> dict[str, str | None]:
         """The best thing to do next: ``{"kind": "open"|"site"|"ask", "text", "href"}``.
 
         Args:
             publisher: the publishing organisation's name ("" or "Source not stated" if unknown).
             place: the resource's place, for whom to ask when the publisher is not stated.
+            service: the resource is a service (to contact, not a document to ask for).
         """
         if self.url:
             return {"kind": "open", "text": "Open the resource", "href": self.url}
@@ -53,7 +52,7 @@ class Access:
                     "href": self.site}  # fmt: skip
         known = publisher and publisher.casefold() != "source not stated"
         whom = publisher if known else f"the safeguarding partnership for {place}"
-        text = f"Ask {whom} for a copy"
+        text = f"Contact {whom}" if service else f"Ask {whom} for a copy"
         if self.shared_via:
             text = f"Shared through {self.shared_via} (a file-sharing site): ask {whom} for a copy"
         if self.phone:

@@ -213,7 +213,7 @@ class Searcher:
             "site": ways.site,
             "shared_via": ways.shared_via,
             "phone": ways.phone,
-            "action": ways.action(r.publisher, place),
+            "action": ways.action(r.publisher, place, service=r.kind == "service"),
             "badge": status_badge,
             "overdue": overdue,
             "out_of_date": out_of_date(r.period, r.issued, today),

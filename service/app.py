@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from cradle.core import __version__
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.service import coverage, errors, health, pages, search, ui
+from cradle.service import coverage, errors, health, pages, search, suggest, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, SecurityHeaders
 from cradle.service.readonly import ReadOnly
@@ -142,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (
         health.router,
         search.router,
+        suggest.router,
         sparql_router,
         coverage.router,
         pages.router,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -14,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cradle.core.errors import CradleError
 from cradle.core.namespaces import PREFIXES
+from cradle.index.access import access
+from cradle.index.usable import badge, out_of_date
 from cradle.service.conneg import choose
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
@@ -118,9 +121,19 @@ async def resource_page(
         return await _rdf(
             data, "resource", resource_id, media if MEDIA[media] != "html" else "text/turtle"
         )
+    ways = access(res.url or "", res.link_domain or "", res.description)
+    publisher = data.label("org", res.publisher)
+    status_badge, overdue = badge(res.status, res.expected or "", date.today())
     context = {
         "data": data,
         "res": res,
+        "ways": ways,
+        "action": ways.action(
+            publisher, data.label("locality", res.locality), service=res.kind == "service"
+        ),
+        "badge": status_badge,
+        "overdue": overdue,
+        "dated": out_of_date("", res.issued or "", date.today()),
         "same_topic": await run_in_threadpool(same_topic, data, res),
         "nearest": await nearest(searcher, pool, data, res),
         "has_index": searcher is not None,
