@@ -36,8 +36,12 @@ OFF_TOPIC = ROOT / "bench" / "offtopic_queries.json"
 def _parts(searcher: Any, query: str) -> list[dict[str, Any]]:
     hits = searcher.search(query, k=searcher.index.size).results
     return [
-        {"title": h["title"], "d": h["why"]["dense"], "cov": h["why"]["coverage"],
-         "about": h["why"]["about"]}  # fmt: skip
+        {
+            "title": h["title"],
+            "d": h["why"]["dense"],
+            "cov": h["why"]["coverage"],
+            "about": h["why"]["about"],
+        }  # fmt: skip
         for h in hits
     ]
 
@@ -111,20 +115,22 @@ def main() -> None:
     feasible.sort(key=lambda g: (g["judged_without_close"], -g["f2"]))
     chosen = {"coverage": close_module.COVERAGE, "about": close_module.ABOUT,
               "at": close_module.CLOSE_AT}  # fmt: skip
-    now = next(
-        g for g in grid if all(abs(g[key] - value) < 1e-6 for key, value in chosen.items())
-    )
+    now = next(g for g in grid if all(abs(g[key] - value) < 1e-6 for key, value in chosen.items()))
     print("## Close matches\n")
-    print("| coverage | about | at | off-topic with a close match | judged with none | F2 | P | R |")
+    print("| coverage | about | at | off-topic with a close match | judged with none | F2 | P "
+          "| R |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
     for g in [*feasible[:8], now]:
-        print(f"| {g['coverage']} | {g['about']} | {g['at']} | {g['off_topic_with_close']} | "
-              f"{g['judged_without_close']} | {g['f2']} | {g['precision']} | {g['recall']} |")  # fmt: skip
+        cells = ("coverage", "about", "at", "off_topic_with_close", "judged_without_close", "f2",
+                 "precision", "recall")  # fmt: skip
+        print("| " + " | ".join(str(g[c]) for c in cells) + " |")
     print("\n(last row: the shipped setting)\n")
     results: dict[str, Any] = {"cutoff": {"best": feasible[:8], "shipped": now}, "sets": {}}
     print("## Usable first\n")
-    print("| set | nDCG@10 before | after | available-first before | after | first close usable "
-          "before | after |")
+    print(
+        "| set | nDCG@10 before | after | available-first before | after | first close usable "
+        "before | after |"
+    )
     print("|---|---|---|---|---|---|---|")
     margin = usable.USABLE_MARGIN
     for name, path in SETS.items():
