@@ -9,6 +9,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
+import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -98,6 +99,20 @@ async def nearest(searcher: Any, pool: Any, data: GraphData, res: Resource) -> l
     return out
 
 
+_DCAT = "http://www.w3.org/ns/dcat#"
+
+
+def period(data: GraphData, res: Resource) -> str:
+    """The resource's period as ``YYYY/YYYY`` (its ``dct:temporal`` start and end), or ""."""
+    node = ox.NamedNode(res.iri + "/period")
+    ends = []
+    for name in ("startDate", "endDate"):
+        quads = data.store.quads_for_pattern(node, ox.NamedNode(_DCAT + name), None, None)
+        found = next(iter(quads), None)
+        ends.append(found.object.value if found else "")
+    return "/".join(ends) if all(ends) else ""
+
+
 def _check(data: GraphData, kind: str, term_id: str) -> None:
     if not ID.match(term_id) or not data.exists(kind, term_id):
         raise HTTPException(404, f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
@@ -133,7 +148,7 @@ async def resource_page(
         ),
         "badge": status_badge,
         "overdue": overdue,
-        "dated": out_of_date("", res.issued or "", date.today()),
+        "dated": out_of_date(period(data, res), res.issued or "", date.today()),
         "same_topic": await run_in_threadpool(same_topic, data, res),
         "nearest": await nearest(searcher, pool, data, res),
         "has_index": searcher is not None,

@@ -222,3 +222,17 @@ def test_search_page_shows_close_matches_in_plain_words(client: TestClient) -> N
     wigan = client.get("/", params={"q": "neglect Wigan"}).text
     assert "Wigan has no resource of its own on neglect" in wigan
     assert client.get("/static/suggest.js").status_code == 200
+
+
+def test_resource_pages_lead_with_the_best_action(client: TestClient) -> None:
+    html = {"Accept": "text/html"}
+    icon = client.get("/resource/icon-babies-cry-you-can-cope", headers=html).text
+    link = '<a href="https://iconcope.org/">Visit the publisher&#39;s website, iconcope.org</a>'
+    assert link in icon
+    vbs = client.get("/resource/manchester-vulnerable-babies-service", headers=html).text
+    assert '<a href="tel:01618612258">0161 861 2258</a>' in vbs
+    oldham = client.get("/resource/oldham-neglect-strategy", headers=html).text
+    assert "May be out of date: it covers 2021–2023" in oldham
+    assert "shared through Huddle" in oldham
+    rochdale = client.get("/resource/rochdale-coping-with-infant-crying-guidance", headers=html)
+    assert "expected December 2021 · overdue" in rochdale.text
