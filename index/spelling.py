@@ -3,8 +3,8 @@ nearest known word when the correction is clear (rapidfuzz's Damerau-Levenshtein
 
 The dictionary is every word of the resources' titles, summaries and link texts and of the
 vocabularies' labels, counted at build time (``search/words.json``). A correction is made only
-when: the word has at least four letters; the nearest known word is one edit away (two for words
-of six letters or more) and starts with the same letter; and it beats every other word that near
+when: the word has at least five letters; the nearest known word is one edit away (two for words
+of eight letters or more) and starts with the same letter; and it beats every other word that near
 by being a thesaurus word when they are not, or by being at least twice as frequent.
 """
 
@@ -18,7 +18,9 @@ from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.text import STOPWORDS, normalise
 
 _WORD = re.compile(r"[^\W\d_]+")
-MIN_LENGTH = 4
+MIN_LENGTH = 5
+#: Words this long or longer may be two edits from their correction (shorter ones: one).
+TWO_EDITS_FROM = 8
 
 
 def word_counts(resources: Iterable[Resource], vocab: Vocabulary) -> dict[str, int]:
@@ -77,7 +79,7 @@ class Speller:
         from rapidfuzz import process
         from rapidfuzz.distance import DamerauLevenshtein
 
-        limit = 1 if len(word) < 6 else 2
+        limit = 1 if len(word) < TWO_EDITS_FROM else 2
         found = process.extract(
             word, self._choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=12
         )
