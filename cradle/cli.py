@@ -294,6 +294,9 @@ def search(
         bool, typer.Option("--national/--no-national", help="keep national resources")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="search the words as typed: no spelling correction")
+    ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Search the catalogue in natural language (filters are exact, with hierarchies)."""
@@ -309,7 +312,13 @@ def search(
     }
     try:
         code = run_search(
-            settings, query, filters, k=settings.search_results, as_json=as_json, national=national
+            settings,
+            query,
+            filters,
+            k=settings.search_results,
+            as_json=as_json,
+            national=national,
+            exact=exact,
         )
     except CradleError as exc:
         _fail(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -18,6 +19,7 @@ from cradle.index.corpus import read_graph
 from cradle.index.documents import dense_text, keyword_text
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.files import tree_sha256, write_meta
+from cradle.index.spelling import word_counts
 from cradle.index.text import keywords
 
 HNSW_M = 32
@@ -123,6 +125,8 @@ def build_index(
     faiss.write_index(dense_index(vectors, approximate), str(out.faiss_file))
     _bm25([keyword_text(r, vocab) for r in resources], out.bm25_dir)
     write_meta(out, resources, vocab)
+    words = word_counts(resources, vocab)
+    out.words_file.write_text(json.dumps(words, ensure_ascii=False, separators=(",", ":")))
     result = IndexBuild(
         model=embedder.name,
         precision=embedder.precision_used(),

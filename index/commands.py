@@ -10,18 +10,59 @@ from typing import Any, TextIO
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
 
+WIDTH = 80
+
+
+def _line(text: str, indent: str = "    ") -> list[str]:
+    """``text`` wrapped to :data:`WIDTH` columns, every line after the first indented."""
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def _hit_lines(n: int, hit: dict[str, Any], label: Callable[[str, str], str]) -> list[str]:
+    """One hit in at most 80 columns: title, status badge, place and format, the best action."""
+    lines = _line(f"{n:>2}. {hit['title']}")
+    notes = [hit.get("badge"), hit.get("out_of_date")]
+    places = ", ".join(dict.fromkeys(label("locality", p) for p in hit["localities"]))
+    form = label("format", hit["format"]) if hit["format"] != "none" else ""
+    facts = [x for x in (*notes, places, form) if x]
+    lines += _line("    " + " · ".join(facts))
+    action = hit.get("action") or {}
+    if action.get("kind") in ("open", "site"):
+        lines += _line(f"    {action['text']}: {action['href']}")
+    elif action.get("text"):
+        lines += _line(f"    {action['text']}")
+    return lines
+
 
 def _human(response: dict[str, Any], label: Callable[[str, str], str], out: TextIO) -> None:
+    lines: list[str] = []
     if response.get("truncated"):
-        out.write("(query cut to the model's window)\n")
-    if not response["results"]:
-        out.write("no results\n")
-    for n, hit in enumerate(response["results"], 1):
-        where = ", ".join(label("locality", p) for p in hit["localities"])
-        fmt, status = label("format", hit["format"]), label("status", hit["status"])
-        out.write(f"{n:>2}. {hit['title']}  [{hit['score']:.3f}]\n")
-        out.write(f"    {hit['publisher']} | {where} | {fmt} | {status}\n")
-        out.write(f"    why: {hit['why']['text']}\n    {hit['uri']}\n")
+        lines.append("(query cut to the model's window)")
+    if response.get("corrected_query"):
+        lines += _line(
+            f"Showing results for {response['corrected_query']!r}; "
+            f"search instead for {response['query']!r} with --exact.",
+            "",
+        )
+    if response.get("place_note"):
+        lines += _line(response["place_note"], "")
+    hits = response["results"]
+    close = [h for h in hits if h.get("close", True)]
+    others = [h for h in hits if not h.get("close", True)]
+    if close:
+        lines.append(f"{len(close)} close match{'es' if len(close) != 1 else ''}:")
+    else:
+        lines.append("No close matches.")
+        topics = response.get("understood", {}).get("topic", [])
+        for t in topics:
+            lines += _line(f"  See the topic {t['label']}: cradle search --topic {t['id']} ...", "")
+        if others:
+            lines.append("The nearest resources, not close matches:")
+    for n, hit in enumerate(close if close else others, 1):
+        lines += _hit_lines(n, hit, label)
+    out.write("\n".join(lines) + "\n")
 
 
 def run_search(
@@ -33,6 +74,7 @@ def run_search(
     lines: Iterable[str] | None = None,
     out: TextIO | None = None,
     national: bool = True,
+    exact: bool = False,
 ) -> int:
     """Search once (``query``) or once per line of ``lines`` (when ``query`` is ``-``).
 
@@ -40,6 +82,8 @@ def run_search(
     input line prints one JSON object on one line; a line that cannot be searched prints
     ``{"query": ..., "error": ...}`` instead and the others still run. ``national=False``
     drops national resources (with a locality filter: keeps only that place and places in it).
+    The readable list shows the close matches (or, when none is close, says so and shows the
+    nearest), each in at most 80 columns; ``exact`` turns spelling correction off.
 
     Returns:
         The exit code: 0, or 1 when any query failed.
@@ -54,7 +98,7 @@ def run_search(
     out = out or sys.stdout
     searcher = open_searcher(settings.data_dir, settings)
     if query != "-":
-        response = searcher.search(query, k=k, national=national, **filters).to_dict()
+        response = searcher.search(query, k=k, national=national, exact=exact, **filters).to_dict()
         if as_json:
             out.write(json.dumps(response, ensure_ascii=False, allow_nan=False) + "\n")
         else:
@@ -64,7 +108,7 @@ def run_search(
     for line in lines if lines is not None else sys.stdin:
         text = line.rstrip("\n")
         try:
-            obj = searcher.search(text, k=k, national=national, **filters).to_dict()
+            obj = searcher.search(text, k=k, national=national, exact=exact, **filters).to_dict()
         except CradleError as exc:
             obj, code = {"query": text, "error": str(exc)}, 1
         out.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")

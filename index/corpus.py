@@ -35,6 +35,12 @@ class Resource:
     status: str
     kind: str = ""
     link_text: str = ""
+    link_domain: str = ""
+    url: str = ""  # dcat:landingPage, when the catalogue gives one
+    status_note: str = ""
+    expected: str = ""  # YYYY or YYYY-MM
+    issued: str = ""
+    period: str = ""  # "YYYY/YYYY"
     adopted_in: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     audience: list[str] = field(default_factory=list)
@@ -67,12 +73,19 @@ def _facet(iri: str) -> tuple[str, str] | None:
 
 
 _RESOURCES = """
-SELECT ?r ?id ?title ?desc ?pub ?publabel ?spatial ?format ?status ?kind ?link ?order WHERE {
+SELECT ?r ?id ?title ?desc ?pub ?publabel ?spatial ?format ?status ?kind ?link ?domain ?url
+       ?note ?expected ?issued ?start ?end ?order WHERE {
   ?r a dcat:Resource ; dct:identifier ?id ; dct:title ?title ; dct:description ?desc ;
      dct:publisher ?pub ; dct:spatial ?spatial ; dct:format ?format ; adms:status ?status .
   OPTIONAL { ?pub skos:prefLabel ?publabel }
   OPTIONAL { ?r dct:type ?kind }
   OPTIONAL { ?r dcat:distribution/cradle:linkText ?link }
+  OPTIONAL { ?r dcat:distribution/cradle:linkDomain ?domain }
+  OPTIONAL { ?r dcat:landingPage ?url }
+  OPTIONAL { ?r cradle:statusNote ?note }
+  OPTIONAL { ?r cradle:expectedDate ?expected }
+  OPTIONAL { ?r dct:issued ?issued }
+  OPTIONAL { ?r dct:temporal ?period . ?period dcat:startDate ?start ; dcat:endDate ?end }
   OPTIONAL { ?r cradle:sourceOrder ?order }
 } ORDER BY ?order ?id"""
 
@@ -127,6 +140,12 @@ def read_graph(graph_dir: Path | Version) -> tuple[list[Resource], Vocabulary]:
             status=_local(row["status"], str(STATUS)),
             kind=_local(row.get("kind", ""), str(KIND)),
             link_text=row.get("link", ""),
+            link_domain=row.get("domain", ""),
+            url=row.get("url", ""),
+            status_note=row.get("note", ""),
+            expected=row.get("expected", ""),
+            issued=row.get("issued", ""),
+            period=f"{row['start']}/{row['end']}" if row.get("start") and row.get("end") else "",
         )
     for row in _rows(store, _LINKS):
         res = resources.get(row["r"])

@@ -64,14 +64,15 @@ def why(
         form = form or vocab.label("kind", res.kind)
     parts = []
     if terms:
-        parts.append("words: " + ", ".join(terms))
+        parts.append("matches: " + ", ".join(terms))
     if topics:
-        parts.append("topics: " + ", ".join(vocab.label("topic", t) for t in topics))
+        parts.append("about: " + ", ".join(vocab.label("topic", t) for t in topics))
     if place:
         parts.append(f"place: {place}")
     if form:
         parts.append(f"format: {form}")
-    parts.append(f"meaning {scores['dense']:.2f}, keywords {scores['keyword']:.2f}")
+    if not parts:
+        parts.append("close in meaning")  # plain words for the page: the scores stay in the JSON
     return {
         "text": "; ".join(parts),
         "dense": round(scores["dense"], 4),

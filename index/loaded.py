@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: Any
     postings: Postings
+    words: dict[str, int] = field(default_factory=dict)
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +62,7 @@ class LoadedIndex:
             vectors=np.load(version.vectors_file, mmap_mode="r").view(np.ndarray),  # plain indexing
             faiss_index=faiss.read_index(str(version.faiss_file), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
+            words=json.loads(version.words_file.read_text()) if version.words_file.exists() else {},
         )
         loaded._index_facets()
         return loaded

@@ -40,6 +40,11 @@ class Postings:
         start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
         return self.indices[start:end], self.data[start:end]
 
+    def frequency(self, token: str) -> int:
+        """How many resources contain ``token`` (0 when the index has never seen it)."""
+        found = self._posting(token)
+        return 0 if found is None else len(found[0])
+
     def scores(self, weighted: dict[str, float]) -> np.ndarray:
         """``sum(weight * BM25(token, resource))`` for every resource, as float32.
 

@@ -6,7 +6,10 @@ import math
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,16 @@ import numpy as np
 from cradle.core.datadir import DataDir, Version, open_version
 from cradle.core.errors import CradleError, InvalidSearch, StaleIndex
 from cradle.core.settings import Settings
+from cradle.index.access import access
+from cradle.index.close import closeness, place_note
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.explain import why
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
-from cradle.index.text import keywords
+from cradle.index.spelling import Speller, label_words
+from cradle.index.text import keywords, stem
+from cradle.index.usable import AVAILABLE, badge, out_of_date, usable_first
 
 MAX_K = 100
 
@@ -31,15 +38,31 @@ def _num(x: float) -> float:
 
 @dataclass
 class SearchResponse:
-    """A search's answer: the query as searched, whether it was cut, and the ranked hits."""
+    """A search's answer: the query as typed (cut to the model's window), the corrected query
+    that was searched instead (or None), how many hits are close matches, a note about the place
+    asked for (or None), the concepts and places recognised, and the ranked hits."""
 
     query: str
     results: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+    corrected_query: str | None = None
+    close_matches: int = 0
+    place_note: str | None = None
+    understood: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"query", "truncated", "results": [{"uri", "title", "summary", "score", ...}]}``."""
-        return {"query": self.query, "truncated": self.truncated, "results": self.results}
+        """``{"query", "truncated", "corrected_query", "close_matches", "place_note",
+        "understood", "results": [{"uri", "title", "summary", "score", "close", "url", ...}]}``
+        (docs/search.md)."""
+        return {
+            "query": self.query,
+            "truncated": self.truncated,
+            "corrected_query": self.corrected_query,
+            "close_matches": self.close_matches,
+            "place_note": self.place_note,
+            "understood": self.understood,
+            "results": self.results,
+        }
 
 
 class Searcher:
@@ -56,6 +79,7 @@ class Searcher:
         self.embedder = embedder
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
+        self.today: Callable[[], date] = date.today
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -72,6 +96,12 @@ class Searcher:
                 self._cache.popitem(last=False)
         return vec
 
+    @cached_property
+    def speller(self) -> Speller:
+        """Spelling correction against the index's dictionary and the thesaurus."""
+        vocab = self.index.postings.vocab
+        return Speller(self.index.words, label_words(self.index.vocab), lambda w: stem(w) in vocab)
+
     def search(
         self,
         query: str,
@@ -83,8 +113,12 @@ class Searcher:
         status: str | None = None,
         national: bool = True,
         weights: Weights | None = None,
+        exact: bool = False,
     ) -> SearchResponse:
         """Rank resources for ``query`` within the exact set the filters allow.
+
+        Unknown words are corrected first (unless ``exact``); close matches that are not
+        available yet move down a little (:func:`cradle.index.usable.usable_first`).
 
         Args:
             query: the practitioner's question, in their own words.
@@ -93,6 +127,7 @@ class Searcher:
             national: with a locality filter, also keep resources of the wider areas
                 containing it; without one, False drops national resources.
             weights: override the fusion weights (evaluation).
+            exact: search the words as typed, without spelling correction.
 
         Raises:
             InvalidSearch: blank query, ``k`` out of range or unknown filter value.
@@ -109,18 +144,29 @@ class Searcher:
             "status": status,
         }
         eligible = self.reader.eligible(filters, national)
-        text, cut = self.embedder.truncate(" ".join(query.split()))
+        typed, cut = self.embedder.truncate(" ".join(query.split()))
+        corrected = None if exact else self.speller.correct(typed)
+        text = corrected or typed
         u = self.reader.understand(text)
-        response = SearchResponse(query=text, truncated=cut)
+        vocab = self.index.vocab
+        response = SearchResponse(query=typed, truncated=cut, corrected_query=corrected)
+        response.understood = {
+            facet: [{"id": c, "label": vocab.label(facet, c)} for c in found]
+            for facet, found in (("topic", u.topics), ("locality", u.localities))
+        }
         if not eligible.any():
             return response
         qvec = self.embed_query(text)
         tokens = keywords(text)
         s = score(self.index, qvec, tokens, u, eligible, weights or self.weights, k)
-        order = np.lexsort((s.idx, -s.total))[:k]
+        near = closeness(self.index, s.idx, s.dense, text, u)
+        available = self.index.mask("status", AVAILABLE)[s.idx]
+        ranked = usable_first(s.total, near.close, available)
+        order = np.lexsort((s.idx, -ranked))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
         has = self.index.postings.present(tokens, s.idx[order])
+        today = self.today()
         for j, doc in zip(order, has, strict=True):
             res = self.index.resources[int(s.idx[j])]
             parts = {
@@ -130,13 +176,26 @@ class Searcher:
                 "place": float(s.place[j]),
                 "form": float(s.form[j]),
             }
-            hit = self._hit(int(s.idx[j]), _num(s.total[j]))
-            hit["why"] = why(res, self.index.vocab, text, u, parts, below, doc)
+            hit = self._hit(int(s.idx[j]), _num(s.total[j]), today)
+            hit["close"] = bool(near.close[j])
+            hit["why"] = why(res, vocab, text, u, parts, below, doc)
+            hit["why"] |= {"closeness": _num(near.value[j]), "coverage": _num(near.coverage[j]),
+                           "about": bool(near.about[j])}  # fmt: skip
             response.results.append(hit)
+        response.close_matches = int(near.close.sum())
+        place = next(iter(u.localities), None) or (
+            self.reader.resolve("locality", locality) if locality else None
+        )
+        shown = [int(s.idx[j]) for j in order if near.close[j]]
+        response.place_note = place_note(self.index, u, place, shown, self.reader.country)
         return response
 
-    def _hit(self, i: int, value: float) -> dict[str, Any]:
+    def _hit(self, i: int, value: float, today: date | None = None) -> dict[str, Any]:
         r = self.index.resources[i]
+        today = today or self.today()
+        ways = access(r.url, r.link_domain, r.summary)
+        place = self.index.vocab.label("locality", r.locality)
+        status_badge, overdue = badge(r.status, r.expected, today)
         return {
             "uri": r.uri,
             "id": r.id,
@@ -150,6 +209,17 @@ class Searcher:
             "status": r.status,
             "audience": list(r.audience),
             "kind": r.kind or None,
+            "url": ways.url,
+            "site": ways.site,
+            "shared_via": ways.shared_via,
+            "phone": ways.phone,
+            "action": ways.action(r.publisher, place, service=r.kind == "service"),
+            "badge": status_badge,
+            "overdue": overdue,
+            "out_of_date": out_of_date(r.period, r.issued, today),
+            "expected": r.expected or None,
+            "issued": r.issued or None,
+            "period": r.period or None,
         }
 
     def related(self, uri: str, k: int = 5) -> list[dict[str, Any]]:
@@ -228,6 +298,7 @@ def search(
     format: str | None = None,
     audience: str | None = None,
     status: str | None = None,
+    exact: bool = False,
     data_dir: Path | None = None,
     settings: Settings | None = None,
 ) -> SearchResponse:
@@ -250,6 +321,7 @@ def search(
         format=format,
         audience=audience,
         status=status,
+        exact=exact,
     )
 
 

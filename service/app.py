@@ -18,7 +18,7 @@ from cradle.core import __version__
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.service import apidocs, coverage, errors, health, pages, review, search, ui
+from cradle.service import apidocs, coverage, errors, health, pages, review, search, suggest, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders
 from cradle.service.misses import Misses
@@ -149,6 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (
         health.router,
         search.router,
+        suggest.router,
         sparql_router,
         coverage.router,
         review.router,

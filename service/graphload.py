@@ -37,6 +37,7 @@ RESOURCE_PROPS: dict[str, tuple[str, str | None]] = {
     str(CRADLE.statusNote): ("status_note", None),
     str(DCTERMS.issued): ("issued", None),
     str(CRADLE.expectedDate): ("expected", None),
+    str(DCAT.landingPage): ("url", None),
 }
 #: Fields holding every linked id (sorted); the other link fields hold the first id in order.
 MULTI = {"adopted_in", "topics", "audiences"}

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from datetime import date
 from typing import Any, Literal
 
+import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from cradle.core.conneg import choose
 from cradle.core.errors import CradleError
 from cradle.core.namespaces import PREFIXES
+from cradle.index.access import access
+from cradle.index.usable import badge, out_of_date
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
 
@@ -95,6 +99,20 @@ async def nearest(searcher: Any, pool: Any, data: GraphData, res: Resource) -> l
     return out
 
 
+_DCAT = "http://www.w3.org/ns/dcat#"
+
+
+def period(data: GraphData, res: Resource) -> str:
+    """The resource's period as ``YYYY/YYYY`` (its ``dct:temporal`` start and end), or ""."""
+    node = ox.NamedNode(res.iri + "/period")
+    ends = []
+    for name in ("startDate", "endDate"):
+        quads = data.store.quads_for_pattern(node, ox.NamedNode(_DCAT + name), None, None)
+        found = next(iter(quads), None)
+        ends.append(found.object.value if found else "")
+    return "/".join(ends) if all(ends) else ""
+
+
 def _check(data: GraphData, kind: str, term_id: str) -> None:
     if not ID.match(term_id) or not data.exists(kind, term_id):
         raise HTTPException(404, f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
@@ -118,9 +136,19 @@ async def resource_page(
         return await _rdf(
             data, "resource", resource_id, media if MEDIA[media] != "html" else "text/turtle"
         )
+    ways = access(res.url or "", res.link_domain or "", res.description)
+    publisher = data.label("org", res.publisher)
+    status_badge, overdue = badge(res.status, res.expected or "", date.today())
     context = {
         "data": data,
         "res": res,
+        "ways": ways,
+        "action": ways.action(
+            publisher, data.label("locality", res.locality), service=res.kind == "service"
+        ),
+        "badge": status_badge,
+        "overdue": overdue,
+        "dated": out_of_date(period(data, res), res.issued or "", date.today()),
         "same_topic": await run_in_threadpool(same_topic, data, res),
         "nearest": await nearest(searcher, pool, data, res),
         "has_index": searcher is not None,

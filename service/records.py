@@ -48,6 +48,7 @@ class Resource:
     link_domain: str | None = None
     issued: str | None = None
     expected: str | None = None
+    url: str | None = None
 
     @property
     def iri(self) -> str:

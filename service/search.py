@@ -42,14 +42,24 @@ class Hit(BaseModel):
     format: str
     publisher: str
     status: str
+    close: bool
+    url: str | None
+    site: str | None
+    action: dict[str, str | None]
+    badge: str | None
+    out_of_date: str | None
     why: Any
 
 
 class SearchResult(BaseModel):
-    """Ranked hits for a query, and facet counts over them (facet -> value id -> hits)."""
+    """Ranked hits for a query, and facet counts over its close matches (facet -> value id ->
+    hits). See docs/search.md for every field."""
 
     model_config = ConfigDict(extra="allow")
     query: str
+    corrected_query: str | None
+    close_matches: int
+    place_note: str | None
     results: list[Hit]
     facets: dict[str, dict[str, int]]
 
@@ -105,11 +115,13 @@ async def run_search(
     q: str,
     k: int,
     national: bool = True,
+    exact: bool = False,
     misses: Misses | None = None,
     **facets: str | None,
 ) -> dict[str, Any]:
-    """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets``.
-    A search with no close match is counted in ``misses`` by topic and place (never its text).
+    """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets`` (counted
+    over the close matches only). A search with no close match is counted in ``misses`` by topic
+    and place (never its text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
@@ -121,11 +133,11 @@ async def run_search(
     filters = {
         name: clean_query(value) or None if value else None for name, value in facets.items()
     }
-    call = functools.partial(searcher.search, text, k, national=national, **filters)
+    call = functools.partial(searcher.search, text, k, national=national, exact=exact, **filters)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
     body = response.to_dict()
     body["results"] = _ranked(body.get("results", []))
-    body["facets"] = facet_counts(body["results"])
+    body["facets"] = facet_counts([h for h in body["results"] if h.get("close")])
     note_search(misses, searcher, text, filters, body)
     return body
 
@@ -156,10 +168,11 @@ async def search(
     national: bool = Query(
         True, description="with a locality: also Greater Manchester and national resources"
     ),
+    exact: bool = Query(False, description="search the words as typed: no spelling correction"),
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     body = await run_search(
-        searcher, pool, q, k, national, getattr(request.app.state, "misses", None),
+        searcher, pool, q, k, national, exact, getattr(request.app.state, "misses", None),
         locality=locality, topic=topic, format=format, audience=audience, status=status,
     )  # fmt: skip
     # Built from plain, finite values already: answered as is, not revalidated against

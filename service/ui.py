@@ -84,9 +84,11 @@ async def search_page(
     format: str = "",
     audience: str = "",
     status: str = "",
+    exact: bool = False,
     k: int = Query(20, ge=1, le=100),
 ) -> Response:
-    """The search page: a form with facet filters, then ranked hits, their "why" and counts."""
+    """The search page: the box and (folded) filters, then the close matches with the way to
+    each, their "why" and counts; when nothing is close, help instead and the nearest ones."""
     selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
                 "status": status}  # fmt: skip
     context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
@@ -108,6 +110,7 @@ async def search_page(
                     pool,
                     q,
                     k,
+                    exact=exact,
                     misses=getattr(request.app.state, "misses", None),
                     **{f: v or None for f, v in selected.items()},
                 )  # fmt: skip
@@ -116,6 +119,8 @@ async def search_page(
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]
                 hit["why_text"] = _why(hit.get("why", ""))
             context["result"] = result
+            context["close"] = [h for h in result["results"] if h.get("close")]
+            context["others"] = [h for h in result["results"] if not h.get("close")]
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 
@@ -123,7 +128,14 @@ async def search_page(
         params = {f: v for f, v in selected.items() if v} | {"q": q, facet: value}
         return "/?" + urlencode(params)
 
+    def search_url(**changes: str) -> str:
+        params = {f: v for f, v in selected.items() if v} | {"q": q} | changes
+        return "/?" + urlencode({key: v for key, v in params.items() if v})
+
     context["refine"] = refine
+    context["exact_url"] = search_url(exact="1")
+    context["unfiltered_url"] = "/?" + urlencode({"q": q})
+    context["filters_on"] = sum(1 for v in selected.values() if v)
     return templates.TemplateResponse(request, "search.html", context, status_code=code)
 
 

@@ -157,10 +157,11 @@ def test_search_filter_and_open_a_resource(web: Watched) -> None:
     hits.first.wait_for()
     everywhere = hits.count()
     assert everywhere > 1
-    assert "Why:" in hits.first.inner_text()
+    assert "Why this result" in hits.first.inner_text()
     assert page.locator("aside.facets").get_by_text("Bolton").count() > 0
     web.shot("search")
 
+    page.locator("details.filters-box > summary").click()
     page.get_by_label("Locality").select_option("bolton")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"locality=bolton"))
@@ -177,6 +178,53 @@ def test_search_filter_and_open_a_resource(web: Watched) -> None:
     assert page.get_by_role("heading", name="On the same topics").is_visible()
     assert page.locator("dl.facts").get_by_text("Topics").is_visible()
     web.shot("resource")
+
+
+def test_search_box_is_a_combobox_of_suggestions(web: Watched) -> None:
+    page = web.page
+    page.goto(web.base + "/")
+    box = page.locator("#q")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "false"
+    listbox = page.locator("#" + str(box.get_attribute("aria-controls")))
+    assert listbox.get_attribute("role") == "listbox"
+    box.click()
+    page.keyboard.type("safe", delay=30)
+    options = listbox.get_by_role("option")
+    options.first.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    assert "Safer sleep" in options.first.inner_text()
+    page.keyboard.press("ArrowDown")
+    first_id = options.first.get_attribute("id")
+    assert box.get_attribute("aria-activedescendant") == first_id
+    assert options.first.get_attribute("aria-selected") == "true"
+    page.keyboard.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false" and listbox.is_hidden()
+    web.shot("suggestions-closed")
+    page.keyboard.press("ArrowDown")
+    options.first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # the topic's label is searched
+    page.wait_for_url(re.compile(r"q=safer?\+sleep", re.I))
+    page.locator("li.hit").first.wait_for()
+
+
+def test_search_works_without_javascript(browser: Any, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base_url + "/")
+    assert page.locator("#q").get_attribute("role") is None
+    page.get_by_label("Search for").fill("crying baby")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"q=crying"))
+    first = page.locator("li.hit").first
+    first.wait_for()
+    # on a phone the first screen shows a result, not the filter form
+    assert first.bounding_box()["y"] < 844
+    assert page.locator("details.filters-box").get_attribute("open") is None
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-phone-no-js.png"))
+    context.close()
 
 
 def test_sparql_editor_runs_an_analyst_query(web: Watched) -> None:

@@ -37,6 +37,18 @@ def test_practitioner_questions(searcher: Searcher) -> None:
     assert all("bolton" in h["localities"] for h in bolton)
 
 
+def test_usable_first_and_an_honest_cut_off(searcher: Searcher) -> None:
+    crying = searcher.search("baby won't stop crying", k=5).to_dict()
+    assert crying["results"][0]["title"] == "ICON Babies cry, you can cope Programme"
+    assert crying["results"][0]["action"]["href"] == "https://iconcope.org/"
+    rochdale = crying["results"][1]
+    assert rochdale["close"] and rochdale["overdue"] and rochdale["status"] == "in-development"
+    for nonsense in ("xqzv blorp", "car seat safety", "weaning onto solid food"):
+        assert searcher.search(nonsense, k=10).close_matches == 0, nonsense
+    shaken = searcher.search("shakn baby", k=3)
+    assert shaken.corrected_query == "shaken baby" and shaken.close_matches >= 2
+
+
 def test_long_query_is_cut_to_the_model_window(searcher: Searcher) -> None:
     out = searcher.search("safe sleep advice for parents " * 120, k=3)
     assert out.truncated and out.results

@@ -46,6 +46,7 @@ VECTORS = "vectors.npy"
 FAISS_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 META = "resources.json"
+WORDS = "words.json"
 CACHE_DIR = "cache"
 CHANGES_FILE = "changes.json"
 LINKS_FILE = "links.json"
@@ -168,6 +169,11 @@ class Version:
     def bm25_dir(self) -> Path:
         """The keyword index (``search/bm25/``)."""
         return self.index_dir / BM25_DIR
+
+    @property
+    def words_file(self) -> Path:
+        """The spelling dictionary, word -> frequency (``search/words.json``)."""
+        return self.index_dir / WORDS
 
     @property
     def meta_file(self) -> Path:

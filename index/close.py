@@ -1,0 +1,156 @@
+"""An honest cut-off: which hits are close matches, and what to say when a named place has
+nothing of its own.
+
+A hit's closeness adds three things that mean the same whatever else is in the catalogue (the
+fused ranking score does not: its keyword part is scaled by the best hit, so nonsense still has
+a "best" hit): the cosine of query and resource, the share of the query's words (weighted by
+how rare they are) the resource contains or is about through a recognised concept, and whether
+it is about a concept the query names. The weights and the threshold were chosen on judged and
+off-topic questions (bench/search_cutoff.py, bench/findings.md "Close matches").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cradle.index.loaded import LoadedIndex
+from cradle.index.query import Understanding
+from cradle.index.text import keywords
+
+COVERAGE = 0.6
+ABOUT = 0.2
+CLOSE_AT = 0.7
+#: Words that ask for something without saying what (their stems): they neither count for nor
+#: against a match.
+GENERIC = frozenset(
+    keywords(
+        "available resource resources help support information advice guidance find looking "
+        "need want get show give list good practice anything something stuff things thing "
+        "material materials example examples"
+    )
+)
+
+
+@dataclass
+class Closeness:
+    """Per candidate: closeness, coverage of the query's words, about a named concept, close."""
+
+    value: np.ndarray
+    coverage: np.ndarray
+    about: np.ndarray
+    close: np.ndarray
+
+
+def about_mask(index: LoadedIndex, u: Understanding) -> dict[str, np.ndarray]:
+    """Concept named in the query -> resources about it or a narrower concept; a concept with
+    none of its own backs off to its broader concepts."""
+    out = {}
+    for c in u.topics:
+        mask = index.any_of("topic", index.below("topic", c))
+        if not mask.any():
+            broader = index.vocab.broader.get("topic", {}).get(c, [])
+            mask = index.any_of("topic", [t for b in broader for t in index.below("topic", b)])
+        out[c] = mask
+    return out
+
+
+def _idf(index: LoadedIndex, token: str) -> float:
+    n, df = index.size, index.postings.frequency(token)
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def own_place(index: LoadedIndex, places: list[str]) -> np.ndarray:
+    """Resources of, within or adopted in any of ``places``."""
+    return index.any_of("place", [p for c in places for p in index.below("locality", c)])
+
+
+def closeness(
+    index: LoadedIndex, idx: np.ndarray, dense: np.ndarray, text: str, u: Understanding
+) -> Closeness:
+    """How close each candidate ``idx`` (with cosine ``dense``) is to the query ``text``.
+
+    Place names and generic words are left out of the coverage; a question that names only a
+    place ("what is available in Oldham") is fully covered by that place's own resources.
+    """
+    place_words = set(keywords(" ".join(w for ls in u.localities.values() for w in ls)))
+    content = [t for t in dict.fromkeys(keywords(text)) if t not in place_words | GENERIC]
+    about_c = about_mask(index, u)
+    about = np.zeros(len(idx), dtype=bool)
+    for mask in about_c.values():
+        about |= mask[idx]
+    if content:
+        weights = {t: _idf(index, t) for t in content}
+        total = sum(weights.values())
+        label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
+        coverage = np.zeros(len(idx))
+        for j, found in enumerate(index.postings.present(content, idx)):
+            have = set(found)
+            for c, mask in about_c.items():
+                if mask[idx[j]]:
+                    have |= label_words[c]
+            coverage[j] = sum(w for t, w in weights.items() if t in have) / total
+    elif u.localities:
+        coverage = own_place(index, list(u.localities))[idx].astype(float)
+        about = about | (coverage > 0)
+    else:
+        coverage = np.zeros(len(idx))
+    value = dense + COVERAGE * coverage + ABOUT * about
+    return Closeness(value, coverage, about, value >= CLOSE_AT)
+
+
+def place_note(
+    index: LoadedIndex,
+    u: Understanding,
+    place: str | None,
+    shown: list[int],
+    country: list[str],
+) -> str | None:
+    """Say so when the place asked about has nothing of its own on the question.
+
+    Args:
+        index: the loaded index.
+        u: what the graph recognised in the query.
+        place: the place named in the query or chosen as a filter (None: no note).
+        shown: the close matches shown (resource numbers).
+        country: the localities at national level.
+
+    Returns:
+        ``"Wigan has no resource of its own on neglect; showing Greater Manchester and national
+        ones."``, or None when the place has its own (or no place or question is given).
+    """
+    if not place or place in country:
+        return None
+    name = index.vocab.label("locality", place)
+    mine = own_place(index, [place])
+    if u.topics:
+        about = np.zeros(index.size, dtype=bool)
+        for mask in about_mask(index, u).values():
+            about |= mask
+        if (mine & about).any():
+            return None
+        what = " and ".join(_lower(index.vocab.label("topic", c)) for c in u.topics)
+        head = f"{name} has no resource of its own on {what}"
+    elif shown:
+        if any(mine[i] for i in shown):
+            return None
+        head = f"{name} has no resource of its own that closely matches this search"
+    else:
+        return None
+    if not shown:
+        return head + "."
+    places = {index.resources[i].locality for i in shown}
+    wider = index.above("locality", place)
+    names = [index.vocab.label("locality", a) for a in wider if a in places and a not in country]
+    if places & set(country):
+        names.append("national")
+    if names and places <= set(wider):
+        return f"{head}; showing {' and '.join(names)} ones."
+    return f"{head}; showing ones from elsewhere."
+
+
+def _lower(label: str) -> str:
+    """``Safer sleep`` -> ``safer sleep``; ``COVID-19`` stays as it is."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
