@@ -190,7 +190,8 @@ def search(
 @app.command("eval")
 def eval_cmd(
     queries: Annotated[
-        Path | None, typer.Argument(help="graded queries JSON (default: settings eval_queries)")
+        list[Path] | None,
+        typer.Argument(help="graded queries JSON files (default: settings eval_queries)"),
     ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
