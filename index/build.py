@@ -26,6 +26,7 @@ from cradle.index.files import (
     tree_sha256,
     write_meta,
 )
+from cradle.index.snippets import Snippets
 from cradle.index.text import keywords
 
 HNSW_M = 32
@@ -117,10 +118,17 @@ def build_index(
     resources, vocab = read_graph(graph_dir)
     embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
+    snippets, sentences = Snippets.split([r.summary for r in resources])
     dim = embedder.dimension
-    vectors, embedded = cached_embed(
-        texts, embedder.name, dim, lambda t: embedder.embed(t, progress=True), cache_dir
+    # one cache for passages and summary sentences: the cache keeps only what one call embeds
+    every, embedded = cached_embed(
+        texts + sentences,
+        embedder.name,
+        dim,
+        lambda t: embedder.embed(t, progress=True),
+        cache_dir,
     )
+    vectors, snippets.vectors = every[: len(texts)], every[len(texts) :]
     embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
     folder = out_dir / INDEX_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,6 +139,7 @@ def build_index(
     faiss.write_index(dense_index(vectors, approximate), str(folder / FAISS_FILE))
     _bm25([keyword_text(r, vocab) for r in resources], folder / BM25_DIR)
     write_meta(folder, resources, vocab)
+    snippets.save(folder)
     result = IndexBuild(
         model=embedder.name,
         precision=embedder.precision_used(),

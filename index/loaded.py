@@ -14,6 +14,7 @@ from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
 from cradle.index.postings import Postings
+from cradle.index.snippets import Snippets
 
 COUNTRY = "england"
 
@@ -49,6 +50,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: Any
     postings: Postings
+    snippets: Snippets
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +79,7 @@ class LoadedIndex:
             vectors=np.load(folder / VECTORS, mmap_mode="r").view(np.ndarray),  # plain indexing
             faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
+            snippets=Snippets.load(folder, [r.summary for r in resources]),
         )
         loaded._index_facets()
         return loaded

@@ -1,0 +1,126 @@
+"""The answering sentence: the sentence or two of a hit's summary that best answers the query.
+
+At build time each summary is split into sentences and every summary of more than one sentence
+has its sentences embedded (with the model of the index) and stored beside the index. At search
+time only the query is embedded: a hit's snippet is its sentence nearest the query (plus the
+next one when it is short), with the query's words marked as character spans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cradle.index.text import normalise, stem
+
+SENTENCES = "sentences.json"
+SENTENCE_VECTORS = "sentences.npy"
+#: A best sentence shorter than this is followed by the next one ("the sentence or two").
+SHORT = 80
+#: Snippets longer than this are cut at a word, with an ellipsis.
+LONGEST = 320
+#: Share of a sentence's score from the query words it contains (the rest: its cosine).
+WORDS = 0.5
+
+_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9‘“'\"(])|\s*\n+\s*|\s+·\s+")
+_WORD = re.compile(r"[A-Za-z0-9À-ÿ’']+")
+
+
+def split_sentences(summary: str) -> list[str]:
+    """The sentences of a summary (line breaks and bullets end one too), blanks dropped."""
+    parts = (p.strip(" ·\t") for p in _BREAK.split(summary.strip()))
+    return [" ".join(p.split()) for p in parts if p and p.strip(" ·\t")]
+
+
+def marks(text: str, tokens: set[str]) -> list[list[int]]:
+    """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = normalise(m.group())
+        if word and any(stem(w) in tokens for w in word.split()):
+            out.append([m.start(), m.end()])
+    return out
+
+
+@dataclass
+class Snippets:
+    """Every resource's sentences and the vectors of those in summaries of several sentences.
+
+    Attributes:
+        offsets: resource i's sentences are ``texts[offsets[i]:offsets[i + 1]]``.
+        texts: all sentences, in resource order.
+        rows: per sentence, its row in ``vectors`` (-1: a one-sentence summary, not embedded).
+        vectors: unit sentence vectors (float16).
+    """
+
+    offsets: list[int]
+    texts: list[str]
+    rows: list[int]
+    vectors: np.ndarray
+
+    @classmethod
+    def split(cls, summaries: list[str]) -> tuple[Snippets, list[str]]:
+        """Sentences of ``summaries`` (vectors still empty) and the sentences to embed."""
+        offsets, rows = [0], []
+        texts: list[str] = []
+        wanted: list[str] = []
+        for summary in summaries:
+            sentences = split_sentences(summary) or [summary.strip()]
+            for sentence in sentences:
+                texts.append(sentence)
+                if len(sentences) > 1:
+                    rows.append(len(wanted))
+                    wanted.append(sentence)
+                else:
+                    rows.append(-1)
+            offsets.append(len(texts))
+        return cls(offsets, texts, rows, np.zeros((0, 0), dtype=np.float16)), wanted
+
+    def save(self, folder: Path) -> None:
+        """Write the sentences (JSON) and their vectors (``.npy``) into ``folder``."""
+        data = {"offsets": self.offsets, "texts": self.texts, "rows": self.rows}
+        (folder / SENTENCES).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        np.save(folder / SENTENCE_VECTORS, self.vectors.astype(np.float16))
+
+    @classmethod
+    def load(cls, folder: Path, summaries: list[str]) -> Snippets:
+        """Read what :meth:`save` wrote; an index built without it gets sentences only."""
+        try:
+            data = json.loads((folder / SENTENCES).read_text())
+            vectors = np.load(folder / SENTENCE_VECTORS, mmap_mode="r")
+        except (OSError, ValueError):
+            return cls.split(summaries)[0]
+        return cls(data["offsets"], data["texts"], data["rows"], vectors)
+
+    def best(self, i: int, qvec: np.ndarray, tokens: list[str]) -> tuple[str, list[list[int]]]:
+        """Resource ``i``'s snippet for a query: the text and the spans of the query's words.
+
+        Args:
+            i: the resource's number in the index.
+            qvec: the query's unit vector.
+            tokens: the query's BM25 tokens (stemmed content words).
+        """
+        start, end = self.offsets[i], self.offsets[i + 1]
+        wanted = set(tokens)
+        if end - start == 0:
+            return "", []
+        chosen = start
+        if end - start > 1:
+            scores = []
+            for n in range(start, end):
+                row = self.rows[n]
+                cosine = float(np.asarray(self.vectors[row], dtype=np.float32) @ qvec)
+                words = {stem(w) for w in normalise(self.texts[n]).split()}
+                share = len(words & wanted) / len(wanted) if wanted else 0.0
+                scores.append((1 - WORDS) * cosine + WORDS * share)
+            chosen = start + int(np.argmax(scores))
+        text = self.texts[chosen]
+        if len(text) < SHORT and chosen + 1 < end:
+            text = f"{text} {self.texts[chosen + 1]}"
+        if len(text) > LONGEST:
+            text = text[: text.rfind(" ", 0, LONGEST)].rstrip(",;:") + " …"
+        return text, marks(text, wanted)
