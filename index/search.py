@@ -6,6 +6,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,14 +110,16 @@ class Searcher:
             "status": status,
         }
         eligible = self.reader.eligible(filters, national)
-        text, cut = self.embedder.truncate(" ".join(query.split()))
+        shown, cut = self.embedder.truncate(" ".join(query.split()))
+        text = self.reader.mended(shown)  # misspelt words mended before anything reads them
         u = self.reader.understand(text)
-        response = SearchResponse(query=text, truncated=cut)
+        response = SearchResponse(query=shown, truncated=cut)
         if not eligible.any():
             return response
-        qvec = self.embed_query(text)
+        w = weights or self.weights
+        qvec = focused(self.embed_query(text), self.embed_query, u.focus, w.focus)
         tokens = keywords(text)
-        s = score(self.index, qvec, tokens, u, eligible, weights or self.weights, k)
+        s = score(self.index, qvec, tokens, u, eligible, w, k)
         order = np.lexsort((s.idx, -s.total))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
@@ -129,9 +132,13 @@ class Searcher:
                 "topic": float(s.topic[j]),
                 "place": float(s.place[j]),
                 "form": float(s.form[j]),
+                "audience": float(s.audience[j]),
             }
             hit = self._hit(int(s.idx[j]), _num(s.total[j]))
             hit["why"] = why(res, self.index.vocab, text, u, parts, below, doc)
+            hit["snippet"], hit["snippet_marks"] = self.index.snippets.best(
+                int(s.idx[j]), qvec, tokens
+            )
             response.results.append(hit)
         return response
 
@@ -183,6 +190,19 @@ class Searcher:
         m = self.index.manifest
         keys = ("model", "index_sha256", "graph_sha256", "count", "dimension", "dense_index")
         return {key: m.get(key) for key in keys} | {"queries": self.embedder.query_runtime_used()}
+
+
+def focused(
+    qvec: np.ndarray, embed: Callable[[str], np.ndarray], focus: str, share: float
+) -> np.ndarray:
+    """The query vector of a long question: ``share`` of it from the embedding of ``focus``
+    (the phrases the graph recognised in it), the rest from the whole question; unchanged
+    when there is no focus (a short query)."""
+    if not focus or share <= 0:
+        return qvec
+    mixed = (1.0 - share) * qvec + share * embed(focus)
+    norm = float(np.linalg.norm(mixed))
+    return (mixed / norm).astype(np.float32) if norm > 0 else qvec
 
 
 def open_searcher(data_dir: Path, settings: Settings) -> Searcher:

@@ -81,3 +81,46 @@ class PhraseMatcher:
                         found.setdefault(key, []).append(label)
                     break
         return found
+
+
+class WordRepair:
+    """Mends query words the index does not know into the nearest word it does (a misspelling
+    such as "prevension" -> "prevention"), so that BM25, the thesaurus and the embedding see
+    the intended word. Words the index knows (by stem) are never changed, so a query already
+    corrected upstream passes through untouched.
+    """
+
+    #: Shortest word mended, and the least similarity (difflib ratio) to accept a mend.
+    SHORTEST = 4
+    LEAST = 0.8
+
+    def __init__(self, known_stems: set[str], words: set[str]) -> None:
+        """``known_stems``: the index's BM25 tokens; ``words``: the surface words to mend to."""
+        self._known = known_stems
+        self._by_start: dict[str, list[str]] = {}
+        for w in sorted(words):
+            if len(w) >= self.SHORTEST and stem(w) in known_stems:
+                self._by_start.setdefault(w[0], []).append(w)
+
+    def mend(self, word: str) -> str:
+        """The known word nearest to ``word`` (normalised), or ``word`` when none is near."""
+        from difflib import SequenceMatcher
+
+        if len(word) < self.SHORTEST or word in STOPWORDS or stem(word) in self._known:
+            return word
+        best, score = word, 0.0
+        matcher = SequenceMatcher(None, b=word)
+        for cand in self._by_start.get(word[0], []):
+            if abs(len(cand) - len(word)) > 2:
+                continue
+            matcher.set_seq1(cand)
+            if matcher.real_quick_ratio() < self.LEAST or matcher.quick_ratio() < self.LEAST:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= self.LEAST and ratio > score:
+                best, score = cand, ratio
+        return best
+
+    def text(self, text: str) -> str:
+        """``text`` normalised, with each unknown word mended."""
+        return " ".join(self.mend(w) for w in normalise(text).split())
