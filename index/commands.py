@@ -21,7 +21,16 @@ def _human(response: dict[str, Any], label: Callable[[str, str], str], out: Text
         fmt, status = label("format", hit["format"]), label("status", hit["status"])
         out.write(f"{n:>2}. {hit['title']}  [{hit['score']:.3f}]\n")
         out.write(f"    {hit['publisher']} | {where} | {fmt} | {status}\n")
+        if hit.get("snippet"):
+            out.write(f"    {_marked(hit['snippet'], hit.get('snippet_marks') or [])}\n")
         out.write(f"    why: {hit['why']['text']}\n    {hit['uri']}\n")
+
+
+def _marked(text: str, spans: list[list[int]]) -> str:
+    """The snippet for a terminal: the query's words between asterisks."""
+    from cradle.index.snippets import segments
+
+    return "".join(f"*{part}*" if marked else part for part, marked in segments(text, spans))
 
 
 def run_search(

@@ -126,7 +126,8 @@ def _purposes(res: Resource, vocab: Vocabulary, u: Understanding) -> list[str]:
     ):
         for value in values:
             pref = vocab.label(facet, value)
+            named = set(normalise(pref).split())
             for label in found.get(value, []):
-                if label.casefold() != pref.casefold():
+                if not set(normalise(label).split()) <= named:  # not the label's own words
                     out.append(f"{label} -> {pref}")
     return out

@@ -26,7 +26,12 @@ LONGEST = 320
 #: Share of a sentence's score from the query words it contains (the rest: its cosine).
 WORDS = 0.5
 
-_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9‘“'\"(])|\s*\n+\s*|\s+·\s+")
+_START = "[A-Z0-9‘“'\"(·]"  # what may begin a sentence
+_BREAK = re.compile(
+    rf"(?<=[.!?])(?<!\b\d\.)\s+(?={_START})"  # after . ! ? (not a list number "2.")
+    rf"|\s*\n+\s*(?={_START})"  # a line break before a capital (not mid-sentence)
+    r"|\s+·\s+"  # a bullet
+)
 _WORD = re.compile(r"[A-Za-z0-9À-ÿ’']+")
 
 
@@ -124,3 +129,18 @@ class Snippets:
         if len(text) > LONGEST:
             text = text[: text.rfind(" ", 0, LONGEST)].rstrip(",;:") + " …"
         return text, marks(text, wanted)
+
+
+def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at the ``spans``: ``(piece, marked)`` pairs, in order, for display."""
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        if start > at:
+            out.append((text[at:start], False))
+        out.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        out.append((text[at:], False))
+    return out

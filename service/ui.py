@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
+from cradle.index.snippets import segments
 from cradle.service.coverage import coverage
 from cradle.service.deps import (
     GraphDataDep,
@@ -109,6 +110,9 @@ async def search_page(
             for hit in result["results"]:
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]
                 hit["why_text"] = _why(hit.get("why", ""))
+                hit["snippet_parts"] = segments(
+                    hit.get("snippet") or hit["summary"], hit.get("snippet_marks") or []
+                )
             context["result"] = result
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
