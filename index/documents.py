@@ -37,5 +37,4 @@ def keyword_text(res: Resource, vocab: Vocabulary) -> str:
     labels = _labels(vocab, "topic", res.topics)
     labels += _labels(vocab, "kind", [res.kind] if res.kind else [])
     labels += _labels(vocab, "format", [res.format] if res.format != "none" else [])
-    labels += _labels(vocab, "audience", res.audience)
     return " ".join([dense_text(res, vocab), _where(res, vocab), res.link_text, " ; ".join(labels)])

@@ -97,6 +97,7 @@ class QueryReader:
         self._kinds = PhraseMatcher(all_labels("kind"))
         self._audiences = PhraseMatcher(all_labels("audience"))
         self._repair: WordRepair | None = None
+        self.lexicon: frozenset[str] = frozenset()  # real words never mended (see WordRepair)
 
     @property
     def repair(self) -> WordRepair:
@@ -109,7 +110,7 @@ class QueryReader:
                         words.update(normalise(label).split())
             for r in self.index.resources:
                 words.update(normalise(f"{r.title} {r.summary}").split())
-            self._repair = WordRepair(set(self.index.postings.vocab), words)
+            self._repair = WordRepair(set(self.index.postings.vocab), words, self.lexicon)
         return self._repair
 
     def mended(self, query: str) -> str:

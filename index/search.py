@@ -21,7 +21,7 @@ from cradle.index.files import CACHE_DIR
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
-from cradle.index.text import keywords
+from cradle.index.text import keywords, model_lexicon
 
 MAX_K = 100
 
@@ -57,6 +57,7 @@ class Searcher:
         self.embedder = embedder
         self.weights = weights or Weights()
         self.reader = QueryReader(index)
+        self.reader.lexicon = model_lexicon(_model_folder(embedder))
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -203,6 +204,19 @@ def focused(
     mixed = (1.0 - share) * qvec + share * embed(focus)
     norm = float(np.linalg.norm(mixed))
     return (mixed / norm).astype(np.float32) if norm > 0 else qvec
+
+
+def _model_folder(embedder: Embedder) -> Path | None:
+    """The folder of the embedder's model on disk, if it has one (not for fake or hashing)."""
+    from cradle.core.errors import CradleError
+    from cradle.index.transformer import resolve_model
+
+    if embedder.name in ("fake", "hashing") or embedder.name.startswith("hashing"):
+        return None
+    try:
+        return resolve_model(embedder.name)
+    except CradleError:
+        return None
 
 
 def open_searcher(data_dir: Path, settings: Settings) -> Searcher:

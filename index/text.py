@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _APOSTROPHE = re.compile(r"['’`]")
@@ -94,9 +95,19 @@ class WordRepair:
     SHORTEST = 4
     LEAST = 0.8
 
-    def __init__(self, known_stems: set[str], words: set[str]) -> None:
-        """``known_stems``: the index's BM25 tokens; ``words``: the surface words to mend to."""
+    def __init__(
+        self, known_stems: set[str], words: set[str], lexicon: frozenset[str] = frozenset()
+    ) -> None:
+        """Prepare mending.
+
+        Args:
+            known_stems: the index's BM25 tokens (words the index knows, stemmed).
+            words: the surface words a misspelling may be mended to.
+            lexicon: real words never mended even when the index lacks them ("morning" is
+                not a misspelt "mourning"): the embedding model's whole-word vocabulary.
+        """
         self._known = known_stems
+        self._lexicon = lexicon
         self._by_start: dict[str, list[str]] = {}
         for w in sorted(words):
             if len(w) >= self.SHORTEST and stem(w) in known_stems:
@@ -106,7 +117,9 @@ class WordRepair:
         """The known word nearest to ``word`` (normalised), or ``word`` when none is near."""
         from difflib import SequenceMatcher
 
-        if len(word) < self.SHORTEST or word in STOPWORDS or stem(word) in self._known:
+        if len(word) < self.SHORTEST or word in STOPWORDS or word in self._lexicon:
+            return word
+        if stem(word) in self._known:
             return word
         best, score = word, 0.0
         matcher = SequenceMatcher(None, b=word)
@@ -124,3 +137,16 @@ class WordRepair:
     def text(self, text: str) -> str:
         """``text`` normalised, with each unknown word mended."""
         return " ".join(self.mend(w) for w in normalise(text).split())
+
+
+def model_lexicon(folder: Path | None) -> frozenset[str]:
+    """The whole words of a WordPiece model's ``vocab.txt`` in ``folder`` (lower-case letters
+    only, no ``##`` pieces): real words :class:`WordRepair` leaves alone. Empty when the
+    folder or the file is missing (e.g. the fake embedder)."""
+    if folder is None:
+        return frozenset()
+    try:
+        lines = (folder / "vocab.txt").read_text(encoding="utf-8").split()
+    except OSError:
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.isascii() and w.islower())

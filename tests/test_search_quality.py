@@ -19,7 +19,7 @@ from cradle.index.commands import run_eval, run_search
 from cradle.index.evaluate import load_queries
 from cradle.index.search import Searcher, open_searcher
 from cradle.index.snippets import segments, split_sentences
-from cradle.index.text import WordRepair, keywords
+from cradle.index.text import WordRepair, keywords, model_lexicon
 
 FAKE = Settings.model_validate({"embedder": "fake"})
 
@@ -71,7 +71,7 @@ def test_everyday_words_name_the_kind_and_why_says_how(searcher: Searcher) -> No
 
 
 def test_a_worry_in_everyday_words_reaches_the_topic(searcher: Searcher) -> None:
-    u = searcher.reader.understand("is the nursery too hot for him")
+    u = searcher.reader.understand("worried he is overheating at night")
     assert "safer-sleep" in u.topics
 
 
@@ -194,3 +194,13 @@ def test_eval_cli_takes_several_files(fake_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", str(q), str(q), "--data-dir", str(fake_dir)], env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout.count("eval q.json (1 queries)") == 2
+
+
+def test_real_words_are_never_mended(tmp_path: Path) -> None:
+    (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nmorning\nsister\nMixed\n", encoding="utf-8")
+    lexicon = model_lexicon(tmp_path)
+    assert lexicon == frozenset({"morning", "sister"})
+    assert model_lexicon(tmp_path / "absent") == frozenset() == model_lexicon(None)
+    repair = WordRepair(set(keywords("mourning")), {"mourning"}, lexicon)
+    assert repair.mend("morning") == "morning"
+    assert WordRepair(set(keywords("mourning")), {"mourning"}).mend("morning") == "mourning"
