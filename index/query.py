@@ -11,7 +11,7 @@ import numpy as np
 
 from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
-from cradle.index.text import PhraseMatcher, WordRepair, keywords, normalise
+from cradle.index.text import PhraseMatcher, WordRepair, keywords, normalise, stem
 
 FACETS = ("locality", "topic", "format", "audience", "status")
 
@@ -116,6 +116,9 @@ class QueryReader:
     def mended(self, query: str) -> str:
         """``query`` with the words the index does not know mended (unchanged if none)."""
         words = normalise(query).split()
+        known = self.index.postings.vocab
+        if all(len(w) < 4 or w in self.lexicon or stem(w) in known for w in words):
+            return query  # nothing to mend: the word list is not even built
         fixed = [self.repair.mend(w) for w in words]
         return " ".join(fixed) if fixed != words else query
 
