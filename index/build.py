@@ -26,7 +26,7 @@ from cradle.index.files import (
     tree_sha256,
     write_meta,
 )
-from cradle.index.snippets import Snippets
+from cradle.index.snippets import Snippets, save_words, surface_words
 from cradle.index.text import keywords
 
 HNSW_M = 32
@@ -140,6 +140,7 @@ def build_index(
     _bm25([keyword_text(r, vocab) for r in resources], folder / BM25_DIR)
     write_meta(folder, resources, vocab)
     snippets.save(folder)
+    save_words(folder, surface_words(resources, vocab))
     result = IndexBuild(
         model=embedder.name,
         precision=embedder.precision_used(),

@@ -14,7 +14,7 @@ from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import BM25_DIR, FAISS_FILE, INDEX_DIR, MANIFEST, VECTORS, read_meta
 from cradle.index.postings import Postings
-from cradle.index.snippets import Snippets
+from cradle.index.snippets import Snippets, load_words
 
 COUNTRY = "england"
 
@@ -51,6 +51,7 @@ class LoadedIndex:
     faiss_index: Any
     postings: Postings
     snippets: Snippets
+    words: list[str] | None = None
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -80,6 +81,7 @@ class LoadedIndex:
             faiss_index=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
             snippets=Snippets.load(folder, [r.summary for r in resources]),
+            words=load_words(folder),
         )
         loaded._index_facets()
         return loaded

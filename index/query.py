@@ -11,6 +11,7 @@ import numpy as np
 
 from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
+from cradle.index.snippets import surface_words
 from cradle.index.text import PhraseMatcher, WordRepair, keywords, normalise, stem
 
 FACETS = ("locality", "topic", "format", "audience", "status")
@@ -103,14 +104,11 @@ class QueryReader:
     def repair(self) -> WordRepair:
         """Mends misspelt query words to words of the index (built on first use)."""
         if self._repair is None:
-            vocab, words = self.index.vocab, set()
-            for by_value in (*vocab.labels.values(), *vocab.hidden.values()):
-                for labels in by_value.values():
-                    for label in labels:
-                        words.update(normalise(label).split())
-            for r in self.index.resources:
-                words.update(normalise(f"{r.title} {r.summary}").split())
-            self._repair = WordRepair(set(self.index.postings.vocab), words, self.lexicon)
+            words = self.index.words
+            if words is None:  # an index built before the word list was stored
+                words = surface_words(self.index.resources, self.index.vocab)
+            known = set(self.index.postings.vocab)
+            self._repair = WordRepair(known, set(words), self.lexicon)
         return self._repair
 
     def mended(self, query: str) -> str:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.text import normalise, stem
 
 SENTENCES = "sentences.json"
+WORDS_FILE = "words.json"
 SENTENCE_VECTORS = "sentences.npy"
 #: A best sentence shorter than this is followed by the next one ("the sentence or two").
 SHORT = 80
@@ -144,3 +146,30 @@ def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
     if at < len(text):
         out.append((text[at:], False))
     return out
+
+
+def surface_words(resources: list[Resource], vocab: Vocabulary) -> list[str]:
+    """Every distinct word (normalised, 4 letters or more) of the titles, summaries and
+    vocabulary labels: what a misspelt query word may be mended to (written at build)."""
+    words: set[str] = set()
+    for by_value in (*vocab.labels.values(), *vocab.hidden.values()):
+        for labels in by_value.values():
+            for label in labels:
+                words.update(normalise(label).split())
+    for r in resources:
+        words.update(normalise(f"{r.title} {r.summary}").split())
+    return sorted(w for w in words if len(w) >= 4)
+
+
+def save_words(folder: Path, words: list[str]) -> None:
+    """Write :func:`surface_words` into ``folder``."""
+    (folder / WORDS_FILE).write_text(json.dumps(words, ensure_ascii=False, separators=(",", ":")))
+
+
+def load_words(folder: Path) -> list[str] | None:
+    """The words :func:`save_words` wrote, or None for an index built without them."""
+    try:
+        words = json.loads((folder / WORDS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return [w for w in words if isinstance(w, str)] if isinstance(words, list) else None
