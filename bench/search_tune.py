@@ -2,8 +2,9 @@
 
 Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_tune.py [DATA_DIR]
 
-Scores the dev queries (settings.eval_queries) and bench/search_probe_queries.json, varying
-one weight at a time around the defaults, plus reciprocal rank fusion for comparison.
+Scores the dev queries (settings.eval_queries), bench/search_probe_queries.json and
+bench/search_probe_long.json (questions with no relevant resource left out), varying one weight
+at a time around the defaults, plus reciprocal rank fusion for comparison.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def main() -> None:
     sets = {
         "dev": load_queries(settings.eval_queries),
         "probe": load_queries(HERE / "search_probe_queries.json"),
+        "long": [j for j in load_queries(HERE / "search_probe_long.json") if j.relevant],
     }
     base = Weights()
     grid: list[tuple[str, Weights]] = [("default", base)]
@@ -46,10 +48,29 @@ def main() -> None:
         "topic": [0.0, 0.05, 0.2, 0.3],
         "place": [0.0, 0.1, 0.25],
         "form": [0.0, 0.05, 0.2],
+        "backoff": [0.0, 0.25, 0.75],
+        "audience": [0.0, 0.025, 0.1],
+        "narrative": [0.25, 0.75, 1.0],
+        "focus": [0.0, 0.25, 0.75],
     }.items():
         grid += [(f"{name}={v}", replace(base, **{name: v})) for v in values]
     grid += [("rrf", replace(base, fusion="rrf")), ("rrf,dense=0.5", Weights(fusion="rrf"))]
-    grid += [("no graph", Weights(dense=base.dense, expansion=0, topic=0, place=0, form=0))]
+    grid += [
+        (
+            "no graph",
+            Weights(
+                dense=base.dense,
+                expansion=0,
+                topic=0,
+                place=0,
+                form=0,
+                backoff=0,
+                audience=0,
+                narrative=1,
+                focus=0,
+            ),
+        )
+    ]
     print(f"{'configuration':<18}" + "".join(f"{s:>8}" for s in sets) + f"{'mean':>8}")
     for label, w in grid:
         vals = [ndcg(searcher, qs, w) for qs in sets.values()]

@@ -328,7 +328,8 @@ def search(
 @app.command("eval")
 def eval_cmd(
     queries: Annotated[
-        Path | None, typer.Argument(help="graded queries JSON (default CRADLE_EVAL_QUERIES)")
+        list[Path] | None,
+        typer.Argument(help="graded queries JSON files (default CRADLE_EVAL_QUERIES)"),
     ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:

@@ -19,6 +19,7 @@ from cradle.index.corpus import read_graph
 from cradle.index.documents import dense_text, keyword_text
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.files import tree_sha256, write_meta
+from cradle.index.snippets import Snippets
 from cradle.index.spelling import word_counts
 from cradle.index.text import keywords
 
@@ -112,10 +113,17 @@ def build_index(
     resources, vocab = read_graph(graph)
     embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
+    snippets, sentences = Snippets.split([r.summary for r in resources])
     dim = embedder.dimension
-    vectors, embedded = cached_embed(
-        texts, embedder.name, dim, lambda t: embedder.embed(t, progress=progress), cache_dir
+    # one cache for passages and summary sentences: the cache keeps only what one call embeds
+    every, embedded = cached_embed(
+        texts + sentences,
+        embedder.name,
+        dim,
+        lambda t: embedder.embed(t, progress=progress),
+        cache_dir,
     )
+    vectors, snippets.vectors = every[: len(texts)], every[len(texts) :]
     embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
     out.index_dir.mkdir(parents=True, exist_ok=True)
     np.save(out.vectors_file, vectors)
@@ -125,6 +133,7 @@ def build_index(
     faiss.write_index(dense_index(vectors, approximate), str(out.faiss_file))
     _bm25([keyword_text(r, vocab) for r in resources], out.bm25_dir)
     write_meta(out, resources, vocab)
+    snippets.save(out)
     words = word_counts(resources, vocab)
     out.words_file.write_text(json.dumps(words, ensure_ascii=False, separators=(",", ":")))
     result = IndexBuild(

@@ -28,6 +28,8 @@ def _hit_lines(n: int, hit: dict[str, Any], label: Callable[[str, str], str]) ->
     form = label("format", hit["format"]) if hit["format"] != "none" else ""
     facts = [x for x in (*notes, places, form) if x]
     lines += _line("    " + " · ".join(facts))
+    if hit.get("snippet"):  # the answering sentence, in place of a long summary
+        lines += _line("    " + _marked(hit["snippet"], hit.get("snippet_marks") or []), "    ")
     action = hit.get("action") or {}
     if action.get("kind") in ("open", "site"):
         lines += _line(f"    {action['text']}: {action['href']}")
@@ -63,6 +65,13 @@ def _human(response: dict[str, Any], label: Callable[[str, str], str], out: Text
     for n, hit in enumerate(close if close else others, 1):
         lines += _hit_lines(n, hit, label)
     out.write("\n".join(lines) + "\n")
+
+
+def _marked(text: str, spans: list[list[int]]) -> str:
+    """The snippet for a terminal: the query's words between asterisks."""
+    from cradle.index.snippets import segments
+
+    return "".join(f"*{part}*" if marked else part for part, marked in segments(text, spans))
 
 
 def run_search(
@@ -118,14 +127,17 @@ def run_search(
 
 def run_eval(
     settings: Settings,
-    queries: Path | None = None,
+    queries: Path | list[Path] | None = None,
     out: TextIO | None = None,
     per_query: bool = True,
 ) -> dict[str, dict[str, float]]:
     """Evaluate search on graded queries and print per-query nDCG@10, then the table (last).
 
+    With several files each is scored and printed on its own (per kind of question when the
+    file gives kinds), the last file's table last.
+
     Returns:
-        System -> metric -> mean value.
+        System -> metric -> mean value (of the last file).
 
     Raises:
         InvalidQueries: the queries file is missing or malformed; NotBuilt, StaleIndex.
@@ -136,15 +148,28 @@ def run_eval(
     from cradle.index.search import open_searcher
 
     out = out or sys.stdout
-    path = queries or settings.eval_queries
-    judged = load_queries(path)
-    report = evaluate(open_searcher(settings.data_dir, settings), judged)
-    for title in report.missing:
-        out.write(f"warning: judged title not in the index: {title}\n")
-    if per_query:
-        systems = list(report.systems)
-        out.write("nDCG@10 per query: " + " / ".join(systems) + "\n")
-        for q, vals in report.per_query.items():
-            out.write(f"  {q[:60]:<60} " + " ".join(f"{vals[s]:.2f}" for s in systems) + "\n")
-    out.write(report.table(path.name) + "\n")
-    return report.systems
+    if isinstance(queries, Path):
+        paths = [queries]
+    else:
+        paths = list(queries or []) or [settings.eval_queries]
+    sets = [(path, load_queries(path)) for path in paths]  # every file checked before searching
+    searcher = open_searcher(settings.data_dir, settings)
+    systems: dict[str, dict[str, float]] = {}
+    for n, (path, judged) in enumerate(sets):
+        report = evaluate(searcher, judged)
+        if n:
+            out.write("\n")
+        for title in report.missing:
+            out.write(f"warning: judged title not in the index: {title}\n")
+        if per_query:
+            names = list(report.systems)
+            out.write("nDCG@10 per query: " + " / ".join(names) + "\n")
+            for q, vals in report.per_query.items():
+                out.write(f"  {q[:60]:<60} " + " ".join(f"{vals[s]:.2f}" for s in names) + "\n")
+        for q in report.unanswerable:
+            out.write(f"  not scored (nothing in the catalogue answers it): {q[:60]}\n")
+        if report.per_kind:
+            out.write(report.kind_table() + "\n")
+        out.write(report.table(path.name) + "\n")
+        systems = report.systems
+    return systems

@@ -24,10 +24,17 @@ def _where(res: Resource, vocab: Vocabulary) -> str:
     return f"From {res.publisher}, {', '.join(places)}."
 
 
+def _labels(vocab: Vocabulary, facet: str, values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out += vocab.labels.get(facet, {}).get(v, []) + vocab.hidden.get(facet, {}).get(v, [])
+    return out
+
+
 def keyword_text(res: Resource, vocab: Vocabulary) -> str:
-    """Everything BM25 may match: the passage above plus every thesaurus label of its topics."""
-    labels = []
-    for t in res.topics:
-        labels += vocab.labels.get("topic", {}).get(t, [])
-        labels += vocab.hidden.get("topic", {}).get(t, [])
+    """Everything BM25 may match: the passage above plus every thesaurus label of its topics,
+    and the everyday words for its kind, format and audiences (ontology/values.ttl)."""
+    labels = _labels(vocab, "topic", res.topics)
+    labels += _labels(vocab, "kind", [res.kind] if res.kind else [])
+    labels += _labels(vocab, "format", [res.format] if res.format != "none" else [])
     return " ".join([dense_text(res, vocab), _where(res, vocab), res.link_text, " ; ".join(labels)])

@@ -30,10 +30,15 @@ class Judged:
 
     query: str
     relevant: dict[str, int]
+    kind: str = ""
 
 
 def load_queries(path: Path) -> list[Judged]:
-    """Read ``[{"query": str, "relevant": {title: grade}}, ...]``.
+    """Read ``[{"query": str, "relevant": {title: grade}, "kind": str?}, ...]``.
+
+    ``kind`` (optional) names the kind of question (``story``, ``lay``, ...); ``cradle eval``
+    reports each kind separately. An empty ``relevant`` marks a question the catalogue does
+    not answer: it is listed, never averaged (every ranking scores 0 on it).
 
     Raises:
         InvalidQueries: the file is missing, not JSON or an entry is malformed.
@@ -56,7 +61,11 @@ def load_queries(path: Path) -> list[Judged]:
             raise InvalidQueries(
                 f"{path}: entry {n}: needs a 'query' and a 'relevant' title->grade map"
             )
-        out.append(Judged(item["query"], {norm_title(t): int(g) for t, g in rel.items() if g > 0}))
+        kind = item.get("kind", "")
+        if not isinstance(kind, str):
+            raise InvalidQueries(f"{path}: entry {n}: 'kind' must be a string")
+        graded = {norm_title(t): int(g) for t, g in rel.items() if g > 0}
+        out.append(Judged(item["query"], graded, kind))
     return out
 
 
@@ -79,12 +88,16 @@ def metrics(ranked: Sequence[str], relevant: dict[str, int]) -> dict[str, float]
 
 @dataclass
 class Report:
-    """Mean metrics per system, per-query nDCG, and judged titles missing from the index."""
+    """Mean metrics per system (and per kind of question), per-query nDCG, unanswerable
+    questions and judged titles missing from the index."""
 
     queries: int
     systems: dict[str, dict[str, float]] = field(default_factory=dict)
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    per_kind: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    kind_sizes: dict[str, int] = field(default_factory=dict)
+    unanswerable: list[str] = field(default_factory=list)
 
     def table(self, name: str = "") -> str:
         """The compact table ``cradle eval`` prints last (6 lines)."""
@@ -92,6 +105,18 @@ class Report:
         lines = [f"eval {name} ({self.queries} queries)".replace("  ", " "), head, "-" * len(head)]
         for system, vals in self.systems.items():
             lines.append(f"{system:<12}" + "".join(f"{vals[m]:>11.3f}" for m in METRICS))
+        return "\n".join(lines)
+
+    def kind_table(self) -> str:
+        """nDCG@10 per kind of question (rows) and system (columns); empty without kinds."""
+        if not self.per_kind:
+            return ""
+        systems = list(self.systems)
+        head = f"{'kind (nDCG@10)':<22}{'n':>4}" + "".join(f"{s:>12}" for s in systems)
+        lines = [head, "-" * len(head)]
+        for kind, by_system in self.per_kind.items():
+            vals = "".join(f"{by_system[s]['nDCG@10']:>12.3f}" for s in systems)
+            lines.append(f"{kind:<22}{self.kind_sizes[kind]:>4}" + vals)
         return "\n".join(lines)
 
 
@@ -131,15 +156,24 @@ def evaluate(searcher: Searcher, queries: list[Judged], with_baselines: bool = T
     if with_baselines:
         systems |= baselines(searcher)
     titles = {norm_title(r.title) for r in searcher.index.resources}
-    report = Report(len(queries))
+    judged = [j for j in queries if j.relevant]
+    report = Report(len(judged))
     report.missing = sorted({t for j in queries for t in j.relevant if t not in titles})
+    report.unanswerable = [j.query for j in queries if not j.relevant]
+    kinds = list(dict.fromkeys(j.kind for j in judged if j.kind))
+    report.kind_sizes = {k: sum(j.kind == k for j in judged) for k in kinds}
+
+    def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {m: float(np.mean([r[m] for r in rows])) if rows else 0.0 for m in METRICS}
+
     for name, rank in systems.items():
         rows = []
-        for j in queries:
+        for j in judged:
             m = metrics(rank(j.query), j.relevant)
             rows.append(m)
             report.per_query.setdefault(j.query, {})[name] = m["nDCG@10"]
-        report.systems[name] = {
-            m: float(np.mean([r[m] for r in rows])) if rows else 0.0 for m in METRICS
-        }
+        report.systems[name] = mean(rows)
+        for kind in kinds:
+            of_kind = [r for r, j in zip(rows, judged, strict=True) if j.kind == kind]
+            report.per_kind.setdefault(kind, {})[name] = mean(of_kind)
     return report

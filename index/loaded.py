@@ -14,6 +14,7 @@ from cradle.core.datadir import Version, open_version
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import read_meta
 from cradle.index.postings import Postings
+from cradle.index.snippets import Snippets
 
 COUNTRY = "england"
 
@@ -28,6 +29,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: Any
     postings: Postings
+    snippets: Snippets
     words: dict[str, int] = field(default_factory=dict)
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
@@ -62,6 +64,7 @@ class LoadedIndex:
             vectors=np.load(version.vectors_file, mmap_mode="r").view(np.ndarray),  # plain indexing
             faiss_index=faiss.read_index(str(version.faiss_file), faiss.IO_FLAG_MMAP_IFC),
             postings=Postings(bm25),
+            snippets=Snippets.load(version, [r.summary for r in resources]),
             words=json.loads(version.words_file.read_text()) if version.words_file.exists() else {},
         )
         loaded._index_facets()

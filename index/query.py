@@ -3,6 +3,7 @@ places and formats named in the query, and the expansion terms BM25 adds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,14 +24,55 @@ class Understanding:
         topics: topic id -> the labels of it found in the query.
         localities: locality id -> labels found.
         formats: format id -> labels found; kinds: kind id -> labels found.
+        audiences: audience id -> labels found (who the question is about or for).
         expansion: BM25 tokens added from the thesaurus (not already in the query).
+        focus: for a long question (a story), the phrases the graph recognised in it, as one
+            text; empty for a short query (see :func:`focus_text`).
+        narrative: for a long question, its BM25 tokens outside every recognised phrase.
+        broader: back-off: broader topic id -> the recognised topics with few resources of
+            their own that it covers (see :meth:`QueryReader.back_off`).
     """
 
     topics: dict[str, list[str]] = field(default_factory=dict)
     localities: dict[str, list[str]] = field(default_factory=dict)
     formats: dict[str, list[str]] = field(default_factory=dict)
     kinds: dict[str, list[str]] = field(default_factory=dict)
+    audiences: dict[str, list[str]] = field(default_factory=dict)
     expansion: list[str] = field(default_factory=list)
+    focus: str = ""
+    narrative: frozenset[str] = frozenset()
+    broader: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: A recognised topic with fewer resources than this (its own and its narrower concepts')
+#: backs off to its broader concept (see :meth:`QueryReader.back_off`).
+FEW = 2
+
+#: A query with at least this many content words is read as a story (see :func:`focus_text`);
+#: chosen with bench/search_tune.py.
+LONG_QUERY = 12
+
+
+def focus_text(query: str, u: Understanding, vocab_label: Callable[[str, str], str]) -> str:
+    """The need inside a long question: the phrases it names that the graph knows (topics,
+    places, kinds, formats, audiences), each with its concept's preferred label, as one text.
+
+    Empty when the query is short (fewer than :data:`LONG_QUERY` content words) or names
+    nothing the graph knows: then the query is its own focus.
+    """
+    if len(keywords(query)) < LONG_QUERY:
+        return ""
+    parts: list[str] = []
+    for facet, found in (
+        ("topic", u.topics),
+        ("locality", u.localities),
+        ("kind", u.kinds),
+        ("format", u.formats),
+        ("audience", u.audiences),
+    ):
+        for value, labels in found.items():
+            parts += [*labels, vocab_label(facet, value)]
+    return ". ".join(dict.fromkeys(parts))
 
 
 class QueryReader:
@@ -53,6 +95,7 @@ class QueryReader:
             {k: v for k, v in all_labels("format").items() if k != "none"}
         )
         self._kinds = PhraseMatcher(all_labels("kind"))
+        self._audiences = PhraseMatcher(all_labels("audience"))
 
     @cached_property
     def country(self) -> list[str]:
@@ -119,6 +162,34 @@ class QueryReader:
                 keep &= ix.mask(facet, self.resolve(facet, str(filters[facet])))
         return keep
 
+    def back_off(self, topics: list[str]) -> dict[str, list[str]]:
+        """Broader concepts to lift for recognised topics that have few resources of their own.
+
+        A topic whose resources (its own and its narrower concepts') number fewer than
+        :data:`FEW` backs off to the nearest broader concept that resources are tagged with
+        directly (climbing while a broader concept has none of its own).
+
+        Returns:
+            Broader topic id -> the recognised topic ids it covers.
+        """
+        ix = self.index
+        out: dict[str, list[str]] = {}
+        for topic in topics:
+            if int(ix.any_of("topic", ix.below("topic", topic)).sum()) >= FEW:
+                continue
+            todo = list(ix.vocab.broader.get("topic", {}).get(topic, []))
+            seen: set[str] = set()
+            while todo:
+                b = todo.pop(0)
+                if b in seen or b in topics:
+                    continue
+                seen.add(b)
+                if ix.mask("topic", b).any():
+                    out.setdefault(b, []).append(topic)
+                else:
+                    todo += ix.vocab.broader.get("topic", {}).get(b, [])
+        return out
+
     def understand(self, query: str) -> Understanding:
         """Find thesaurus concepts, places and formats named in ``query``."""
         u = Understanding(
@@ -126,6 +197,7 @@ class QueryReader:
             localities=self._places.find(query),
             formats=self._formats.find(query),
             kinds=self._kinds.find(query),
+            audiences=self._audiences.find(query),
         )
         own = set(keywords(query))
         vocab = self.index.vocab
@@ -136,4 +208,8 @@ class QueryReader:
                 if token not in own and token not in extra:
                     extra.append(token)
         u.expansion = extra
+        u.broader = self.back_off(list(u.topics))
+        u.focus = focus_text(query, u, vocab.label)
+        if u.focus:
+            u.narrative = frozenset(keywords(query)) - frozenset(keywords(u.focus))
         return u

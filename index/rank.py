@@ -35,6 +35,13 @@ class Weights:
         topic: added when the resource is about a concept named in the query (or narrower).
         place: added when the resource is of, within or adopted in a place named in the query.
         form: added when the resource has a format or kind named in the query.
+        backoff: share of ``topic`` added when the resource is about a broader concept of a
+            recognised topic that has few resources of its own (back-off).
+        audience: added when the resource is for an audience the query names.
+        narrative: weight, in a long question, of the words outside every phrase the graph
+            recognised (the story around the need).
+        focus: share of the query vector, in a long question, taken from the embedding of the
+            recognised phrases (the rest from the whole question).
         fusion: ``convex`` (weighted sum of cosine and scaled BM25) or ``rrf`` (reciprocal rank
             fusion, k=60, scaled so that first in both lists scores 1).
     """
@@ -44,6 +51,10 @@ class Weights:
     topic: float = 0.1
     place: float = 0.15
     form: float = 0.05
+    backoff: float = 0.5
+    audience: float = 0.1
+    narrative: float = 0.5
+    focus: float = 0.5
     fusion: str = "convex"
 
 
@@ -58,24 +69,54 @@ class Scored:
     topic: np.ndarray
     place: np.ndarray
     form: np.ndarray
+    audience: np.ndarray
 
 
-def _bm25(index: LoadedIndex, tokens: list[str], expansion: list[str], weight: float) -> np.ndarray:
-    """BM25 of the query's words plus ``weight`` times BM25 of the expansion terms."""
-    weighted = dict.fromkeys((t for t in tokens if t), 1.0)
+def _bm25(
+    index: LoadedIndex,
+    tokens: list[str],
+    expansion: list[str],
+    weight: float,
+    narrative: frozenset[str] = frozenset(),
+    narrative_weight: float = 1.0,
+) -> np.ndarray:
+    """BM25 of the query's words (those in ``narrative`` at ``narrative_weight``) plus
+    ``weight`` times BM25 of the expansion terms."""
+    weighted = {t: narrative_weight if t in narrative else 1.0 for t in tokens if t}
     for t in dict.fromkeys(t for t in expansion if t):
         weighted[t] = weighted.get(t, 0.0) + weight
     return index.postings.scores(weighted)
 
 
-def boosts(index: LoadedIndex, u: Understanding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Resources matching the query's topics, places and formats (1 = match, 0 = not).
+def topic_match(index: LoadedIndex, u: Understanding, backoff: float) -> np.ndarray:
+    """1 for resources about a recognised topic (or a narrower one); ``backoff`` for those
+    about a broader concept it backs off to (:meth:`QueryReader.back_off`); else 0."""
+    exact = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
+    out = exact.astype(np.float64)
+    if u.broader and backoff:
+        lifted = index.any_of("topic", list(u.broader)) & ~exact
+        out[lifted] = backoff
+    return out
+
+
+def audience_match(index: LoadedIndex, u: Understanding) -> np.ndarray:
+    """Resources for an audience the query names (who it is about or for)."""
+    if len(u.audiences) != 1:  # naming both audiences, or none, narrows nothing
+        return np.zeros(index.size, dtype=bool)
+    return index.any_of("audience", list(u.audiences))
+
+
+def boosts(
+    index: LoadedIndex, u: Understanding, backoff: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resources matching the query's topics, places and formats (1 = match, 0 = not; a
+    broader topic backed off to scores ``backoff``).
 
     A place named in the query matches resources of it, within it or adopted there (1) and,
     at half strength, resources of the wider areas containing it other than the country
     (a Greater Manchester policy applies in Oldham).
     """
-    topic = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
+    topic = topic_match(index, u, backoff)
     inside = index.any_of("place", [p for c in u.localities for p in index.below("locality", c)])
     wider = [a for c in u.localities for a in index.above("locality", c)]
     covering = index.any_of("spatial", [a for a in wider if index.above("locality", a)])
@@ -150,13 +191,19 @@ def score(
     eligible resource whose score could still reach the k-th best (bounded by the window's
     lowest cosine plus its own BM25 score and boosts) is scored exactly too.
     """
-    kw_all = _bm25(index, tokens, list(u.expansion), w.expansion)
-    topic, place, form = boosts(index, u)
+    kw_all = _bm25(index, tokens, list(u.expansion), w.expansion, u.narrative, w.narrative)
+    topic, place, form = boosts(index, u, w.backoff)
+    audience = audience_match(index, u)
     n_eligible = int(eligible.sum())
     every = n_eligible == index.size
     best = float(kw_all.max() if every else kw_all[eligible].max()) if n_eligible else 0.0
     extra = np.zeros(index.size)
-    for weight, hits in ((w.topic, topic), (w.place, place), (w.form, form)):
+    for weight, hits in (
+        (w.topic, topic),
+        (w.place, place),
+        (w.form, form),
+        (w.audience, audience),
+    ):
         if weight and hits.any():
             extra += weight * hits
     if n_eligible <= EXACT_LIMIT or w.fusion == "rrf":
@@ -184,4 +231,4 @@ def score(
     else:
         base = w.dense * dense + (1.0 - w.dense) * kw_norm
     total = base + extra[idx]
-    return Scored(idx, total, dense, kw_norm, topic[idx], place[idx], form[idx])
+    return Scored(idx, total, dense, kw_norm, topic[idx], place[idx], form[idx], audience[idx])

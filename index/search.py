@@ -26,7 +26,7 @@ from cradle.index.loaded import LoadedIndex
 from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
-from cradle.index.text import keywords, stem
+from cradle.index.text import keywords, model_lexicon, stem
 from cradle.index.usable import AVAILABLE, badge, out_of_date, usable_first
 
 MAX_K = 100
@@ -98,9 +98,15 @@ class Searcher:
 
     @cached_property
     def speller(self) -> Speller:
-        """Spelling correction against the index's dictionary and the thesaurus."""
+        """Spelling correction against the index's dictionary and the thesaurus; the embedding
+        model's whole words are real words, never corrected ("morning" is not "mourning")."""
         vocab = self.index.postings.vocab
-        return Speller(self.index.words, label_words(self.index.vocab), lambda w: stem(w) in vocab)
+        return Speller(
+            self.index.words,
+            label_words(self.index.vocab),
+            lambda w: stem(w) in vocab,
+            lexicon=model_lexicon(_model_folder(self.embedder)),
+        )
 
     def search(
         self,
@@ -145,6 +151,7 @@ class Searcher:
         }
         eligible = self.reader.eligible(filters, national)
         typed, cut = self.embedder.truncate(" ".join(query.split()))
+        # misspelt words are corrected before anything reads them: ranking and the thesaurus
         corrected = None if exact else self.speller.correct(typed)
         text = corrected or typed
         u = self.reader.understand(text)
@@ -156,9 +163,10 @@ class Searcher:
         }
         if not eligible.any():
             return response
-        qvec = self.embed_query(text)
+        w = weights or self.weights
+        qvec = focused(self.embed_query(text), self.embed_query, u.focus, w.focus)
         tokens = keywords(text)
-        s = score(self.index, qvec, tokens, u, eligible, weights or self.weights, k)
+        s = score(self.index, qvec, tokens, u, eligible, w, k)
         near = closeness(self.index, s.idx, s.dense, text, u)
         available = self.index.mask("status", AVAILABLE)[s.idx]
         ranked = usable_first(s.total, near.close, available)
@@ -175,12 +183,16 @@ class Searcher:
                 "topic": float(s.topic[j]),
                 "place": float(s.place[j]),
                 "form": float(s.form[j]),
+                "audience": float(s.audience[j]),
             }
             hit = self._hit(int(s.idx[j]), _num(s.total[j]), today)
             hit["close"] = bool(near.close[j])
             hit["why"] = why(res, vocab, text, u, parts, below, doc)
             hit["why"] |= {"closeness": _num(near.value[j]), "coverage": _num(near.coverage[j]),
                            "about": bool(near.about[j])}  # fmt: skip
+            hit["snippet"], hit["snippet_marks"] = self.index.snippets.best(
+                int(s.idx[j]), qvec, tokens
+            )
             response.results.append(hit)
         response.close_matches = int(near.close.sum())
         place = next(iter(u.localities), None) or (
@@ -253,6 +265,32 @@ class Searcher:
         m = self.index.manifest
         keys = ("model", "index_sha256", "graph_sha256", "count", "dimension", "dense_index")
         return {key: m.get(key) for key in keys} | {"queries": self.embedder.query_runtime_used()}
+
+
+def focused(
+    qvec: np.ndarray, embed: Callable[[str], np.ndarray], focus: str, share: float
+) -> np.ndarray:
+    """The query vector of a long question: ``share`` of it from the embedding of ``focus``
+    (the phrases the graph recognised in it), the rest from the whole question; unchanged
+    when there is no focus (a short query)."""
+    if not focus or share <= 0:
+        return qvec
+    mixed = (1.0 - share) * qvec + share * embed(focus)
+    norm = float(np.linalg.norm(mixed))
+    return (mixed / norm).astype(np.float32) if norm > 0 else qvec
+
+
+def _model_folder(embedder: Embedder) -> Path | None:
+    """The folder of the embedder's model on disk, if it has one (not for fake or hashing)."""
+    from cradle.core.errors import CradleError
+    from cradle.index.transformer import resolve_model
+
+    if embedder.name in ("fake", "hashing") or embedder.name.startswith("hashing"):
+        return None
+    try:
+        return resolve_model(embedder.name)
+    except CradleError:
+        return None
 
 
 def open_searcher(where: Path | Version, settings: Settings) -> Searcher:

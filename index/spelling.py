@@ -49,7 +49,11 @@ class Speller:
     """Corrects unknown query words against a dictionary; safe to share between threads."""
 
     def __init__(
-        self, counts: dict[str, int], thesaurus: frozenset[str], known: Callable[[str], bool]
+        self,
+        counts: dict[str, int],
+        thesaurus: frozenset[str],
+        known: Callable[[str], bool],
+        lexicon: frozenset[str] = frozenset(),
     ) -> None:
         """Prepare correction.
 
@@ -57,8 +61,11 @@ class Speller:
             counts: the dictionary, word -> frequency.
             thesaurus: the words of the vocabularies' labels (preferred when as near).
             known: whether the index knows a (normalised) word.
+            lexicon: real words never corrected even when the index lacks them (the embedding
+                model's whole words, :func:`cradle.index.text.model_lexicon`).
         """
         self.counts = counts
+        self.lexicon = lexicon
         self.thesaurus = thesaurus
         self.known = known
         self._choices = list(counts)
@@ -69,6 +76,7 @@ class Speller:
             or word in STOPWORDS
             or word in self.thesaurus
             or word in self.counts
+            or word in self.lexicon
             or self.known(word)
         )
 
@@ -77,7 +85,7 @@ class Speller:
         if self._is_known(word) or not self._choices:
             return None
         from rapidfuzz import process
-        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.distance import DamerauLevenshtein, Indel
 
         limit = 1 if len(word) < TWO_EDITS_FROM else 2
         found = process.extract(
@@ -86,14 +94,18 @@ class Speller:
         near = [(int(d), w) for w, d, _ in found if w[0] == word[0]]
         if not near:
             return None
+        # at the same edit distance, the candidate needing fewer insertions and deletions
+        # (Indel: "shakin" is nearer "shaking" than "shaken") and then a thesaurus word wins
+        indel = {w: Indel.distance(word, w) for _, w in near}
         rank = sorted(
-            near, key=lambda x: (x[0], x[1] not in self.thesaurus, -self.counts[x[1]], x[1])
+            near,
+            key=lambda x: (x[0], indel[x[1]], x[1] not in self.thesaurus, -self.counts[x[1]], x[1]),
         )
         best = rank[0]
         if len(rank) > 1:
             other = rank[1]
             same = (other[1] in self.thesaurus) == (best[1] in self.thesaurus)
-            tie = other[0] == best[0] and same
+            tie = other[0] == best[0] and indel[other[1]] == indel[best[1]] and same
             if tie and self.counts[best[1]] < 2 * self.counts[other[1]]:
                 return None
         return best[1]

@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _APOSTROPHE = re.compile(r"['’`]")
@@ -81,3 +82,17 @@ class PhraseMatcher:
                         found.setdefault(key, []).append(label)
                     break
         return found
+
+
+def model_lexicon(folder: Path | None) -> frozenset[str]:
+    """The whole words of a WordPiece model's ``vocab.txt`` in ``folder`` (lower-case letters
+    only, no ``##`` pieces): real words spelling correction leaves alone
+    (:class:`cradle.index.spelling.Speller`). Empty when the folder or the file is missing (e.g.
+    the fake embedder)."""
+    if folder is None:
+        return frozenset()
+    try:
+        lines = (folder / "vocab.txt").read_text(encoding="utf-8").split()
+    except OSError:
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.isascii() and w.islower())

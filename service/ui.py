@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
+from cradle.index.snippets import segments
 from cradle.service.coverage import coverage
 from cradle.service.deps import (
     GraphDataDep,
@@ -118,6 +119,9 @@ async def search_page(
             for hit in result["results"]:
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]
                 hit["why_text"] = _why(hit.get("why", ""))
+                hit["snippet_parts"] = segments(
+                    hit.get("snippet") or hit["summary"], hit.get("snippet_marks") or []
+                )
             context["result"] = result
             context["close"] = [h for h in result["results"] if h.get("close")]
             context["others"] = [h for h in result["results"] if not h.get("close")]

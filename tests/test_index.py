@@ -14,8 +14,9 @@ from cradle.core.settings import Settings
 from cradle.graph.build import build_graph
 from cradle.index.build import build_index, dense_index
 from cradle.index.embed import FakeEmbedder
-from cradle.index.files import tree_sha256
+from cradle.index.files import read_meta, tree_sha256
 from cradle.index.search import open_searcher
+from cradle.index.snippets import Snippets
 from tests.conftest import CATALOGUE
 
 FAKE = Settings.model_validate({"embedder": "fake"})
@@ -71,7 +72,10 @@ def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
 
 def test_rebuild_embeds_only_the_changed_entry(graph_dir: Path, tmp_path: Path) -> None:
     data, first = fake_build(graph_dir, tmp_path / "d")
-    assert first.calls == data.index_manifest()["count"]
+    resources, _ = read_meta(data)
+    _, sentences = Snippets.split([r.summary for r in resources])
+    assert sentences  # summaries of several sentences have theirs embedded too (snippets)
+    assert first.calls == data.index_manifest()["count"] + len(set(sentences))
     text = CATALOGUE.read_text(encoding="utf-8")
     old = "The Lullaby Trust raises awareness"
     assert old in text

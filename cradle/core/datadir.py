@@ -47,6 +47,8 @@ FAISS_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 META = "resources.json"
 WORDS = "words.json"
+SENTENCES = "sentences.json"
+SENTENCE_VECTORS = "sentences.npy"
 CACHE_DIR = "cache"
 CHANGES_FILE = "changes.json"
 LINKS_FILE = "links.json"
@@ -174,6 +176,16 @@ class Version:
     def words_file(self) -> Path:
         """The spelling dictionary, word -> frequency (``search/words.json``)."""
         return self.index_dir / WORDS
+
+    @property
+    def sentences_file(self) -> Path:
+        """The summaries' sentences, for snippets (``search/sentences.json``)."""
+        return self.index_dir / SENTENCES
+
+    @property
+    def sentence_vectors_file(self) -> Path:
+        """The sentences' embeddings (``search/sentences.npy``)."""
+        return self.index_dir / SENTENCE_VECTORS
 
     @property
     def meta_file(self) -> Path:

@@ -1,0 +1,163 @@
+"""The answering sentence: the sentence or two of a hit's summary that best answers the query.
+
+At build time each summary is split into sentences and every summary of more than one sentence
+has its sentences embedded (with the model of the index) and stored beside the index. At search
+time only the query is embedded: a hit's snippet is its sentence nearest the query (plus the
+next one when it is short), with the query's words marked as character spans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from cradle.core.datadir import Version
+from cradle.index.corpus import Resource, Vocabulary
+from cradle.index.text import normalise, stem
+
+#: A best sentence shorter than this is followed by the next one ("the sentence or two").
+SHORT = 80
+#: Snippets longer than this are cut at a word, with an ellipsis.
+LONGEST = 320
+#: Share of a sentence's score from the query words it contains (the rest: its cosine).
+WORDS = 0.5
+
+_START = "[A-Z0-9‘“'\"(·]"  # what may begin a sentence
+_BREAK = re.compile(
+    rf"(?<=[.!?])(?<!\b\d\.)\s+(?={_START})"  # after . ! ? (not a list number "2.")
+    rf"|\s*\n+\s*(?={_START})"  # a line break before a capital (not mid-sentence)
+    r"|\s+·\s+"  # a bullet
+)
+_WORD = re.compile(r"[A-Za-z0-9À-ÿ’']+")
+
+
+def split_sentences(summary: str) -> list[str]:
+    """The sentences of a summary (line breaks and bullets end one too), blanks dropped."""
+    parts = (p.strip(" ·\t") for p in _BREAK.split(summary.strip()))
+    return [" ".join(p.split()) for p in parts if p and p.strip(" ·\t")]
+
+
+def marks(text: str, tokens: set[str]) -> list[list[int]]:
+    """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = normalise(m.group())
+        if word and any(stem(w) in tokens for w in word.split()):
+            out.append([m.start(), m.end()])
+    return out
+
+
+@dataclass
+class Snippets:
+    """Every resource's sentences and the vectors of those in summaries of several sentences.
+
+    Attributes:
+        offsets: resource i's sentences are ``texts[offsets[i]:offsets[i + 1]]``.
+        texts: all sentences, in resource order.
+        rows: per sentence, its row in ``vectors`` (-1: a one-sentence summary, not embedded).
+        vectors: unit sentence vectors (float16).
+    """
+
+    offsets: list[int]
+    texts: list[str]
+    rows: list[int]
+    vectors: np.ndarray
+
+    @classmethod
+    def split(cls, summaries: list[str]) -> tuple[Snippets, list[str]]:
+        """Sentences of ``summaries`` (vectors still empty) and the sentences to embed."""
+        offsets, rows = [0], []
+        texts: list[str] = []
+        wanted: list[str] = []
+        for summary in summaries:
+            sentences = split_sentences(summary) or [summary.strip()]
+            for sentence in sentences:
+                texts.append(sentence)
+                if len(sentences) > 1:
+                    rows.append(len(wanted))
+                    wanted.append(sentence)
+                else:
+                    rows.append(-1)
+            offsets.append(len(texts))
+        return cls(offsets, texts, rows, np.zeros((0, 0), dtype=np.float16)), wanted
+
+    def save(self, version: Version) -> None:
+        """Write the sentences (JSON) and their vectors (``.npy``) into ``version``'s index."""
+        data = {"offsets": self.offsets, "texts": self.texts, "rows": self.rows}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        version.sentences_file.write_text(text)
+        np.save(version.sentence_vectors_file, self.vectors.astype(np.float16))
+
+    @classmethod
+    def load(cls, version: Version, summaries: list[str]) -> Snippets:
+        """Read what :meth:`save` wrote; an index built without it gets sentences only."""
+        try:
+            data = json.loads(version.sentences_file.read_text())
+            vectors = np.load(version.sentence_vectors_file, mmap_mode="r")
+        except (OSError, ValueError):
+            return cls.split(summaries)[0]
+        return cls(data["offsets"], data["texts"], data["rows"], vectors)
+
+    def best(self, i: int, qvec: np.ndarray, tokens: list[str]) -> tuple[str, list[list[int]]]:
+        """Resource ``i``'s snippet for a query: the text and the spans of the query's words.
+
+        Args:
+            i: the resource's number in the index.
+            qvec: the query's unit vector.
+            tokens: the query's BM25 tokens (stemmed content words).
+        """
+        start, end = self.offsets[i], self.offsets[i + 1]
+        wanted = set(tokens)
+        if end - start == 0:
+            return "", []
+        chosen = start
+        if end - start > 1:
+            scores = []
+            for n in range(start, end):
+                row = self.rows[n]
+                cosine = (  # an index built without sentence vectors: the words decide
+                    float(np.asarray(self.vectors[row], dtype=np.float32) @ qvec)
+                    if 0 <= row < len(self.vectors)
+                    else 0.0
+                )
+                words = {stem(w) for w in normalise(self.texts[n]).split()}
+                share = len(words & wanted) / len(wanted) if wanted else 0.0
+                scores.append((1 - WORDS) * cosine + WORDS * share)
+            chosen = start + int(np.argmax(scores))
+        text = self.texts[chosen]
+        if len(text) < SHORT and chosen + 1 < end:
+            text = f"{text} {self.texts[chosen + 1]}"
+        if len(text) > LONGEST:
+            text = text[: text.rfind(" ", 0, LONGEST)].rstrip(",;:") + " …"
+        return text, marks(text, wanted)
+
+
+def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at the ``spans``: ``(piece, marked)`` pairs, in order, for display."""
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        if start > at:
+            out.append((text[at:start], False))
+        out.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        out.append((text[at:], False))
+    return out
+
+
+def surface_words(resources: list[Resource], vocab: Vocabulary) -> list[str]:
+    """Every distinct word (normalised, 4 letters or more) of the titles, summaries and
+    vocabulary labels: what a misspelt query word may be mended to (written at build)."""
+    words: set[str] = set()
+    for by_value in (*vocab.labels.values(), *vocab.hidden.values()):
+        for labels in by_value.values():
+            for label in labels:
+                words.update(normalise(label).split())
+    for r in resources:
+        words.update(normalise(f"{r.title} {r.summary}").split())
+    return sorted(w for w in words if len(w) >= 4)
