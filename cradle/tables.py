@@ -1,7 +1,9 @@
-"""The analyst API's ready-made tables: entries, thesaurus, boroughs, coverage, adoption, hits.
+"""The analyst API's ready-made tables: entries, thesaurus, authorities, coverage, adoption, hits.
 
-Each function takes ``select``, a function running a SPARQL SELECT (project prefixes available)
-and returning a typed DataFrame: :meth:`cradle.api.Catalogue.sparql` in practice.
+``boroughs``, ``coverage`` and ``adoption`` are views of the graph's read model
+(:mod:`cradle.graph.readmodel`), as the service's pages are; ``resources`` and ``topics`` take
+``select``, a function running a SPARQL SELECT and returning a typed DataFrame
+(:meth:`cradle.api.Catalogue.sparql` in practice).
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cradle.core.namespaces import LOC
+from cradle.graph.coverage import DEFAULT_STATUS, check_area
+from cradle.graph.coverage import coverage as cover
+from cradle.graph.readmodel import ReadModel
 
 Select = Callable[[str], pd.DataFrame]
-GM = f"<{LOC['greater-manchester']}>"
 _RESOURCE_FIELDS = """
 SELECT ?uri ?id ?title ?section ?level ?publisher ?format ?kind ?status ?status_note ?issued
        ?expected ?link_text ?link_domain ?order WHERE {
@@ -48,15 +52,6 @@ SELECT ?id ?label ?broader_id ?definition ?resources
   OPTIONAL { ?t skos:definition ?definition }
   OPTIONAL { ?t skos:altLabel ?alt } OPTIONAL { ?t skos:hiddenLabel ?hidden }
 } GROUP BY ?id ?label ?broader_id ?definition ?resources"""
-_BOROUGHS = f"""
-SELECT ?id ?label ?gss WHERE {{
-  ?b skos:broader {GM} ; skos:prefLabel ?label ; skos:notation ?gss .
-  BIND(STRAFTER(STR(?b), STR(loc:)) AS ?id)
-}} ORDER BY ?label"""
-_ADOPTION = """
-SELECT ?programme ?borough WHERE {
-  ?r a dcat:Resource ; dct:title ?programme ; cradle:adoptedIn/skos:prefLabel ?borough .
-} ORDER BY ?programme"""
 
 
 def resources(select: Select) -> pd.DataFrame:
@@ -103,63 +98,83 @@ def topics(select: Select) -> pd.DataFrame:
     return frame.loc[order, [*cols, "synonyms", "hidden", "resources"]]
 
 
-def boroughs(select: Select) -> pd.DataFrame:
-    """The localities directly within Greater Manchester: ``id``, ``label``, ``gss``."""
-    return select(_BOROUGHS)
+def boroughs(model: ReadModel, within: str | None = None) -> pd.DataFrame:
+    """The local authorities in an area (the catalogue's home area by default): ``id``,
+    ``label``, ``gss``, by label.
+
+    Raises:
+        UnknownArea: ``within`` names no place.
+    """
+    area = check_area(model, within if within is not None else model.home)
+    rows = model.authorities(area.id)
+    return pd.DataFrame(
+        {
+            "id": pd.array([t.id for t in rows], dtype="string"),
+            "label": pd.array([t.label for t in rows], dtype="string"),
+            "gss": pd.array([t.notation for t in rows], dtype="string"),
+        }
+    )
 
 
 def coverage(
-    select: Select,
+    model: ReadModel,
+    within: str | None = None,
+    status: str = DEFAULT_STATUS,
     include_national: bool = False,
     include_adopted: bool = True,
     include_narrower: bool = True,
 ) -> pd.DataFrame:
-    """The borough x topic coverage matrix, zeros kept.
+    """The local authority x topic coverage matrix, zeros kept: a view of
+    :func:`cradle.graph.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
 
     Args:
-        include_national: also count, for every borough, the resources of the places that
-            contain it (Greater Manchester-wide and national entries).
-        include_adopted: count the resources a borough adopts (ICON, FNP, ...) as well as
+        within: the area whose local authorities (GSS E06/E08/E09/E10, at any depth) are the
+            rows; the catalogue's home area (Greater Manchester for the shipped one) if None;
+            ``"england"`` gives every authority.
+        status: count resources of this status id only (default ``"available"``), or ``"all"``.
+        include_national: also count, for every authority, the resources of the wider areas
+            containing it (its region, Greater Manchester, England): ``shared`` on ``/gaps``.
+        include_adopted: count the resources an authority adopts (ICON, FNP, ...) as well as
             its own.
         include_narrower: a topic also counts resources on its narrower topics (so *Safer
             sleep* includes *Co-sleeping*), as the search's topic filter does.
 
     Returns:
-        Rows: the Greater Manchester boroughs (labels, alphabetical); columns: every topic
-        of the thesaurus (labels, branch by branch); values: number of distinct resources.
+        Rows: the authorities (labels, alphabetical); columns: every topic of the thesaurus
+        (labels, depth-first); values: number of distinct resources.
+
+    Raises:
+        UnknownArea: ``within`` names no place; InvalidCoverage: unknown ``status``.
     """
-    ways = ["{ ?r dct:spatial ?b }"]
-    if include_adopted:
-        ways.append("{ ?r cradle:adoptedIn ?b }")
-    if include_national:
-        ways.append("{ ?r dct:spatial ?area . ?b schema:containedInPlace+ ?area }")
-    theme = "dcat:theme/skos:broader*" if include_narrower else "dcat:theme"
-    counts = select(
-        f"""SELECT ?b ?t (COUNT(DISTINCT ?r) AS ?n) WHERE {{
-          ?b skos:broader {GM} . ?r a dcat:Resource ; {theme} ?t .
-          ?t skos:inScheme topic:scheme . {" UNION ".join(ways)}
-        }} GROUP BY ?b ?t"""
-    )
-    places = boroughs(select)
-    thesaurus = topics(select)
-    matrix = pd.DataFrame(0, index=places["label"], columns=thesaurus["label"], dtype="int64")
-    names = dict(zip("loc:" + places["id"], places["label"], strict=True))
-    for b, t, n in counts.itertuples(index=False):
-        matrix.loc[names[b], thesaurus.at[t.removeprefix("topic:"), "label"]] = int(n)
+    found = cover(model, within, status, include_shared=False, narrower=include_narrower)
+    places = [p.label for p in found.localities]
+    topics = [t.label for t, _ in found.topics]
+    values = np.zeros((len(places), len(topics)), dtype="int64")
+    for i, cell in enumerate(found.cells):
+        n = cell.own + (cell.adopted if include_adopted else 0)
+        values.flat[i] = n + (cell.shared if include_national else 0)
+    matrix = pd.DataFrame(values, index=pd.Index(places), columns=pd.Index(topics))
     matrix.index.name, matrix.columns.name = "borough", "topic"
     return matrix
 
 
-def adoption(select: Select) -> pd.DataFrame:
-    """Which borough adopts which programme: a boolean borough x programme table.
+def adoption(model: ReadModel, within: str | None = None) -> pd.DataFrame:
+    """Which local authority adopts which programme: a boolean authority x programme table.
 
     Returns:
-        Rows: the Greater Manchester boroughs (all of them, adopters or not); columns: the
-        titles of resources with adopting boroughs; True where the borough adopts it.
+        Rows: the authorities of the area (the home area by default), adopters or not;
+        columns: the titles of resources with adopting authorities; True where one adopts it.
     """
-    pairs = select(_ADOPTION)
+    pairs = pd.DataFrame(
+        [
+            (r.title, model.label("locality", p))
+            for r in model.resources.values()
+            for p in r.adopted_in
+        ],
+        columns=["programme", "borough"],
+    )
     table = pd.crosstab(pairs["borough"], pairs["programme"]).astype(bool)
-    table = table.reindex(boroughs(select)["label"], fill_value=False)
+    table = table.reindex(boroughs(model, within)["label"].tolist(), fill_value=False)
     table.index.name, table.columns.name = "borough", "programme"
     return table
 

@@ -77,6 +77,8 @@ class Header(BaseModel):
     source_document: str | None = None
     source_sha256: str | None = None
     modified: str
+    #: the locality the catalogue is for (its dct:spatial): coverage's default ``within``
+    area: str | None = None
 
 
 class Catalogue(BaseModel):
@@ -143,6 +145,11 @@ def check_catalogue(cat: Catalogue, vocab: Terms, source: str = "<catalogue>") -
     for loc in cat.localities:
         if loc.within not in places:
             problems.append(f"{source}: locality {loc.id}: within: unknown locality {loc.within!r}")
+    if cat.catalogue.area is not None and cat.catalogue.area not in places:
+        problems.append(
+            f"{source}: catalogue: area: unknown locality {cat.catalogue.area!r}; "
+            "use a locality id such as 'greater-manchester' or 'england'"
+        )
 
     def bad(ident: str, fld: str, what: str) -> None:
         problems.append(f"{source}: entry {ident}: {fld}: {what}")

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cradle.core.errors import (
     CradleError,
     EngineBusy,
+    InvalidCoverage,
     InvalidSearch,
     MissingDependency,
     NotAcceptable,
@@ -23,6 +24,7 @@ from cradle.core.errors import (
     QueryTimeout,
     StaleIndex,
     StoreUnavailable,
+    UnknownArea,
 )
 from cradle.service.conneg import choose
 
@@ -31,6 +33,8 @@ log = logging.getLogger("cradle.service")
 #: Domain error -> (status, message; None means the error's own text, written for clients).
 STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (InvalidSearch, 422, None),
+    (UnknownArea, 404, None),
+    (InvalidCoverage, 400, None),
     (QuerySyntaxError, 400, None),
     (QueryRefused, 400, None),
     (QueryTimeout, 503, None),

@@ -83,3 +83,11 @@ class QueryFailed(CradleError):
 
 class QueryAborted(CradleError):
     """A query was stopped because it exhausted the memory or crashed its worker."""
+
+
+class InvalidCoverage(CradleError):
+    """A coverage request names an unknown status; the message lists the valid ones."""
+
+
+class UnknownArea(InvalidCoverage):
+    """A coverage request's ``within`` names no place of the graph; the message says what to use."""
