@@ -90,11 +90,6 @@ class Catalogue:
             return triples_frame(result, compact)
         return solutions_frame(result, compact)
 
-    def _select(self, query: str) -> pd.DataFrame:
-        frame = self.sparql(query)
-        assert isinstance(frame, pd.DataFrame)
-        return frame
-
     def resources(self) -> pd.DataFrame:
         """One row per catalogue entry, in the document's order.
 
@@ -104,7 +99,7 @@ class Catalogue:
             ``expected``, ``link_text``, ``link_domain``, ``uri``, ``order``, and the lists
             ``topics``, ``audience`` and ``adopted_in`` (labels).
         """
-        return tables.resources(self._select)
+        return tables.resources(self.model)
 
     def topics(self) -> pd.DataFrame:
         """The topic thesaurus, one row per concept, branch by branch.
@@ -115,7 +110,7 @@ class Catalogue:
             ``hidden`` (hidden labels: abbreviations and misspellings search matches), and
             ``resources`` (entries tagged with exactly this topic).
         """
-        return tables.topics(self._select)
+        return tables.topics(self.model)
 
     @property
     def model(self) -> ReadModel:

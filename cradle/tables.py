@@ -1,78 +1,78 @@
 """The analyst API's ready-made tables: entries, thesaurus, authorities, coverage, adoption, hits.
 
-``boroughs``, ``coverage`` and ``adoption`` are views of the graph's read model
-(:mod:`cradle.graph.readmodel`), as the service's pages are; ``resources`` and ``topics`` take
-``select``, a function running a SPARQL SELECT and returning a typed DataFrame
-(:meth:`cradle.api.Catalogue.sparql` in practice).
+Each is a view of the graph's read model (:mod:`cradle.graph.readmodel`), as the service's
+pages and the search index are; ``hits`` turns a search response into a DataFrame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cradle.frames import dates
 from cradle.graph.coverage import DEFAULT_STATUS, check_area
 from cradle.graph.coverage import coverage as cover
 from cradle.graph.readmodel import ReadModel
 
-Select = Callable[[str], pd.DataFrame]
-_RESOURCE_FIELDS = """
-SELECT ?uri ?id ?title ?section ?level ?publisher ?format ?kind ?status ?status_note ?issued
-       ?expected ?link_text ?link_domain ?order WHERE {
-  ?uri a dcat:Resource ; dct:identifier ?id ; dct:title ?title ; cradle:sourceOrder ?order ;
-     dct:spatial ?loc ; dct:format/skos:prefLabel ?format ; adms:status/skos:prefLabel ?status .
-  ?loc skos:prefLabel ?section . OPTIONAL { ?loc cradle:localityLevel ?level }
-  OPTIONAL { ?uri dct:publisher/(skos:prefLabel|foaf:name) ?publisher }
-  OPTIONAL { ?uri dct:type/skos:prefLabel ?kind }
-  OPTIONAL { ?uri cradle:statusNote ?status_note }
-  OPTIONAL { ?uri dct:issued ?issued }
-  OPTIONAL { ?uri cradle:expectedDate ?expected }
-  OPTIONAL { ?uri dcat:distribution ?d . ?d cradle:linkText ?link_text .
-             OPTIONAL { ?d cradle:linkDomain ?link_domain } }
-} ORDER BY ?order"""
-_RESOURCE_LISTS = """
-SELECT ?uri ?field ?value WHERE {
-  { ?uri dcat:theme ?v . BIND("topics" AS ?field) }
-  UNION { ?uri dct:audience ?v . BIND("audience" AS ?field) }
-  UNION { ?uri cradle:adoptedIn ?v . BIND("adopted_in" AS ?field) }
-  ?uri a dcat:Resource . ?v skos:prefLabel ?value .
-} ORDER BY ?value"""
-_TOPICS = """
-SELECT ?id ?label ?broader_id ?definition ?resources
-       (GROUP_CONCAT(DISTINCT ?alt; separator="|") AS ?alts)
-       (GROUP_CONCAT(DISTINCT ?hidden; separator="|") AS ?hiddens) WHERE {
-  { SELECT ?t (COUNT(DISTINCT ?r) AS ?resources) WHERE {
-      ?t skos:inScheme topic:scheme . OPTIONAL { ?r a dcat:Resource ; dcat:theme ?t } }
-    GROUP BY ?t }
-  ?t skos:prefLabel ?label . BIND(STRAFTER(STR(?t), STR(topic:)) AS ?id)
-  OPTIONAL { ?t skos:broader ?b . BIND(STRAFTER(STR(?b), STR(topic:)) AS ?broader_id) }
-  OPTIONAL { ?t skos:definition ?definition }
-  OPTIONAL { ?t skos:altLabel ?alt } OPTIONAL { ?t skos:hiddenLabel ?hidden }
-} GROUP BY ?id ?label ?broader_id ?definition ?resources"""
+
+def _text(values: list[str | None]) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="string"))
 
 
-def resources(select: Select) -> pd.DataFrame:
-    """One row per catalogue entry, in the document's order.
+def _dated(values: list[str | None]) -> pd.Series:
+    """Dates, months and years as ``datetime64`` (a month or year dated to its first day)."""
+    return dates(values) if any(v is not None for v in values) else _text(values)
+
+
+def resources(model: ReadModel) -> pd.DataFrame:
+    """One row per catalogue entry, in the document's order (a view of the read model).
 
     Returns:
-        Columns ``id``, ``title``, ``section`` (the locality it comes from), ``level``,
-        ``publisher``, ``format``, ``kind``, ``status``, ``status_note``, ``issued``,
-        ``expected``, ``link_text``, ``link_domain``, ``uri``, ``order``, and the lists
-        ``topics``, ``audience`` and ``adopted_in`` (labels).
+        Indexed by ``id``: ``uri``, ``title``, ``section`` (the locality it comes from),
+        ``level``, ``publisher``, ``format``, ``kind``, ``status``, ``status_note``, ``issued``,
+        ``expected``, ``link_text``, ``link_domain``, ``order``, and the lists ``topics``,
+        ``audience`` and ``adopted_in`` (labels, alphabetical).
     """
-    frame = select(_RESOURCE_FIELDS).drop_duplicates("uri").set_index("uri")
-    lists = select(_RESOURCE_LISTS)
-    for field in ("topics", "audience", "adopted_in"):
-        part = lists[lists["field"] == field].groupby("uri")["value"].agg(list)
-        frame[field] = [part.get(uri, []) for uri in frame.index]
-    return frame.reset_index().set_index("id")
+    rows = list(model.resources.values())
+
+    def label(kind: str, value: str | None) -> str | None:
+        return model.label(kind, value) if value else None
+
+    def labels(kind: str, values: tuple[str, ...]) -> list[str]:
+        return sorted(model.label(kind, v) for v in values)
+
+    places = [model.term("locality", r.locality) for r in rows]
+    frame = pd.DataFrame(
+        {
+            "uri": _text(["res:" + r.id for r in rows]),
+            "title": _text([r.title for r in rows]),
+            "section": _text(
+                [p.label if p else r.locality for p, r in zip(places, rows, strict=True)]
+            ),
+            "level": _text([p.level if p else None for p in places]),
+            "publisher": _text([label("org", r.publisher) for r in rows]),
+            "format": _text([label("format", r.format) for r in rows]),
+            "kind": _text([label("kind", r.kind) for r in rows]),
+            "status": _text([label("status", r.status) for r in rows]),
+            "status_note": _text([r.status_note for r in rows]),
+            "issued": _dated([r.issued for r in rows]),
+            "expected": _dated([r.expected for r in rows]),
+            "link_text": _text([r.link_text for r in rows]),
+            "link_domain": _text([r.link_domain if r.link_text else None for r in rows]),
+            "order": pd.Series(pd.array([r.order for r in rows], dtype="Int64")),
+            "topics": [labels("topic", r.topics) for r in rows],
+            "audience": [labels("audience", r.audiences) for r in rows],
+            "adopted_in": [labels("locality", r.adopted_in) for r in rows],
+        }
+    )
+    frame.index = pd.Index([r.id for r in rows], name="id")
+    return frame
 
 
-def topics(select: Select) -> pd.DataFrame:
-    """The topic thesaurus, one row per concept, branch by branch.
+def topics(model: ReadModel) -> pd.DataFrame:
+    """The topic thesaurus, one row per concept, branch by branch (a view of the read model).
 
     Returns:
         Indexed by topic id: ``label``, ``broader_id``, ``broader`` (label), ``branch`` (its
@@ -80,22 +80,28 @@ def topics(select: Select) -> pd.DataFrame:
         ``hidden`` (hidden labels: abbreviations and misspellings search matches), and
         ``resources`` (entries tagged with exactly this topic).
     """
-    frame = select(_TOPICS).drop_duplicates("id").set_index("id")
-    for src, dst in (("alts", "synonyms"), ("hiddens", "hidden")):
-        frame[dst] = [sorted(v.split("|")) if v else [] for v in frame.pop(src).fillna("")]
-    labels = frame["label"].to_dict()
-    frame["broader"] = frame["broader_id"].map(labels).astype("string")
-    parent = frame["broader_id"].dropna().to_dict()
-
-    def path(tid: str) -> list[str]:
-        return path(parent[tid]) + [tid] if tid in parent else [tid]
-
-    keys = {tid: tuple(labels[p] for p in path(tid)) for tid in frame.index}
-    frame["branch"] = [labels[path(tid)[0]] for tid in frame.index]
-    frame["depth"] = [len(path(tid)) - 1 for tid in frame.index]
-    order = sorted(frame.index, key=lambda tid: keys[tid])
-    cols = ["label", "broader_id", "broader", "branch", "depth", "definition"]
-    return frame.loc[order, [*cols, "synonyms", "hidden", "resources"]]
+    terms = model.terms.get("topic", {})
+    paths = {tid: [*reversed(model.above("topic", tid)), tid] for tid in terms}
+    order = sorted(terms, key=lambda tid: tuple(model.label("topic", p) for p in paths[tid]))
+    rows = [terms[tid] for tid in order]
+    parent = [t.broader[0] if t.broader else None for t in rows]
+    frame = pd.DataFrame(
+        {
+            "label": pd.array([t.label for t in rows], dtype="string"),
+            "broader_id": pd.array(parent, dtype="string"),
+            "broader": pd.array([p and model.label("topic", p) for p in parent], dtype="string"),
+            "branch": pd.array([model.label("topic", paths[t.id][0]) for t in rows], "string"),
+            "depth": pd.array([len(paths[t.id]) - 1 for t in rows], dtype="int64"),
+            "definition": pd.array([t.definition for t in rows], dtype="string"),
+            "synonyms": [list(t.alt_labels) for t in rows],
+            "hidden": [list(t.hidden_labels) for t in rows],
+            "resources": pd.array(
+                [len(model.resources_linked("topic", t.id)) for t in rows], dtype="Int64"
+            ),
+        },
+        index=pd.Index(order, name="id"),
+    )
+    return frame
 
 
 def boroughs(model: ReadModel, within: str | None = None) -> pd.DataFrame:
