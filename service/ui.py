@@ -154,7 +154,7 @@ def _by_label(data: GraphData, place: str) -> list[str]:
     return [k.id for k in sorted((k for k in kids if k), key=lambda k: k.label)]
 
 
-SORTS = {"name": "name", "gaps": "most gaps first"}
+SORTS = {"name": "By name", "gaps": "Most gaps first"}
 
 
 @router.get("/coverage", response_class=HTMLResponse)
