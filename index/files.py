@@ -49,7 +49,7 @@ def _shared(r: dict[str, Any]) -> dict[str, Any]:
     """``r`` with its term ids interned: one string per id, not one per mention (50 MB at 100k).
 
     Its texts are interned too: a server has loaded the same titles and descriptions for its
-    pages already (:mod:`cradle.service.graphdata` interns them), and keeps one copy (35 MB).
+    pages already (:mod:`cradle.graph.readmodel` interns them), and keeps one copy (35 MB).
     """
     for name in _TEXTS:
         if isinstance(r.get(name), str):

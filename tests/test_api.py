@@ -231,6 +231,24 @@ def test_search_filters_are_exact(indexed: Catalogue) -> None:
     assert set(pdf["format"]) == {"pdf"} and len(pdf) == (res["format"] == "PDF").sum()
 
 
+def test_search_place_filter_follows_the_hierarchy(indexed: Catalogue) -> None:
+    model = indexed.model
+    inside = set(model.below("locality", "north-west"))
+    assert {"greater-manchester", "bolton"} <= inside and "england" not in inside
+    expected = {
+        r.id
+        for r in model.resources.values()
+        if r.locality in inside or inside.intersection(r.adopted_in)
+    }
+    found = indexed.search("babies", k=100, locality="north-west", national=False)
+    assert set(found["id"]) == expected
+    wider = indexed.search("babies", k=100, locality="bolton")  # its areas' resources too
+    areas = {
+        r.id for r in model.resources.values() if r.locality in model.above("locality", "bolton")
+    }
+    assert areas <= set(wider["id"])
+
+
 def test_search_rejects_a_blank_query(indexed: Catalogue) -> None:
     with pytest.raises(InvalidSearch):
         indexed.search("   ")
