@@ -150,17 +150,15 @@ class ReadModel:
         """Every topic with its depth, depth-first from the top concepts, siblings by label."""
         if "topic_tree" not in self.derived:
             topics = self.terms.get("topic", {})
-            out: list[tuple[Term, int]] = []
 
-            def visit(term: Term, depth: int) -> None:
-                out.append((term, depth))
-                kids = [topics[n] for n in term.narrower if n in topics]
-                for child in sorted(kids, key=lambda t: t.label.lower()):
-                    visit(child, depth + 1)
+            def by_label(ids: Iterable[str]) -> list[str]:
+                return sorted(
+                    (i for i in ids if i in topics), key=lambda i: topics[i].label.lower()
+                )
 
-            for top in (t for t in topics.values() if not t.broader):
-                visit(top, 0)
-            self.derived["topic_tree"] = out
+            order = walk(by_label(t.id for t in topics.values() if not t.broader),
+                         lambda v: by_label(topics[v].narrower))  # fmt: skip
+            self.derived["topic_tree"] = [(topics[t], len(self.above("topic", t))) for t in order]
         return list(self.derived["topic_tree"])
 
     def authorities(self, within: str) -> list[Term]:
