@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cradle.core.errors import InvalidCoverage, UnknownArea
@@ -78,16 +79,17 @@ class Coverage:
 
     def cell(self, locality: str, topic: str) -> Cell:
         """The cell of one authority and topic (KeyError if either is not in the matrix)."""
-        index = self._index()
-        return self.cells[index[0][locality] * len(self.topics) + index[1][topic]]
+        rows, columns = self._positions
+        return self.cells[rows[locality] * len(self.topics) + columns[topic]]
 
-    def _index(self) -> tuple[dict[str, int], dict[str, int]]:
+    @cached_property
+    def _positions(self) -> tuple[dict[str, int], dict[str, int]]:
         rows = {t.id: i for i, t in enumerate(self.localities)}
         return rows, {t.id: i for i, (t, _) in enumerate(self.topics)}
 
     def gap_count(self, locality: str) -> int:
         """How many topics the authority has nothing on."""
-        row = self._index()[0][locality] * len(self.topics)
+        row = self._positions[0][locality] * len(self.topics)
         return sum(1 for c in self.cells[row : row + len(self.topics)] if c.count == 0)
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@ with the analyst queries) and the coverage heatmap. Every asset is served by the
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -195,7 +196,24 @@ def coverage_page(
             )
         ),
     }
-    return templates.TemplateResponse(request, "coverage.html", context)
+    page = templates.TemplateResponse(request, "coverage.html", context)
+    return compressed(request, page)
+
+
+#: Pages larger than this go gzipped to clients that accept it (the national heatmap: every
+#: cell carries two links, and the text repeats enough to shrink many times over).
+GZIP_OVER = 64 * 1024
+
+
+def compressed(request: Request, page: Response) -> Response:
+    """``page`` gzipped when it is large and the client accepts gzip; else unchanged."""
+    accepts = request.headers.get("accept-encoding", "")
+    if len(page.body) <= GZIP_OVER or "gzip" not in accepts.lower():
+        return page
+    headers = {k: v for k, v in page.headers.items() if k.lower() != "content-length"}
+    headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    body = gzip.compress(bytes(page.body), compresslevel=5)
+    return Response(body, status_code=page.status_code, headers=headers, media_type=None)
 
 
 @router.get("/coverage/{locality}/{topic}", response_class=HTMLResponse)

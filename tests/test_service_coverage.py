@@ -186,3 +186,12 @@ def test_topic_scheme_counts_narrower_topics(client: TestClient) -> None:
     assert re.search(
         rf'href="/topic/infant-safety">Infant safety</a>\s*<span class="meta">\({wide}\)', page
     )
+
+
+def test_large_heatmap_pages_go_gzipped(client: TestClient) -> None:
+    zipped = client.get("/coverage", headers={"accept-encoding": "gzip"})
+    assert (
+        zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    )
+    plain = client.get("/coverage", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == zipped.text
