@@ -191,32 +191,62 @@ def coverage(
     return result
 
 
+Tally = Counter[tuple[str, str]]
+
+
+def _tallies(model: ReadModel, status: str, narrower: bool) -> tuple[Tally, Tally, Tally]:
+    """(place published in, topic), (place adopting from elsewhere, topic) and (place adopting
+    from an area containing it, topic) counts of the resources of ``status``, for every place
+    (any ``within`` then only reads them). One pass over the resources counts every status at
+    once; ``all`` is their sum. Made once per ``narrower``."""
+    key = ("tallies", narrower)
+    if key not in model.derived:
+        model.derived[key] = _count(model, narrower)
+    by_status: dict[str, tuple[Tally, Tally, Tally]] = model.derived[key]
+    if status != ALL_STATUSES:
+        return by_status.get(status, (Counter(), Counter(), Counter()))
+    if ALL_STATUSES not in by_status:
+        total: tuple[Tally, Tally, Tally] = (Counter(), Counter(), Counter())
+        for tallies in list(by_status.values()):
+            for into, part in zip(total, tallies, strict=True):
+                into.update(part)
+        by_status[ALL_STATUSES] = total
+    return by_status[ALL_STATUSES]
+
+
+def _count(model: ReadModel, narrower: bool) -> dict[str, tuple[Tally, Tally, Tally]]:
+    places = model.terms.get("locality", {})
+    above = {p: set(model.above("locality", p)) for p in places}
+    up = counts_for(model, narrower)
+    by_status: dict[str, tuple[Tally, Tally, Tally]] = {}
+    for r in model.resources.values():
+        tallies = by_status.get(r.status)
+        if tallies is None:
+            tallies = by_status[r.status] = (Counter(), Counter(), Counter())
+        located, adopted, adopted_wider = tallies
+        on = dict.fromkeys(t for topic in r.topics for t in up.get(topic, ()))
+        took = [p for p in dict.fromkeys(r.adopted_in) if p != r.locality]
+        wider = [p for p in took if r.locality in above.get(p, ())]
+        for t in on:
+            located[(r.locality, t)] += 1
+            adopted.update((p, t) for p in took)
+            adopted_wider.update((p, t) for p in wider)
+    return by_status
+
+
 def _coverage(
     model: ReadModel, area: Term, status: str, include_shared: bool, narrower: bool
 ) -> Coverage:
     tree = model.topic_tree()
     rows = model.authorities(area.id)
-    above = {p.id: set(model.above("locality", p.id)) for p in rows}
-    up = counts_for(model, narrower)
-    located: Counter[tuple[str, str]] = Counter()  # (place published in, topic)
-    adopted: Counter[tuple[str, str]] = Counter()  # (place adopting from elsewhere, topic)
-    adopted_wider: Counter[tuple[str, str]] = Counter()  # adopted from an area containing it
-    for r in model.resources.values():
-        if not _counted(r, status):
-            continue
-        on = dict.fromkeys(t for topic in r.topics for t in up.get(topic, ()))
-        places = [p for p in dict.fromkeys(r.adopted_in) if p != r.locality]
-        wider = [p for p in places if r.locality in above.get(p, ())]
-        for t in on:
-            located[(r.locality, t)] += 1
-            adopted.update((p, t) for p in places)
-            adopted_wider.update((p, t) for p in wider)
+    located, adopted, adopted_wider = _tallies(model, status, narrower)
     cells = []
     for place in rows:
+        above = model.above("locality", place.id)
         for term, _ in tree:
             pair = (place.id, term.id)
             own, took = located[pair], adopted[pair]
-            shared = sum(located[(a, term.id)] for a in above[place.id]) - adopted_wider[pair]
+            shared = sum(located[(a, term.id)] for a in above) - adopted_wider[pair]
             count = own + took + (shared if include_shared else 0)
             cells.append(Cell(place.id, term.id, own, took, shared, count))
     return Coverage(area, status, include_shared, narrower, rows, tree, cells)
