@@ -142,7 +142,7 @@ def areas(data: GraphData) -> list[tuple[Term, int]]:
     places = data.terms.get("locality", {})
     top = [t.id for t in places.values() if not t.broader]
     out = []
-    for pid in walk(top, lambda v: [n for n in _by_label(data, v)]):
+    for pid in walk(top, lambda v: _by_label(data, v)):
         term = places.get(pid)
         if term and not term.is_local_authority and data.authorities(pid):
             out.append((term, len(data.above("locality", pid))))
