@@ -4,7 +4,7 @@ Example:
     >>> from cradle import Catalogue
     >>> kg = Catalogue.open()                       # the built data dir (default build/)
     >>> kg.sparql("SELECT ?t WHERE { ?r dct:title ?t }")   # project PREFIXes added for you
-    >>> kg.coverage()                               # borough x topic counts, zeros kept
+    >>> kg.coverage(within="north-west")            # authority x topic counts, zeros kept
     >>> kg.search("baby won't stop crying", k=5)    # loads the search index on first use
 
 Graph work never imports torch: the searcher is loaded on the first call to :meth:`search`.
@@ -24,6 +24,8 @@ from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import MissingDependency
 from cradle.core.settings import Settings
 from cradle.frames import solutions_frame, triples_frame
+from cradle.graph.coverage import DEFAULT_STATUS
+from cradle.graph.readmodel import ReadModel, read_model
 from cradle.graph.sparql.run import run_query, with_prefixes
 from cradle.graph.store import open_store
 
@@ -45,6 +47,7 @@ class Catalogue:
         self.version = version or DataDir(data_dir).open()
         self.settings = settings
         self._searcher: Any = None
+        self._model: ReadModel | None = None
 
     @classmethod
     def open(
@@ -93,11 +96,6 @@ class Catalogue:
             return triples_frame(result, compact)
         return solutions_frame(result, compact)
 
-    def _select(self, query: str) -> pd.DataFrame:
-        frame = self.sparql(query)
-        assert isinstance(frame, pd.DataFrame)
-        return frame
-
     def resources(self) -> pd.DataFrame:
         """One row per catalogue entry, in the document's order.
 
@@ -107,7 +105,7 @@ class Catalogue:
             ``expected``, ``link_text``, ``link_domain``, ``uri``, ``order``, and the lists
             ``topics``, ``audience`` and ``adopted_in`` (labels).
         """
-        return tables.resources(self._select)
+        return tables.resources(self.model)
 
     def topics(self) -> pd.DataFrame:
         """The topic thesaurus, one row per concept, branch by branch.
@@ -118,30 +116,46 @@ class Catalogue:
             ``hidden`` (hidden labels: abbreviations and misspellings search matches), and
             ``resources`` (entries tagged with exactly this topic).
         """
-        return tables.topics(self._select)
+        return tables.topics(self.model)
 
-    def boroughs(self) -> pd.DataFrame:
-        """The localities directly within Greater Manchester: ``id``, ``label``, ``gss``."""
-        return tables.boroughs(self._select)
+    @property
+    def model(self) -> ReadModel:
+        """The graph's read model (resources and terms as records), read on first use."""
+        if self._model is None:
+            self._model = read_model(self._store)
+        return self._model
+
+    def boroughs(self, within: str | None = None) -> pd.DataFrame:
+        """The local authorities in ``within`` (the catalogue's home area by default): ``id``,
+        ``label``, ``gss``."""
+        return tables.boroughs(self.model, within)
 
     def coverage(
         self,
+        within: str | None = None,
+        status: str = DEFAULT_STATUS,
         include_national: bool = False,
         include_adopted: bool = True,
         include_narrower: bool = True,
     ) -> pd.DataFrame:
-        """The borough x topic coverage matrix, zeros kept (see :func:`cradle.tables.coverage`
-        for the arguments and the shape of the table)."""
-        return tables.coverage(self._select, include_national, include_adopted, include_narrower)
+        """The local authority x topic coverage matrix, zeros kept: the numbers of ``/gaps``
+        (see :func:`cradle.tables.coverage` for the arguments and the shape of the table).
 
-    def adoption(self) -> pd.DataFrame:
-        """Which borough adopts which programme: a boolean borough x programme table.
+        Raises:
+            UnknownArea: ``within`` names no place; InvalidCoverage: unknown ``status``.
+        """
+        return tables.coverage(
+            self.model, within, status, include_national, include_adopted, include_narrower
+        )
+
+    def adoption(self, within: str | None = None) -> pd.DataFrame:
+        """Which local authority adopts which programme: a boolean authority x programme table.
 
         Returns:
-            Rows: the Greater Manchester boroughs (all of them, adopters or not); columns: the
-            titles of resources with adopting boroughs; True where the borough adopts it.
+            Rows: the authorities in ``within`` (the home area by default), adopters or not;
+            columns: the titles of resources with adopting authorities; True where one adopts it.
         """
-        return tables.adoption(self._select)
+        return tables.adoption(self.model, within)
 
     @property
     def searcher(self) -> Any:

@@ -63,7 +63,9 @@ def _iso_day(value: str) -> str:
     return value
 
 
-def _dates(values: list[str | None]) -> pd.Series:
+def dates(values: list[str | None]) -> pd.Series:
+    """ISO dates, months (``2021-09``) and years as ``datetime64``, a month or year dated to
+    its first day (UTC when any value has a time zone)."""
     days = [None if v is None else _iso_day(v) for v in values]
     aware = any(v is not None and (v.endswith("Z") or "+" in v[10:]) for v in days)
     return pd.Series(pd.to_datetime(days, format="ISO8601", utc=aware))
@@ -77,7 +79,7 @@ _CONVERT: dict[str, Callable[[list[str | None]], pd.Series]] = {
     "bool": lambda vs: pd.Series(
         pd.array([None if v is None else v in ("true", "1") for v in vs], "boolean")
     ),
-    "date": _dates,
+    "date": dates,
 }
 
 

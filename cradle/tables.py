@@ -1,83 +1,78 @@
-"""The analyst API's ready-made tables: entries, thesaurus, boroughs, coverage, adoption, hits.
+"""The analyst API's ready-made tables: entries, thesaurus, authorities, coverage, adoption, hits.
 
-Each function takes ``select``, a function running a SPARQL SELECT (project prefixes available)
-and returning a typed DataFrame: :meth:`cradle.api.Catalogue.sparql` in practice.
+Each is a view of the graph's read model (:mod:`cradle.graph.readmodel`), as the service's
+pages and the search index are; ``hits`` turns a search response into a DataFrame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cradle.core.namespaces import LOC
-
-Select = Callable[[str], pd.DataFrame]
-GM = f"<{LOC['greater-manchester']}>"
-_RESOURCE_FIELDS = """
-SELECT ?uri ?id ?title ?section ?level ?publisher ?format ?kind ?status ?status_note ?issued
-       ?expected ?link_text ?link_domain ?order WHERE {
-  ?uri a dcat:Resource ; dct:identifier ?id ; dct:title ?title ; cradle:sourceOrder ?order ;
-     dct:spatial ?loc ; dct:format/skos:prefLabel ?format ; adms:status/skos:prefLabel ?status .
-  ?loc skos:prefLabel ?section . OPTIONAL { ?loc cradle:localityLevel ?level }
-  OPTIONAL { ?uri dct:publisher/(skos:prefLabel|foaf:name) ?publisher }
-  OPTIONAL { ?uri dct:type/skos:prefLabel ?kind }
-  OPTIONAL { ?uri cradle:statusNote ?status_note }
-  OPTIONAL { ?uri dct:issued ?issued }
-  OPTIONAL { ?uri cradle:expectedDate ?expected }
-  OPTIONAL { ?uri dcat:distribution ?d . ?d cradle:linkText ?link_text .
-             OPTIONAL { ?d cradle:linkDomain ?link_domain } }
-} ORDER BY ?order"""
-_RESOURCE_LISTS = """
-SELECT ?uri ?field ?value WHERE {
-  { ?uri dcat:theme ?v . BIND("topics" AS ?field) }
-  UNION { ?uri dct:audience ?v . BIND("audience" AS ?field) }
-  UNION { ?uri cradle:adoptedIn ?v . BIND("adopted_in" AS ?field) }
-  ?uri a dcat:Resource . ?v skos:prefLabel ?value .
-} ORDER BY ?value"""
-_TOPICS = """
-SELECT ?id ?label ?broader_id ?definition ?resources
-       (GROUP_CONCAT(DISTINCT ?alt; separator="|") AS ?alts)
-       (GROUP_CONCAT(DISTINCT ?hidden; separator="|") AS ?hiddens) WHERE {
-  { SELECT ?t (COUNT(DISTINCT ?r) AS ?resources) WHERE {
-      ?t skos:inScheme topic:scheme . OPTIONAL { ?r a dcat:Resource ; dcat:theme ?t } }
-    GROUP BY ?t }
-  ?t skos:prefLabel ?label . BIND(STRAFTER(STR(?t), STR(topic:)) AS ?id)
-  OPTIONAL { ?t skos:broader ?b . BIND(STRAFTER(STR(?b), STR(topic:)) AS ?broader_id) }
-  OPTIONAL { ?t skos:definition ?definition }
-  OPTIONAL { ?t skos:altLabel ?alt } OPTIONAL { ?t skos:hiddenLabel ?hidden }
-} GROUP BY ?id ?label ?broader_id ?definition ?resources"""
-_BOROUGHS = f"""
-SELECT ?id ?label ?gss WHERE {{
-  ?b skos:broader {GM} ; skos:prefLabel ?label ; skos:notation ?gss .
-  BIND(STRAFTER(STR(?b), STR(loc:)) AS ?id)
-}} ORDER BY ?label"""
-_ADOPTION = """
-SELECT ?programme ?borough WHERE {
-  ?r a dcat:Resource ; dct:title ?programme ; cradle:adoptedIn/skos:prefLabel ?borough .
-} ORDER BY ?programme"""
+from cradle.frames import dates
+from cradle.graph.coverage import DEFAULT_STATUS, check_area
+from cradle.graph.coverage import coverage as cover
+from cradle.graph.readmodel import ReadModel
 
 
-def resources(select: Select) -> pd.DataFrame:
-    """One row per catalogue entry, in the document's order.
+def _text(values: list[str | None]) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="string"))
+
+
+def _dated(values: list[str | None]) -> pd.Series:
+    """Dates, months and years as ``datetime64`` (a month or year dated to its first day)."""
+    return dates(values) if any(v is not None for v in values) else _text(values)
+
+
+def resources(model: ReadModel) -> pd.DataFrame:
+    """One row per catalogue entry, in the document's order (a view of the read model).
 
     Returns:
-        Columns ``id``, ``title``, ``section`` (the locality it comes from), ``level``,
-        ``publisher``, ``format``, ``kind``, ``status``, ``status_note``, ``issued``,
-        ``expected``, ``link_text``, ``link_domain``, ``uri``, ``order``, and the lists
-        ``topics``, ``audience`` and ``adopted_in`` (labels).
+        Indexed by ``id``: ``uri``, ``title``, ``section`` (the locality it comes from),
+        ``level``, ``publisher``, ``format``, ``kind``, ``status``, ``status_note``, ``issued``,
+        ``expected``, ``link_text``, ``link_domain``, ``order``, and the lists ``topics``,
+        ``audience`` and ``adopted_in`` (labels, alphabetical).
     """
-    frame = select(_RESOURCE_FIELDS).drop_duplicates("uri").set_index("uri")
-    lists = select(_RESOURCE_LISTS)
-    for field in ("topics", "audience", "adopted_in"):
-        part = lists[lists["field"] == field].groupby("uri")["value"].agg(list)
-        frame[field] = [part.get(uri, []) for uri in frame.index]
-    return frame.reset_index().set_index("id")
+    rows = list(model.resources.values())
+
+    def label(kind: str, value: str | None) -> str | None:
+        return model.label(kind, value) if value else None
+
+    def labels(kind: str, values: tuple[str, ...]) -> list[str]:
+        return sorted(model.label(kind, v) for v in values)
+
+    places = [model.term("locality", r.locality) for r in rows]
+    frame = pd.DataFrame(
+        {
+            "uri": _text(["res:" + r.id for r in rows]),
+            "title": _text([r.title for r in rows]),
+            "section": _text(
+                [p.label if p else r.locality for p, r in zip(places, rows, strict=True)]
+            ),
+            "level": _text([p.level if p else None for p in places]),
+            "publisher": _text([label("org", r.publisher) for r in rows]),
+            "format": _text([label("format", r.format) for r in rows]),
+            "kind": _text([label("kind", r.kind) for r in rows]),
+            "status": _text([label("status", r.status) for r in rows]),
+            "status_note": _text([r.status_note for r in rows]),
+            "issued": _dated([r.issued for r in rows]),
+            "expected": _dated([r.expected for r in rows]),
+            "link_text": _text([r.link_text for r in rows]),
+            "link_domain": _text([r.link_domain if r.link_text else None for r in rows]),
+            "order": pd.Series(pd.array([r.order for r in rows], dtype="Int64")),
+            "topics": [labels("topic", r.topics) for r in rows],
+            "audience": [labels("audience", r.audiences) for r in rows],
+            "adopted_in": [labels("locality", r.adopted_in) for r in rows],
+        }
+    )
+    frame.index = pd.Index([r.id for r in rows], name="id")
+    return frame
 
 
-def topics(select: Select) -> pd.DataFrame:
-    """The topic thesaurus, one row per concept, branch by branch.
+def topics(model: ReadModel) -> pd.DataFrame:
+    """The topic thesaurus, one row per concept, branch by branch (a view of the read model).
 
     Returns:
         Indexed by topic id: ``label``, ``broader_id``, ``broader`` (label), ``branch`` (its
@@ -85,81 +80,107 @@ def topics(select: Select) -> pd.DataFrame:
         ``hidden`` (hidden labels: abbreviations and misspellings search matches), and
         ``resources`` (entries tagged with exactly this topic).
     """
-    frame = select(_TOPICS).drop_duplicates("id").set_index("id")
-    for src, dst in (("alts", "synonyms"), ("hiddens", "hidden")):
-        frame[dst] = [sorted(v.split("|")) if v else [] for v in frame.pop(src).fillna("")]
-    labels = frame["label"].to_dict()
-    frame["broader"] = frame["broader_id"].map(labels).astype("string")
-    parent = frame["broader_id"].dropna().to_dict()
+    terms = model.terms.get("topic", {})
+    paths = {tid: [*reversed(model.above("topic", tid)), tid] for tid in terms}
+    order = sorted(terms, key=lambda tid: tuple(model.label("topic", p) for p in paths[tid]))
+    rows = [terms[tid] for tid in order]
+    parent = [t.broader[0] if t.broader else None for t in rows]
+    frame = pd.DataFrame(
+        {
+            "label": pd.array([t.label for t in rows], dtype="string"),
+            "broader_id": pd.array(parent, dtype="string"),
+            "broader": pd.array([p and model.label("topic", p) for p in parent], dtype="string"),
+            "branch": pd.array([model.label("topic", paths[t.id][0]) for t in rows], "string"),
+            "depth": pd.array([len(paths[t.id]) - 1 for t in rows], dtype="int64"),
+            "definition": pd.array([t.definition for t in rows], dtype="string"),
+            "synonyms": [list(t.alt_labels) for t in rows],
+            "hidden": [list(t.hidden_labels) for t in rows],
+            "resources": pd.array(
+                [len(model.resources_linked("topic", t.id)) for t in rows], dtype="Int64"
+            ),
+        },
+        index=pd.Index(order, name="id"),
+    )
+    return frame
 
-    def path(tid: str) -> list[str]:
-        return path(parent[tid]) + [tid] if tid in parent else [tid]
 
-    keys = {tid: tuple(labels[p] for p in path(tid)) for tid in frame.index}
-    frame["branch"] = [labels[path(tid)[0]] for tid in frame.index]
-    frame["depth"] = [len(path(tid)) - 1 for tid in frame.index]
-    order = sorted(frame.index, key=lambda tid: keys[tid])
-    cols = ["label", "broader_id", "broader", "branch", "depth", "definition"]
-    return frame.loc[order, [*cols, "synonyms", "hidden", "resources"]]
+def boroughs(model: ReadModel, within: str | None = None) -> pd.DataFrame:
+    """The local authorities in an area (the catalogue's home area by default): ``id``,
+    ``label``, ``gss``, by label.
 
-
-def boroughs(select: Select) -> pd.DataFrame:
-    """The localities directly within Greater Manchester: ``id``, ``label``, ``gss``."""
-    return select(_BOROUGHS)
+    Raises:
+        UnknownArea: ``within`` names no place.
+    """
+    area = check_area(model, within if within is not None else model.home)
+    rows = model.authorities(area.id)
+    return pd.DataFrame(
+        {
+            "id": pd.array([t.id for t in rows], dtype="string"),
+            "label": pd.array([t.label for t in rows], dtype="string"),
+            "gss": pd.array([t.notation for t in rows], dtype="string"),
+        }
+    )
 
 
 def coverage(
-    select: Select,
+    model: ReadModel,
+    within: str | None = None,
+    status: str = DEFAULT_STATUS,
     include_national: bool = False,
     include_adopted: bool = True,
     include_narrower: bool = True,
 ) -> pd.DataFrame:
-    """The borough x topic coverage matrix, zeros kept.
+    """The local authority x topic coverage matrix, zeros kept: a view of
+    :func:`cradle.graph.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
 
     Args:
-        include_national: also count, for every borough, the resources of the places that
-            contain it (Greater Manchester-wide and national entries).
-        include_adopted: count the resources a borough adopts (ICON, FNP, ...) as well as
+        within: the area whose local authorities (GSS E06/E08/E09/E10, at any depth) are the
+            rows; the catalogue's home area (Greater Manchester for the shipped one) if None;
+            ``"england"`` gives every authority.
+        status: count resources of this status id only (default ``"available"``), or ``"all"``.
+        include_national: also count, for every authority, the resources of the wider areas
+            containing it (its region, Greater Manchester, England): ``shared`` on ``/gaps``.
+        include_adopted: count the resources an authority adopts (ICON, FNP, ...) as well as
             its own.
         include_narrower: a topic also counts resources on its narrower topics (so *Safer
             sleep* includes *Co-sleeping*), as the search's topic filter does.
 
     Returns:
-        Rows: the Greater Manchester boroughs (labels, alphabetical); columns: every topic
-        of the thesaurus (labels, branch by branch); values: number of distinct resources.
+        Rows: the authorities (labels, alphabetical); columns: every topic of the thesaurus
+        (labels, depth-first); values: number of distinct resources.
+
+    Raises:
+        UnknownArea: ``within`` names no place; InvalidCoverage: unknown ``status``.
     """
-    ways = ["{ ?r dct:spatial ?b }"]
-    if include_adopted:
-        ways.append("{ ?r cradle:adoptedIn ?b }")
-    if include_national:
-        ways.append("{ ?r dct:spatial ?area . ?b schema:containedInPlace+ ?area }")
-    theme = "dcat:theme/skos:broader*" if include_narrower else "dcat:theme"
-    counts = select(
-        f"""SELECT ?b ?t (COUNT(DISTINCT ?r) AS ?n) WHERE {{
-          ?b skos:broader {GM} . ?r a dcat:Resource ; {theme} ?t .
-          ?t skos:inScheme topic:scheme . {" UNION ".join(ways)}
-        }} GROUP BY ?b ?t"""
-    )
-    places = boroughs(select)
-    thesaurus = topics(select)
-    matrix = pd.DataFrame(0, index=places["label"], columns=thesaurus["label"], dtype="int64")
-    names = dict(zip("loc:" + places["id"], places["label"], strict=True))
-    for b, t, n in counts.itertuples(index=False):
-        matrix.loc[names[b], thesaurus.at[t.removeprefix("topic:"), "label"]] = int(n)
+    found = cover(model, within, status, include_shared=False, narrower=include_narrower)
+    places = [p.label for p in found.localities]
+    topics = [t.label for t, _ in found.topics]
+    values = np.zeros((len(places), len(topics)), dtype="int64")
+    for i, cell in enumerate(found.cells):
+        n = cell.own + (cell.adopted if include_adopted else 0)
+        values.flat[i] = n + (cell.shared if include_national else 0)
+    matrix = pd.DataFrame(values, index=pd.Index(places), columns=pd.Index(topics))
     matrix.index.name, matrix.columns.name = "borough", "topic"
     return matrix
 
 
-def adoption(select: Select) -> pd.DataFrame:
-    """Which borough adopts which programme: a boolean borough x programme table.
+def adoption(model: ReadModel, within: str | None = None) -> pd.DataFrame:
+    """Which local authority adopts which programme: a boolean authority x programme table.
 
     Returns:
-        Rows: the Greater Manchester boroughs (all of them, adopters or not); columns: the
-        titles of resources with adopting boroughs; True where the borough adopts it.
+        Rows: the authorities of the area (the home area by default), adopters or not;
+        columns: the titles of resources with adopting authorities; True where one adopts it.
     """
-    pairs = select(_ADOPTION)
+    pairs = pd.DataFrame(
+        [
+            (r.title, model.label("locality", p))
+            for r in model.resources.values()
+            for p in r.adopted_in
+        ],
+        columns=["programme", "borough"],
+    )
     table = pd.crosstab(pairs["borough"], pairs["programme"]).astype(bool)
-    table = table.reindex(boroughs(select)["label"], fill_value=False)
+    table = table.reindex(boroughs(model, within)["label"].tolist(), fill_value=False)
     table.index.name, table.columns.name = "borough", "programme"
     return table
 

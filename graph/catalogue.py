@@ -124,6 +124,8 @@ class Header(BaseModel):
     source_document: str | None = None
     source_sha256: str | None = None
     modified: str
+    #: the locality the catalogue is for (its dct:spatial): coverage's default ``within``
+    area: str | None = None
 
     @field_validator("modified", mode="before")
     @classmethod
@@ -477,6 +479,14 @@ def parse_catalogue(
     orgs = _items(report, raw, "organisations", Organisation, top, where_of)
     places_def = _items(report, raw, "localities", LocalityDef, top, where_of)
     ctx = _context(vocab, orgs, places_def, report, where_of)
+    if header is not None and header.area is not None and header.area not in ctx.places:
+        start, keys = where_of(raw["catalogue"])
+        hint = _did_you_mean(suggest(header.area, list(ctx.places)))
+        report.add(
+            keys.get("area", start), "catalogue", "area",
+            f"unknown locality {header.area!r}{hint} (a locality id such as 'greater-manchester'"
+            " or 'england')",
+        )  # fmt: skip
     entries: list[Entry] = []
     resources = raw.get("resources")
     if not isinstance(resources, list):

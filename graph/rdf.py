@@ -185,6 +185,8 @@ def context_graph(
         g.add((catalog, DCTERMS.description, Literal(cat.catalogue.description, lang="en")))
     g.add((catalog, DCTERMS.modified, Literal(cat.catalogue.modified, datatype=XSD.date)))
     g.add((catalog, DCAT.themeTaxonomy, TOPIC["scheme"]))
+    if cat.catalogue.area:
+        g.add((catalog, DCTERMS.spatial, LOC[cat.catalogue.area]))
     # provenance: this graph was derived from the curated catalogue, itself from the document
     activity = URIRef(f"{catalog}/build")
     agent = URIRef(f"{BASE}software/cradle/{__version__}")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from cradle.core.datadir import Version, open_version
+from cradle.graph.readmodel import walk
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import read_meta
 from cradle.index.postings import Postings
@@ -111,25 +112,14 @@ class LoadedIndex:
         return out
 
     def below(self, facet: str, value: str) -> list[str]:
-        """``value`` and every id under it in the facet's hierarchy."""
-        out, todo = [], [value]
-        while todo:
-            v = todo.pop()
-            if v not in out:
-                out.append(v)
-                todo += self.narrower.get(facet, {}).get(v, [])
-        return out
+        """``value`` and every id under it in the facet's hierarchy (the read model's walker)."""
+        narrower = self.narrower.get(facet, {})
+        return walk([value], lambda v: narrower.get(v, []))
 
     def above(self, facet: str, value: str) -> list[str]:
-        """Every id strictly above ``value`` in the facet's hierarchy."""
-        out: list[str] = []
-        todo = list(self.vocab.broader.get(facet, {}).get(value, []))
-        while todo:
-            v = todo.pop()
-            if v not in out:
-                out.append(v)
-                todo += self.vocab.broader.get(facet, {}).get(v, [])
-        return out
+        """Every id strictly above ``value`` in the facet's hierarchy, nearest first."""
+        broader = self.vocab.broader.get(facet, {})
+        return walk(broader.get(value, []), lambda v: broader.get(v, []))
 
     def any_of(self, facet: str, values: list[str]) -> np.ndarray:
         """Resources whose ``facet`` is any of ``values``."""

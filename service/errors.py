@@ -15,6 +15,7 @@ from cradle.core.errors import (
     ClientOverLimit,
     CradleError,
     EngineBusy,
+    InvalidCoverage,
     InvalidSearch,
     MissingDependency,
     NotAcceptable,
@@ -27,6 +28,7 @@ from cradle.core.errors import (
     QueryTimeout,
     StaleIndex,
     StoreUnavailable,
+    UnknownArea,
     UpdateRefused,
 )
 
@@ -37,6 +39,8 @@ log = logging.getLogger("cradle.service")
 STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (InvalidSearch, 422, None),
     (UpdateRefused, 403, None),
+    (UnknownArea, 404, None),
+    (InvalidCoverage, 400, None),
     (QuerySyntaxError, 400, None),
     (QueryRefused, 400, None),
     (QueryTimeout, 503, None),

@@ -19,8 +19,8 @@ from cradle.core.conneg import choose
 from cradle.core.datadir import Version
 from cradle.core.namespaces import RES
 from cradle.graph.changes import read_changes
+from cradle.graph.coverage import coverage
 from cradle.graph.review import ReviewItem, describe, needs_attention
-from cradle.service.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
 
@@ -129,14 +129,13 @@ def review_page(
             row["label"] = data.label("topic", row["id"])
         for row in misses["places"]:
             row["label"] = data.label("locality", row["id"])
-    matrix = coverage(data)
-    by_place = Counter(g["locality"] for g in matrix["gaps"])
-    gaps = [{"id": p["id"], "label": p["label"], "gaps": by_place[p["id"]]}
-            for p in matrix["localities"]]  # fmt: skip
+    matrix = coverage(data)  # the catalogue's home area, available resources
+    gaps = [{"id": p.id, "label": p.label, "gaps": matrix.gap_count(p.id)}
+            for p in matrix.localities]  # fmt: skip
     context = {
         "nav": "review", "found": found, "today": _day(today).isoformat(),
         "total": len(review_items(data)), "misses": misses, "gaps": gaps,
-        "topics": len(matrix["topics"]), "reasons": Counter(r for f in found for r in f["reasons"]),
+        "topics": len(matrix.topics), "reasons": Counter(r for f in found for r in f["reasons"]),
     }  # fmt: skip
     return templates.TemplateResponse(request, "review.html", context, headers=headers)
 

@@ -3,9 +3,10 @@ with the analyst queries) and the coverage heatmap. Every asset is served by the
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -14,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
+from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
+from cradle.graph.readmodel import Term, walk
 from cradle.index.snippets import segments
-from cradle.service.coverage import coverage
 from cradle.service.deps import (
     GraphDataDep,
     OptionalGraphDataDep,
@@ -181,12 +183,103 @@ def heat(count: int) -> int:
     return 0 if count <= 0 else 1 if count == 1 else 2 if count == 2 else 3 if count <= 4 else 4
 
 
+def areas(data: GraphData) -> list[tuple[Term, int]]:
+    """The places that hold local authorities (country, regions, combined authorities, ...),
+    depth-first from the country: the choices of ``within``."""
+    places = data.terms.get("locality", {})
+    top = [t.id for t in places.values() if not t.broader]
+    out = []
+    for pid in walk(top, lambda v: _by_label(data, v)):
+        term = places.get(pid)
+        if term and not term.is_local_authority and data.authorities(pid):
+            out.append((term, len(data.above("locality", pid))))
+    return out
+
+
+def _by_label(data: GraphData, place: str) -> list[str]:
+    term = data.term("locality", place)
+    kids = [data.term("locality", n) for n in (term.narrower if term else ())]
+    return [k.id for k in sorted((k for k in kids if k), key=lambda k: k.label)]
+
+
+SORTS = {"name": "By name", "gaps": "Most gaps first"}
+
+
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(
-    request: Request, templates: TemplatesDep, data: GraphDataDep, include_shared: bool = False
+    request: Request,
+    templates: TemplatesDep,
+    data: GraphDataDep,
+    within: str | None = None,
+    status: str = DEFAULT_STATUS,
+    include_shared: bool = False,
+    sort: Literal["name", "gaps"] = "name",
 ) -> Response:
-    """The coverage heatmap: boroughs x topics, gaps marked."""
-    matrix = coverage(data, include_shared=include_shared)
-    cells = {(c["locality"], c["topic"]): c for c in matrix["cells"]}
-    context = {"nav": "coverage", "matrix": matrix, "cells": cells, "heat": heat, "data": data}
-    return templates.TemplateResponse(request, "coverage.html", context)
+    """The coverage heatmap: topics (rows) x the local authorities of an area (columns), gaps
+    marked; each cell links to its resources and to the search for that place and topic."""
+    matrix = coverage(data, within, status, include_shared)
+    places = list(matrix.localities)
+    if sort == "gaps":
+        places.sort(key=lambda p: (-matrix.gap_count(p.id), p.label))
+    params = {"within": matrix.within.id, "status": matrix.status}
+    if include_shared:
+        params["include_shared"] = "true"
+    context = {
+        "nav": "coverage",
+        "matrix": matrix,
+        "places": places,
+        "heat": heat,
+        "data": data,
+        "areas": areas(data),
+        "statuses": list(data.terms.get("status", {}).values()),
+        "sort": sort,
+        "sorts": SORTS,
+        "query": urlencode(params),
+        "search_link": lambda place, topic: (
+            "/?"
+            + urlencode(
+                {"q": data.label("topic", topic), "locality": place, "topic": topic}
+                | ({} if matrix.status == ALL_STATUSES else {"status": matrix.status})
+            )
+        ),
+    }
+    page = templates.TemplateResponse(request, "coverage.html", context)
+    return compressed(request, page)
+
+
+#: Pages larger than this go gzipped to clients that accept it (the national heatmap: every
+#: cell carries two links, and the text repeats enough to shrink many times over).
+GZIP_OVER = 64 * 1024
+
+
+def compressed(request: Request, page: Response) -> Response:
+    """``page`` gzipped when it is large and the client accepts gzip; else unchanged."""
+    accepts = request.headers.get("accept-encoding", "")
+    if len(page.body) <= GZIP_OVER or "gzip" not in accepts.lower():
+        return page
+    headers = {k: v for k, v in page.headers.items() if k.lower() != "content-length"}
+    headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    body = gzip.compress(bytes(page.body), compresslevel=5)
+    return Response(body, status_code=page.status_code, headers=headers, media_type=None)
+
+
+@router.get("/coverage/{locality}/{topic}", response_class=HTMLResponse)
+def coverage_cell_page(
+    request: Request,
+    templates: TemplatesDep,
+    data: GraphDataDep,
+    locality: str,
+    topic: str,
+    status: str = DEFAULT_STATUS,
+) -> Response:
+    """The resources behind one heatmap cell: the authority's own, adopted and shared ones."""
+    found = cell_resources(data, locality, topic, status)
+    context = {
+        "nav": "coverage",
+        "data": data,
+        "place": data.term("locality", locality),
+        "topic": data.term("topic", topic),
+        "status": status,
+        "found": found,
+    }
+    return templates.TemplateResponse(request, "coverage_cell.html", context)

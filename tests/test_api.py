@@ -12,7 +12,13 @@ import pytest
 
 from cradle import Catalogue
 from cradle.core.datadir import Version
-from cradle.core.errors import InvalidSearch, NotBuilt, QuerySyntaxError
+from cradle.core.errors import (
+    InvalidCoverage,
+    InvalidSearch,
+    NotBuilt,
+    QuerySyntaxError,
+    UnknownArea,
+)
 from cradle.core.settings import QUERIES_DIR, Settings
 
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
@@ -139,8 +145,8 @@ def test_coverage_keeps_zeros_for_boroughs_without_entries(kg: Catalogue) -> Non
 
 
 def test_coverage_counts_adopted_programmes(kg: Catalogue) -> None:
-    own = kg.coverage(include_adopted=False, include_narrower=False)
-    both = kg.coverage(include_narrower=False)
+    own = kg.coverage(status="all", include_adopted=False, include_narrower=False)
+    both = kg.coverage(status="all", include_narrower=False)
     assert both.loc["Bury"].sum() == 0  # adopts nothing either
     for borough in ("Trafford", "Wigan"):  # ICON adopters
         assert both.at[borough, "Infant crying"] == 1
@@ -163,6 +169,27 @@ def test_coverage_rolls_up_narrower_topics_and_adds_national(kg: Catalogue) -> N
     wide = res[res["section"].isin(["England", "Greater Manchester"])]
     safer = int(wide["topics"].map(lambda ts: "Safer sleep" in ts).sum())
     assert national.at["Bury", "Safer sleep"] == safer > 0
+
+
+def test_coverage_counts_available_resources_unless_asked(kg: Catalogue) -> None:
+    available = kg.coverage(include_narrower=False)
+    every = kg.coverage(status="all", include_narrower=False)
+    assert (available <= every).all().all() and available.to_numpy().sum() < every.to_numpy().sum()
+    res = kg.resources()
+    pending = res[(res["section"] == "Salford") & (res["status"] != "Available")]
+    assert len(pending) > 0  # Salford's training in development counts under "all" only
+    assert kg.coverage(status="in-development").to_numpy().sum() > 0
+
+
+def test_coverage_within_an_area(kg: Catalogue) -> None:
+    gm = kg.coverage()
+    assert kg.coverage(within="greater-manchester").equals(gm)
+    assert kg.coverage(within="north-west").equals(gm)  # the shipped graph's authorities
+    assert list(kg.coverage(within="bolton").index) == ["Bolton"]
+    with pytest.raises(UnknownArea, match="no area"):
+        kg.coverage(within="atlantis")
+    with pytest.raises(InvalidCoverage, match="unknown status"):
+        kg.coverage(status="lost")
 
 
 def test_adoption_table(kg: Catalogue) -> None:
@@ -203,6 +230,24 @@ def test_search_filters_are_exact(indexed: Catalogue) -> None:
     assert indexed.search("babies", k=100, locality="bury", national=False).empty
     pdf = indexed.search("babies", k=100, format="pdf")
     assert set(pdf["format"]) == {"pdf"} and len(pdf) == (res["format"] == "PDF").sum()
+
+
+def test_search_place_filter_follows_the_hierarchy(indexed: Catalogue) -> None:
+    model = indexed.model
+    inside = set(model.below("locality", "north-west"))
+    assert {"greater-manchester", "bolton"} <= inside and "england" not in inside
+    expected = {
+        r.id
+        for r in model.resources.values()
+        if r.locality in inside or inside.intersection(r.adopted_in)
+    }
+    found = indexed.search("babies", k=100, locality="north-west", national=False)
+    assert set(found["id"]) == expected
+    wider = indexed.search("babies", k=100, locality="bolton")  # its areas' resources too
+    areas = {
+        r.id for r in model.resources.values() if r.locality in model.above("locality", "bolton")
+    }
+    assert areas <= set(wider["id"])
 
 
 def test_search_rejects_a_blank_query(indexed: Catalogue) -> None:

@@ -260,10 +260,33 @@ def test_coverage_heatmap_is_visible(web: Watched) -> None:
     assert table.locator("thead th").count() == 11
     assert table.locator("tbody tr").count() > 10
     web.shot("coverage")
-    page.get_by_label("Count Greater Manchester and national resources too").check()
+    page.get_by_label("Count the wider areas' resources too").check()
+    page.get_by_label("Order of authorities").select_option("gaps")
     page.get_by_role("button", name="Update").click()
     page.wait_for_url(re.compile(r"include_shared=true"))
+    assert "sort=gaps" in page.url
     assert page.locator("table#heatmap").is_visible()
+    page.locator("table#heatmap a.n").first.click()  # a cell: the resources behind its count
+    page.wait_for_url(re.compile(r"/coverage/[^/]+/[^/?]+"))
+    assert page.locator("h2#own").is_visible()
+
+
+def test_coverage_on_a_phone_scrolls_inside_its_box(browser: Any, base_url: str) -> None:
+    w = Watched(browser, base_url)
+    w.page.set_viewport_size({"width": 390, "height": 844})
+    w.page.goto(w.base + "/coverage")
+    page_width = w.page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390  # the page never scrolls sideways; the table's box does
+    box = w.page.locator(".heatmap-box")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+    topic = w.page.locator("tbody th[scope=row]").first
+    before = topic.bounding_box()
+    box.evaluate("b => { b.scrollLeft = 400; }")
+    after = topic.bounding_box()
+    assert before and after and abs(after["x"] - before["x"]) < 1  # the topic column stays
+    assert w.page.get_by_text("own·adopted·shared").first.is_visible()  # the key, no hover
+    w.shot("coverage-phone")
+    w.check()
 
 
 LABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

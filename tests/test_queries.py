@@ -39,10 +39,22 @@ def test_coverage_matrix_keeps_zeros(graph_dir: Path) -> None:
     data = rows(graph_dir, "coverage_matrix.rq")
     cells = {(r["borough"], r["topic"]): int(r["resources"]) for r in data}
     assert len({b for b, _ in cells}) == 10 and len(cells) == 10 * len({t for _, t in cells})
-    assert cells[("Bolton", "Safer sleep")] == 2
+    assert cells[("Bolton", "Safer sleep")] == 1  # available ones (status=available)
     assert cells[("Bury", "Safer sleep")] == 0
     assert cells[("Trafford", "Infant crying")] == 1  # adopts ICON
     assert cells[("Manchester", "Infant safety")] >= cells[("Manchester", "Safer sleep")]
+
+
+def test_coverage_matrix_parameters(graph_dir: Path) -> None:
+    text = (QUERIES_DIR / "coverage_matrix.rq").read_text()
+    every = text.replace("VALUES ?status { status:available }", "VALUES ?status { UNDEF }")
+    result = run_query(open_store(graph_dir), every)
+    cells = {(s["borough"].value, s["topic"].value): int(s["resources"].value) for s in result}
+    assert cells[("Bolton", "Safer sleep")] == 2  # one available, one not (status=all)
+    wider = text.replace("loc:greater-manchester", "loc:north-west")
+    assert {s["borough"].value for s in run_query(open_store(graph_dir), wider)} == {
+        s["borough"].value for s in run_query(open_store(graph_dir), text)
+    }
 
 
 def test_programme_adoption(graph_dir: Path) -> None:

@@ -61,7 +61,8 @@ def test_localities_count_published_and_adopted_separately(
         store,
         """SELECT ?p (COUNT(DISTINCT ?r) AS ?own) (COUNT(DISTINCT ?a) AS ?adopted)
         WHERE { ?p skos:inScheme loc:scheme ; skos:prefLabel ?l .
-                OPTIONAL { ?r dct:spatial ?p } OPTIONAL { ?a cradle:adoptedIn ?p } } GROUP BY ?p""",
+                OPTIONAL { ?r a dcat:Resource ; dct:spatial ?p }
+                OPTIONAL { ?a cradle:adoptedIn ?p } } GROUP BY ?p""",
     )
     expected = {local(r["p"]): (int(r["own"]), int(r["adopted"])) for r in rows}
     assert {x["id"]: (x["published"], x["adopted"]) for x in body["localities"]} == expected
@@ -118,7 +119,80 @@ def test_heatmap_page_shows_the_matrix(client: TestClient) -> None:
     assert len(re.findall(r'<th scope="col"', table)) == 11  # "Topic" + ten boroughs
     rows = re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", table, re.S)
     assert len(rows) == len(body["topics"])
-    first = [int(x) for x in re.findall(r"<td[^>]*>(\d+)", rows[0])]
+    first = [int(x) for x in re.findall(r'<td[^>]*><a class="n"[^>]*>(\d+)', rows[0])]
     expected = [c["count"] for c in body["cells"] if c["topic"] == body["topics"][0]["id"]]
     assert first == expected
     assert "(gap)" in table
+
+
+def test_gaps_counts_available_resources_unless_asked(client: TestClient) -> None:
+    available = client.get("/gaps").json()
+    every = client.get("/gaps", params={"status": "all"}).json()
+    assert available["status"] == "available" and every["status"] == "all"
+    pairs = zip(available["cells"], every["cells"], strict=True)
+    assert all(a["count"] <= b["count"] for a, b in pairs)
+    bolton = {c["topic"]: c for c in every["cells"] if c["locality"] == "bolton"}
+    assert bolton["safer-sleep"]["local"] > next(
+        c["local"]
+        for c in available["cells"]
+        if (c["locality"], c["topic"]) == ("bolton", "safer-sleep")
+    )
+    pending = client.get("/gaps", params={"status": "in-development"}).json()
+    assert sum(c["count"] for c in pending["cells"]) > 0
+
+
+def test_gaps_within_an_area_and_bad_parameters(client: TestClient) -> None:
+    nw = client.get("/gaps", params={"within": "north-west"}).json()
+    assert nw["within"]["id"] == "north-west" and len(nw["localities"]) == 10
+    assert [
+        x["id"] for x in client.get("/gaps", params={"within": "bolton"}).json()["localities"]
+    ] == ["bolton"]
+    missing = client.get("/gaps", params={"within": "atlantis"})
+    assert missing.status_code == 404 and "no area" in missing.json()["detail"]
+    bad = client.get("/gaps", params={"status": "lost"})
+    assert bad.status_code == 400 and "available" in bad.json()["detail"]
+    page = client.get("/coverage", params={"within": "atlantis"}, headers={"accept": "text/html"})
+    assert page.status_code == 404 and "no area" in page.text
+
+
+def test_heatmap_cells_link_to_their_resources_and_to_search(client: TestClient) -> None:
+    page = client.get("/coverage", params={"status": "all"}).text
+    assert '<a class="n" href="/coverage/bolton/safer-sleep?status=all">2' in page
+    assert "/?q=Safer+sleep&amp;locality=bolton&amp;topic=safer-sleep" in page
+    assert "own·adopted·shared" in page  # the key, visible without hovering
+    assert 'class="status-legend"' in page and "Awaiting information" in page
+    cell = client.get("/coverage/bolton/safer-sleep", params={"status": "all"})
+    assert cell.status_code == 200
+    own = cell.text.split('id="own"')[1].split("</section>")[0]
+    assert own.count('href="/resource/') == 2
+    shared = cell.text.split('id="shared"')[1].split("</section>")[0]
+    assert shared.count('href="/resource/') > 0  # the GM Safer Sleep Policy, national guidance
+    available = client.get("/coverage/bolton/safer-sleep").text.split('id="own"')[1]
+    assert available.split("</section>")[0].count('href="/resource/') == 1
+    assert client.get("/coverage/atlantis/safer-sleep").status_code == 404
+    assert client.get("/coverage/bolton/nothing").status_code == 400
+
+
+def test_heatmap_sorts_by_most_gaps(client: TestClient) -> None:
+    page = client.get("/coverage", params={"sort": "gaps"}).text
+    gaps = [int(n) for n in re.findall(r"<small>(\d+) gaps</small>", page)]
+    assert len(gaps) == 10 and gaps == sorted(gaps, reverse=True)
+
+
+def test_topic_scheme_counts_narrower_topics(client: TestClient) -> None:
+    topics = {t["id"]: t for t in client.get("/topics").json()["topics"]}
+    page = client.get("/topic/scheme", headers={"accept": "text/html"}).text
+    wide = topics["infant-safety"]["count_with_narrower"]
+    assert wide > topics["infant-safety"]["count"]
+    assert re.search(
+        rf'href="/topic/infant-safety">Infant safety</a>\s*<span class="meta">\({wide}\)', page
+    )
+
+
+def test_large_heatmap_pages_go_gzipped(client: TestClient) -> None:
+    zipped = client.get("/coverage", headers={"accept-encoding": "gzip"})
+    assert (
+        zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    )
+    plain = client.get("/coverage", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == zipped.text

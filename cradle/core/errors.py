@@ -96,3 +96,11 @@ class QueryCancelled(CradleError):
 
 class ClientOverLimit(CradleError):
     """One client already runs as many SPARQL queries at once as it may."""
+
+
+class InvalidCoverage(CradleError):
+    """A coverage request names an unknown status; the message lists the valid ones."""
+
+
+class UnknownArea(InvalidCoverage):
+    """A coverage request's ``within`` names no place of the graph; the message says what to use."""

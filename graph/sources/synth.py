@@ -59,8 +59,7 @@ def _places(vocab: Terms) -> tuple[list[LocalityDef], list[Place], list[Place], 
     orgs: list[Organisation] = []
     authorities: list[Place] = []
     areas: list[Place] = []
-    for rid, (rname, rgss) in sd.REGIONS.items():
-        defs.append(LocalityDef(id=rid, name=rname, gss=rgss, within="england", level="region"))
+    for rid, (rname, _gss) in sd.REGIONS.items():  # the regions are in the ontology
         net = f"{rid}-safeguarding-network"
         orgs.append(Organisation(id=net, name=f"{rname} Safeguarding Network"))
         areas.append(Place(rid, rname, rid, (net,)))
@@ -213,8 +212,9 @@ def synthesize(
         progress: show a progress bar on a terminal.
 
     Returns:
-        A catalogue that passes :func:`cradle.graph.catalogue.check_catalogue`, with the nine
-        English regions and about 150 upper-tier authorities as localities.
+        A catalogue that passes :func:`cradle.graph.catalogue.check_catalogue`, with about 150
+        upper-tier authorities as localities, each within its region (the nine English regions,
+        and Greater Manchester within the North West, are in ``ontology/localities.ttl``).
 
     Raises:
         ValueError: ``n`` is less than 1.

@@ -4,7 +4,7 @@ curated catalogue (``data/catalogue.yaml``, 39 entries) that synthetic catalogue
 
 from __future__ import annotations
 
-#: The nine English regions: id -> (name, GSS code).
+#: The nine English regions: id -> (name, GSS code), as ontology/localities.ttl defines them.
 REGIONS: dict[str, tuple[str, str]] = {
     "north-east": ("North East", "E12000001"),
     "north-west": ("North West", "E12000002"),

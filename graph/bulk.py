@@ -1,4 +1,4 @@
-"""Flatten the built graph into records with a few bulk SPARQL SELECTs on the read-only store.
+"""Bulk SPARQL SELECTs on the read-only store, the read model's only way in (:mod:`.readmodel`).
 
 Each SELECT asks for one or a few predicates over the whole default graph (no joins: Oxigraph
 answers those by one index scan) and comes back as CSV, which Python's C parser reads instead
@@ -49,6 +49,7 @@ TERM_PROPS: dict[str, str] = {
     str(SKOS.scopeNote): "definition2",
     str(RDFS.comment): "definition3",
     str(SKOS.altLabel): "alt_labels",
+    str(SKOS.hiddenLabel): "hidden_labels",
     str(SKOS.broader): "broader",
     str(SKOS.narrower): "narrower",
     str(CRADLE.localityLevel): "level",
