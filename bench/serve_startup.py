@@ -60,7 +60,7 @@ def measure(data_dir: Path, embedder: str) -> dict[str, Any]:
     start = time.perf_counter()
     with TestClient(app_mod.create_app(settings)) as client:
         ready = time.perf_counter() - start
-        data = client.app.state.graph_data  # type: ignore[attr-defined]
+        data = client.app.state.runtime.graph_data  # type: ignore[attr-defined]
         rid = next(iter(data.resources))
         timings = {}
         for path in (f"/resource/{rid}", f"/resource/{rid}?format=ttl", "/topic/scheme?format=ttl",

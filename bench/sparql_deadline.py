@@ -23,6 +23,7 @@ from common import emit
 from fastapi import FastAPI
 
 from cradle.core.settings import Settings
+from cradle.service.runtime import Runtime
 from cradle.graph.sparql.engine import open_engine
 from cradle.service.sparql import router
 
@@ -38,8 +39,7 @@ def serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, FastAPI
     def ping() -> dict[str, bool]:
         return {"ok": True}
 
-    app.state.settings = settings
-    app.state.engine = open_engine(settings)
+    app.state.runtime = Runtime(settings, engine=open_engine(settings))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -110,7 +110,7 @@ def main() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
-        app.state.engine.close()
+        app.state.runtime.engine.close()
     emit(out, args.out, indent=2)
 
 

@@ -24,6 +24,7 @@ from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders
 from cradle.service.misses import Misses
 from cradle.service.readonly import ReadOnly
+from cradle.service.runtime import Runtime
 
 log = logging.getLogger("cradle.service")
 WARM_UP = "safe sleep"
@@ -42,45 +43,44 @@ SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
 ]
 
 
-def _open_searcher(app: FastAPI, settings: Settings, version: Version) -> None:
-    app.state.searcher = None
+def _open_searcher(rt: Runtime, settings: Settings, version: Version) -> None:
+    rt.searcher = None
     try:
         from cradle.index.search import open_searcher
 
         searcher = open_searcher(version, settings)
         searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
-        app.state.searcher = searcher
+        rt.searcher = searcher
     except Exception as exc:  # start anyway: SPARQL, pages and coverage need no index
         reason = next(msg for cls, msg in SEARCH_PROBLEMS if isinstance(exc, cls))
-        app.state.search_problem = f"Search is not available: {reason}."
-        app.state.problems.append(reason)
+        rt.search_problem = f"Search is not available: {reason}."
+        rt.problems.append(reason)
         log.warning("search disabled: %s (%s: %s)", reason, exc.__class__.__name__, exc)
 
 
-def _load(app: FastAPI, settings: Settings) -> None:
-    """Load everything the routes need onto ``app.state``, all from one version of the data
-    dir (resolved once here: a build published meanwhile is served after a restart)."""
+def _load(rt: Runtime, settings: Settings) -> None:
+    """Load everything the routes need into the runtime, all from one version of the data dir
+    (resolved once here: a build published meanwhile is served after a restart)."""
     from cradle.graph.sparql.engine import open_engine
     from cradle.index.search import search_threads
 
-    state = app.state
-    state.problems, state.graph_data, state.searcher, state.graph_manifest = [], None, None, None
-    state.data_dir, state.version = None, None
-    state.named_graphs = bool(settings.named_graphs)
+    rt.problems, rt.graph_data, rt.searcher, rt.graph_manifest = [], None, None, None
+    rt.data_dir, rt.version = None, None
+    rt.named_graphs = bool(settings.named_graphs)
     threads = search_threads(settings.workers)
-    state.search_pool = ThreadPoolExecutor(threads, thread_name_prefix="cradle-search")
+    rt.search_pool = ThreadPoolExecutor(threads, thread_name_prefix="cradle-search")
     version = None
-    if not state.named_graphs:
-        state.data_dir = DataDir(settings.data_dir)
-        version = state.version = state.data_dir.open()
-    state.engine = open_engine(settings, version)
+    if not rt.named_graphs:
+        rt.data_dir = DataDir(settings.data_dir)
+        version = rt.version = rt.data_dir.open()
+    rt.engine = open_engine(settings, version)
     if version is not None:
-        state.graph_data = load_graph_data(version)
+        rt.graph_data = load_graph_data(version)
         # count coverage's one pass over the resources now, not on the first /gaps
         # (bench/RESULTS.md, "Coverage at 100k")
-        count_coverage(state.graph_data)
-        state.graph_manifest = version.graph_manifest()
-        _open_searcher(app, settings, version)
+        count_coverage(rt.graph_data)
+        rt.graph_manifest = version.graph_manifest()
+        _open_searcher(rt, settings, version)
 
 
 def _settle() -> None:
@@ -98,16 +98,12 @@ def _settle() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _close(app: FastAPI) -> None:
-    state = app.state
-    for name in ("engine", "searcher"):
-        closer = getattr(getattr(state, name, None), "close", None)
-        if callable(closer):
-            closer()
-        setattr(state, name, None)
-    pool = getattr(state, "search_pool", None)
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+def _close(rt: Runtime) -> None:
+    if rt.engine is not None:
+        rt.engine.close()
+    rt.engine, rt.searcher = None, None
+    if rt.search_pool is not None:
+        rt.search_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -124,11 +120,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            _load(app, settings)
+            _load(rt, settings)
             _settle()
             yield
         finally:  # also after a failed start: stop the engine's workers if they started
-            _close(app)
+            _close(rt)
 
     app = FastAPI(
         title="Cradle",
@@ -139,9 +135,9 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.templates = ui.make_templates()
-    app.state.misses = Misses(enabled=settings.record_misses)
+    rt = app.state.runtime = Runtime(
+        settings, templates=ui.make_templates(), misses=Misses(enabled=settings.record_misses)
+    )
     app.add_middleware(ReadOnly)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)

@@ -1,19 +1,23 @@
-"""Dependencies routes receive: heavy objects are made once in the app's lifespan and stored on
-``app.state``; routes get them through ``Annotated[..., Depends()]`` aliases defined here. They
-are ``async``: FastAPI runs a plain ``def`` dependency on its thread pool, a thread hop per
-request for reading an attribute."""
+"""Dependencies routes receive: heavy objects are made once in the app's lifespan and kept in
+its typed :class:`~cradle.service.runtime.Runtime`; routes get them through the
+``Annotated[..., Depends()]`` aliases defined here. They are ``async``: FastAPI runs a plain
+``def`` dependency on its thread pool, a thread hop per request for reading an attribute."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from cradle.core.datadir import Version
 from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import QueryEngine
+from cradle.index.search import Searcher
 from cradle.service.graphdata import GraphData
+from cradle.service.misses import Misses
+from cradle.service.runtime import Runtime, runtime_of
 
 NAMED_GRAPHS_ONLY = (
     "This server serves the named graphs it was started with (--graph), not the catalogue: "
@@ -21,33 +25,40 @@ NAMED_GRAPHS_ONLY = (
 )
 
 
+async def get_runtime(request: Request) -> Runtime:
+    """What the app loaded at start-up."""
+    return runtime_of(request.app)
+
+
 async def get_settings(request: Request) -> Settings:
     """The app's settings."""
-    return request.app.state.settings
+    return runtime_of(request.app).settings
 
 
-async def get_engine(request: Request) -> Any:
+async def get_engine(request: Request) -> QueryEngine:
     """The SPARQL query engine (``cradle.graph.sparql.engine``), made once at start-up."""
-    return request.app.state.engine
+    engine = runtime_of(request.app).engine
+    if engine is None:
+        raise HTTPException(503, "The SPARQL engine is not running.")
+    return engine
 
 
-async def get_searcher(request: Request) -> Any:
+async def get_searcher(request: Request) -> Searcher | None:
     """The search index (``cradle.index``), or None when the app serves named graphs only."""
-    return getattr(request.app.state, "searcher", None)
+    return runtime_of(request.app).searcher
 
 
-async def require_searcher(request: Request) -> Any:
+async def require_searcher(request: Request) -> Searcher:
     """The search index; answers 503 with the reason when the server has none."""
-    searcher = getattr(request.app.state, "searcher", None)
-    if searcher is None:
-        reason = getattr(request.app.state, "search_problem", None) or NAMED_GRAPHS_ONLY
-        raise HTTPException(503, reason)
-    return searcher
+    rt = runtime_of(request.app)
+    if rt.searcher is None:
+        raise HTTPException(503, rt.search_problem or NAMED_GRAPHS_ONLY)
+    return rt.searcher
 
 
 async def get_graph_data(request: Request) -> GraphData:
     """The catalogue graph the pages and coverage API read; 503 when serving named graphs."""
-    data = getattr(request.app.state, "graph_data", None)
+    data = runtime_of(request.app).graph_data
     if data is None:
         raise HTTPException(503, NAMED_GRAPHS_ONLY)
     return data
@@ -55,28 +66,41 @@ async def get_graph_data(request: Request) -> GraphData:
 
 async def get_graph_data_or_none(request: Request) -> GraphData | None:
     """The catalogue graph, or None when the app serves named graphs only."""
-    return getattr(request.app.state, "graph_data", None)
+    return runtime_of(request.app).graph_data
 
 
 async def get_version(request: Request) -> Version | None:
     """The data dir's version the app loaded (None when it serves named graphs only)."""
-    return request.app.state.version
+    return runtime_of(request.app).version
 
 
 async def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates of the web UI."""
-    return request.app.state.templates
+    templates = runtime_of(request.app).templates
+    if templates is None:
+        raise HTTPException(503, "This server has no web pages.")
+    return templates
 
 
 async def get_search_pool(request: Request) -> ThreadPoolExecutor:
     """The threads search runs on (kept apart from SPARQL, so neither starves the other)."""
-    return request.app.state.search_pool
+    pool = runtime_of(request.app).search_pool
+    if pool is None:
+        raise HTTPException(503, NAMED_GRAPHS_ONLY)
+    return pool
+
+
+async def get_misses(request: Request) -> Misses | None:
+    """Counts of searches with no close match (None when not counted)."""
+    return runtime_of(request.app).misses
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Any, Depends(get_engine)]
-SearcherDep = Annotated[Any, Depends(get_searcher)]
-RequiredSearcherDep = Annotated[Any, Depends(require_searcher)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+EngineDep = Annotated[QueryEngine, Depends(get_engine)]
+SearcherDep = Annotated[Searcher | None, Depends(get_searcher)]
+RequiredSearcherDep = Annotated[Searcher, Depends(require_searcher)]
+MissesDep = Annotated[Misses | None, Depends(get_misses)]
 GraphDataDep = Annotated[GraphData, Depends(get_graph_data)]
 OptionalGraphDataDep = Annotated[GraphData | None, Depends(get_graph_data_or_none)]
 VersionDep = Annotated[Version | None, Depends(get_version)]

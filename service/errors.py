@@ -31,6 +31,7 @@ from cradle.core.errors import (
     UnknownArea,
     UpdateRefused,
 )
+from cradle.service.runtime import runtime_of
 
 log = logging.getLogger("cradle.service")
 
@@ -68,8 +69,9 @@ def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     """An error answer: an HTML page for browsers, else ``{"detail": message}``."""
-    if wants_html(request) and hasattr(request.app.state, "templates"):
-        return request.app.state.templates.TemplateResponse(
+    templates = runtime_of(request.app).templates
+    if wants_html(request) and templates is not None:
+        return templates.TemplateResponse(
             request,
             "error.html",
             {"status": status, "message": message},

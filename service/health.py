@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
+
+from cradle.service.deps import RuntimeDep
+from cradle.service.runtime import Runtime
 
 router = APIRouter(tags=["service"])
 STALE = "a newer build was published since start-up: restart the service to serve it"
 
 
-def health_report(state: Any) -> dict[str, Any]:
-    """The health report of an app's state (see :func:`health`)."""
-    problems: list[str] = list(getattr(state, "problems", []))
-    manifest: dict[str, Any] = getattr(state, "graph_manifest", None) or {}
-    engine = getattr(state, "engine", None)
-    searcher = getattr(state, "searcher", None)
-    data = getattr(state, "graph_data", None)
+def health_report(state: Runtime) -> dict[str, Any]:
+    """The health report of an app's runtime (see :func:`health`)."""
+    problems: list[str] = list(state.problems)
+    manifest: dict[str, Any] = state.graph_manifest or {}
+    engine, searcher, data = state.engine, state.searcher, state.graph_data
     index: dict[str, Any] = searcher.info() if searcher is not None else {}
     graph_sha = manifest.get("graph_sha256")
     match = bool(graph_sha) and index.get("graph_sha256") == graph_sha if index else None
     if match is False:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
-    version = getattr(state, "version", None)
-    data_dir = getattr(state, "data_dir", None)
+    version, data_dir = state.version, state.data_dir
     if version is not None and data_dir is not None:
         published = data_dir.current_id()
         if published is not None and published != version.id:
@@ -34,7 +34,7 @@ def health_report(state: Any) -> dict[str, Any]:
     return {
         "status": "ok" if not problems else "degraded",
         "problems": problems,
-        "mode": "named-graphs" if getattr(state, "named_graphs", False) else "catalogue",
+        "mode": "named-graphs" if state.named_graphs else "catalogue",
         "graph": {
             "sha256": graph_sha,
             "triples": manifest.get("triples"),
@@ -64,7 +64,7 @@ def health_report(state: Any) -> dict[str, Any]:
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, Any]:
+def health(rt: RuntimeDep) -> dict[str, Any]:
     """Graph and index digests, the model, counts, whether graph and index match, and any
     problem found at start-up (``status`` is ``ok`` or ``degraded``)."""
-    return health_report(request.app.state)
+    return health_report(rt)

@@ -15,6 +15,8 @@ import threading
 from collections import Counter
 from typing import Any
 
+from cradle.index.search import Searcher
+
 #: Counts below this are not shown (nor is the total while it is below it).
 MIN_SHOWN = 5
 NO_TOPIC = "(no topic named)"
@@ -71,7 +73,11 @@ class Misses:
 
 
 def note_search(
-    misses: Misses | None, searcher: Any, text: str, filters: dict[str, Any], body: dict[str, Any]
+    misses: Misses | None,
+    searcher: Searcher,
+    text: str,
+    filters: dict[str, Any],
+    body: dict[str, Any],
 ) -> None:
     """After a search: count it when it found nothing close (never keeping ``text``)."""
     if misses is None or not misses.enabled or not found_nothing_close(body):

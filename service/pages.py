@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from cradle.core.conneg import choose
 from cradle.core.errors import CradleError
 from cradle.core.namespaces import PREFIXES
 from cradle.index.access import access
+from cradle.index.search import Searcher
 from cradle.index.usable import badge, out_of_date
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
@@ -80,7 +82,9 @@ def same_topic(data: GraphData, res: Resource, k: int = RELATED) -> list[Resourc
     return [r for _, r in ranked[:k]]
 
 
-async def nearest(searcher: Any, pool: Any, data: GraphData, res: Resource) -> list[Resource]:
+async def nearest(
+    searcher: Searcher | None, pool: ThreadPoolExecutor, data: GraphData, res: Resource
+) -> list[Resource]:
     """Resources nearest to ``res`` by embedding (empty when the server has no index)."""
     if searcher is None:
         return []
@@ -89,11 +93,9 @@ async def nearest(searcher: Any, pool: Any, data: GraphData, res: Resource) -> l
         found = await asyncio.get_running_loop().run_in_executor(pool, call)
     except CradleError:  # not in the index (a stale build): show the page without them
         return []
-    hits = found.to_dict()["results"] if hasattr(found, "to_dict") else found
     out = []
-    for hit in hits:
-        uri = hit["uri"] if isinstance(hit, dict) else getattr(hit, "uri", "")
-        rid = str(uri).rsplit("/", 1)[-1]
+    for hit in found:
+        rid = str(hit["uri"]).rsplit("/", 1)[-1]
         if rid in data.resources and rid != res.id:
             out.append(data.resources[rid])
     return out

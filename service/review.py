@@ -23,6 +23,7 @@ from cradle.graph.coverage import coverage
 from cradle.graph.review import ReviewItem, describe, needs_attention
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
+from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["staff"])
 ATOM = "application/atom+xml"
@@ -121,20 +122,19 @@ def review_page(
         return JSONResponse(found, headers=headers)
     for f in found:
         f["plain"] = [describe(r, f["details"][r]) for r in f["reasons"]]
-    misses = (
-        request.app.state.misses.shown() if getattr(request.app.state, "misses", None) else None
-    )
-    if misses:
-        for row in misses["topics"]:
+    misses = runtime_of(request.app).misses
+    shown = misses.shown() if misses is not None else None
+    if shown:
+        for row in shown["topics"]:
             row["label"] = data.label("topic", row["id"])
-        for row in misses["places"]:
+        for row in shown["places"]:
             row["label"] = data.label("locality", row["id"])
     matrix = coverage(data)  # the catalogue's home area, available resources
     gaps = [{"id": p.id, "label": p.label, "gaps": matrix.gap_count(p.id)}
             for p in matrix.localities]  # fmt: skip
     context = {
         "nav": "review", "found": found, "today": _day(today).isoformat(),
-        "total": len(review_items(data)), "misses": misses, "gaps": gaps,
+        "total": len(review_items(data)), "misses": shown, "gaps": gaps,
         "topics": len(matrix.topics), "reasons": Counter(r for f in found for r in f["reasons"]),
     }  # fmt: skip
     return templates.TemplateResponse(request, "review.html", context, headers=headers)

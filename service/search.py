@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from cradle.core.errors import InvalidSearch
+from cradle.index.search import Searcher
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
+from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["search"])
 
@@ -110,7 +112,7 @@ class FiniteJSON(JSONResponse):
 
 
 async def run_search(
-    searcher: Any,
+    searcher: Searcher,
     pool: Executor,
     q: str,
     k: int,
@@ -172,7 +174,7 @@ async def search(
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     body = await run_search(
-        searcher, pool, q, k, national, exact, getattr(request.app.state, "misses", None),
+        searcher, pool, q, k, national, exact, runtime_of(request.app).misses,
         locality=locality, topic=topic, format=format, audience=audience, status=status,
     )  # fmt: skip
     # Built from plain, finite values already: answered as is, not revalidated against

@@ -20,16 +20,27 @@ import anyio.to_thread
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from cradle.core.conneg import prefers
-from cradle.core.errors import ClientOverLimit, CradleError, EngineBusy, UpdateRefused
+from cradle.core.errors import (
+    ClientOverLimit,
+    CradleError,
+    EngineBusy,
+    NotAcceptable,
+    UpdateRefused,
+)
 from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
+from cradle.core.settings import Settings
+from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.service import sparql_html
 from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
 from cradle.service.errors import domain_status, error_response
+from cradle.service.graphdata import GraphData
+from cradle.service.runtime import runtime_of
 from cradle.service.sparql_docs import (
     FALLBACK_ENDPOINT,
     GET_DOC,
@@ -73,7 +84,9 @@ router.add_api_route("/sparql/", sparql_get, methods=["GET"], include_in_schema=
 router.add_api_route("/sparql/", sparql_post, methods=["POST"], include_in_schema=False)
 
 
-async def _handle(request: Request, engine: Any, settings: Any, data: Any) -> Response:
+async def _handle(
+    request: Request, engine: QueryEngine, settings: Settings, data: GraphData | None
+) -> Response:
     try:
         return await _answer(request, engine, settings, data)
     except ProtocolError as exc:
@@ -90,7 +103,9 @@ async def _handle(request: Request, engine: Any, settings: Any, data: Any) -> Re
         return _error(request, status, message, {"Retry-After": RETRY_AFTER} if busy else None)
 
 
-async def _answer(request: Request, engine: Any, settings: Any, data: Any) -> Response:
+async def _answer(
+    request: Request, engine: QueryEngine, settings: Settings, data: GraphData | None
+) -> Response:
     url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
     if url_bytes > settings.max_url_bytes:
         raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
@@ -195,16 +210,15 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
     return peer
 
 
-async def _execute(request: Request, engine: Any, call: Any) -> Any:
+async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
     """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full or when
     the client already runs its share of queries; stop it when the client goes away."""
-    state = request.app.state
-    settings = state.settings
-    limiter = getattr(state, "sparql_limiter", None)
+    rt = runtime_of(request.app)
+    settings = rt.settings
+    limiter = rt.sparql_limiter
     if limiter is None:
-        limiter = state.sparql_limiter = anyio.CapacityLimiter(getattr(engine, "capacity", 8))
-    clients: dict[str, int] = getattr(state, "sparql_clients", None) or {}
-    state.sparql_clients = clients
+        limiter = rt.sparql_limiter = anyio.CapacityLimiter(engine.capacity)
+    clients = rt.sparql_clients
     client = client_address(request, settings.trusted_proxies)
     running = clients.get(client, 0)
     if running >= settings.queries_per_client:
@@ -247,7 +261,7 @@ def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def _describe(request: Request, engine: Any) -> Response:
+def _describe(request: Request, engine: QueryEngine) -> Response:
     """The SPARQL 1.1 Service Description, in a negotiated RDF format."""
     fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS)
     triples = service_description(_endpoint(request), engine.info())
@@ -271,7 +285,7 @@ def _endpoint(request: Request) -> str:
     return url
 
 
-def _page(request: Request, engine: Any, settings: Any) -> Response:
+def _page(request: Request, engine: QueryEngine, settings: Settings) -> Response:
     """The endpoint's HTML page: a query form, what it holds, its prefixes, example queries."""
     from cradle.service.ui import analyst_queries
 
@@ -288,12 +302,19 @@ def _page(request: Request, engine: Any, settings: Any) -> Response:
         "examples": examples,
         "query": examples[0]["text"] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
     }
-    return request.app.state.templates.TemplateResponse(
+    return _templates(request).TemplateResponse(
         request, "sparql.html", context, headers={"Vary": "Accept"}
     )
 
 
-def _results_page(request: Request, query: str, result: Any, data: Any) -> Response:
+def _templates(request: Request) -> Jinja2Templates:
+    templates = runtime_of(request.app).templates
+    if templates is None:  # a bare SPARQL-only app: browsers get the standard answers
+        raise NotAcceptable("this server has no HTML pages; ask for a SPARQL results format")
+    return templates
+
+
+def _results_page(request: Request, query: str, result: Any, data: GraphData | None) -> Response:
     """A query's results as an HTML table, with the query in a form to change and run again."""
     context = {
         "nav": "query",
@@ -303,7 +324,7 @@ def _results_page(request: Request, query: str, result: Any, data: Any) -> Respo
         "edit": sparql_html.editor_link(query),
         "page_rows": sparql_html.PAGE_ROWS,
     }
-    return request.app.state.templates.TemplateResponse(
+    return _templates(request).TemplateResponse(
         request, "sparql_results.html", context, headers={"Vary": "Accept"}
     )
 

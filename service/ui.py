@@ -28,6 +28,7 @@ from cradle.service.deps import (
 )
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
+from cradle.service.runtime import runtime_of
 from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
 
 router = APIRouter(include_in_schema=False)
@@ -99,7 +100,7 @@ async def search_page(
                                "message": None}  # fmt: skip
     code = 200
     if searcher is None:
-        context["message"] = getattr(request.app.state, "search_problem", None) or (
+        context["message"] = runtime_of(request.app).search_problem or (
             "Search is not available on this server."
         )
         code = 503 if q else 200
@@ -114,7 +115,7 @@ async def search_page(
                     q,
                     k,
                     exact=exact,
-                    misses=getattr(request.app.state, "misses", None),
+                    misses=runtime_of(request.app).misses,
                     **{f: v or None for f, v in selected.items()},
                 )  # fmt: skip
             )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,13 +41,12 @@ def sparql_client(settings: Settings) -> Iterator[TestClient]:
     """A TestClient on FastAPI() + the /sparql router over ``open_engine(settings)``."""
     app = FastAPI()
     app.include_router(router)
-    app.state.settings = settings
-    app.state.engine = open_engine(settings)
+    app.state.runtime = Runtime(settings, engine=open_engine(settings))
     try:
         with TestClient(app) as client:
             yield client
     finally:
-        app.state.engine.close()
+        app.state.runtime.engine.close()
 
 
 def data_hash(client: TestClient) -> str:

@@ -105,7 +105,7 @@ def test_unexpected_errors_answer_a_generic_500_without_internals(data_dir: Path
 
     app = create_app(fake_settings(data_dir))
     with TestClient(app, raise_server_exceptions=False) as c:
-        app.state.searcher = Exploding()
+        app.state.runtime.searcher = Exploding()
         r = c.get("/search", params={"q": "sleep"})
         page = c.get("/", params={"q": "sleep"}, headers={"accept": "text/html"})
     assert r.status_code == 500

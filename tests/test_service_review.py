@@ -37,7 +37,7 @@ def test_review_json_is_the_cli_list(client: Any) -> None:
 
 
 def test_review_page_lists_reasons_misses_and_gaps(client: Any) -> None:
-    misses = client.app.state.misses
+    misses = client.app.state.runtime.misses
     for _ in range(MIN_SHOWN):
         misses.note(["safer-sleep"], ["wigan"])
     for _ in range(MIN_SHOWN - 1):
@@ -90,7 +90,7 @@ def test_no_close_match_rule() -> None:
 
 def test_setting_turns_counting_off(data_dir: Path) -> None:
     with TestClient(create_app(fake_settings(data_dir, record_misses=False))) as c:
-        assert not c.app.state.misses.enabled
+        assert not c.app.state.runtime.misses.enabled
         assert "is off" in c.get("/review").text
 
 

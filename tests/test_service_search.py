@@ -103,7 +103,7 @@ def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:
 
     app = create_app(fake_settings(data_dir))
     with TestClient(app) as c:
-        app.state.searcher = Broken()
+        app.state.runtime.searcher = Broken()
         r = c.get("/search", params={"q": "anything"})
     assert r.status_code == 200
     body = json.loads(r.text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 from tests.sparql_support import Listener, data_hash
 
@@ -51,10 +52,9 @@ def app(graph_dir: Path) -> Iterator[FastAPI]:
     def ping() -> dict[str, bool]:
         return {"ok": True}
 
-    application.state.settings = settings
-    application.state.engine = open_engine(settings)
+    application.state.runtime = Runtime(settings, engine=open_engine(settings))
     yield application
-    application.state.engine.close()
+    application.state.runtime.engine.close()
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def assert_clear_4xx(response: Any) -> None:
 
 def wait_for_workers(app: FastAPI, n: int) -> None:
     for _ in range(100):
-        if len(app.state.engine.worker_pids()) >= n:
+        if len(app.state.runtime.engine.worker_pids()) >= n:
             return
         time.sleep(0.05)
 
@@ -86,7 +86,7 @@ def test_runaway_is_stopped_and_cheap_query_answers(
     app: FastAPI, client: TestClient, query: str
 ) -> None:
     wait_for_workers(app, 3)
-    pids = app.state.engine.worker_pids()
+    pids = app.state.runtime.engine.worker_pids()
     with ThreadPoolExecutor(1) as pool:
         started = time.monotonic()
         runaway = pool.submit(ask, client, query)
@@ -101,7 +101,7 @@ def test_runaway_is_stopped_and_cheap_query_answers(
     assert slow.status_code == 503, slow.text
     assert "deadline" in slow.text or "memory" in slow.text
     assert elapsed < DEADLINE + 2.0
-    killed = pids - app.state.engine.worker_pids()
+    killed = pids - app.state.runtime.engine.worker_pids()
     assert len(killed) == 1  # the runaway's process was killed, not left running
     with pytest.raises(ProcessLookupError):
         os.kill(killed.pop(), 0)

@@ -21,6 +21,7 @@ from cradle.core.settings import Settings
 from cradle.graph.sparql.embedded import EmbeddedEngine
 from cradle.graph.sparql.engine import open_engine
 from cradle.graph.sparql.worker import Job, evaluate
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 from tests.service_support import serving
 from tests.sparql_support import sparql_client, w3c_graphs, write_chain
@@ -150,10 +151,9 @@ def shared_app(graph_dir: Path) -> Iterator[FastAPI]:
     )
     app = FastAPI()
     app.include_router(router)
-    app.state.settings = settings
-    app.state.engine = open_engine(settings)
+    app.state.runtime = Runtime(settings, engine=open_engine(settings))
     yield app
-    app.state.engine.close()
+    app.state.runtime.engine.close()
 
 
 def _from(client: TestClient, address: str, query: str) -> Any:

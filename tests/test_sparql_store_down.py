@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from cradle.core.errors import StoreUnavailable
 from cradle.core.settings import Settings
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 
 
@@ -28,8 +29,7 @@ class DownEngine:
 def test_store_down_is_503_without_its_address() -> None:
     app = FastAPI()
     app.include_router(router)
-    app.state.settings = Settings()
-    app.state.engine = DownEngine()
+    app.state.runtime = Runtime(Settings(), engine=DownEngine())
     response = TestClient(app).get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert response.status_code == 503
     assert "unavailable" in response.text and "10.9.8.7" not in response.text

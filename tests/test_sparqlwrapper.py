@@ -17,6 +17,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -36,8 +37,7 @@ def endpoint(graph_dir: Path) -> Iterator[str]:
     settings = Settings(data_dir=graph_dir, query_workers=2)
     app = FastAPI()
     app.include_router(router)
-    app.state.settings = settings
-    app.state.engine = open_engine(settings)
+    app.state.runtime = Runtime(settings, engine=open_engine(settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -52,7 +52,7 @@ def endpoint(graph_dir: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
-        app.state.engine.close()
+        app.state.runtime.engine.close()
 
 
 def client(endpoint: str, query: str, fmt: str, method: str = GET) -> SPARQLWrapper:
