@@ -23,8 +23,8 @@ from common import emit
 from fastapi import FastAPI
 
 from cradle.core.settings import Settings
-from cradle.service.runtime import Runtime
 from cradle.graph.sparql.engine import open_engine
+from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 
 CHEAP = "ASK { ?s ?p ?o }"
