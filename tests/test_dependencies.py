@@ -20,6 +20,7 @@ NOT_IMPORTED = {
     "jinja2": "renders the service's templates through starlette.templating",
     "python-multipart": "parses the service's form posts (SPARQL POST forms)",
     "pytest": "the test runner",
+    "pytest-timeout": "the timeout marker of the tests that kill builds and run notebooks",
     "ruff": "the linter (make lint)",
     "mypy": "the type checker (make typecheck)",
     "types-pyyaml": "PyYAML's types for mypy",
