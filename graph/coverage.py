@@ -132,9 +132,10 @@ def check_area(model: ReadModel, within: str) -> Term:
     """
     term = model.term("locality", within)
     if term is None:
+        examples = [repr(x) for x in dict.fromkeys((model.home, "north-west", "england"))]
         raise UnknownArea(
             f"no area with id {within[:80]!r}: use a locality id such as "
-            f"{model.home!r}, 'north-west' or 'england' (the ids are listed at /localities)"
+            f"{', '.join(examples[:-1])} or {examples[-1]} (the ids are listed at /localities)"
         )
     return term
 
