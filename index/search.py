@@ -81,6 +81,7 @@ class Searcher:
         self.reader = QueryReader(index)
         self.today: Callable[[], date] = date.today
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._titles: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -169,7 +170,11 @@ class Searcher:
         s = score(self.index, qvec, tokens, u, eligible, w, k)
         near = closeness(self.index, s.idx, s.dense, text, u)
         available = self.index.mask("status", AVAILABLE)[s.idx]
-        ranked = usable_first(s.total, near.close, available)
+        wanted = set(tokens)
+        named = np.array(
+            [bool(wanted) and wanted <= self._title_words(int(i)) for i in s.idx], dtype=bool
+        )
+        ranked = usable_first(s.total, near.close, available, named)
         order = np.lexsort((s.idx, -ranked))[:k]
         below = {c: self.index.below("topic", c) for c in u.topics}
         below |= {c: self.index.below("locality", c) for c in u.localities}
@@ -201,6 +206,13 @@ class Searcher:
         shown = [int(s.idx[j]) for j in order if near.close[j]]
         response.place_note = place_note(self.index, u, place, shown, self.reader.country)
         return response
+
+    def _title_words(self, i: int) -> frozenset[str]:
+        """The BM25 tokens of resource ``i``'s title (remembered)."""
+        found = self._titles.get(i)
+        if found is None:
+            found = self._titles[i] = frozenset(keywords(self.index.resources[i].title))
+        return found
 
     def _hit(self, i: int, value: float, today: date | None = None) -> dict[str, Any]:
         r = self.index.resources[i]

@@ -19,10 +19,22 @@ OLD_AFTER_YEARS = 3
 _STATUS_WORDS = {"in-development": "In development", "awaiting-information": "Awaiting information"}
 
 
-def usable_first(total: np.ndarray, close: np.ndarray, available: np.ndarray) -> np.ndarray:
+def usable_first(
+    total: np.ndarray,
+    close: np.ndarray,
+    available: np.ndarray,
+    named: np.ndarray | None = None,
+) -> np.ndarray:
     """The ranking scores with close matches that are not available moved down by
-    :data:`USABLE_MARGIN` (filters and everything else untouched)."""
-    return total - USABLE_MARGIN * (close & ~available)
+    :data:`USABLE_MARGIN` (filters and everything else untouched).
+
+    A resource asked for by name (``named``: its title holds every word of the question) keeps
+    its place: whoever names it wants it, usable or not, and its badge says what is known.
+    """
+    moved = close & ~available
+    if named is not None:
+        moved &= ~named
+    return total - USABLE_MARGIN * moved
 
 
 def month_text(value: str) -> str:
