@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cradle.core.datadir import Version
-from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.text import normalise, stem
 
 #: A best sentence shorter than this is followed by the next one ("the sentence or two").
@@ -157,16 +156,3 @@ def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
     if at < len(text):
         out.append((text[at:], False))
     return out
-
-
-def surface_words(resources: list[Resource], vocab: Vocabulary) -> list[str]:
-    """Every distinct word (normalised, 4 letters or more) of the titles, summaries and
-    vocabulary labels: what a misspelt query word may be mended to (written at build)."""
-    words: set[str] = set()
-    for by_value in (*vocab.labels.values(), *vocab.hidden.values()):
-        for labels in by_value.values():
-            for label in labels:
-                words.update(normalise(label).split())
-    for r in resources:
-        words.update(normalise(f"{r.title} {r.summary}").split())
-    return sorted(w for w in words if len(w) >= 4)

@@ -84,6 +84,16 @@ def raw_get(app: Any, path: str, query: bytes, headers: list[tuple[bytes, bytes]
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
 
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop a server the test started, by its own process: terminate, then kill if it hangs."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:
@@ -125,9 +135,4 @@ def serving(
                 time.sleep(0.2)
             yield base, proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)

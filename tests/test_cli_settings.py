@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.settings import Settings
-from tests.service_support import free_port
+from tests.service_support import free_port, stop
 
 
 def _captured(monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> dict[str, Any]:
@@ -91,9 +91,4 @@ def test_cradle_port_sets_the_port_a_real_server_listens_on(data_dir: Path, tmp_
                 time.sleep(0.2)
         assert health.status_code == 200
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
