@@ -25,8 +25,8 @@ from rapidfuzz import fuzz, process
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph import cleantext
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build import cleantext
+from cradle.graph.build.ontology import Terms, terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")
@@ -79,7 +79,8 @@ class Entry(BaseModel):
     later (12 when not given). ``url`` is the resource's web address (http or https);
     ``status_since`` is since when the status holds (how long an entry has been awaiting
     information). ``url_checked`` is when a person last confirmed it opens the right thing (``cradle
-    linkcheck`` records its own results beside the catalogue, see :mod:`cradle.graph.linkcheck`).
+    linkcheck`` records its own results beside the catalogue, see
+    :mod:`cradle.graph.curation.linkcheck`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -523,7 +524,10 @@ def parse_catalogue(
 
 
 def _text_problems(report: _Report, raw: dict[str, Any], where_of: Any) -> None:
-    """Control characters, over-long text and ids in every item (:mod:`cradle.graph.cleantext`)."""
+    """Control characters, over-long text and ids in every item.
+
+    See :mod:`cradle.graph.build.cleantext`.
+    """
     header = raw.get("catalogue")
     if isinstance(header, dict):
         start, keys = where_of(header)

@@ -17,14 +17,14 @@ import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.rdf import catalogue_graph
+from cradle.graph.build.validate import violations
 from cradle.graph.catalogue import load_catalogue
-from cradle.graph.ontology import load_ontology
-from cradle.graph.rdf import catalogue_graph
 from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
 from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
-from cradle.graph.validate import violations
 
 
 def query_text(arg: str) -> str:
@@ -137,7 +137,7 @@ def run_import(
 ) -> tuple[list[str], dict[str, Any] | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
-    (:func:`cradle.graph.merge.merge_import`).
+    (:func:`cradle.graph.sources.merge.merge_import`).
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
@@ -148,7 +148,7 @@ def run_import(
     import yaml
 
     from cradle.graph.catalogue import dump_catalogue
-    from cradle.graph.merge import diff_catalogues, merge_import
+    from cradle.graph.sources.merge import diff_catalogues, merge_import
 
     result = read_document(path)
     changes = None
@@ -201,7 +201,7 @@ def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> st
     Raises:
         CatalogueError: either file has problems.
     """
-    from cradle.graph.merge import diff_catalogues
+    from cradle.graph.sources.merge import diff_catalogues
 
     return render_diff(
         diff_catalogues(load_catalogue(old, ontology_dir), load_catalogue(new, ontology_dir)), fmt
@@ -235,9 +235,9 @@ def run_review(
     Raises:
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
     """
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import read_results
-    from cradle.graph.review import describe, items_from_catalogue, needs_attention
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import read_results
+    from cradle.graph.curation.review import describe, items_from_catalogue, needs_attention
 
     cat = load_catalogue(catalogue, ontology_dir)
     found = needs_attention(
@@ -275,8 +275,8 @@ def run_linkcheck(
     """
     from dataclasses import asdict
 
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import check_links, save_results
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import check_links, save_results
 
     cat = load_catalogue(catalogue, ontology_dir)
     results = check_links(cat, timeout, concurrency)

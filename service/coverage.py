@@ -1,6 +1,6 @@
 """What the catalogue covers: ``/topics`` (the thesaurus with counts), ``/localities`` (with
 counts) and ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
-of :func:`cradle.graph.coverage.coverage`)."""
+of :func:`cradle.graph.read.coverage.coverage`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
-from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.graph.read.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
 from cradle.service.deps import GraphDataDep
 
 router = APIRouter(tags=["coverage"])

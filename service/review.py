@@ -1,7 +1,7 @@
 """Staff pages: ``/review`` (what needs attention, beside what practitioners looked for and did
 not find and the coverage gaps) and ``/changes`` (what changed at each build, as a page, JSON
-and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.review`); here the
-entries are read from the built graph and the last link check from the data dir."""
+and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.curation.review`);
+here the entries are read from the built graph and the last link check from the data dir."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from cradle.core.conneg import choose
 from cradle.core.datadir import Version
 from cradle.core.namespaces import RES
-from cradle.graph.changes import read_changes
-from cradle.graph.coverage import coverage
-from cradle.graph.review import ReviewItem, describe, needs_attention
+from cradle.graph.build.changes import read_changes
+from cradle.graph.curation.review import ReviewItem, describe, needs_attention
+from cradle.graph.read.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
 from cradle.service.runtime import runtime_of

@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
-from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
-from cradle.graph.readmodel import Term, walk
+from cradle.graph.read.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
+from cradle.graph.read.readmodel import Term, walk
 from cradle.index.snippets import segments
 from cradle.service.deps import (
     GraphDataDep,

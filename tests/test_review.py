@@ -14,9 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
+from cradle.graph.build.datafiles import links_beside
 from cradle.graph.catalogue import load_catalogue
-from cradle.graph.datafiles import links_beside
-from cradle.graph.review import ReviewItem, add_months, items_from_catalogue, needs_attention
+from cradle.graph.curation.review import (
+    ReviewItem,
+    add_months,
+    items_from_catalogue,
+    needs_attention,
+)
 
 from .conftest import CATALOGUE
 

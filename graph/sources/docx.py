@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from cradle.graph.ontology import Terms
+from cradle.graph.build.ontology import Terms
 from cradle.graph.sources.document import Imported, import_cells
 
 

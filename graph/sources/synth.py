@@ -17,6 +17,7 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph.build.ontology import Terms, terms
 from cradle.graph.catalogue import (
     Catalogue,
     Entry,
@@ -25,7 +26,6 @@ from cradle.graph.catalogue import (
     Organisation,
     dump_catalogue,
 )
-from cradle.graph.ontology import Terms, terms
 from cradle.graph.sources import synth_data as sd
 
 T = TypeVar("T")

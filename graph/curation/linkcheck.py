@@ -4,7 +4,7 @@ Each address is asked for with HEAD; when HEAD is refused (any error status: som
 refuse HEAD outright) it is asked again with GET, reading no body. Redirects are followed (at
 most :data:`MAX_REDIRECTS`) and reported; each request has a deadline and at most
 ``concurrency`` run at once; the User-Agent says who is asking. Results are recorded beside the
-catalogue (:func:`cradle.graph.datafiles.links_beside`), where ``cradle review`` and the build
+catalogue (:func:`cradle.graph.build.datafiles.links_beside`), where ``cradle review`` and the build
 read them. The standard library is enough here: no extra dependency for a staff tool.
 """
 

@@ -99,8 +99,8 @@ def needs_attention(
         items: the entries (see :func:`items_from_catalogue`).
         today: the day to judge on.
         links: the last link check's results by entry id (see
-            :func:`cradle.graph.linkcheck.read_results`); a result counts only while it is for
-            the entry's current ``url``.
+            :func:`cradle.graph.curation.linkcheck.read_results`); a result counts only while it
+            is for the entry's current ``url``.
 
     Returns:
         In the order of ``items``, those needing attention:
