@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from cradle.graph.catalogue import Entry
+from cradle.graph.build.catalogue import Entry
 from cradle.graph.ontology import load_shapes
 from cradle.graph.rdf import Triple, prefixed_graph, resource_triples
 from cradle.graph.turtle import write_turtle

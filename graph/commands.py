@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph
 from cradle.graph.sources.document import Imported
@@ -147,7 +147,7 @@ def run_import(
     """
     import yaml
 
-    from cradle.graph.catalogue import dump_catalogue
+    from cradle.graph.build.catalogue import dump_catalogue
     from cradle.graph.merge import diff_catalogues, merge_import
 
     result = read_document(path)

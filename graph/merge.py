@@ -16,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from cradle.graph.catalogue import Catalogue, Entry, Organisation
+from cradle.graph.build.catalogue import Catalogue, Entry, Organisation
 
 #: Fields whose values come from the source document (the rest are curated by staff).
 DOCUMENT_FIELDS = ("title", "publisher", "summary", "format", "link_text", "link_domain",

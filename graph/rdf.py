@@ -26,7 +26,7 @@ from cradle.core.namespaces import (
     STATUS,
     TOPIC,
 )
-from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
+from cradle.graph.build.catalogue import Catalogue, Entry, LocalityDef
 
 NOT_STATED = ORGS["not-stated"]
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it
@@ -167,7 +167,7 @@ def context_graph(
     provenance, catalogue-defined localities and organisations.
 
     Args:
-        cat: a catalogue that passed :func:`cradle.graph.catalogue.check_catalogue`.
+        cat: a catalogue that passed :func:`cradle.graph.build.catalogue.check_catalogue`.
         ontology: vocabulary, thesaurus, localities and value lists, merged into the result.
         generated_at: ISO timestamp recorded as ``prov:generatedAtTime``; pass a fixed value
             (the catalogue's ``modified`` date) so that the same input gives the same bytes.

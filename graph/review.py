@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from cradle.graph.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
 
 REASONS = ("broken-link", "overdue", "expired", "awaiting-information", "review-due")
 

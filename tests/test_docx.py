@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
-from cradle.graph.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.catalogue import Catalogue, load_catalogue
 from cradle.graph.commands import read_document
 from cradle.graph.ontology import terms
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.datafiles import links_beside
 from cradle.graph.review import ReviewItem, add_months, items_from_catalogue, needs_attention
 

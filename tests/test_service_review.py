@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from cradle.commands import run_build
 from cradle.core.datadir import DataDir
-from cradle.graph.catalogue import dump_catalogue, load_catalogue
+from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.changes import read_changes
 from cradle.graph.datafiles import links_beside
 from cradle.graph.review import items_from_catalogue, needs_attention

@@ -13,7 +13,7 @@ from cradle.core import __version__
 from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.catalogue import Catalogue, load_catalogue
 from cradle.graph.changes import record_changes
 from cradle.graph.chunks import default_workers, run_chunks
 from cradle.graph.datafiles import links_beside
