@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from cradle.core.errors import CatalogueError
+from cradle.graph.build.catalogue.messages import SHOWN
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: much faster
 _KEY = re.compile(r"^\s*-?\s*([A-Za-z_]+):")
@@ -113,12 +114,25 @@ def read_yaml(text: str, source: str) -> Loaded:
     return Loaded(data, loader.where, loader.repeats)
 
 
-def _located(text: str, line: int) -> tuple[str, str]:
-    """The entry (or ``(file)``) and the ``field: `` that 1-based ``line`` of ``text`` is in."""
+def _located(text: str, line: int, *, parent: bool = False) -> tuple[str, str]:
+    """The entry (or ``(file)``) and the ``field: `` that 1-based ``line`` of ``text`` is in:
+    the key on that line, or with ``parent`` the nearest less indented key above."""
     lines = text.splitlines()
     entry = _entry_around(lines, line)
     key = _KEY.match(lines[line - 1]) if line <= len(lines) else None
-    return (f"entry {entry}" if entry else "(file)"), (f"{key.group(1)}: " if key else "")
+    if key is None and parent and line <= len(lines):
+        key = _parent_key(lines, line)
+    where = f"entry {entry[:SHOWN]}" if entry else "(file)"
+    return where, (f"{key.group(1)[:SHOWN]}: " if key else "")
+
+
+def _parent_key(lines: list[str], line: int) -> re.Match[str] | None:
+    """The key of the nearest line above 1-based ``line`` that is indented less."""
+    indent = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+    for above in reversed(lines[: line - 1]):
+        if above.strip() and len(above) - len(above.lstrip()) < indent:
+            return _KEY.match(above)
+    return None
 
 
 def _entry_around(lines: list[str], line: int) -> str | None:
@@ -150,7 +164,7 @@ def _alias_problem(text: str, source: str) -> str:
             found += 1
             first = first or (event.start_mark.line + 1 if event.start_mark else 0)
     line = first or 1
-    where, fld = _located(text, line)
+    where, fld = _located(text, line, parent=True)
     more = f" (the first of {found})" if found > 1 else ""
     return (
         f"{source}:{line}: {where}: {fld}a YAML alias (*name){more}: aliases are not allowed in "
