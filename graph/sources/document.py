@@ -383,6 +383,6 @@ def import_file(path: Path) -> Imported:
             [
                 f"{path}: (file): no table rows found: expected the text export of the "
                 "good-practice table (a tab before each cell)"
-            ]  # fmt: skip
+            ]
         )
     return result
