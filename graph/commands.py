@@ -17,10 +17,10 @@ import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.rdf import catalogue_graph
 from cradle.graph.build.validate import violations
-from cradle.graph.catalogue import load_catalogue
 from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
 from cradle.graph.sparql.guard import check_query
@@ -108,9 +108,11 @@ def read_document(path: Path) -> Imported:
     if suffix not in IMPORTABLE:
         kinds = ", ".join(f"{k} ({v})" for k, v in IMPORTABLE.items())
         raise CatalogueError(
-            [f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
-             f"{kinds}; save the table from Word as .docx, or as plain text"]
-        )  # fmt: skip
+            [
+                f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
+                f"{kinds}; save the table from Word as .docx, or as plain text"
+            ]
+        )
     if not path.is_file():
         raise CatalogueError([f"{path}: no such file"])
     try:
@@ -123,9 +125,11 @@ def read_document(path: Path) -> Imported:
         return import_file(path)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise CatalogueError(
-            [f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
-             "is it the partnership table, saved and closed?"]
-        ) from None  # fmt: skip
+            [
+                f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
+                "is it the partnership table, saved and closed?"
+            ]
+        ) from None
 
 
 def run_import(
@@ -147,7 +151,7 @@ def run_import(
     """
     import yaml
 
-    from cradle.graph.catalogue import dump_catalogue
+    from cradle.graph.build.catalogue import dump_catalogue
     from cradle.graph.sources.merge import diff_catalogues, merge_import
 
     result = read_document(path)
@@ -246,10 +250,14 @@ def run_review(
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
     plain = [
-        [f["id"], f["title"], " ".join(f["reasons"]),
-         "; ".join(describe(r, f["details"][r]) for r in f["reasons"])]
+        [
+            f["id"],
+            f["title"],
+            " ".join(f["reasons"]),
+            "; ".join(describe(r, f["details"][r]) for r in f["reasons"]),
+        ]
         for f in found
-    ]  # fmt: skip
+    ]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
@@ -263,9 +271,12 @@ def run_review(
 
 
 def run_linkcheck(
-    catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
+    catalogue: Path,
+    ontology_dir: Path,
+    fmt: str = "table",
+    timeout: float = 10.0,
     concurrency: int = 4,
-) -> tuple[str, int]:  # fmt: skip
+) -> tuple[str, int]:
     """Check every entry's ``url`` and record the results beside the catalogue.
 
     Returns:
@@ -286,10 +297,14 @@ def run_linkcheck(
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
     rows = [
-        [r.id, "ok" if r.ok else "BROKEN", str(r.status or r.error),
-         r.url + (f"\n-> {r.final_url}" if r.redirects else "")]
+        [
+            r.id,
+            "ok" if r.ok else "BROKEN",
+            str(r.status or r.error),
+            r.url + (f"\n-> {r.final_url}" if r.redirects else ""),
+        ]
         for r in results
-    ]  # fmt: skip
+    ]
     head = _table(["entry", "result", "status", "address"], rows) if rows else ""
     return head + (
         f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "

@@ -29,7 +29,7 @@ FOLDERS = {"cradle/core": 0, "graph": 1, "index": 2, "service": 3, "cradle": 4}
 GRAPH_ORDER = (
     ("cradle.graph.sparql", 0),
     ("cradle.graph.build", 1),
-    ("cradle.graph.catalogue", 1),  # the build's input model
+    ("cradle.graph.build.catalogue", 1),  # the build's input model
     ("cradle.graph.read", 2),
     ("cradle.graph.curation", 3),
     ("cradle.graph.sources", 4),

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
 from cradle.graph.build import cleantext
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.sources.document import import_file
 from tests.test_importer import TINY
 

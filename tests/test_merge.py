@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.graph.catalogue import Entry, dump_catalogue, load_catalogue
+from cradle.graph.build.catalogue import Entry, dump_catalogue, load_catalogue
 from cradle.graph.sources.merge import diff_catalogues
 
 from .conftest import CATALOGUE

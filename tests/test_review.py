@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.build.datafiles import links_beside
-from cradle.graph.catalogue import load_catalogue
 from cradle.graph.curation.review import (
     ReviewItem,
     add_months,

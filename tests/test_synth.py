@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.namespaces import sparql_prologue
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.build.pipeline import build_graph
 from cradle.graph.build.store import open_store
-from cradle.graph.catalogue import load_catalogue
 from cradle.graph.sources.synth import synthesize, write_synthetic
 from cradle.graph.sources.synth_data import REGIONS
 from cradle.graph.sparql.run import run_query

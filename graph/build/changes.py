@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from cradle.core.datadir import Version
-from cradle.graph.catalogue import Catalogue, Entry
+from cradle.graph.build.catalogue import Catalogue, Entry
 
 KEEP_BUILDS = 100  # builds listed; older ones drop off the feed
 

@@ -13,6 +13,7 @@ from cradle.core import __version__
 from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph.build.catalogue import Catalogue, load_catalogue
 from cradle.graph.build.changes import record_changes
 from cradle.graph.build.chunks import default_workers, run_chunks
 from cradle.graph.build.datafiles import links_beside
@@ -20,7 +21,6 @@ from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.rdf import catalogue_graph, context_graph
 from cradle.graph.build.store import load_store
 from cradle.graph.build.validate import violations
-from cradle.graph.catalogue import Catalogue, load_catalogue
 
 #: Catalogues larger than this are validated and serialised chunk by chunk (see _chunked).
 CHUNK = 5000

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cradle.core import __version__
-from cradle.graph.catalogue import Catalogue
+from cradle.graph.build.catalogue import Catalogue
 
 USER_AGENT = f"Cradle-linkcheck/{__version__} (catalogue link check; +https://w3id.org/cradle)"
 MAX_REDIRECTS = 5

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from cradle.graph.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
 
 REASONS = ("broken-link", "overdue", "expired", "awaiting-information", "review-due")
 
@@ -65,7 +65,7 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
             e.review_every,
             e.url,
             e.status_since,
-        )  # fmt: skip
+        )
         for e in cat.resources
     ]
 
@@ -113,9 +113,12 @@ def needs_attention(
         link = links.get(item.id)
         if item.url and link and link.get("url") == item.url and not link.get("ok"):
             details["broken-link"] = {
-                "url": item.url, "status": link.get("status"), "error": link.get("error"),
-                "final_url": link.get("final_url"), "checked": link.get("checked"),
-            }  # fmt: skip
+                "url": item.url,
+                "status": link.get("status"),
+                "error": link.get("error"),
+                "final_url": link.get("final_url"),
+                "checked": link.get("checked"),
+            }
         if item.expected and item.status != "available" and _end_of(item.expected) < today:
             late = _months_between(_end_of(item.expected), today)
             details["overdue"] = {"expected": item.expected, "months_late": late}
@@ -132,13 +135,20 @@ def needs_attention(
             details["review-due"] = {"reviewed": None, "review_every": every, "due": None}
         elif (due := add_months(item.reviewed, every)) <= today:
             details["review-due"] = {
-                "reviewed": item.reviewed.isoformat(), "review_every": every,
+                "reviewed": item.reviewed.isoformat(),
+                "review_every": every,
                 "due": due.isoformat(),
-            }  # fmt: skip
+            }
         if details:
             reasons = [r for r in REASONS if r in details]
-            out.append({"id": item.id, "title": item.title, "reasons": reasons,
-                        "details": {r: details[r] for r in reasons}})  # fmt: skip
+            out.append(
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "reasons": reasons,
+                    "details": {r: details[r] for r in reasons},
+                }
+            )
     return out
 
 

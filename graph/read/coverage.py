@@ -45,9 +45,15 @@ class Cell:
 
     def to_dict(self) -> dict[str, Any]:
         """The cell as ``/gaps`` shows it."""
-        return {"locality": self.locality, "topic": self.topic, "own": self.own,
-                "adopted": self.adopted, "local": self.local, "shared": self.shared,
-                "count": self.count}  # fmt: skip
+        return {
+            "locality": self.locality,
+            "topic": self.topic,
+            "own": self.own,
+            "adopted": self.adopted,
+            "local": self.local,
+            "shared": self.shared,
+            "count": self.count,
+        }
 
 
 @dataclass(frozen=True)

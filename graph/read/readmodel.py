@@ -159,8 +159,10 @@ class ReadModel:
                     (i for i in ids if i in topics), key=lambda i: topics[i].label.lower()
                 )
 
-            order = walk(by_label(t.id for t in topics.values() if not t.broader),
-                         lambda v: by_label(topics[v].narrower))  # fmt: skip
+            order = walk(
+                by_label(t.id for t in topics.values() if not t.broader),
+                lambda v: by_label(topics[v].narrower),
+            )
             self.derived["topic_tree"] = [(topics[t], len(self.above("topic", t))) for t in order]
         return list(self.derived["topic_tree"])
 

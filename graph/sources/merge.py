@@ -16,14 +16,37 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from cradle.graph.catalogue import Catalogue, Entry, Organisation
+from cradle.graph.build.catalogue import Catalogue, Entry, Organisation
 
 #: Fields whose values come from the source document (the rest are curated by staff).
-DOCUMENT_FIELDS = ("title", "publisher", "summary", "format", "link_text", "link_domain",
-                   "locality", "status", "status_note", "expected", "date", "period")  # fmt: skip
+DOCUMENT_FIELDS = (
+    "title",
+    "publisher",
+    "summary",
+    "format",
+    "link_text",
+    "link_domain",
+    "locality",
+    "status",
+    "status_note",
+    "expected",
+    "date",
+    "period",
+)
 #: Fields staff curate, kept from the curated entry when the document's did not change.
-CURATED_FIELDS = ("id", "kind", "topics", "topics_suggested", "audience", "adopted_in", "url",
-                  "url_checked", "reviewed", "review_every", "status_since")  # fmt: skip
+CURATED_FIELDS = (
+    "id",
+    "kind",
+    "topics",
+    "topics_suggested",
+    "audience",
+    "adopted_in",
+    "url",
+    "url_checked",
+    "reviewed",
+    "review_every",
+    "status_since",
+)
 TITLE_MATCH = 90  # rapidfuzz ratio at or above which two titles in one place are the same entry
 
 
