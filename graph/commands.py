@@ -22,8 +22,8 @@ from cradle.graph.ontology import load_ontology
 from cradle.graph.rdf import catalogue_graph
 from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
-from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
+from cradle.graph.sparql.scan import scan
 from cradle.graph.validate import violations
 
 
@@ -47,7 +47,7 @@ def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
     """
     settings = Settings.model_validate({"data_dir": data_dir})
     text = with_prefixes(query)
-    is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
+    is_graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
     wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
     answer = query_once(settings, text, wire)
     if answer.truncated:
