@@ -278,6 +278,7 @@ def _loop(conn: Connection, store_dir: str | None, named: dict[str, str], isolat
     except (OSError, SyntaxError, ValueError) as exc:
         conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
         return
+    check(Job("ASK {}", "json", [], [], 1, run=False))  # rdflib loaded before the first query
     conn.send(("ready", hello))
     while True:
         try:
