@@ -121,6 +121,19 @@ class Settings(BaseSettings):
         description="seconds a connection may stay open without sending a complete request "
         "(also the idle keep-alive time)",
     )
+    body_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="seconds a client may take to send a request's body once its headers are "
+        "in (for the largest body, a minimum rate of max_body_bytes / body_timeout); a client "
+        "that takes longer gets 408 and is disconnected",
+    )
+    max_connections: int = Field(
+        500,
+        gt=0,
+        description="open connections one server process keeps; a connection beyond them is "
+        "answered 503 at once and closed (keep it below the open-files limit, ulimit -n)",
+    )
     worker_max_memory_mb: int = Field(
         512,
         gt=0,
