@@ -264,14 +264,15 @@ def run_review(
 
 def run_linkcheck(
     catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
-    concurrency: int = 4,
+    concurrency: int = 4, allow_private: bool = False,
 ) -> tuple[str, int]:  # fmt: skip
     """Check every entry's ``url`` and record the results beside the catalogue.
 
     Returns:
         The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
-        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error``), and how
-        many links are broken.
+        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error`` and
+        ``result``: ok, broken, unreachable or refused), and how many links are broken
+        (unreachable and refused ones could not be checked: they are not counted as broken).
     """
     from dataclasses import asdict
 
@@ -279,19 +280,22 @@ def run_linkcheck(
     from cradle.graph.linkcheck import check_links, save_results
 
     cat = load_catalogue(catalogue, ontology_dir)
-    results = check_links(cat, timeout, concurrency)
+    results = check_links(cat, timeout, concurrency, allow_private)
     save_results(links_beside(catalogue), results)
-    broken = sum(not r.ok for r in results)
+    broken = sum(r.result == "broken" for r in results)
     if fmt == "json":
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
+    words = {"ok": "ok", "broken": "BROKEN", "unreachable": "could not check",
+             "refused": "not checked"}  # fmt: skip
     rows = [
-        [r.id, "ok" if r.ok else "BROKEN", str(r.status or r.error),
+        [r.id, words[r.result], str(r.status or r.error),
          r.url + (f"\n-> {r.final_url}" if r.redirects else "")]
         for r in results
     ]  # fmt: skip
+    unchecked = sum(r.result in ("unreachable", "refused") for r in results)
     head = _table(["entry", "result", "status", "address"], rows) if rows else ""
     return head + (
-        f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
-        f"results recorded in {links_beside(catalogue)}\n"
+        f"{len(results)} link(s) checked, {broken} broken, {unchecked} could not be checked; "
+        f"{without} entries have no url; results recorded in {links_beside(catalogue)}\n"
     ), broken

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         description="open connections one server process keeps; a connection beyond them is "
         "answered 503 at once and closed (keep it below the open-files limit, ulimit -n)",
     )
+    linkcheck_allow_private: bool = Field(
+        False,
+        description="let `cradle linkcheck` check loopback, private and link-local addresses "
+        "(for tests on loopback; off, such addresses and redirects to them are refused)",
+    )
     worker_max_memory_mb: int = Field(
         512,
         gt=0,
