@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import safe_rows
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.catalogue import load_catalogue
@@ -254,7 +255,7 @@ def run_review(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(["id", "title", "reasons", "details"])
-        writer.writerows(plain)
+        writer.writerows(safe_rows(plain))  # no cell a spreadsheet would run
         return buf.getvalue(), len(found)
     if not found:
         return f"{catalogue}: nothing needs attention\n", 0

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
+from cradle.core.csvcells import safe_cell
 from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
 from cradle.service.deps import GraphDataDep
 
@@ -29,10 +30,10 @@ def coverage_csv(matrix: Coverage) -> str:
     writer = csv.DictWriter(buf, CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for cell in matrix.cells:
-        writer.writerow(
-            cell.to_dict()
-            | {"locality_label": places[cell.locality], "topic_label": topics[cell.topic]}
-        )
+        row = cell.to_dict() | {
+            "locality_label": places[cell.locality], "topic_label": topics[cell.topic]
+        }  # fmt: skip
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})  # no cell a spreadsheet runs
     return buf.getvalue()
 
 

@@ -23,6 +23,7 @@ from cradle.graph.coverage import coverage
 from cradle.graph.review import ReviewItem, describe, needs_attention
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["staff"])
@@ -149,7 +150,7 @@ def _titled(data: GraphData, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> bytes:
-    base = str(request.base_url).rstrip("/")
+    base = public_url(request, "")  # CRADLE_PUBLIC_URL, never the Host header
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed")

@@ -41,6 +41,7 @@ from cradle.service import sparql_html
 from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
 from cradle.service.errors import domain_status, error_response
 from cradle.service.graphdata import GraphData
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 from cradle.service.sparql_docs import (
     FALLBACK_ENDPOINT,
@@ -316,8 +317,9 @@ def _describe(request: Request, engine: QueryEngine) -> Response:
 
 
 def _endpoint(request: Request) -> str:
-    """The endpoint's URL (the base IRI of queries), or a fixed one when the Host is odd."""
-    url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    """The endpoint's URL (the base IRI of queries) on the public address (never the Host
+    header), or a fixed one when that is not an IRI."""
+    url = public_url(request, "/sparql")
     try:
         ox.NamedNode(url)
     except ValueError:

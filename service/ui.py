@@ -28,6 +28,7 @@ from cradle.service.deps import (
 )
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
 
@@ -156,7 +157,7 @@ def query_page(request: Request, templates: TemplatesDep, settings: SettingsDep)
         "prefixes_url": "/query/prefixes.json",
         "base": BASE,
     }
-    context = {"nav": "query", "queries": queries, "endpoint": f"{request.base_url}sparql"}
+    context = {"nav": "query", "queries": queries, "endpoint": public_url(request, "/sparql")}
     return templates.TemplateResponse(request, "query.html", context)
 
 

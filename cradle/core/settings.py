@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         10, description="results `cradle search` prints when -k is not given (1-100)"
     )
     host: str = Field("127.0.0.1", description="address `cradle serve` listens on")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="the service's public address (e.g. https://cradle.example.gov.uk), used "
+        "for absolute links in feeds and pages; unset: the address `cradle serve` listens on "
+        "(never the request's Host header)",
+    )
     port: int = Field(8000, description="port `cradle serve` listens on")
     workers: int = Field(
         1, ge=1, le=64, description="server processes sharing the port (one per core for search)"

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import neutralise_csv
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import (
     CradleError,
@@ -380,7 +381,8 @@ def _reserialise(
                 if fmt == "json":
                     return data
                 parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-                return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b""
+                out = parsed.serialize(format=RESULT_SYNTAX[fmt]) or b""
+                return neutralise_csv(out) if fmt == "csv" else out  # as the embedded engine
 
             out, rows = _fit(select, len(kept), byte_cap)
             return out, rows, _cut(rows, len(kept), len(bindings) > cap)

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import neutralise_csv
 from cradle.core.datadir import Version
 from cradle.core.errors import CradleError, QueryRefused, UpdateRefused
 from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
@@ -180,7 +181,8 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, str]:
         def serialise(n: int) -> bytes:
             part = doc if n == count else _json_results(names, rows[:n], job.byte_cap)[0]
             parsed = ox.parse_query_results(part, format=ox.QueryResultsFormat.JSON)
-            return parsed.serialize(format=syntax) or b""
+            out = parsed.serialize(format=syntax) or b""
+            return neutralise_csv(out) if job.fmt == "csv" else out  # no cell a spreadsheet runs
 
         doc, count = fit(serialise, count, job.byte_cap)
     cut = "bytes" if count < len(rows) else "rows" if len(taken) > job.row_cap else ""
