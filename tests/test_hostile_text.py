@@ -68,3 +68,16 @@ def test_the_scan_finds_forms_and_prefixes_outside_strings_and_iris() -> None:
     assert found.used == {"ex", "dcat"}
     assert scan("ask {}").form == "ASK"
     assert scan(r"SELECT * { ?s ?p '\u0041' }").text == "SELECT * { ?s ?p 'A' }"
+
+
+def test_the_memory_of_passed_checks_is_bounded_in_bytes_and_keeps_no_text() -> None:
+    from cradle.graph.sparql.embedded import PassedChecks
+
+    passed = PassedChecks(budget=10_000)
+    big = "x" * 1_000_000  # 300 different 1 MB queries once left the server at 575 MB
+    for i in range(300):
+        passed.add(passed.key(big + str(i), None), ("SELECT", ["http://e.org/g"], 1))
+        assert passed.size <= 10_000
+    assert passed.get(passed.key(big + "299", None)) == ("SELECT", ["http://e.org/g"], 1)
+    assert passed.get(passed.key(big + "0", None)) is None  # the least recent went first
+    assert all(len(key) == 32 for key in passed._items)  # digests, never the texts
