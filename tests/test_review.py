@@ -111,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("CRADLE_LINKCHECK_ALLOW_PRIVATE", "1")  # the server is on loopback
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
