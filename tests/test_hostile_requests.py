@@ -22,7 +22,7 @@ SLOW_PARSE = "ASK { ?s ?p ?o FILTER(?o IN (" + ",".join(["1234"] * 9000) + ")) }
 ATTACKS = {
     "slow-parse": SLOW_PARSE,
     "prefix-spaces": HOSTILE["prefix-spaces"],
-    "escaped-quotes": HOSTILE["escaped-quotes-closed"],
+    "escaped-quotes": HOSTILE["escaped-quotes-unclosed"],
     "in-list": HOSTILE["in-list"],
 }
 

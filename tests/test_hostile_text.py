@@ -14,7 +14,7 @@ from cradle.graph.sparql.engine import prepare
 from cradle.graph.sparql.run import with_prefixes
 from cradle.graph.sparql.scan import MAX_DEPTH, MAX_TOKENS, scan
 
-MB = 1_000_000
+MB = 990_000  # under the service's 1,000,000-byte body limit with the query around it
 BOUND_S = 3.0  # generous: the scan of 1 MB takes a fraction of this (bench/RESULTS.md)
 
 HOSTILE = {
