@@ -37,10 +37,10 @@ def _parts(searcher: Any, query: str) -> list[dict[str, Any]]:
     hits = searcher.search(query, k=searcher.index.size).results
     return [
         {
-            "title": h["title"],
-            "d": h["why"]["dense"],
-            "cov": h["why"]["coverage"],
-            "about": h["why"]["about"],
+            "title": h.title,
+            "d": h.why.dense,
+            "cov": h.why.coverage,
+            "about": h.why.about,
         }  # fmt: skip
         for h in hits
     ]
@@ -81,13 +81,13 @@ def usable_rates(searcher: Any, queries: list[str]) -> dict[str, float]:
     ok = first = counted = 0
     for q in queries:
         hits = searcher.search(q, k=10).results
-        avail = [i for i, h in enumerate(hits) if h["close"] and h["status"] == "available"]
+        avail = [i for i, h in enumerate(hits) if h.close and h.status == "available"]
         if not avail:
             continue
         counted += 1
-        ok += all(h["status"] == "available" for h in hits[: max(avail) + 1])
-        close = [h for h in hits if h["close"]]
-        first += close[0]["status"] == "available"
+        ok += all(h.status == "available" for h in hits[: max(avail) + 1])
+        close = [h for h in hits if h.close]
+        first += close[0].status == "available"
     return {"available_first": ok / max(1, counted), "first_close_usable": first / max(1, counted),
             "queries": counted}  # fmt: skip
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,10 +144,10 @@ class Snippets:
         return text, marks(text, wanted)
 
 
-def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+def segments(text: str, spans: Sequence[tuple[int, int] | list[int]]) -> list[tuple[str, bool]]:
     """``text`` cut at the ``spans``: ``(piece, marked)`` pairs, in order, for display."""
     out, at = [], 0
-    for start, end in sorted(spans):
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
         if start < at:
             continue
         if start > at:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+from collections.abc import Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from cradle.core.errors import InvalidSearch
+from cradle.index.hit import Hit, SearchResponse
 from cradle.index.search import Searcher
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
 from cradle.service.misses import Misses, note_search
@@ -31,48 +34,40 @@ HIT_KEYS = {"locality": "localities", "topic": "topics", "format": "format",
             "publisher": "publisher"}  # fmt: skip
 
 
-class Hit(BaseModel):
-    """One search result (see ``cradle search --json``)."""
-
-    model_config = ConfigDict(extra="allow")
-    uri: str
-    title: str
-    summary: str
-    score: float
-    localities: list[str]
-    topics: list[str]
-    format: str
-    publisher: str
-    status: str
-    close: bool
-    url: str | None
-    site: str | None
-    action: dict[str, str | None]
-    badge: str | None
-    out_of_date: str | None
-    why: Any
-
-
 class SearchResult(BaseModel):
     """Ranked hits for a query, and facet counts over its close matches (facet -> value id ->
-    hits). See docs/search.md for every field."""
+    hits). Documents the answer for OpenAPI only: the answer itself is
+    :class:`cradle.index.hit.SearchResponse` as JSON plus ``facets`` (docs/search.md)."""
 
     model_config = ConfigDict(extra="allow")
     query: str
     corrected_query: str | None
     close_matches: int
     place_note: str | None
-    results: list[Hit]
+    results: list[dict[str, Any]]
     facets: dict[str, dict[str, int]]
 
 
-def facet_counts(hits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+@dataclass(frozen=True)
+class Answer:
+    """A search as the service gives it: the response (hits with a finite score only) and the
+    facet counts over its close matches."""
+
+    response: SearchResponse
+    facets: dict[str, dict[str, int]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``cradle search --json`` plus ``facets``."""
+        return self.response.to_dict() | {"facets": self.facets}
+
+
+def facet_counts(hits: Sequence[Hit]) -> dict[str, dict[str, int]]:
     """How many hits carry each value of each facet (most first; ties in order of first hit)."""
     out: dict[str, dict[str, int]] = {}
     for facet, key in HIT_KEYS.items():
         counts: dict[str, int] = {}
         for hit in hits:
-            value = hit.get(key)
+            value = getattr(hit, key)
             values = value if isinstance(value, list | tuple) else [value]
             for v in dict.fromkeys(str(v) for v in values if v):
                 counts[v] = counts.get(v, 0) + 1
@@ -91,11 +86,9 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _ranked(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ranked(hits: Sequence[Hit]) -> tuple[Hit, ...]:
     """Hits whose score is a finite number (others have no place in a ranking)."""
-    return [
-        h for h in hits if isinstance(h.get("score"), int | float) and math.isfinite(h["score"])
-    ]
+    return tuple(h for h in hits if math.isfinite(h.score))
 
 
 class FiniteJSON(JSONResponse):
@@ -120,10 +113,10 @@ async def run_search(
     exact: bool = False,
     misses: Misses | None = None,
     **facets: str | None,
-) -> dict[str, Any]:
-    """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets`` (counted
-    over the close matches only). A search with no close match is counted in ``misses`` by topic
-    and place (never its text).
+) -> Answer:
+    """Search on the pool's threads: the response of ``cradle search --json`` plus ``facets``
+    (counted over the close matches only). A search with no close match is counted in
+    ``misses`` by topic and place (never its text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
@@ -137,11 +130,9 @@ async def run_search(
     }
     call = functools.partial(searcher.search, text, k, national=national, exact=exact, **filters)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
-    body = response.to_dict()
-    body["results"] = _ranked(body.get("results", []))
-    body["facets"] = facet_counts([h for h in body["results"] if h.get("close")])
-    note_search(misses, searcher, text, filters, body)
-    return body
+    response = replace(response, results=_ranked(response.results))
+    note_search(misses, searcher, text, filters, response)
+    return Answer(response, facet_counts([h for h in response.results if h.close]))
 
 
 def _facet_param(name: str) -> Any:
@@ -173,10 +164,10 @@ async def search(
     exact: bool = Query(False, description="search the words as typed: no spelling correction"),
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
-    body = await run_search(
+    answer = await run_search(
         searcher, pool, q, k, national, exact, runtime_of(request.app).misses,
         locality=locality, topic=topic, format=format, audience=audience, status=status,
     )  # fmt: skip
-    # Built from plain, finite values already: answered as is, not revalidated against
+    # One serialiser (SearchResponse.to_dict): answered as is, not revalidated against
     # SearchResult (which only documents it).
-    return FiniteJSON(body)
+    return FiniteJSON(answer.to_dict())

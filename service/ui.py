@@ -17,6 +17,7 @@ from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
 from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
 from cradle.graph.readmodel import Term, walk
+from cradle.index.hit import Card, Hit
 from cradle.index.snippets import segments
 from cradle.service.deps import (
     GraphDataDep,
@@ -29,7 +30,7 @@ from cradle.service.deps import (
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.runtime import runtime_of
-from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
+from cradle.service.search import FACETS, MAX_QUERY, run_search
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -57,16 +58,14 @@ def analyst_queries(folder: Path) -> list[dict[str, str]]:
     return out
 
 
-def _why(why: Any) -> str:
-    if isinstance(why, str):
-        return why
-    if isinstance(why, list | tuple):
-        return "; ".join(_why(w) for w in why)
-    if isinstance(why, dict) and isinstance(why.get("text"), str):
-        return why["text"]
-    if isinstance(why, dict):
-        return "; ".join(f"{k}: {_why(v)}" for k, v in why.items())
-    return str(why)
+def hit_path(hit: Card) -> str:
+    """The path of a hit's page on this site (its URI when the URI is not one of ours)."""
+    return iri_path(hit.uri) or hit.uri
+
+
+def snippet_parts(hit: Hit) -> list[tuple[str, bool]]:
+    """The hit's answering sentence (its summary when it has none) in marked and plain parts."""
+    return segments(hit.snippet or hit.summary, hit.snippet_marks if hit.snippet else ())
 
 
 def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
@@ -108,26 +107,18 @@ async def search_page(
         try:
             if len(q) > MAX_QUERY:
                 raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
-            result = finite(
-                await run_search(
-                    searcher,
-                    pool,
-                    q,
-                    k,
-                    exact=exact,
-                    misses=runtime_of(request.app).misses,
-                    **{f: v or None for f, v in selected.items()},
-                )  # fmt: skip
+            answer = await run_search(
+                searcher,
+                pool,
+                q,
+                k,
+                exact=exact,
+                misses=runtime_of(request.app).misses,
+                **{f: v or None for f, v in selected.items()},
             )
-            for hit in result["results"]:
-                hit["path"] = iri_path(hit["uri"]) or hit["uri"]
-                hit["why_text"] = _why(hit.get("why", ""))
-                hit["snippet_parts"] = segments(
-                    hit.get("snippet") or hit["summary"], hit.get("snippet_marks") or []
-                )
-            context["result"] = result
-            context["close"] = [h for h in result["results"] if h.get("close")]
-            context["others"] = [h for h in result["results"] if not h.get("close")]
+            context["result"], context["facets"] = answer.response, answer.facets
+            context["close"] = [h for h in answer.response.results if h.close]
+            context["others"] = [h for h in answer.response.results if not h.close]
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 
@@ -140,6 +131,7 @@ async def search_page(
         return "/?" + urlencode({key: v for key, v in params.items() if v})
 
     context["refine"] = refine
+    context["hit_path"], context["snippet_parts"] = hit_path, snippet_parts
     context["exact_url"] = search_url(exact="1")
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)

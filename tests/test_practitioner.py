@@ -157,10 +157,10 @@ def test_misspelt_words_reach_the_thesaurus(searcher: Searcher) -> None:
 
 def test_rochdale_crying_guidance_is_badged_overdue(searcher: Searcher) -> None:
     hits = searcher.search("coping with a crying baby", k=5).results
-    rochdale = next(h for h in hits if h["id"] == "rochdale-coping-with-infant-crying-guidance")
-    assert rochdale["overdue"] and "expected December 2021" in rochdale["badge"]
+    rochdale = next(h for h in hits if h.id == "rochdale-coping-with-infant-crying-guidance")
+    assert rochdale.overdue and "expected December 2021" in (rochdale.badge or "")
     oldham = searcher.search("neglect strategy", k=3).results[0]
-    assert oldham["out_of_date"] == "May be out of date: it covers 2021–2023"
+    assert oldham.out_of_date == "May be out of date: it covers 2021–2023"
 
 
 def test_a_place_with_nothing_of_its_own_is_named(searcher: Searcher) -> None:
