@@ -28,14 +28,13 @@ from cradle.core.settings import Settings
 from cradle.index.close import place_note
 from cradle.index.embed import Embedder, make_embedder
 from cradle.index.hit import Card, Label, SearchResponse
-from cradle.index.judge import Judged, TitleWords, judge
+from cradle.index.judge import TitleWords, judge
 from cradle.index.loaded import LoadedIndex
 from cradle.index.present import card, present
 from cradle.index.query import QueryReader, Understanding
 from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
-from cradle.index.usable import usable_first
 
 __all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search", "search_threads"]
 
@@ -68,11 +67,11 @@ def check(query: str, k: int) -> None:
         raise InvalidSearch(f"k must be between 1 and {MAX_K}, got {k!r}")
 
 
-def ranking(total: np.ndarray, judged: Judged, idx: np.ndarray) -> np.ndarray:
-    """Candidate positions, best first: close matches not usable yet move down a little
-    (:func:`cradle.index.usable.usable_first`), ties by resource number."""
-    ranked = usable_first(total, judged.close, judged.usable, judged.named)
-    return np.lexsort((idx, -ranked))
+def ranking(total: np.ndarray, tier: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Candidate positions, best first: by tier (1 close and usable, 2 close but not usable
+    yet, 3 not close), then by score, ties by resource number. A tier is a partition, not a
+    nudge: no score gap puts a hit above a better tier (bench/findings.md "Tiers")."""
+    return np.lexsort((idx, -total, tier))
 
 
 class Searcher:
@@ -175,7 +174,7 @@ class Searcher:
         s = score(self.index, qvec, asked.tokens, asked.u, eligible, w, k)
         named = self.titles.holding_all(asked.tokens, s.idx)
         judged = judge(self.index, s.idx, s.dense, asked.text, asked.u, named)
-        shown = ranking(s.total, judged, s.idx)[:k]
+        shown = ranking(s.total, judged.tier, s.idx)[:k]
         hits = present(self.index, s, judged, shown, asked.text, asked.u, qvec, asked.tokens,
                        self.today())  # fmt: skip
         place = next(iter(asked.u.localities), None) or (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -68,6 +69,16 @@ def snippet_parts(hit: Hit) -> list[tuple[str, bool]]:
     return segments(hit.snippet or hit.summary, hit.snippet_marks if hit.snippet else ())
 
 
+def by_tier(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
+    """The page's three lists: ``usable`` (tier 1), ``pending`` (tier 2, "Not available yet")
+    and ``others`` (tier 3, folded: "Other results, not close matches"); ``close`` is the first
+    two together."""
+    lists: dict[str, list[Hit]] = {"usable": [], "pending": [], "others": []}
+    for hit in hits:
+        lists[("usable", "pending", "others")[hit.tier - 1]].append(hit)
+    return lists | {"close": lists["usable"] + lists["pending"]}
+
+
 def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
     if data is None:
         return {}
@@ -117,8 +128,7 @@ async def search_page(
                 **{f: v or None for f, v in selected.items()},
             )
             context["result"], context["facets"] = answer.response, answer.facets
-            context["close"] = [h for h in answer.response.results if h.close]
-            context["others"] = [h for h in answer.response.results if not h.close]
+            context |= by_tier(answer.response.results)
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 
