@@ -105,7 +105,7 @@ def run_search(
     out = out or sys.stdout
     searcher = open_searcher(settings.data_dir, settings)
     if query != "-":
-        response = searcher.search(query, k=k, national=national, exact=exact, **filters)
+        response = searcher.search_filtered(query, k, filters, national, exact=exact)
         if as_json:
             out.write(json.dumps(response.to_dict(), ensure_ascii=False, allow_nan=False) + "\n")
         else:
@@ -115,7 +115,7 @@ def run_search(
     for line in lines if lines is not None else sys.stdin:
         text = line.rstrip("\n")
         try:
-            obj = searcher.search(text, k=k, national=national, exact=exact, **filters).to_dict()
+            obj = searcher.search_filtered(text, k, filters, national, exact=exact).to_dict()
         except CradleError as exc:
             obj, code = {"query": text, "error": str(exc)}, 1
         out.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")

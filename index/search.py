@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -134,14 +134,10 @@ class Searcher:
         self,
         query: str,
         k: int = 10,
-        locality: str | None = None,
-        topic: str | None = None,
-        format: str | None = None,
-        audience: str | None = None,
-        status: str | None = None,
         national: bool = True,
         weights: Weights | None = None,
         exact: bool = False,
+        **filters: str | None,
     ) -> SearchResponse:
         """Rank resources for ``query`` within the exact set the filters allow.
 
@@ -151,18 +147,30 @@ class Searcher:
         Args:
             query: the practitioner's question, in their own words.
             k: how many hits (1..100).
-            locality, topic, format, audience, status: filters, by id or preferred label.
             national: with a locality filter, also keep resources of the wider areas
                 containing it; without one, False drops national resources.
             weights: override the fusion weights (evaluation).
             exact: search the words as typed, without spelling correction.
+            filters: facet id (:mod:`cradle.core.facets`: locality, topic, format, audience,
+                status) -> a value's id or preferred label; None or absent: no filter.
 
         Raises:
-            InvalidSearch: blank query, ``k`` out of range or unknown filter value.
+            InvalidSearch: blank query, ``k`` out of range, unknown filter or filter value.
         """
+        return self.search_filtered(query, k, filters, national, weights, exact)
+
+    def search_filtered(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Mapping[str, str | None] | None = None,
+        national: bool = True,
+        weights: Weights | None = None,
+        exact: bool = False,
+    ) -> SearchResponse:
+        """:meth:`search` with the filters as one mapping (facet id -> value or None)."""
+        filters = filters or {}
         check(query, k)
-        filters = {"locality": locality, "topic": topic, "format": format,
-                   "audience": audience, "status": status}  # fmt: skip
         eligible = self.reader.eligible(filters, national)
         asked = self.read(query, exact)
         understood = self._understood(asked.u)
@@ -177,6 +185,7 @@ class Searcher:
         shown = ranking(s.total, judged.tier, s.idx)[:k]
         hits = present(self.index, s, judged, shown, asked.text, asked.u, qvec, asked.tokens,
                        self.today())  # fmt: skip
+        locality = filters.get("locality")
         place = next(iter(asked.u.localities), None) or (
             self.reader.resolve("locality", locality) if locality else None
         )
@@ -291,17 +300,14 @@ def search(
     query: str,
     *,
     k: int = 10,
-    locality: str | None = None,
-    topic: str | None = None,
-    format: str | None = None,
-    audience: str | None = None,
-    status: str | None = None,
     exact: bool = False,
     data_dir: Path | None = None,
     settings: Settings | None = None,
+    **filters: str | None,
 ) -> SearchResponse:
     """Search from a notebook: opens (once per published version) the index of the data dir's
-    current version and searches it."""
+    current version and searches it (``filters``: facet id -> value, as
+    :meth:`Searcher.search`)."""
     settings = settings or Settings.model_validate({})
     where = DataDir(data_dir or settings.data_dir)
     version = where.open()
@@ -311,16 +317,7 @@ def search(
         sha = _manifest_sha(version)
         if searcher is None or searcher.index.manifest.get("index_sha256") != sha:
             searcher = _SHARED[key] = open_searcher(version, settings)
-    return searcher.search(
-        query,
-        k=k,
-        locality=locality,
-        topic=topic,
-        format=format,
-        audience=audience,
-        status=status,
-        exact=exact,
-    )
+    return searcher.search_filtered(query, k, filters, exact=exact)
 
 
 def _manifest_sha(version: Version) -> str | None:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
+from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.hit import Hit, SearchResponse
 from cradle.index.search import Searcher
@@ -27,11 +28,41 @@ router = APIRouter(tags=["search"])
 
 MAX_QUERY = 1000
 MAX_K = 100
-FACETS = ("locality", "topic", "format", "audience", "status")
-#: facet -> the key of a search hit that holds its value(s).
-HIT_KEYS = {"locality": "localities", "topic": "topics", "format": "format",
-            "audience": "audience", "status": "status", "kind": "kind",
-            "publisher": "publisher"}  # fmt: skip
+MAX_FILTER = 200
+
+
+def hit_keys() -> dict[str, str]:
+    """Facet (and counted field) -> the attribute of a hit that holds its value(s)."""
+    return {f.id: f.hit_field for f in facets.FACETS} | facets.COUNTED
+
+
+def facet_filters(request: Request) -> dict[str, str | None]:
+    """The facet filters of a request (``?locality=bolton&topic=...``): every facet the registry
+    declares (:mod:`cradle.core.facets`), None where absent or empty.
+
+    Raises:
+        InvalidSearch: a value over :data:`MAX_FILTER` characters.
+    """
+    out: dict[str, str | None] = {}
+    for facet in facets.FACETS:
+        value = request.query_params.get(facet.param)
+        if value and len(value) > MAX_FILTER:
+            raise InvalidSearch(f"{facet.param}: at most {MAX_FILTER} characters, please.")
+        out[facet.id] = value or None
+    return out
+
+
+FiltersDep = Annotated[dict[str, str | None], Depends(facet_filters)]
+
+
+def facet_parameters() -> list[dict[str, Any]]:
+    """The facet filters as OpenAPI query parameters (they are read by :func:`facet_filters`)."""
+    return [
+        {"name": f.param, "in": "query", "required": False,
+         "description": f"only results with this {f.label.lower()} (id or preferred label)",
+         "schema": {"type": "string", "maxLength": MAX_FILTER}}
+        for f in facets.FACETS
+    ]  # fmt: skip
 
 
 class SearchResult(BaseModel):
@@ -64,7 +95,7 @@ class Answer:
 def facet_counts(hits: Sequence[Hit]) -> dict[str, dict[str, int]]:
     """How many hits carry each value of each facet (most first; ties in order of first hit)."""
     out: dict[str, dict[str, int]] = {}
-    for facet, key in HIT_KEYS.items():
+    for facet, key in hit_keys().items():
         counts: dict[str, int] = {}
         for hit in hits:
             value = getattr(hit, key)
@@ -112,7 +143,7 @@ async def run_search(
     national: bool = True,
     exact: bool = False,
     misses: Misses | None = None,
-    **facets: str | None,
+    filters: Mapping[str, str | None] | None = None,
 ) -> Answer:
     """Search on the pool's threads: the response of ``cradle search --json`` plus ``facets``
     (counted over the close matches only). A search with no close match is counted in
@@ -125,18 +156,15 @@ async def run_search(
     text = clean_query(q)
     if not text:
         raise InvalidSearch("q: type some words to search for (the query was empty).")
-    filters = {
-        name: clean_query(value) or None if value else None for name, value in facets.items()
+    cleaned = {
+        name: clean_query(value) or None if value else None
+        for name, value in (filters or {}).items()
     }
-    call = functools.partial(searcher.search, text, k, national=national, exact=exact, **filters)
+    call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
     response = replace(response, results=_ranked(response.results))
-    note_search(misses, searcher, text, filters, response)
+    note_search(misses, searcher, text, cleaned, response)
     return Answer(response, facet_counts([h for h in response.results if h.close]))
-
-
-def _facet_param(name: str) -> Any:
-    return Query(None, max_length=200, description=f"only results with this {name} (id)")
 
 
 @router.get(
@@ -146,18 +174,15 @@ def _facet_param(name: str) -> Any:
         422: {"description": "The query or a parameter is invalid (the message says which)."},
         503: {"description": "This server has no search index (the message says why)."},
     },
+    openapi_extra={"parameters": facet_parameters()},
 )
 async def search(
     request: Request,
     searcher: RequiredSearcherDep,
     pool: SearchPoolDep,
+    filters: FiltersDep,
     q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
     k: int = Query(10, ge=1, le=MAX_K, description="how many results"),
-    locality: str | None = _facet_param("locality"),
-    topic: str | None = _facet_param("topic"),
-    format: str | None = _facet_param("format"),
-    audience: str | None = _facet_param("audience"),
-    status: str | None = _facet_param("status"),
     national: bool = Query(
         True, description="with a locality: also Greater Manchester and national resources"
     ),
@@ -165,9 +190,8 @@ async def search(
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     answer = await run_search(
-        searcher, pool, q, k, national, exact, runtime_of(request.app).misses,
-        locality=locality, topic=topic, format=format, audience=audience, status=status,
-    )  # fmt: skip
+        searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters
+    )
     # One serialiser (SearchResponse.to_dict): answered as is, not revalidated against
     # SearchResult (which only documents it).
     return FiniteJSON(answer.to_dict())

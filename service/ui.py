@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from cradle.core import facets
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
 from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
@@ -31,7 +32,7 @@ from cradle.service.deps import (
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.runtime import runtime_of
-from cradle.service.search import FACETS, MAX_QUERY, run_search
+from cradle.service.search import MAX_QUERY, FiltersDep, run_search
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -80,9 +81,13 @@ def by_tier(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
 
 
 def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
+    """The page's filters: facet id -> ``(value id, label)`` of its vocabulary's terms."""
     if data is None:
         return {}
-    return {f: [(t.id, t.label) for t in data.terms.get(f, {}).values()] for f in FACETS}
+    return {
+        f.id: [(t.id, t.label) for t in data.terms.get(f.vocabulary, {}).values()]
+        for f in facets.FACETS
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -92,20 +97,16 @@ async def search_page(
     searcher: SearcherDep,
     pool: SearchPoolDep,
     data: OptionalGraphDataDep,
+    filters: FiltersDep,
     q: str = "",
-    locality: str = "",
-    topic: str = "",
-    format: str = "",
-    audience: str = "",
-    status: str = "",
     exact: bool = False,
     k: int = Query(20, ge=1, le=100),
 ) -> Response:
     """The search page: the box and (folded) filters, then the close matches with the way to
     each, their "why" and counts; when nothing is close, help instead and the nearest ones."""
-    selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
-                "status": status}  # fmt: skip
+    selected = {f: v or "" for f, v in filters.items()}
     context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
+                               "facet_labels": {f.id: f.label for f in facets.FACETS},
                                "choices": _choices(data), "selected": selected, "result": None,
                                "message": None}  # fmt: skip
     code = 200
@@ -125,7 +126,7 @@ async def search_page(
                 k,
                 exact=exact,
                 misses=runtime_of(request.app).misses,
-                **{f: v or None for f, v in selected.items()},
+                filters=filters,
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)

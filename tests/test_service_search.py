@@ -70,7 +70,7 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
     release = threading.Event()
 
     class Blocking:
-        def search(self, query: str, k: int, **filters: Any) -> Any:
+        def search_filtered(self, query: str, k: int, *args: Any, **kwargs: Any) -> Any:
             seen.append(threading.current_thread().name)
             # only the event loop sets this: were the search run on the loop, it would wait
             # in vain and fail
@@ -100,7 +100,7 @@ def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:
     hits = (_hit("u1", float("nan")), _hit("u2", 0.5, float("inf"), float("-inf")))
 
     class Broken:
-        def search(self, query: str, k: int, **filters: Any) -> Any:
+        def search_filtered(self, query: str, k: int, *args: Any, **kwargs: Any) -> Any:
             return SearchResponse(query, close_matches=2, results=hits)
 
     app = create_app(fake_settings(data_dir))
