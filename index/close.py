@@ -111,16 +111,7 @@ def closeness(
     for mask in about_c.values():
         about |= mask[idx]
     if content:
-        weights = {t: _idf(index, t) for t in content}
-        total = sum(weights.values())
-        label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
-        coverage = np.zeros(len(idx))
-        for j, found in enumerate(index.postings.present(content, idx)):
-            have = set(found)
-            for c, mask in about_c.items():
-                if mask[idx[j]]:
-                    have |= label_words[c]
-            coverage[j] = sum(w for t, w in weights.items() if t in have) / total
+        coverage = _coverage(index, np.asarray(idx, dtype=np.int64), content, u, about_c)
     elif u.localities:
         coverage = own_place(index, list(u.localities))[idx].astype(float)
         about = about | (coverage > 0)
@@ -128,6 +119,28 @@ def closeness(
         coverage = np.zeros(len(idx))
     value = dense + COVERAGE * coverage + ABOUT * about
     return Closeness(value, coverage, about, value >= CLOSE_AT)
+
+
+def _coverage(
+    index: LoadedIndex,
+    idx: np.ndarray,
+    content: list[str],
+    u: Understanding,
+    about_c: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Per candidate, the share of the query's content words (weighted by rarity) it contains,
+    or is about through a recognised concept whose label holds the word; one array operation
+    per word, not a loop over candidates (bench/RESULTS.md "One search pipeline")."""
+    label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
+    weights = {t: _idf(index, t) for t in content}
+    coverage = np.zeros(len(idx))
+    for t, w in weights.items():
+        have = index.postings.has(t, idx)
+        for c, mask in about_c.items():
+            if t in label_words[c]:
+                have = have | mask[idx]
+        coverage += w * have
+    return coverage / sum(weights.values())
 
 
 def place_note(
