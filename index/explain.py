@@ -25,6 +25,12 @@ class Near:
     close: bool
 
 
+@lru_cache(maxsize=4096)
+def _words(label: str) -> frozenset[str]:
+    """A label's normalised words (labels recur in every question: worked out once)."""
+    return frozenset(normalise(label).split())
+
+
 @lru_cache(maxsize=1024)
 def _query_words(query: str) -> tuple[tuple[str, str], ...]:
     """The query's content words, once each, with their stems (once per query, not per hit)."""
@@ -150,8 +156,8 @@ def _purposes(res: Resource, vocab: Vocabulary, u: Understanding) -> list[str]:
     ):
         for value in values:
             pref = vocab.label(facet, value)
-            named = set(normalise(pref).split())
+            named = _words(pref)
             for label in found.get(value, []):
-                if not set(normalise(label).split()) <= named:  # not the label's own words
+                if not _words(label) <= named:  # not the label's own words
                     out.append(f"{label} -> {pref}")
     return out

@@ -48,9 +48,12 @@ class TitleWords:
         if not wanted:
             return np.zeros(len(idx), dtype=bool)
         out = np.ones(len(idx), dtype=bool)
-        empty = np.empty(0, dtype=np.int64)
         for token in wanted:
-            out &= np.isin(idx, self._ids.get(token, empty))
+            ids = self._ids.get(token)
+            if ids is None:
+                return np.zeros(len(idx), dtype=bool)
+            at = np.minimum(np.searchsorted(ids, idx), len(ids) - 1)
+            out &= ids[at] == idx
         return out
 
 

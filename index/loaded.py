@@ -35,6 +35,8 @@ class LoadedIndex:
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     #: place -> how each resource counts for it (:func:`cradle.index.close.relations`)
     places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: resource number -> its ways and best action (:func:`cradle.index.present.card`)
+    ways: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, where: Path | Version) -> LoadedIndex:

@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 
-from cradle.index.access import access
+from cradle.index.access import Access, access
 from cradle.index.explain import Near, why
 from cradle.index.hit import Action, Card, Hit, Tier
 from cradle.index.judge import Judged
@@ -28,12 +28,22 @@ def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
     return Card(**_card_fields(index, i, score, today))
 
 
+def _ways(index: LoadedIndex, i: int) -> tuple[Access, Action]:
+    """Resource ``i``'s ways and best action (they never change: worked out once per index)."""
+    found = index.ways.get(i)
+    if found is None:
+        r = index.resources[i]
+        ways = access(r.url, r.link_domain, r.summary)
+        place = index.vocab.label("locality", r.locality)
+        act = ways.action(r.publisher, place, service=r.kind == "service")
+        found = index.ways[i] = (ways, Action(act["kind"] or "", act["text"] or "", act["href"]))
+    return found
+
+
 def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
     r = index.resources[i]
-    ways = access(r.url, r.link_domain, r.summary)
-    place = index.vocab.label("locality", r.locality)
+    ways, action = _ways(index, i)
     status_badge, overdue = badge(r.status, r.expected, today)
-    action = ways.action(r.publisher, place, service=r.kind == "service")
     return {
         "uri": r.uri,
         "id": r.id,
@@ -51,9 +61,7 @@ def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[
         "site": ways.site,
         "shared_via": ways.shared_via,
         "phone": ways.phone,
-        "action": Action(
-            kind=action["kind"] or "", text=action["text"] or "", href=action["href"]
-        ),  # fmt: skip
+        "action": action,
         "badge": status_badge,
         "overdue": overdue,
         "out_of_date": out_of_date(r.period, r.issued, today),
