@@ -196,8 +196,7 @@ class Catalogue:
         Raises:
             InvalidSearch: empty query, k out of range, or an unknown facet value.
         """
-        found = self.searcher.search(text, k=k, **filters).to_dict()
-        return tables.hits(found)
+        return tables.hits(self.searcher.search(text, k=k, **filters))
 
     def embeddings(self) -> pd.DataFrame:
         """The search index's resource embeddings (unit vectors), one row per resource id."""

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
+from cradle.facet_options import facet_options
 
 app = typer.Typer(
     add_completion=False,
@@ -278,25 +279,17 @@ def synth(
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 
-FacetOpt = Annotated[str | None, typer.Option(help="filter: an id or preferred label")]
-
-
 @app.command()
+@facet_options
 def search(
     query: Annotated[
         str, typer.Argument(help="the question; - reads one query per line from stdin")
     ],
+    filters: dict[str, str | None],
     k: Annotated[
         int | None,
         typer.Option("-k", "--k", help="number of results, 1-100 (default CRADLE_SEARCH_RESULTS)"),
     ] = None,
-    locality: FacetOpt = None,
-    topic: FacetOpt = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="filter: a format id or preferred label")
-    ] = None,
-    audience: FacetOpt = None,
-    status: FacetOpt = None,
     national: Annotated[
         bool, typer.Option("--national/--no-national", help="keep national resources")
     ] = True,
@@ -310,13 +303,6 @@ def search(
     from cradle.index.commands import run_search
 
     settings = _settings(data_dir=data_dir, search_results=k)
-    filters = {
-        "locality": locality,
-        "topic": topic,
-        "format": fmt,
-        "audience": audience,
-        "status": status,
-    }
     try:
         code = run_search(
             settings,

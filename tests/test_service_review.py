@@ -17,6 +17,7 @@ from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.build.changes import read_changes
 from cradle.graph.build.datafiles import links_beside
 from cradle.graph.curation.review import items_from_catalogue, needs_attention
+from cradle.index.hit import SearchResponse
 from cradle.service.app import create_app
 from cradle.service.misses import MIN_SHOWN, Misses, found_nothing_close, note_search
 
@@ -70,8 +71,8 @@ def test_misses_count_topics_and_places_never_text() -> None:
     misses = Misses()
     for _ in range(MIN_SHOWN):
         note_search(misses, Searcher(), "safe sleep wigan private words", {"topic": "Neglect"},
-                    {"results": []})  # fmt: skip
-    note_search(misses, Searcher(), "found", {}, {"results": [{"uri": "x"}]})
+                    SearchResponse("q"))  # fmt: skip
+    note_search(misses, Searcher(), "found", {}, SearchResponse("q", close_matches=1))
     shown = misses.shown()
     assert shown["searches"] == MIN_SHOWN
     assert {t["id"] for t in shown["topics"]} == {"safer-sleep", "neglect"}
@@ -83,9 +84,8 @@ def test_misses_count_topics_and_places_never_text() -> None:
 
 
 def test_no_close_match_rule() -> None:
-    assert found_nothing_close({"results": []})
-    assert not found_nothing_close({"results": [{}]})
-    assert found_nothing_close({"results": [{}], "close_matches": 0})
+    assert found_nothing_close(SearchResponse("q"))
+    assert not found_nothing_close(SearchResponse("q", close_matches=1))
 
 
 def test_setting_turns_counting_off(data_dir: Path) -> None:

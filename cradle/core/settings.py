@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     search_results: int = Field(
         10, description="results `cradle search` prints when -k is not given (1-100)"
     )
+    sentence_vectors: bool = Field(
+        True,
+        description="embed the sentences of summaries of several sentences at build time, so "
+        "a hit's snippet is the sentence nearest in meaning; false: a shorter build, snippets "
+        "chosen by the question's words",
+    )
     host: str = Field("127.0.0.1", description="address `cradle serve` listens on")
     public_url: str | None = Field(
         None,
