@@ -75,20 +75,30 @@ def import_cmd(
             "--merge", help="bring this curated catalogue up to date (keeps ids, topics, urls...)"
         ),
     ] = None,
+    drop_missing: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing", help="with --merge: remove the entries the new document does not have"
+        ),
+    ] = False,
 ) -> None:
     """Import the table as catalogue YAML (topics suggested, for review); with --merge, the
-    curated catalogue brought up to date, and a report of what changed (on stderr)."""
-    from cradle.graph.commands import render_diff, run_import
+    curated catalogue brought up to date, and a report of how each row was matched and what
+    changed, old -> new (on stderr)."""
+    from cradle.graph.commands import run_import
 
+    settings = _settings()
     try:
-        problems, changes = run_import(file, out, contacts, merge)
+        problems, report = run_import(
+            file, out, contacts, merge, settings.ontology_dir, drop_missing
+        )
     except CradleError as exc:
         _fail(exc)
     except OSError as exc:
         typer.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
-    if changes is not None:
-        typer.echo(render_diff(changes).rstrip("\n"), err=True)
+    if report is not None:
+        typer.echo(report.rstrip("\n"), err=True)
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)
     if problems:

@@ -134,28 +134,33 @@ def run_import(
     contacts: Path | None,
     merge: Path | None = None,
     ontology_dir: Path = ONTOLOGY_DIR,
-) -> tuple[list[str], dict[str, Any] | None]:
+    drop_missing: bool = False,
+) -> tuple[list[str], str | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
-    (:func:`cradle.graph.merge.merge_import`).
+    (:func:`cradle.graph.merge.merge_import`), keeping the entries the document does not have
+    unless ``drop_missing``.
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
     Returns:
-        The rows that could not be parsed (``line N: what``), and with ``merge`` what changed
-        from the curated catalogue (``{"added", "removed", "changed"}``).
+        The rows that could not be parsed (``line N: what``), and with ``merge`` the report of
+        what the merge did (how each row was matched, kept entries, ambiguous rows) and what
+        changed from the curated catalogue, old -> new.
     """
     import yaml
 
     from cradle.graph.catalogue import dump_catalogue
-    from cradle.graph.merge import diff_catalogues, merge_import
+    from cradle.graph.merge import diff_catalogues, merge_import, render_merge
 
     result = read_document(path)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
-        merged = merge_import(curated, result.catalogue)
-        changes = diff_catalogues(curated, merged)
+        merged, report = merge_import(curated, result.catalogue, drop_missing)
+        changes = render_merge(report, result.catalogue) + render_diff(
+            diff_catalogues(curated, merged)
+        )
         text = (
             f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
             "topics_suggested is true are new or changed; review their topics.\n"
@@ -182,12 +187,18 @@ def run_import(
 
 
 def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
-    """A diff (``{"added", "removed", "changed"}``) as JSON or plain lines."""
+    """A diff (``{"added", "removed", "changed": {id: {field: {"old", "new"}}}}``) as JSON, or
+    as plain lines: one per added or removed entry, one per changed field (old -> new, long text
+    as a word diff: :func:`cradle.graph.valuediff.change_text`)."""
+    from cradle.graph.valuediff import change_text
+
     if fmt == "json":
-        return json.dumps(changes, indent=2) + "\n"
+        return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
     lines = [f"added   {i}" for i in changes["added"]]
     lines += [f"removed {i}" for i in changes["removed"]]
-    lines += [f"changed {i}: {', '.join(f)}" for i, f in changes["changed"].items()]
+    for ident, fields in changes["changed"].items():
+        lines.append(f"changed {ident}:")
+        lines += [f"  {f}: {change_text(v.get('old'), v.get('new'))}" for f, v in fields.items()]
     summary = (
         f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
         f"{len(changes['changed'])} changed"

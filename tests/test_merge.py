@@ -7,66 +7,169 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.graph.catalogue import Entry, dump_catalogue, load_catalogue
-from cradle.graph.merge import diff_catalogues
+from cradle.graph.merge import CURATED_FIELDS, diff_catalogues, merge_import, render_merge
+from cradle.graph.valuediff import change_text
 
 from .conftest import CATALOGUE
 from .test_docx import write_docx
 
-
-def test_diff_names_added_removed_and_changed_fields(tmp_path: Path) -> None:
-    old = load_catalogue(CATALOGUE)
-    new = old.model_copy(deep=True)
-    new.resources[0] = new.resources[0].model_copy(update={"summary": "New words."})
-    removed = new.resources.pop(1)
-    new.resources.append(new.resources[2].model_copy(update={"id": "brand-new"}))
-    assert diff_catalogues(old, new) == {
-        "added": ["brand-new"],
-        "removed": [removed.id],
-        "changed": {old.resources[0].id: ["summary"]},
-    }
-    (tmp_path / "new.yaml").write_text(dump_catalogue(new), encoding="utf-8")
-    result = CliRunner().invoke(app, ["diff", str(CATALOGUE), str(tmp_path / "new.yaml"),
-                                      "--format", "json"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["added"] == ["brand-new"]
+RETITLED = {  # id -> (title in the document, its new title)
+    "manchester-safer-sleep-video": ("Manchester Safer Sleep Video",
+                                     "Manchester Safer Sleep Video (2026 update)"),
+    "stockport-caring-dads": ("Caring Dads Programme", "Caring Dads Programme for fathers"),
+    "manchester-safe-sleep-animation": ("Safe sleep animation",
+                                        "Sleeping safely: an animation for parents"),
+}  # fmt: skip
+DAY = dt.date(2026, 10, 1)
 
 
-def test_merge_keeps_curation_of_unchanged_entries(tmp_path: Path) -> None:
-    curated = load_catalogue(CATALOGUE)
-    day = dt.date(2026, 10, 1)
-    keep, edit, gone = curated.resources[0], curated.resources[1], curated.resources[2]
-    curated.resources[0] = keep.model_copy(
-        update={"url": "https://www.lullabytrust.org.uk/", "reviewed": day, "review_every": 6}
-    )
-    curated.resources[1] = edit.model_copy(update={"url": "https://iconcope.org/", "reviewed": day})
-    curated_path = tmp_path / "catalogue.yaml"
-    curated_path.write_text(dump_catalogue(curated), encoding="utf-8")
-    # the partnership's new version: one summary reworded, one row gone, one row added
-    doc = curated.model_copy(deep=True)
-    doc.resources[1] = doc.resources[1].model_copy(update={"summary": "A reworded summary."})
-    doc.resources.pop(2)
-    doc.resources.append(
-        Entry(id="x", title="Bolton baby room leaflet", summary="Safer sleep advice.",
-              locality="bolton", topics=["safer-sleep"], format="pdf")
-    )  # fmt: skip
-    newdoc = tmp_path / "new.docx"
-    write_docx(doc, newdoc)
+def _curated(tmp_path: Path) -> tuple[Path, list[Entry]]:
+    """The shipped catalogue with curation on the retitled rows and two entries added by hand."""
+    cat = load_catalogue(CATALOGUE)
+    for n, e in enumerate(cat.resources):
+        if e.id in RETITLED:
+            cat.resources[n] = e.model_copy(update={
+                "url": f"https://example.org/{e.id}", "url_checked": DAY, "reviewed": DAY,
+                "review_every": 6, "status_since": DAY, "audience": ["parents"],
+            })  # fmt: skip
+    hand = [
+        Entry(id="wigan-baby-box-leaflet", title="Wigan baby box leaflet", locality="wigan",
+              summary="Added by hand.", topics=["safer-sleep"], reviewed=DAY),
+        Entry(id="national-crying-helpline", title="Crying helpline notes", locality="england",
+              summary="Added by hand too.", topics=["infant-crying"]),
+    ]  # fmt: skip
+    cat.resources[5:5] = [hand[0]]
+    cat.resources.append(hand[1])
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(dump_catalogue(cat), encoding="utf-8")
+    return path, cat.resources
+
+
+def _check_nothing_lost(curated: list[Entry], merged_path: Path, output: str) -> None:
+    merged = {e.id: e for e in load_catalogue(merged_path).resources}
+    assert [e.id for e in curated if e.id not in merged] == []  # every entry is still there
+    for e in curated:
+        m = merged[e.id]
+        if e.id in RETITLED:
+            assert m.title == RETITLED[e.id][1]
+            assert m.model_dump(include=set(CURATED_FIELDS) - {"topics_suggested"}) == (
+                e.model_dump(include=set(CURATED_FIELDS) - {"topics_suggested"})
+            )
+            assert m.topics_suggested
+        else:
+            assert m == e  # unchanged rows and hand-added entries: kept whole
+    assert len(merged) == len(curated)  # nothing added: every row found its entry
+    for ident in ("wigan-baby-box-leaflet", "national-crying-helpline"):
+        assert f"not in the new document (kept; use --drop-missing to remove): {ident}" in output
+    assert "matched by title" in output and "manchester-safer-sleep-video" in output
+    assert "matched by position" in output and "manchester-safe-sleep-animation" in output
+    assert "Manchester Safer Sleep Video -> Manchester Safer Sleep Video (2026 update)" in output
+
+
+def test_reimport_with_retitled_rows_and_hand_added_entries_loses_nothing(
+    tmp_path: Path, source_document: Path
+) -> None:
+    curated_path, curated = _curated(tmp_path)
+    text = source_document.read_text(encoding="utf-8")
+    for old, new in RETITLED.values():
+        assert text.count(f"\t{old} \n") + text.count(f"\t{old}\n") == 1
+        text = text.replace(f"\t{old} \n", f"\t{new}\n").replace(f"\t{old}\n", f"\t{new}\n")
+    doc = tmp_path / "new.txt"
+    doc.write_text(text, encoding="utf-8")
     out = tmp_path / "merged.yaml"
     result = CliRunner().invoke(
-        app, ["import", str(newdoc), "--merge", str(curated_path), "-o", str(out)]
+        app, ["import", str(doc), "--merge", str(curated_path), "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "1 added, 1 removed, 1 changed" in result.output
-    merged = {e.id: e for e in load_catalogue(out).resources}
-    assert merged[keep.id] == curated.resources[0]  # kept whole: id, topics, url, review dates
-    changed = merged[edit.id]
-    assert changed.summary == "A reworded summary."
-    assert changed.url == "https://iconcope.org/" and changed.topics == edit.topics
-    assert changed.topics_suggested and changed.reviewed is None
-    assert gone.id not in merged
-    (new,) = [e for e in merged.values() if e.title == "Bolton baby room leaflet"]
-    assert new.topics_suggested
+    _check_nothing_lost(curated, out, result.output)
+    result = CliRunner().invoke(
+        app, ["import", str(doc), "--merge", str(curated_path), "-o", str(out), "--drop-missing"]
+    )
+    assert result.exit_code == 0, result.output
+    merged = {e.id for e in load_catalogue(out).resources}
+    assert "wigan-baby-box-leaflet" not in merged and "national-crying-helpline" not in merged
+    assert "not in the new document (dropped): wigan-baby-box-leaflet" in result.output
+
+
+def test_reimport_of_the_word_document_loses_nothing(tmp_path: Path) -> None:
+    curated_path, curated = _curated(tmp_path)
+    hand = {"wigan-baby-box-leaflet", "national-crying-helpline"}
+    doc_cat = load_catalogue(curated_path)
+    doc_cat.resources = [
+        e.model_copy(update={"title": RETITLED[e.id][1]}) if e.id in RETITLED else e
+        for e in doc_cat.resources
+        if e.id not in hand
+    ]
+    doc = tmp_path / "new.docx"
+    write_docx(doc_cat, doc)
+    out = tmp_path / "merged.yaml"
+    result = CliRunner().invoke(
+        app, ["import", str(doc), "--merge", str(curated_path), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    _check_nothing_lost(curated, out, result.output)
+
+
+def test_two_equally_close_entries_are_left_to_a_person() -> None:
+    curated = load_catalogue(CATALOGUE)
+    base = curated.resources[0]
+    curated.resources = [
+        base.model_copy(update={"id": "sleep-guide-a", "title": "Safer sleep guide for parents"}),
+        base.model_copy(update={"id": "sleep-guide-b", "title": "Safer sleep guide for carers"}),
+    ]
+    imported = curated.model_copy(deep=True)
+    imported.resources = [
+        base.model_copy(update={"id": "x", "title": "Safer sleep guide for parents and carers"}),
+        base.model_copy(update={"id": "y", "title": "Something else entirely"}),
+    ]
+    merged, report = merge_import(curated, imported)
+    first = report.ambiguous[0]  # by title; the other row is ambiguous by position too
+    assert first.candidates == ("sleep-guide-a", "sleep-guide-b") and first.row == 0
+    assert report.matches == []
+    assert {e.id for e in merged.resources} >= {"sleep-guide-a", "sleep-guide-b"}
+    assert "ambiguous: 'Safer sleep guide for parents and carers'" in render_merge(report, imported)
+
+
+def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
+    old = load_catalogue(CATALOGUE)
+    new = old.model_copy(deep=True)
+    first = new.resources[0]
+    new.resources[0] = first.model_copy(
+        update={"summary": first.summary + " Now with a new leaflet for grandparents.",
+                "status": "in-development", "reviewed": DAY}
+    )  # fmt: skip
+    removed = new.resources.pop(1)
+    new.resources.append(new.resources[2].model_copy(update={"id": "brand-new"}))
+    changes = diff_catalogues(old, new)
+    assert changes["added"] == ["brand-new"] and changes["removed"] == [removed.id]
+    fields = changes["changed"][first.id]
+    assert list(fields) == ["summary", "status", "reviewed"]
+    assert fields["status"] == {"old": "available", "new": "in-development"}
+    assert fields["reviewed"] == {"old": None, "new": "2026-10-01"}
+    (tmp_path / "new.yaml").write_text(dump_catalogue(new), encoding="utf-8")
+    args = ["diff", str(CATALOGUE), str(tmp_path / "new.yaml")]
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["changed"][first.id]["status"]["new"] == "in-development"
+    result = CliRunner().invoke(app, args)
+    assert "  status: available -> in-development" in result.output
+    assert "  reviewed: (none) -> 2026-10-01" in result.output
+    assert "{+Now with a new leaflet for grandparents.+}" in result.output
+    assert "bereaved families" in result.output and "Lullaby Trust raises" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "shown"),
+    [
+        ("a " * 100 + "end", "a " * 100 + "finish", "… a a a a [-end-] {+finish+}"),
+        ("short", "other", "short -> other"),
+        (["x", "y"], ["x"], "x, y -> x"),
+    ],
+)
+def test_change_text(old: object, new: object, shown: str) -> None:
+    assert change_text(old, new) == shown
