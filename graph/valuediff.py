@@ -94,3 +94,34 @@ def change_text(old: Any, new: Any) -> str:
         return f"{show(old)} -> {show(new)}"
     marks = {"same": "{}", "cut": "{}", "del": "[-{}-]", "ins": "{{+{}+}}"}
     return " ".join(marks[s.kind].format(s.text) for s in word_diff(old, new))
+
+
+def field_changes(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The changed fields of one entry (``{field: {"old", "new"}}``, as ``changes.json`` and
+    :func:`cradle.graph.merge.diff_catalogues` give them) ready for a page: each ``{"field",
+    "known"}`` plus, when the values are known, ``"old"`` and ``"new"`` (plain words) or
+    ``"words"`` (a word diff: segments with ``kind`` same, del, ins or cut, and ``text``)."""
+    out = []
+    for name, values in fields.items():
+        if not isinstance(values, dict) or "new" not in values:
+            out.append({"field": name, "known": False})  # recorded before values were kept
+            continue
+        old, new = values.get("old"), values.get("new")
+        shown: dict[str, Any] = {"field": name, "known": True}
+        if is_long(old, new):
+            words = word_diff(str(old), str(new))
+            shown["words"] = [{"kind": s.kind, "text": s.text} for s in words]
+        else:
+            shown |= {"old": show(old), "new": show(new)}
+        out.append(shown)
+    return out
+
+
+def fields_text(fields: dict[str, Any]) -> list[str]:
+    """The changed fields of one entry in plain text, one ``field: old -> new`` each."""
+    return [
+        f"{name}: {change_text(v.get('old'), v.get('new'))}"
+        if isinstance(v, dict) and "new" in v
+        else name
+        for name, v in fields.items()
+    ]

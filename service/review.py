@@ -21,6 +21,7 @@ from cradle.core.namespaces import RES
 from cradle.graph.changes import read_changes
 from cradle.graph.coverage import coverage
 from cradle.graph.review import ReviewItem, describe, needs_attention
+from cradle.graph.valuediff import field_changes, fields_text
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
 from cradle.service.runtime import runtime_of
@@ -171,7 +172,9 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
         ET.SubElement(entry, f"{{{ns}}}updated").text = b["date"]
         ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
         lines = [f"Added: {t['title']}" for t in _titled(data, b["added"])]
-        lines += [f"Changed: {t['title']}" for t in _titled(data, list(b["changed"]))]
+        for t in _titled(data, list(b["changed"])):
+            lines.append(f"Changed: {t['title']}")
+            lines += [f"  {line}" for line in fields_text(b["changed"][t["id"]])]
         lines += [f"Removed: {i}" for i in b["removed"]]
         ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
@@ -203,7 +206,7 @@ def changes_page(
         return Response(_atom(request, builds, data), media_type=ATOM, headers=headers)
     shown = [
         {"date": b["date"][:10], "added": _titled(data, b["added"]),
-         "changed": [t | {"fields": b["changed"][t["id"]]}
+         "changed": [t | {"fields": field_changes(b["changed"][t["id"]])}
                      for t in _titled(data, list(b["changed"]))],
          "removed": b["removed"]}
         for b in builds

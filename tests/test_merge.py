@@ -11,9 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
+from cradle.core.datadir import Version
 from cradle.graph.catalogue import Entry, dump_catalogue, load_catalogue
+from cradle.graph.changes import entry_values, fingerprints_of, read_changes, record_changes
 from cradle.graph.merge import CURATED_FIELDS, diff_catalogues, merge_import, render_merge
-from cradle.graph.valuediff import change_text
+from cradle.graph.valuediff import change_text, field_changes
 
 from .conftest import CATALOGUE
 from .test_docx import write_docx
@@ -173,3 +175,24 @@ def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
 )
 def test_change_text(old: object, new: object, shown: str) -> None:
     assert change_text(old, new) == shown
+
+
+def test_changes_recorded_before_values_were_kept_still_read(tmp_path: Path) -> None:
+    cat = load_catalogue(CATALOGUE)
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir(), new.mkdir()
+    earlier = {"date": "2026-11-01T00:00:00+00:00", "added": [], "removed": [],
+               "changed": {cat.resources[1].id: ["summary"]}}  # fmt: skip
+    body = {"fingerprints": fingerprints_of(entry_values(cat)), "builds": [earlier]}
+    Version.at(old).changes_file.write_text(json.dumps(body), encoding="utf-8")
+    cat.resources[0] = cat.resources[0].model_copy(update={"status": "in-development"})
+    record = record_changes(cat, Version.at(old), Version.at(new))
+    assert record is not None
+    unknown_old = {"status": {"old": None, "new": "in-development"}}
+    assert record["changed"] == {cat.resources[0].id: unknown_old}
+    builds = read_changes(Version.at(new))["builds"]
+    assert builds[1]["changed"] == {cat.resources[1].id: {"summary": {}}}
+    assert field_changes(builds[1]["changed"][cat.resources[1].id]) == [
+        {"field": "summary", "known": False}
+    ]
+    assert "values" in json.loads(Version.at(new).changes_file.read_text(encoding="utf-8"))
