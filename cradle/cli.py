@@ -185,14 +185,16 @@ class ReviewFormat(StrEnum):
 
 
 def _today(value: str | None) -> date | None:
+    return _date(value, "--today")
+
+
+def _date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
-        ) from None
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
 @app.command()
@@ -202,15 +204,30 @@ def review(
         str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
     ] = None,
     fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+    mark: Annotated[
+        list[str] | None,
+        typer.Option("--mark", metavar="ID", help="record that entry ID was reviewed (repeatable)"),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="with --mark: the day of the review (default today)"),
+    ] = None,
 ) -> None:
     """List the entries that need attention: expired, overdue, awaiting-information,
-    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems."""
-    from cradle.graph.commands import run_review
+    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems.
+    With --mark ID: write `reviewed:` for that entry into the catalogue file (only that line
+    changes), then validate it."""
+    from cradle.graph.commands import run_mark, run_review
 
     settings = _settings(catalogue=catalogue)
-    day = _today(today)
     try:
-        text, _ = run_review(settings.catalogue, settings.ontology_dir, day, fmt.value)
+        if mark:
+            text, problems = run_mark(
+                settings.catalogue, settings.ontology_dir, mark, _date(on, "--date")
+            )
+            sys.stdout.write(text)
+            raise typer.Exit(1 if problems else 0)
+        text, _ = run_review(settings.catalogue, settings.ontology_dir, _today(today), fmt.value)
     except CradleError as exc:
         _fail(exc)
     sys.stdout.write(text)
@@ -226,6 +243,12 @@ def linkcheck(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=32, help="requests at once")
     ] = 4,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="write url_checked (today) into the catalogue for each working link"
+        ),
+    ] = False,
 ) -> None:
     """Check each entry's url (HEAD, then GET if refused; redirects followed) and record the
     results beside the catalogue for `cradle review`. Exit 1 when a link is broken."""
@@ -234,7 +257,7 @@ def linkcheck(
     settings = _settings(catalogue=catalogue)
     try:
         text, broken = run_linkcheck(
-            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency
+            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency, record
         )
     except CradleError as exc:
         _fail(exc)

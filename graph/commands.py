@@ -275,9 +275,11 @@ def run_review(
 
 def run_linkcheck(
     catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
-    concurrency: int = 4,
+    concurrency: int = 4, record: bool = False,
 ) -> tuple[str, int]:  # fmt: skip
-    """Check every entry's ``url`` and record the results beside the catalogue.
+    """Check every entry's ``url`` and record the results beside the catalogue; with
+    ``record``, also write ``url_checked:`` (the day of the check) into the catalogue file in
+    place for each entry whose link worked, then validate the file.
 
     Returns:
         The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
@@ -293,7 +295,10 @@ def run_linkcheck(
     results = check_links(cat, timeout, concurrency)
     save_results(links_beside(catalogue), results)
     broken = sum(not r.ok for r in results)
+    after = _record_checked(catalogue, ontology_dir, results) if record else ""
     if fmt == "json":
+        if after:
+            sys.stderr.write(after)
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
     rows = [
@@ -305,4 +310,58 @@ def run_linkcheck(
     return head + (
         f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
         f"results recorded in {links_beside(catalogue)}\n"
-    ), broken
+    ) + after, broken
+
+
+def _record_checked(catalogue: Path, ontology_dir: Path, results: list[Any]) -> str:
+    """``url_checked:`` written for each link that worked (``cradle linkcheck --record``)."""
+    from cradle.graph.yamledit import set_fields
+
+    day = date.today().isoformat()
+    ok = {r.id: {"url_checked": day} for r in results if r.ok}
+    if not ok:
+        return "no link worked: nothing recorded in the catalogue\n"
+    written = set_fields(catalogue, ok)
+    text, _ = _after_edit(
+        catalogue, ontology_dir, [f"url_checked: {day} written for {len(written)} entries"]
+    )
+    return text
+
+
+def run_mark(
+    catalogue: Path, ontology_dir: Path, ids: list[str], day: date | None = None
+) -> tuple[str, int]:
+    """Record that entries ``ids`` were reviewed on ``day`` (today when None): write
+    ``reviewed:`` into the catalogue file in place (:func:`cradle.graph.yamledit.set_fields`),
+    then validate the file.
+
+    Returns:
+        What was written and the validation's verdict, in lines, and how many problems the
+        file has (0: it conforms).
+
+    Raises:
+        CatalogueError: ``day`` is in the future, an id is not in the file, or the file cannot
+            be edited in place.
+    """
+    from cradle.graph.yamledit import set_fields
+
+    when = day or date.today()
+    if when > date.today():
+        raise CatalogueError(
+            [f"--date {when.isoformat()} is in the future: a review is recorded on the day it "
+             "was done (leave --date out for today)"]
+        )  # fmt: skip
+    written = set_fields(catalogue, {i: {"reviewed": when.isoformat()} for i in ids})
+    lines = [f"{catalogue}:{w.line}: entry {w.entry}: {w.field}: {w.value}" for w in written]
+    return _after_edit(catalogue, ontology_dir, lines)
+
+
+def _after_edit(catalogue: Path, ontology_dir: Path, lines: list[str]) -> tuple[str, int]:
+    """The lines said about an edit, then the catalogue validated."""
+    problems = run_validate(catalogue, ontology_dir)
+    if problems:
+        lines += [*problems, f"{len(problems)} problem(s) in {catalogue}; fix them and run "
+                  "`cradle validate` again"]  # fmt: skip
+    else:
+        lines.append(f"{catalogue}: conforms")
+    return "\n".join(lines) + "\n", len(problems)
