@@ -163,9 +163,11 @@ def build(
 def validate(catalogue: CatalogueOpt = None) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
     FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
+    from cradle.doctor import catalogue_source
     from cradle.graph.commands import run_validate
 
     settings = _settings(catalogue=catalogue)
+    typer.echo(f"checking {settings.catalogue.resolve()} ({catalogue_source(bool(catalogue))})")
     if not settings.catalogue.is_file():
         typer.echo(f"{settings.catalogue}: no such file", err=True)
         raise typer.Exit(2)
@@ -176,6 +178,20 @@ def validate(catalogue: CatalogueOpt = None) -> None:
         typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
         raise typer.Exit(2 if any(":0: (file): cannot read" in p for p in problems) else 1)
     typer.echo(f"{settings.catalogue}: conforms")
+
+
+@app.command()
+def doctor(catalogue: CatalogueOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Tell what is set up and what is missing: the environment, which catalogue file and
+    whether it conforms, the build and its search index, the packages. Exit 1 when something
+    is missing."""
+    from cradle.doctor import run_doctor
+
+    settings = _settings(catalogue=catalogue, data_dir=data_dir)
+    text, missing = run_doctor(settings, explicit_catalogue=catalogue is not None)
+    sys.stdout.write(text)
+    if missing:
+        raise typer.Exit(1)
 
 
 class ReviewFormat(StrEnum):
