@@ -31,10 +31,12 @@ class Segment:
 
 
 def show(value: Any) -> str:
-    """A field's value in plain words: a list as ``a, b``, nothing as ``(none)``, cut to
-    :data:`SHOWN` characters."""
+    """A field's value in plain words: a list as ``a, b``, nothing as ``(none)``, true and
+    false as the catalogue writes them, cut to :data:`SHOWN` characters."""
     if value is None or value == [] or value == "":
         return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the catalogue writes it
     text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     text = " ".join(text.split())
     return text if len(text) <= SHOWN else text[: SHOWN - 1].rstrip() + "…"

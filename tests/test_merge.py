@@ -171,6 +171,7 @@ def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
         ("a " * 100 + "end", "a " * 100 + "finish", "… a a a a [-end-] {+finish+}"),
         ("short", "other", "short -> other"),
         (["x", "y"], ["x"], "x, y -> x"),
+        (False, True, "false -> true"),
     ],
 )
 def test_change_text(old: object, new: object, shown: str) -> None:
