@@ -152,19 +152,28 @@ def run_import(
 
     from cradle.graph.catalogue import dump_catalogue
     from cradle.graph.merge import diff_catalogues, merge_import, render_merge
+    from cradle.graph.mergefile import merged_file
+    from cradle.graph.ontology import terms
 
     result = read_document(path)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
         merged, report = merge_import(curated, result.catalogue, drop_missing)
+        body, kept = merged_file(
+            merge.read_text(encoding="utf-8"), curated, merged, terms(ontology_dir)
+        )
         changes = render_merge(report, result.catalogue) + render_diff(
             diff_catalogues(curated, merged)
         )
+        if not kept:
+            changes += (
+                f"note: the comments and layout of {merge} could not be kept in the merged "
+                "file (it is written afresh): copy any comments you need\n"
+            )
         text = (
             f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
-            "topics_suggested is true are new or changed; review their topics.\n"
-            + dump_catalogue(merged)
+            "topics_suggested is true are new or changed; review their topics.\n" + body
         )
     else:
         text = (

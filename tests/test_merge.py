@@ -4,17 +4,27 @@ into the curated catalogue without losing what staff curated."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.datadir import Version
-from cradle.graph.catalogue import Entry, dump_catalogue, load_catalogue
+from cradle.graph.catalogue import (
+    Entry,
+    Organisation,
+    dump_catalogue,
+    load_catalogue,
+    parse_catalogue,
+)
 from cradle.graph.changes import entry_values, fingerprints_of, read_changes, record_changes
 from cradle.graph.merge import CURATED_FIELDS, diff_catalogues, merge_import, render_merge
+from cradle.graph.mergefile import merged_file, merged_text
+from cradle.graph.ontology import terms
 from cradle.graph.valuediff import change_text, field_changes
 
 from .conftest import CATALOGUE
@@ -28,6 +38,10 @@ RETITLED = {  # id -> (title in the document, its new title)
                                         "Sleeping safely: an animation for parents"),
 }  # fmt: skip
 DAY = dt.date(2026, 10, 1)
+NOTES = {
+    "manchester-safer-sleep-video": "# Sam: the 2026 version has subtitles",
+    "wigan-baby-box-leaflet": "# added by hand after the Wigan visit",
+}
 
 
 def _curated(tmp_path: Path) -> tuple[Path, list[Entry]]:
@@ -35,20 +49,24 @@ def _curated(tmp_path: Path) -> tuple[Path, list[Entry]]:
     cat = load_catalogue(CATALOGUE)
     for n, e in enumerate(cat.resources):
         if e.id in RETITLED:
-            cat.resources[n] = e.model_copy(update={
-                "url": f"https://example.org/{e.id}", "url_checked": DAY, "reviewed": DAY,
-                "review_every": 6, "status_since": DAY, "audience": ["parents"],
+            cat.resources[n] = e.model_copy(update={  # dates apart: YAML would alias one
+                "url": f"https://example.org/{e.id}", "url_checked": dt.date(2026, 10, 1),
+                "reviewed": dt.date(2026, 10, 2), "review_every": 6,
+                "status_since": dt.date(2026, 10, 3), "audience": ["parents"],
             })  # fmt: skip
     hand = [
         Entry(id="wigan-baby-box-leaflet", title="Wigan baby box leaflet", locality="wigan",
-              summary="Added by hand.", topics=["safer-sleep"], reviewed=DAY),
+              summary="Added by hand.", topics=["safer-sleep"], reviewed=dt.date(2026, 9, 1)),
         Entry(id="national-crying-helpline", title="Crying helpline notes", locality="england",
               summary="Added by hand too.", topics=["infant-crying"]),
     ]  # fmt: skip
     cat.resources[5:5] = [hand[0]]
     cat.resources.append(hand[1])
     path = tmp_path / "catalogue.yaml"
-    path.write_text(dump_catalogue(cat), encoding="utf-8")
+    text = dump_catalogue(cat)
+    for ident, note in NOTES.items():  # staff's notes, as comments, kept by the merge
+        text = text.replace(f"- id: {ident}\n", f"- id: {ident}\n  {note}\n", 1)
+    path.write_text(text, encoding="utf-8")
     return path, cat.resources
 
 
@@ -71,6 +89,8 @@ def _check_nothing_lost(curated: list[Entry], merged_path: Path, output: str) ->
     assert "matched by title" in output and "manchester-safer-sleep-video" in output
     assert "matched by position" in output and "manchester-safe-sleep-animation" in output
     assert "Manchester Safer Sleep Video -> Manchester Safer Sleep Video (2026 update)" in output
+    text = merged_path.read_text(encoding="utf-8")
+    assert all(note in text for note in NOTES.values()) and "could not be kept" not in output
 
 
 def test_reimport_with_retitled_rows_and_hand_added_entries_loses_nothing(
@@ -197,3 +217,54 @@ def test_changes_recorded_before_values_were_kept_still_read(tmp_path: Path) -> 
         {"field": "summary", "known": False}
     ]
     assert "values" in json.loads(Version.at(new).changes_file.read_text(encoding="utf-8"))
+
+
+def test_merged_file_changes_only_what_the_merge_changed(tmp_path: Path) -> None:
+    curated_path, curated = _curated(tmp_path)
+    hand = {"wigan-baby-box-leaflet", "national-crying-helpline"}
+    doc_cat = load_catalogue(curated_path)
+    doc_cat.organisations.append(Organisation(id="bolton-family-hubs", name="Bolton Family Hubs"))
+    new_row = Entry(id="x", title="Bolton baby room leaflet", summary="Safer sleep advice.",
+                    locality="bolton", topics=["safer-sleep"], format="pdf",
+                    publisher="bolton-family-hubs")  # fmt: skip
+    doc_cat.resources = [
+        e.model_copy(update={"title": e.title + " (2026 update)"})
+        if e.id == "manchester-safer-sleep-video" else e
+        for e in doc_cat.resources if e.id not in hand
+    ] + [new_row]  # fmt: skip
+    doc = tmp_path / "new.docx"
+    write_docx(doc_cat, doc)
+    out = tmp_path / "merged.yaml"
+    args = ["import", str(doc), "--merge", str(curated_path), "-o", str(out), "--drop-missing"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    before = curated_path.read_text(encoding="utf-8").splitlines()
+    after = out.read_text(encoding="utf-8").splitlines()
+    diff = [d for d in difflib.unified_diff(before, after, n=0, lineterm="")
+            if d[:1] in "+-" and d[:3] not in ("+++", "---")]  # fmt: skip
+    removed = [d[1:] for d in diff if d.startswith("-")]
+    added = [d[1:] for d in diff if d.startswith("+")]
+    hand_text = "".join(dump_catalogue(load_catalogue(curated_path)).partition("resources:")[2])
+    for line in removed:  # the header's source, the old title, the dropped entries: nothing else
+        assert line.split(":")[0].strip() in ("source_document", "source_sha256", "modified") or (
+            line == "  title: Manchester Safer Sleep Video"
+            or line.strip() in hand_text
+            or line.strip() == NOTES["wigan-baby-box-leaflet"]
+        ), line
+    assert "  title: Manchester Safer Sleep Video (2026 update)" in added
+    assert "- id: bolton-family-hubs" in added and "  name: Bolton Family Hubs" in added
+    assert "  title: Bolton baby room leaflet" in added
+    assert "  " + NOTES["manchester-safer-sleep-video"] in after
+    assert "could not be kept" not in result.output
+    merged = load_catalogue(out)
+    assert {e.id for e in merged.resources} & hand == set()
+
+
+def test_a_file_that_cannot_be_edited_in_place_is_written_afresh() -> None:
+    curated = load_catalogue(CATALOGUE)
+    merged = curated.model_copy(deep=True)
+    merged.resources[0] = merged.resources[0].model_copy(update={"title": "A new title"})
+    flow = yaml.safe_dump(curated.model_dump(exclude_none=True), default_flow_style=True)
+    assert merged_text(flow, curated, merged, terms()) is None  # one line: no lines to edit
+    text, kept = merged_file(flow, curated, merged, terms())
+    assert not kept and parse_catalogue(text).resources == merged.resources
