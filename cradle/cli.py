@@ -87,6 +87,8 @@ def import_cmd(
     changed, old -> new (on stderr)."""
     from cradle.graph.commands import run_import
 
+    if drop_missing and merge is None:
+        raise typer.BadParameter("only with --merge FILE", param_hint="--drop-missing")
     settings = _settings()
     try:
         problems, report = run_import(

@@ -116,6 +116,8 @@ def test_reimport_with_retitled_rows_and_hand_added_entries_loses_nothing(
     merged = {e.id for e in load_catalogue(out).resources}
     assert "wigan-baby-box-leaflet" not in merged and "national-crying-helpline" not in merged
     assert "not in the new document (dropped): wigan-baby-box-leaflet" in result.output
+    alone = CliRunner().invoke(app, ["import", str(doc), "--drop-missing"])
+    assert alone.exit_code == 2 and "only with --merge" in alone.output
 
 
 def test_reimport_of_the_word_document_loses_nothing(tmp_path: Path) -> None:
