@@ -153,6 +153,10 @@ class _Matcher:
         imp_names = {o.id: _key(o.name) for o in imported.organisations}
         self.cur_pub = [cur_names.get(e.publisher or "", "") for e in self.cur]
         self.imp_pub = [imp_names.get(e.publisher or "", "") for e in self.imp]
+        self.by_place: dict[str, list[int]] = {}  # locality -> curated indexes, in order
+        for at, c in enumerate(self.cur):
+            self.by_place.setdefault(c.locality, []).append(at)
+        self.at_of = {c.id: at for at, c in enumerate(self.cur)}
         self.row_of: dict[int, int] = {}  # curated index -> row
         self.found: dict[int, Match] = {}  # row -> match
         self.report = MergeReport()
@@ -174,8 +178,9 @@ class _Matcher:
         publisher whose title is close enough, best first."""
         e = self.imp[row]
         out = []
-        for at, c in enumerate(self.cur):
-            if at in self.row_of or c.locality != e.locality:
+        for at in self.by_place.get(e.locality, []):
+            c = self.cur[at]
+            if at in self.row_of:
                 continue
             if self.cur_pub[at] and self.imp_pub[row] and self.cur_pub[at] != self.imp_pub[row]:
                 continue
@@ -183,6 +188,26 @@ class _Matcher:
             if score >= TITLE_MATCH:
                 out.append((score, at))
         return sorted(out, reverse=True)
+
+    def by_same_title(self) -> None:
+        """Rows whose title is, word for word, the title of one free entry of the same place
+        and publisher (most rows of a new version): matched at once, without comparing them
+        with every other title."""
+        index: dict[tuple[str, str], list[int]] = {}
+        for at, c in enumerate(self.cur):
+            if at not in self.row_of:
+                index.setdefault((c.locality, _key(c.title)), []).append(at)
+        for row, e in enumerate(self.imp):
+            hits = [a for a in index.get((e.locality, _key(e.title)), []) if a not in self.row_of]
+            if row in self.found or len(hits) != 1:
+                continue
+            if (
+                self.cur_pub[hits[0]]
+                and self.imp_pub[row]
+                and (self.cur_pub[hits[0]] != self.imp_pub[row])
+            ):
+                continue
+            self.take(row, hits[0], "title", 100)
 
     def by_title(self) -> None:
         pending = [r for r in range(len(self.imp)) if r not in self.found]
@@ -227,7 +252,7 @@ class _Matcher:
 
     def _at(self, row: int, default: int) -> int:
         m = self.found.get(row)
-        return default if m is None else next(a for a, r in self.row_of.items() if r == row)
+        return default if m is None else self.at_of[m.entry]
 
 
 def match_rows(curated: Catalogue, imported: Catalogue) -> tuple[dict[int, Match], MergeReport]:
@@ -238,6 +263,7 @@ def match_rows(curated: Catalogue, imported: Catalogue) -> tuple[dict[int, Match
     """
     m = _Matcher(curated, imported)
     m.by_id()
+    m.by_same_title()
     m.by_title()
     m.by_position()
     m.report.matches = [m.found[r] for r in sorted(m.found)]
