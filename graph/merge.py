@@ -190,24 +190,17 @@ class _Matcher:
         return sorted(out, reverse=True)
 
     def by_same_title(self) -> None:
-        """Rows whose title is, word for word, the title of one free entry of the same place
-        and publisher (most rows of a new version): matched at once, without comparing them
-        with every other title."""
-        index: dict[tuple[str, str], list[int]] = {}
+        """Rows whose title is, word for word, the title of a free entry of the same place and
+        publisher (most rows of a new version): matched at once, without comparing them with
+        every other title; several entries of one title are taken in the order they come."""
+        index: dict[tuple[str, str, str], list[int]] = {}
         for at, c in enumerate(self.cur):
             if at not in self.row_of:
-                index.setdefault((c.locality, _key(c.title)), []).append(at)
+                index.setdefault((c.locality, self.cur_pub[at], _key(c.title)), []).append(at)
         for row, e in enumerate(self.imp):
-            hits = [a for a in index.get((e.locality, _key(e.title)), []) if a not in self.row_of]
-            if row in self.found or len(hits) != 1:
-                continue
-            if (
-                self.cur_pub[hits[0]]
-                and self.imp_pub[row]
-                and (self.cur_pub[hits[0]] != self.imp_pub[row])
-            ):
-                continue
-            self.take(row, hits[0], "title", 100)
+            hits = index.get((e.locality, self.imp_pub[row], _key(e.title)))
+            if row not in self.found and hits:
+                self.take(row, hits.pop(0), "title", 100)
 
     def by_title(self) -> None:
         pending = [r for r in range(len(self.imp)) if r not in self.found]
