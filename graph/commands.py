@@ -139,32 +139,46 @@ def run_import(
     contacts: Path | None,
     merge: Path | None = None,
     ontology_dir: Path = ONTOLOGY_DIR,
-) -> tuple[list[str], dict[str, Any] | None]:
+    drop_missing: bool = False,
+) -> tuple[list[str], str | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
-    (:func:`cradle.graph.sources.merge.merge_import`).
+    (:func:`cradle.graph.sources.merge.merge_import`), keeping the entries the document does not
+    have unless ``drop_missing``.
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
     Returns:
-        The rows that could not be parsed (``line N: what``), and with ``merge`` what changed
-        from the curated catalogue (``{"added", "removed", "changed"}``).
+        The rows that could not be parsed (``line N: what``), and with ``merge`` the report of
+        what the merge did (how each row was matched, kept entries, ambiguous rows) and what
+        changed from the curated catalogue, old -> new.
     """
     import yaml
 
     from cradle.graph.build.catalogue import dump_catalogue
-    from cradle.graph.sources.merge import diff_catalogues, merge_import
+    from cradle.graph.build.ontology import terms
+    from cradle.graph.sources.merge import diff_catalogues, merge_import, render_merge
+    from cradle.graph.sources.mergefile import merged_file
 
     result = read_document(path)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
-        merged = merge_import(curated, result.catalogue)
-        changes = diff_catalogues(curated, merged)
+        merged, report = merge_import(curated, result.catalogue, drop_missing)
+        body, kept = merged_file(
+            merge.read_text(encoding="utf-8"), curated, merged, terms(ontology_dir)
+        )
+        changes = render_merge(report, result.catalogue) + render_diff(
+            diff_catalogues(curated, merged)
+        )
+        if not kept:
+            changes += (
+                f"note: the comments and layout of {merge} could not be kept in the merged "
+                "file (it is written afresh): copy any comments you need\n"
+            )
         text = (
             f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
-            "topics_suggested is true are new or changed; review their topics.\n"
-            + dump_catalogue(merged)
+            "topics_suggested is true are new or changed; review their topics.\n" + body
         )
     else:
         text = (
@@ -187,12 +201,18 @@ def run_import(
 
 
 def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
-    """A diff (``{"added", "removed", "changed"}``) as JSON or plain lines."""
+    """A diff (``{"added", "removed", "changed": {id: {field: {"old", "new"}}}}``) as JSON, or
+    as plain lines: one per added or removed entry, one per changed field (old -> new, long text
+    as a word diff: :func:`cradle.graph.build.valuediff.change_text`)."""
+    from cradle.graph.build.valuediff import change_text
+
     if fmt == "json":
-        return json.dumps(changes, indent=2) + "\n"
+        return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
     lines = [f"added   {i}" for i in changes["added"]]
     lines += [f"removed {i}" for i in changes["removed"]]
-    lines += [f"changed {i}: {', '.join(f)}" for i, f in changes["changed"].items()]
+    for ident, fields in changes["changed"].items():
+        lines.append(f"changed {ident}:")
+        lines += [f"  {f}: {change_text(v.get('old'), v.get('new'))}" for f, v in fields.items()]
     summary = (
         f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
         f"{len(changes['changed'])} changed"
@@ -278,8 +298,11 @@ def run_linkcheck(
     timeout: float = 10.0,
     concurrency: int = 4,
     allow_private: bool = False,
+    record: bool = False,
 ) -> tuple[str, int]:
-    """Check every entry's ``url`` and record the results beside the catalogue.
+    """Check every entry's ``url`` and record the results beside the catalogue; with
+    ``record``, also write ``url_checked:`` (the day of the check) into the catalogue file in
+    place for each entry whose link worked, then validate the file.
 
     Returns:
         The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
@@ -296,7 +319,10 @@ def run_linkcheck(
     results = check_links(cat, timeout, concurrency, allow_private)
     save_results(links_beside(catalogue), results)
     broken = sum(r.result == "broken" for r in results)
+    after = _record_checked(catalogue, ontology_dir, results) if record else ""
     if fmt == "json":
+        if after:
+            sys.stderr.write(after)
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
     words = {
@@ -319,4 +345,58 @@ def run_linkcheck(
     return head + (
         f"{len(results)} link(s) checked, {broken} broken, {unchecked} could not be checked; "
         f"{without} entries have no url; results recorded in {links_beside(catalogue)}\n"
-    ), broken
+    ) + after, broken
+
+
+def _record_checked(catalogue: Path, ontology_dir: Path, results: list[Any]) -> str:
+    """``url_checked:`` written for each link that worked (``cradle linkcheck --record``)."""
+    from cradle.graph.curation.yamledit import set_fields
+
+    day = date.today().isoformat()
+    ok = {r.id: {"url_checked": day} for r in results if r.ok}
+    if not ok:
+        return "no link worked: nothing recorded in the catalogue\n"
+    written = set_fields(catalogue, ok)
+    text, _ = _after_edit(
+        catalogue, ontology_dir, [f"url_checked: {day} written for {len(written)} entries"]
+    )
+    return text
+
+
+def run_mark(
+    catalogue: Path, ontology_dir: Path, ids: list[str], day: date | None = None
+) -> tuple[str, int]:
+    """Record that entries ``ids`` were reviewed on ``day`` (today when None): write
+    ``reviewed:`` into the catalogue file in place
+    (:func:`cradle.graph.curation.yamledit.set_fields`), then validate the file.
+
+    Returns:
+        What was written and the validation's verdict, in lines, and how many problems the
+        file has (0: it conforms).
+
+    Raises:
+        CatalogueError: ``day`` is in the future, an id is not in the file, or the file cannot
+            be edited in place.
+    """
+    from cradle.graph.curation.yamledit import set_fields
+
+    when = day or date.today()
+    if when > date.today():
+        raise CatalogueError(
+            [f"--date {when.isoformat()} is in the future: a review is recorded on the day it "
+             "was done (leave --date out for today)"]
+        )  # fmt: skip
+    written = set_fields(catalogue, {i: {"reviewed": when.isoformat()} for i in ids})
+    lines = [f"{catalogue}:{w.line}: entry {w.entry}: {w.field}: {w.value}" for w in written]
+    return _after_edit(catalogue, ontology_dir, lines)
+
+
+def _after_edit(catalogue: Path, ontology_dir: Path, lines: list[str]) -> tuple[str, int]:
+    """The lines said about an edit, then the catalogue validated."""
+    problems = run_validate(catalogue, ontology_dir)
+    if problems:
+        lines += [*problems, f"{len(problems)} problem(s) in {catalogue}; fix them and run "
+                  "`cradle validate` again"]  # fmt: skip
+    else:
+        lines.append(f"{catalogue}: conforms")
+    return "\n".join(lines) + "\n", len(problems)

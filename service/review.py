@@ -19,6 +19,7 @@ from cradle.core.conneg import choose
 from cradle.core.datadir import Version
 from cradle.core.namespaces import RES
 from cradle.graph.build.changes import read_changes
+from cradle.graph.build.valuediff import field_changes, fields_text
 from cradle.graph.curation.review import ReviewItem, describe, needs_attention
 from cradle.graph.read.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
@@ -187,7 +188,9 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
         ET.SubElement(entry, f"{{{ns}}}updated").text = b["date"]
         ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
         lines = [f"Added: {t['title']}" for t in _titled(data, b["added"])]
-        lines += [f"Changed: {t['title']}" for t in _titled(data, list(b["changed"]))]
+        for t in _titled(data, list(b["changed"])):
+            lines.append(f"Changed: {t['title']}")
+            lines += [f"  {line}" for line in fields_text(b["changed"][t["id"]])]
         lines += [f"Removed: {i}" for i in b["removed"]]
         ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
@@ -226,7 +229,8 @@ def changes_page(
             "date": b["date"][:10],
             "added": _titled(data, b["added"]),
             "changed": [
-                t | {"fields": b["changed"][t["id"]]} for t in _titled(data, list(b["changed"]))
+                t | {"fields": field_changes(b["changed"][t["id"]])}
+                for t in _titled(data, list(b["changed"]))
             ],
             "removed": b["removed"],
         }
