@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cradle.graph.coverage import SHARED, belongs
+from cradle.graph.read.coverage import SHARED, belongs
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 from cradle.index.text import keywords
@@ -70,7 +70,7 @@ NONE, OWN, WIDE, NATIONAL = 0, 1, 2, 3
 
 def relations(index: LoadedIndex, place: str) -> np.ndarray:
     """Per resource, how it counts for ``place`` (:data:`OWN`, :data:`WIDE`, :data:`NATIONAL`
-    or :data:`NONE`), by coverage's own rule (:func:`cradle.graph.coverage.belongs`);
+    or :data:`NONE`), by coverage's own rule (:func:`cradle.graph.read.coverage.belongs`);
     remembered per place."""
     found = index.places.get(place)
     if found is None:

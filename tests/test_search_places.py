@@ -1,5 +1,5 @@
 """Places agree with coverage (issue 22): search counts a place's resources by coverage's own
-rule (cradle.graph.coverage.belongs); the Wigan safer-sleep case; place notes say which kind
+rule (cradle.graph.read.coverage.belongs); the Wigan safer-sleep case; place notes say which kind
 they show."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.graph.coverage import cell_resources, coverage
+from cradle.graph.read.coverage import cell_resources, coverage
 from cradle.index.close import NATIONAL, OWN, WIDE, relations
 from cradle.index.search import Searcher
 from cradle.service.graphdata import GraphData
