@@ -78,6 +78,11 @@ def test_millions_of_empty_paragraphs(tmp_path: Path) -> None:
     _one_line_failure(path, "more than 200000 paragraphs")
 
 
+def test_too_many_elements(tmp_path: Path) -> None:
+    path = _with_main(tmp_path, "elements.docx", _body("<x:y/>" * 2_500_000))
+    _one_line_failure(path, "more than 2000000 XML elements")
+
+
 def test_too_many_cells(tmp_path: Path) -> None:
     row = "<w:tr>" + "<w:tc/>" * 1000 + "</w:tr>"
     path = _with_main(tmp_path, "cells.docx", _body("<w:tbl>" + row * 200 + "</w:tbl>"))
