@@ -58,7 +58,7 @@ def build_child(data: str, fake: str) -> None:
     settings = Settings.model_validate({})
     emb = FakeEmbedder(dimension=384) if fake == "1" else None
     version = DataDir(Path(data)).open()
-    result = build_index(version, version, settings, version.cache_dir, embedder=emb)
+    result = build_index(version, settings, embedder=emb)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": result.seconds, "count": result.count, "peak_mib": peak,
                       "dense_index": result.dense_index}))  # fmt: skip

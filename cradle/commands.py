@@ -44,7 +44,7 @@ def run_build(
             from cradle.index.build import build_index
 
             say(f"index: embedding {result.resources} resources and indexing their words")
-            build_index(version, version, settings, cache_dir=version.cache_dir, progress=progress)
+            build_index(version, settings, progress=progress)
         if settings.store_url or settings.store_gsp_url:
             from cradle.graph.sparql.remote import publish_to_store
 

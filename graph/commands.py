@@ -236,13 +236,10 @@ def run_review(
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
     """
     from cradle.graph.build.datafiles import links_beside
-    from cradle.graph.curation.linkcheck import read_results
-    from cradle.graph.curation.review import describe, items_from_catalogue, needs_attention
+    from cradle.graph.curation.review import describe, review
 
     cat = load_catalogue(catalogue, ontology_dir)
-    found = needs_attention(
-        items_from_catalogue(cat), today or date.today(), read_results(links_beside(catalogue))
-    )
+    found = review(cat, links_beside(catalogue), today)
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
     plain = [

@@ -36,6 +36,7 @@ from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cradle.graph.sparql.run import STARTER_QUERY
 from cradle.service import sparql_html
 from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
 from cradle.service.errors import domain_status, error_response
@@ -300,7 +301,7 @@ def _page(request: Request, engine: QueryEngine, settings: Settings) -> Response
         "settings": settings,
         "prefixes": CRADLE_PREFIXES,
         "examples": examples,
-        "query": examples[0]["text"] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+        "query": examples[0]["text"] if examples else STARTER_QUERY,
     }
     return _templates(request).TemplateResponse(
         request, "sparql.html", context, headers={"Vary": "Accept"}

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from cradle import Catalogue
-from cradle.core.datadir import Version
 from cradle.core.errors import (
     InvalidCoverage,
     InvalidSearch,
@@ -208,7 +207,7 @@ def indexed(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalo
     out = tmp_path_factory.mktemp("api-search")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
     fake = Settings.model_validate({"embedder": "fake", "data_dir": out})
-    build_index(out, out, fake, Version.at(out).cache_dir)
+    build_index(out, fake)
     return Catalogue.open(settings=fake)
 
 

@@ -10,6 +10,7 @@ coverage) -> staff tools (review, link checks) -> importers (sources) -> the gra
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,18 @@ def test_checker_sees_a_violation(tmp_path: Path) -> None:
 def test_graph_checker_sees_a_violation() -> None:
     assert stage_of(module_of(ROOT / "graph/build/rdf.py"), GRAPH_ORDER) == 1
     assert stage_of("cradle.graph.curation.review", GRAPH_ORDER) == 3
+
+
+#: What only SPARQL text holds: a PREFIX declaration, or a graph pattern's opening.
+SPARQL_TEXT = re.compile(r"\bPREFIX\s+\w*:\s*<|\bWHERE\s*\{|\bSELECT\s+[?*]")
+
+
+@pytest.mark.parametrize("folder", ["index", "service"])
+def test_sparql_text_lives_in_the_graph_stage_and_queries(folder: str) -> None:
+    """The read model, coverage, the SPARQL runtime and queries/ hold the project's SPARQL."""
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _sources(folder)
+        if SPARQL_TEXT.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -27,7 +27,7 @@ def fake_build(graph_dir: Path, out: Path) -> tuple[Version, FakeEmbedder]:
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
     embedder = FakeEmbedder()
     version = Version.at(out)
-    build_index(version, version, FAKE, version.cache_dir, embedder=embedder)
+    build_index(version, FAKE, embedder=embedder)
     return version, embedder
 
 
@@ -84,10 +84,10 @@ def test_rebuild_embeds_only_the_changed_entry(graph_dir: Path, tmp_path: Path) 
     graph2 = tmp_path / "g2"
     build_graph(changed, graph2)
     again = FakeEmbedder()
-    result = build_index(graph2, graph2, FAKE, data.cache_dir, embedder=again)
+    result = build_index(graph2, FAKE, data.cache_dir, embedder=again)
     assert again.calls == 1 and result.embedded == 1
     unchanged = FakeEmbedder()
-    build_index(graph2, graph2, FAKE, data.cache_dir, embedder=unchanged)
+    build_index(graph2, FAKE, data.cache_dir, embedder=unchanged)
     assert unchanged.calls == 0
 
 
@@ -103,7 +103,7 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(NotBuilt, match="cradle build"):
         open_searcher(tmp_path / "d", FAKE)
     with pytest.raises(NotBuilt, match=r"no graph manifest \(graph\.json\) in .*empty"):
-        build_index(tmp_path / "empty", tmp_path / "empty", FAKE, tmp_path)
+        build_index(tmp_path / "empty", FAKE, tmp_path)
 
 
 def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:

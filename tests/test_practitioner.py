@@ -45,7 +45,7 @@ def landing_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     )
     store.flush()
     del store
-    build_index(out, out, FAKE, out / "cache")
+    build_index(out, FAKE, out / "cache")
     return out
 
 

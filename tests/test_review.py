@@ -21,6 +21,7 @@ from cradle.graph.curation.review import (
     add_months,
     items_from_catalogue,
     needs_attention,
+    review,
 )
 
 from .conftest import CATALOGUE
@@ -70,6 +71,22 @@ def test_curated_catalogue_flags_the_stale_entries() -> None:
                                                  TODAY)}  # fmt: skip
     assert "expired" in found["oldham-neglect-strategy"]["reasons"]
     assert "overdue" in found["rochdale-coping-with-infant-crying-guidance"]["reasons"]
+
+
+def test_one_review_from_the_catalogue_or_the_built_read_model(
+    graph_dir: Path, tmp_path: Path
+) -> None:
+    """``cradle review`` (the catalogue) and ``/review`` (a version's read model) agree."""
+    from cradle.graph.read.readmodel import load_read_model
+
+    links = tmp_path / "links.json"
+    links.write_text(json.dumps({"results": [
+        {"id": "oldham-neglect-strategy", "url": "x", "ok": False}]}))  # fmt: skip
+    cat = load_catalogue(CATALOGUE)
+    from_catalogue = review(cat, links, TODAY)
+    assert from_catalogue == review(load_read_model(graph_dir), links, TODAY)
+    assert from_catalogue == needs_attention(items_from_catalogue(cat), TODAY)
+    assert review(cat, None, TODAY) == from_catalogue
 
 
 def test_review_command_json_contract() -> None:

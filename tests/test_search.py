@@ -27,7 +27,7 @@ KEYS = {"uri", "title", "summary", "score", "localities", "topics", "format", "p
 def data_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("search")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, out, FAKE, Version.at(out).cache_dir)
+    build_index(out, FAKE)
     return out
 
 

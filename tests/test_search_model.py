@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cradle.core.datadir import Version
 from cradle.core.settings import Settings
 from cradle.index.build import build_index
 from cradle.index.evaluate import evaluate, load_queries
@@ -24,7 +23,7 @@ def searcher(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Searc
     pytest.importorskip("sentence_transformers")
     out = tmp_path_factory.mktemp("real")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, out, REAL, Version.at(out).cache_dir)
+    build_index(out, REAL)
     return open_searcher(out, REAL)
 
 

@@ -29,7 +29,7 @@ FAKE = Settings.model_validate({"embedder": "fake"})
 def fake_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("quality")
     shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, out, FAKE, out / "cache")
+    build_index(out, FAKE, out / "cache")
     return out
 
 

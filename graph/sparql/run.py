@@ -24,6 +24,8 @@ _NOT_NAMES = re.compile(
     ),  # fmt: skip
     re.S,
 )
+#: The editor's query when the queries folder offers no example.
+STARTER_QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.I)
 _PNAME = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w-]*(?:\.[\w-]+)*):")
 
