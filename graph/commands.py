@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.errors import CatalogueError, QuerySyntaxError
+from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.rdf import catalogue_graph
@@ -79,9 +79,14 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     Returns:
         One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
         problem of every entry at once; empty when it conforms.
+
+    Raises:
+        UnreadableFile: the catalogue cannot be read at all.
     """
     try:
         cat = load_catalogue(catalogue, ontology_dir)
+    except UnreadableFile:
+        raise
     except CatalogueError as exc:
         return exc.problems
     graph = catalogue_graph(

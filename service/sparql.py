@@ -30,7 +30,9 @@ from cradle.core.errors import (
     CradleError,
     EngineBusy,
     NotAcceptable,
+    ProtocolViolation,
     UpdateRefused,
+    UrlTooLong,
 )
 from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
 from cradle.core.settings import Settings
@@ -49,7 +51,7 @@ from cradle.service.sparql_docs import (
     PREFIXES,
     service_description,
 )
-from cradle.service.sparql_input import ProtocolError, parse_params, post_params
+from cradle.service.sparql_input import parse_params, post_params
 
 router = APIRouter(tags=["sparql"])
 log = logging.getLogger("cradle.service")
@@ -90,8 +92,6 @@ async def _handle(
 ) -> Response:
     try:
         return await _answer(request, engine, settings, data)
-    except ProtocolError as exc:
-        return _error(request, exc.status, exc.message)
     except ClientDisconnect:
         log.info("%s %s: the client went away while sending its request", request.method,
                  request.url.path)  # fmt: skip
@@ -109,7 +109,7 @@ async def _answer(
 ) -> Response:
     url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
     if url_bytes > settings.max_url_bytes:
-        raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
+        raise UrlTooLong(f"the URL is longer than {settings.max_url_bytes} bytes")
     params = parse_params(request.scope["query_string"], "URL query string")
     if request.method == "POST":
         params += await post_params(request, settings.max_body_bytes)
@@ -120,12 +120,12 @@ async def _answer(
     keys = [k for k, _ in params]
     queries = [v for k, v in params if k == "query"]
     if queries and "update" in keys:
-        raise ProtocolError(400, "send either query or update, not both")
+        raise ProtocolViolation("send either query or update, not both")
     if UPDATE_PARAMS & set(keys):
         raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
     if len(queries) != 1:
         problem = "no query parameter" if not queries else "more than one query parameter"
-        raise ProtocolError(400, f"{problem}: send exactly one SPARQL query")
+        raise ProtocolViolation(f"{problem}: send exactly one SPARQL query")
     fmts = [v for k, v in params if k in ("format", "output")]
     accept, fmt = request.headers.get("accept"), fmts[-1] if fmts else None
     table = sparql_html.wants_table(accept, fmt)

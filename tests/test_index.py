@@ -107,10 +107,10 @@ def test_missing_index_says_build(graph_dir: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_model_is_never_downloaded(tmp_path: Path) -> None:
-    from cradle.core.errors import InvalidSearch
+    from cradle.core.errors import ModelNotFound
     from cradle.index.transformer import resolve_model
 
-    with pytest.raises(InvalidSearch, match="never downloaded"):
+    with pytest.raises(ModelNotFound, match="never downloaded"):
         resolve_model("sentence-transformers/all-mpnet-base-v2")
     assert resolve_model(str(tmp_path)) == tmp_path
 
