@@ -90,8 +90,9 @@ def import_cmd(
     curated catalogue brought up to date, and a report of what changed (on stderr)."""
     from cradle.graph.commands import render_diff, run_import
 
+    settings = _settings()
     try:
-        problems, changes = run_import(file, out, contacts, merge)
+        problems, changes = run_import(file, out, contacts, merge, settings.ontology_dir)
     except CradleError as exc:
         _fail(exc)
     except OSError as exc:
@@ -261,7 +262,7 @@ def sparql(
     settings = _settings(data_dir=data_dir)
     try:
         text = query_text(query)
-        sys.stdout.write(run_sparql(settings.data_dir, text, fmt.value))
+        sys.stdout.write(run_sparql(settings, text, fmt.value))
     except CradleError as exc:
         _fail(exc)
 
@@ -269,15 +270,21 @@ def sparql(
 @app.command()
 def synth(
     resources: Annotated[int, typer.Option("--resources", "-n", min=1, help="how many")] = 1000,
-    out: Annotated[Path, typer.Option("--out", help="folder for catalogue.yaml")] = Path(
-        "build/synth"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="folder for catalogue.yaml (default: synth/ in the data dir)"),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="same seed, same catalogue")] = 0,
 ) -> None:
     """Write a synthetic national catalogue (all English authorities) to OUT/catalogue.yaml."""
+    from cradle.core.datadir import DataDir
     from cradle.graph.sources.synth import write_synthetic
 
-    path = write_synthetic(resources, out, seed, progress=True)
+    settings = _settings()
+    folder = out or DataDir(settings.data_dir).synth_dir
+    path = write_synthetic(
+        resources, folder, seed, progress=True, ontology_dir=settings.ontology_dir
+    )
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cradle.core.datadir import DataDir
+from cradle.core.datadir import DataDir, moved_data_dir
 from cradle.core.settings import Settings
 from cradle.graph.build.pipeline import GraphBuild, build_graph
 
@@ -36,6 +36,8 @@ def run_build(
     catalogue = catalogue or settings.catalogue
     target = DataDir(data_dir or settings.data_dir)
     say = report or (lambda line: None)
+    if moved := moved_data_dir(target.root):
+        say(moved)
     previous = target.published()
     with target.publish() as version:
         say(f"graph: checking {catalogue} and building the knowledge graph")

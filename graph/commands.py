@@ -1,6 +1,8 @@
-"""The graph stage's commands: ``cradle import``, ``cradle validate`` and ``cradle sparql``.
+"""The graph stage's commands: ``cradle import``, ``diff``, ``validate``, ``sparql``, ``review``
+and ``linkcheck``.
 
-Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments."""
+Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments and
+passes the settings' values (the ontology folder, the data dir) as defaults."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import pyoxigraph as ox
 
 from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
-from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.ontology import load_ontology, terms
 from cradle.graph.build.rdf import catalogue_graph
 from cradle.graph.build.validate import violations
 from cradle.graph.catalogue import load_catalogue
@@ -39,13 +41,14 @@ def query_text(arg: str) -> str:
     return arg
 
 
-def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
-    """Run ``query`` on the store in ``data_dir``; render as ``table``, ``json`` or ``csv``.
+def run_sparql(settings: Settings, query: str, fmt: str) -> str:
+    """Run ``query`` on the store of ``settings.data_dir``; render as ``table``, ``json`` or
+    ``csv``.
 
-    The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`):
-    read-only, no SERVICE, the same deadline and row cap; a cut result is said on stderr.
+    The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`)
+    with every setting given (deadline, row cap, an external store): read-only, no SERVICE; a
+    cut result is said on stderr.
     """
-    settings = Settings.model_validate({"data_dir": data_dir})
     text = with_prefixes(query)
     is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
     wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
@@ -103,8 +106,9 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
 IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}
 
 
-def read_document(path: Path) -> Imported:
-    """Import the source document at ``path`` with the reader its file type needs.
+def read_document(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Imported:
+    """Import the source document at ``path`` with the reader its file type needs, topics
+    suggested from the thesaurus in ``ontology_dir``.
 
     Raises:
         CatalogueError: the file type is not one Cradle reads, or the file cannot be read.
@@ -118,14 +122,15 @@ def read_document(path: Path) -> Imported:
         )  # fmt: skip
     if not path.is_file():
         raise CatalogueError([f"{path}: no such file"])
+    vocab = terms(ontology_dir)
     try:
         if suffix == ".docx":
             from cradle.graph.sources.docx import import_docx
 
-            return import_docx(path)
+            return import_docx(path, vocab)
         from cradle.graph.sources.document import import_file
 
-        return import_file(path)
+        return import_file(path, vocab)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise CatalogueError(
             [f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
@@ -155,7 +160,7 @@ def run_import(
     from cradle.graph.catalogue import dump_catalogue
     from cradle.graph.sources.merge import diff_catalogues, merge_import
 
-    result = read_document(path)
+    result = read_document(path, ontology_dir)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
