@@ -44,7 +44,7 @@ def source_document() -> Path:
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with graph and index (fake embedder) of the curated catalogue; read-only."""
-    from tests.service_support import built_dir
+    from tests.support.service import built_dir
 
     return built_dir(tmp_path_factory)
 
@@ -55,7 +55,7 @@ def client(data_dir: Path) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from cradle.service.app import create_app
-    from tests.service_support import fake_settings
+    from tests.support.service import fake_settings
 
     with TestClient(create_app(fake_settings(data_dir))) as c:
         yield c

@@ -16,7 +16,7 @@ from cradle.core.errors import ContactsError
 from cradle.graph.commands import run_import
 from cradle.graph.sources.contacts import Contact, load_contacts, staff_contacts
 from cradle.graph.sources.document import import_file
-from tests.service_support import ROOT, fake_settings, running_server
+from tests.support.service import ROOT, fake_settings, running_server
 
 #: Named in the document; the test also takes every contact the importer finds.
 KNOWN = ["Shona Green", "Steven Gavin", "Sean.roebuck@rochdale.gov.uk"]
