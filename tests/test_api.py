@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,8 @@ from cradle.core.errors import (
     QuerySyntaxError,
     UnknownArea,
 )
-from cradle.core.settings import QUERIES_DIR, Settings
+from cradle.core.settings import QUERIES_DIR
+from tests.support import fake_settings, indexed_copy
 
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
 BOROUGHS |= {"Tameside", "Trafford", "Wigan"}
@@ -202,12 +202,9 @@ def test_adoption_table(kg: Catalogue) -> None:
 @pytest.fixture(scope="module")
 def indexed(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
     """A catalogue whose data dir also holds a search index (fake embedder: no model)."""
-    from cradle.index.build import build_index
-
     out = tmp_path_factory.mktemp("api-search")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    fake = Settings.model_validate({"embedder": "fake", "data_dir": out})
-    build_index(out, fake)
+    fake = fake_settings(out)
+    indexed_copy(graph_dir, out, fake)
     return Catalogue.open(settings=fake)
 
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.settings import Settings
-from tests.support.service import free_port, stop
+from tests.support import free_port
+from tests.support.service import stop
 
 
 def _captured(monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> dict[str, Any]:

@@ -27,8 +27,7 @@ from pathlib import Path
 import pytest
 
 from cradle.core.datadir import DataDir
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:

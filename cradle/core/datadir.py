@@ -76,7 +76,7 @@ _LEGACY = (
 )
 _LEGACY_LEFTOVERS = (STAGING_PREFIX, ".old-")
 _LINK_TMP = ".link-tmp"
-#: Test-only: the publish step at which the build process kills itself (tests/test_publish.py).
+#: Test-only: the publish step at which the build process kills itself (tests/core/test_publish.py).
 KILL_AT_ENV = "CRADLE_TEST_KILL_PUBLISH_AT"
 REBUILD = "run `cradle build`"
 

@@ -26,7 +26,7 @@ from cradle.core.datadir import (
     Version,
 )
 from cradle.core.errors import NotBuilt, StaleIndex
-from tests.support.service import CATALOGUE, ROOT, fake_settings
+from tests.support import CATALOGUE, ROOT, fake_settings
 
 #: Every step of a publish at which the test hook can kill the build (cradle.core.datadir).
 STEPS = ["staging", "built", "renamed", "previous", "switched", "cleaned"]

@@ -41,7 +41,7 @@ def test_one_progress_line_per_stage(tmp_path: object) -> None:
     from pathlib import Path
 
     from cradle.commands import run_build
-    from tests.support.service import fake_settings
+    from tests.support import fake_settings
 
     lines: list[str] = []
     run_build(fake_settings(Path(str(tmp_path)) / "b"), with_index=False, report=lines.append)

@@ -17,7 +17,7 @@ from cradle.graph.build.pipeline import build_graph
 from cradle.graph.build.store import open_store
 from cradle.graph.sources.document import import_file
 from cradle.graph.sparql.run import run_query
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 BOROUGHS = {
     "Bolton": "E08000001", "Bury": "E08000002", "Manchester": "E08000003",

@@ -13,7 +13,8 @@ from cradle.core.datadir import DataDir
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import Settings
 from cradle.graph.catalogue import load_catalogue
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
+from tests.support import catalogue_problems as problems_for
 
 GOOD_ENTRY = {
     "id": "tiny-safer-sleep",
@@ -34,12 +35,6 @@ def write(tmp_path: Path, entries: list[dict], **extra: object) -> Path:
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
-
-
-def problems_for(path: Path) -> list[str]:
-    with pytest.raises(CatalogueError) as info:
-        load_catalogue(path)
-    return info.value.problems
 
 
 def test_curated_catalogue_has_all_39_entries_each_with_topics() -> None:

@@ -19,9 +19,7 @@ from cradle.graph.build import cleantext
 from cradle.graph.catalogue import load_catalogue
 from cradle.graph.sources.document import import_file
 from tests.graph.test_importer import TINY
-
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "data" / "catalogue.yaml"
+from tests.support import CATALOGUE
 
 
 def _catalogue(tmp_path: Path, change: Any) -> Path:

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 runner = CliRunner()
 

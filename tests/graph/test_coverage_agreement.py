@@ -20,7 +20,7 @@ from cradle.graph.build.pipeline import build_graph
 from cradle.graph.build.store import open_store
 from cradle.graph.sources.synth import write_synthetic
 from cradle.graph.sparql.run import run_query
-from tests.support.service import fake_settings
+from tests.support import fake_settings
 
 AREAS = ("greater-manchester", "north-west", "england")
 STATUSES = ("available", "all")
@@ -30,7 +30,7 @@ Cells = dict[tuple[str, str], int]
 @pytest.fixture(scope="module", params=["shipped", "synthetic"])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A graph-only data dir: the shipped catalogue's, or a synthetic national one's."""
-    from tests.conftest import CATALOGUE
+    from tests.support import CATALOGUE
 
     out = tmp_path_factory.mktemp(f"agree-{request.param}")
     if request.param == "shipped":

@@ -14,7 +14,7 @@ from cradle.core.errors import CatalogueError
 from cradle.graph.build.ontology import terms
 from cradle.graph.catalogue import Catalogue, load_catalogue
 from cradle.graph.commands import read_document
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 AS_WRITTEN = {"web-page": "Web link", "pdf": "Adobe document", "word": "Word document",
               "powerpoint": "Powerpoint Presentation", "youtube-video": "You tube video",

@@ -238,7 +238,7 @@ def test_worker_sandbox_blocks_connections_even_past_the_guard() -> None:
 
 def test_a_rebuild_while_serving_is_reported(graph_dir: Path, tmp_path: Path) -> None:
     """A data dir in the old flat layout is rebuilt in place: a replacement worker notices.
-    (Versioned data dirs never change under a server: tests/test_publish.py.)"""
+    (Versioned data dirs never change under a server: tests/core/test_publish.py.)"""
     import shutil
 
     from cradle.core.datadir import Version

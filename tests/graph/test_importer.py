@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cradle.graph.catalogue import load_catalogue
 from cradle.graph.sources.document import import_file, import_text, redact
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 TINY = (
     "Title line\n\n\tGood practice\n\tSource\n\tSummary\n\tFormat\n\tLink\n\n"

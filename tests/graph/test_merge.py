@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.graph.catalogue import Entry, dump_catalogue, load_catalogue
 from cradle.graph.sources.merge import diff_catalogues
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 from .test_docx import write_docx
 

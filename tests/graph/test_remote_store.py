@@ -28,16 +28,11 @@ from cradle.core.errors import (
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
 from cradle.graph.sparql.remote import RemoteEngine, gsp_url, load_graph, parse_answer, remote_query
+from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 COUNT_RESOURCES = "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _oxigraph() -> str:
@@ -51,7 +46,7 @@ def _oxigraph() -> str:
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of an Oxigraph server started for this module (stopped afterwards)."""
-    port = _free_port()
+    port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
     proc = subprocess.Popen(
         [
@@ -140,7 +135,7 @@ def test_a_runaway_query_times_out_at_the_deadline(loaded: str) -> None:
 
 
 def test_unreachable_store_says_so(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailable, match="cannot reach"):
         remote_query(url + "/query", "ASK {}", 2.0)
     small = tmp_path / "g.ttl"
@@ -160,7 +155,7 @@ def test_cradle_build_loads_the_graph_into_the_store(oxigraph: str, tmp_path: Pa
     from typer.testing import CliRunner
 
     from cradle.cli import app
-    from tests.conftest import CATALOGUE
+    from tests.support import CATALOGUE
 
     args = ["build", "--graph-only", "--catalogue", str(CATALOGUE), "--data-dir", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--store-url", oxigraph + "/query"])
@@ -174,9 +169,9 @@ def test_a_failed_store_load_leaves_the_data_dir_alone(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from cradle.cli import app
-    from tests.conftest import CATALOGUE
+    from tests.support import CATALOGUE
 
-    dead = f"http://127.0.0.1:{_free_port()}/query"
+    dead = f"http://127.0.0.1:{free_port()}/query"
     args = ["build", "--graph-only", "--catalogue", str(CATALOGUE), "--data-dir", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--store-url", dead])
     assert result.exit_code == 1
@@ -281,7 +276,7 @@ def test_two_servers_share_one_store_and_one_data_dir(loaded: str, graph_dir: Pa
 
     exe = Path(sys.executable).with_name("cradle")
     env = {**os.environ, "CRADLE_EMBEDDER": "fake", "HF_HUB_OFFLINE": "1"}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [
         subprocess.Popen(
             [str(exe), "serve", "--data-dir", str(graph_dir), "--port", str(port)]

@@ -23,7 +23,7 @@ from cradle.graph.curation.review import (
     needs_attention,
     review,
 )
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 TODAY = dt.date(2026, 11, 29)
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cradle.core.settings import Settings
+from tests.support import shared
 from tests.support.sparql import KASEI, W3C_DIR, sparql_client, w3c_graphs
 
 SEEDS = [
@@ -107,8 +108,7 @@ def mutated(draw: st.DrawFn) -> bytes:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    if not W3C_DIR.is_dir():
-        pytest.skip(f"W3C protocol data not found at {W3C_DIR}")
+    shared(W3C_DIR)
     with sparql_client(Settings(named_graphs=w3c_graphs(), query_timeout=5)) as c:
         yield c
 

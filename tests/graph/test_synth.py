@@ -17,7 +17,7 @@ from cradle.graph.catalogue import load_catalogue
 from cradle.graph.sources.synth import synthesize, write_synthetic
 from cradle.graph.sources.synth_data import REGIONS
 from cradle.graph.sparql.run import run_query
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 
 @pytest.fixture(scope="module")

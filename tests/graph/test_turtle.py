@@ -10,7 +10,7 @@ from cradle.core.namespaces import RES
 from cradle.graph.build.rdf import prefixed_graph, resource_triples
 from cradle.graph.build.turtle import write_turtle
 from cradle.graph.catalogue import Entry, load_catalogue
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
 
 
 def rdflib_turtle(triples: list) -> bytes:

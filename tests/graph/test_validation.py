@@ -12,13 +12,13 @@ from rdflib.namespace import DCAT, DCTERMS, XSD
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.core.errors import CatalogueError
 from cradle.core.namespaces import CRADLE, RES
 from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.rdf import catalogue_graph
 from cradle.graph.catalogue import load_catalogue
 from cradle.graph.commands import run_validate
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE
+from tests.support import catalogue_problems as problems
 
 HEAD = """catalogue:
   id: t
@@ -35,12 +35,6 @@ def write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "catalogue.yaml"
     path.write_text(HEAD + body, encoding="utf-8")
     return path
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(CatalogueError) as info:
-        load_catalogue(path)
-    return info.value.problems
 
 
 def test_every_problem_of_every_entry_in_one_pass(tmp_path: Path) -> None:

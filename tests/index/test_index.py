@@ -17,18 +17,13 @@ from cradle.index.embed import FakeEmbedder
 from cradle.index.files import read_meta, tree_sha256
 from cradle.index.search import open_searcher
 from cradle.index.snippets import Snippets
-from tests.conftest import CATALOGUE
-
-FAKE = Settings.model_validate({"embedder": "fake"})
+from tests.support import CATALOGUE, FAKE, indexed_copy
 
 
 def fake_build(graph_dir: Path, out: Path) -> tuple[Version, FakeEmbedder]:
-    """Copy the graph to ``out`` and build a fake-embedder index there."""
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
+    """Copy the graph to ``out`` and build a fake-embedder index there (its embedder too)."""
     embedder = FakeEmbedder()
-    version = Version.at(out)
-    build_index(version, FAKE, embedder=embedder)
-    return version, embedder
+    return indexed_copy(graph_dir, out, embedder=embedder), embedder
 
 
 def test_manifest_records_model_graph_and_digest(graph_dir: Path, tmp_path: Path) -> None:

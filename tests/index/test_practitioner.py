@@ -24,8 +24,8 @@ from cradle.index.corpus import read_graph
 from cradle.index.search import Searcher, open_searcher
 from cradle.index.spelling import Speller
 from cradle.index.usable import USABLE_MARGIN, badge, out_of_date, usable_first
+from tests.support import FAKE
 
-FAKE = Settings.model_validate({"embedder": "fake"})
 TODAY = date(2026, 11, 29)
 LANDING = "https://www.lullabytrust.org.uk/safer-sleep-advice/"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,13 +11,10 @@ import yaml
 
 from cradle.core.datadir import Version
 from cradle.core.errors import InvalidSearch
-from cradle.core.settings import Settings
 from cradle.index import rank
-from cradle.index.build import build_index
 from cradle.index.search import Searcher, open_searcher, search_threads
-from tests.conftest import CATALOGUE
+from tests.support import CATALOGUE, FAKE, indexed_copy
 
-FAKE = Settings.model_validate({"embedder": "fake"})
 KEYS = {"uri", "title", "summary", "score", "localities", "topics", "format", "publisher",
         "status", "why"}  # fmt: skip
 
@@ -26,8 +22,7 @@ KEYS = {"uri", "title", "summary", "score", "localities", "topics", "format", "p
 @pytest.fixture(scope="module")
 def data_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("search")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, FAKE)
+    indexed_copy(graph_dir, out)
     return out
 
 

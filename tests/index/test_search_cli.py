@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.datadir import DataDir
-from tests.conftest import CATALOGUE, SOURCE_DOCUMENT
+from tests.support import CATALOGUE, SOURCE_DOCUMENT
 from tests.support.service import copy_build
 
 runner = CliRunner()

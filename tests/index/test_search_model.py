@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from cradle.core.settings import Settings
-from cradle.index.build import build_index
 from cradle.index.evaluate import evaluate, load_queries
 from cradle.index.search import Searcher, open_searcher
-from tests.conftest import SHARED
+from tests.support import SHARED, indexed_copy, shared
 
 pytestmark = pytest.mark.slow
 REAL = Settings.model_validate({"embedder": "sentence-transformers"})
@@ -21,8 +20,7 @@ REAL = Settings.model_validate({"embedder": "sentence-transformers"})
 def searcher(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     pytest.importorskip("sentence_transformers")
     out = tmp_path_factory.mktemp("real")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, REAL)
+    indexed_copy(graph_dir, out, REAL)
     return open_searcher(out, REAL)
 
 
@@ -55,8 +53,7 @@ def test_long_query_is_cut_to_the_model_window(searcher: Searcher) -> None:
 
 def test_dev_set_meets_target_and_beats_baselines(searcher: Searcher) -> None:
     path = SHARED / "eval" / "dev_queries.json"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+    shared(path)
     report = evaluate(searcher, load_queries(path))
     ndcg = {name: vals["nDCG@10"] for name, vals in report.systems.items()}
     assert ndcg["cradle"] >= 0.90

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,19 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.settings import Settings
-from cradle.index.build import build_index
 from cradle.index.commands import run_eval, run_search
 from cradle.index.evaluate import load_queries
 from cradle.index.search import Searcher, open_searcher
 from cradle.index.snippets import segments, split_sentences
 from cradle.index.spelling import Speller
 from cradle.index.text import model_lexicon
-
-FAKE = Settings.model_validate({"embedder": "fake"})
+from tests.support import FAKE, indexed_copy
 
 
 @pytest.fixture(scope="module")
 def fake_dir(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("quality")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    build_index(out, FAKE, out / "cache")
+    indexed_copy(graph_dir, out)
     return out
 
 

@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.service import ROOT, built_dir, running_server
+from tests.support import ROOT
+from tests.support.service import built_dir, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,15 +4,13 @@ no route makes its own status and no command matches a message."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from cradle.cli import exit_code
 from cradle.core import errors as e
 from cradle.service.errors import domain_status, search_off
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.service import free_port, serving
+from tests.support import free_port
+from tests.support.service import serving
 
 SUPERVISOR = textwrap.dedent(
     """

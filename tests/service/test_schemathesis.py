@@ -21,7 +21,8 @@ from schemathesis.checks import (
 )
 
 from cradle.service.app import create_app
-from tests.support.service import built_dir, fake_settings
+from tests.support import fake_settings
+from tests.support.service import built_dir
 
 CHECKS = [
     not_a_server_error,

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from cradle.service.app import create_app
 from cradle.service.querytext import clean_query
-from tests.support.service import built_dir, fake_settings, raw_get
+from tests.support import fake_settings
+from tests.support.service import built_dir, raw_get
 
 
 @pytest.fixture(scope="module")

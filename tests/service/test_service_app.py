@@ -17,7 +17,8 @@ from cradle.core.datadir import DataDir
 from cradle.core.errors import NotBuilt
 from cradle.service.app import create_app
 from cradle.service.commands import parse_graphs, preflight
-from tests.support.service import copy_build, fake_settings, running_server
+from tests.support import fake_settings
+from tests.support.service import copy_build, running_server
 
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/work/|/home/|site-packages", re.I)
 

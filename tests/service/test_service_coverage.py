@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from cradle.core.datadir import DataDir
 from cradle.core.namespaces import sparql_prologue
-from tests.support.service import ROOT
+from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from cradle.graph.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.curation.review import items_from_catalogue, needs_attention
 from cradle.service.app import create_app
 from cradle.service.misses import MIN_SHOWN, Misses, found_nothing_close, note_search
-from tests.conftest import CATALOGUE
-from tests.support.service import fake_settings
+from tests.support import CATALOGUE, fake_settings
 
 
 def test_review_json_is_the_cli_list(client: Any) -> None:

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 
 from cradle.service.app import create_app
 from cradle.service.search import run_search
-from tests.support.service import built_dir, fake_settings
+from tests.support import fake_settings
+from tests.support.service import built_dir
 
 
 def test_search_json_is_cradle_search_json_plus_facets(client: TestClient, data_dir: Path) -> None:

@@ -20,6 +20,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
 from cradle.core.settings import Settings
+from tests.support import in_ci
 from tests.support.sparql import W3C_DIR, data_hash, sparql_client, w3c_graphs
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -36,8 +37,9 @@ RDF_TYPES = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 
-pytestmark = pytest.mark.skipif(
-    not MANIFEST.is_file(), reason=f"W3C protocol tests not found at {W3C_DIR}"
+pytestmark = pytest.mark.skipif(  # in CI a missing ../shared fails instead (tests.support)
+    not MANIFEST.is_file() and not in_ci(),
+    reason=f"W3C protocol tests not found at {W3C_DIR} (skipped outside CI only)",
 )
 
 

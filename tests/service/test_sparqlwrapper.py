@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,16 +18,11 @@ from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
 from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
+from tests.support import free_port
 
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

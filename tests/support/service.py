@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,10 +18,8 @@ import httpx
 import pytest
 
 from cradle.core.datadir import DataDir
-from cradle.core.settings import Settings
+from tests.support import fake_settings, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "data" / "catalogue.yaml"
 _BUILDS: dict[str, Path] = {}
 
 
@@ -37,13 +34,6 @@ def built_dir(tmp_path_factory: pytest.TempPathFactory, with_index: bool = True)
         build(fake_settings(out), with_index=with_index)
         _BUILDS[key] = out
     return _BUILDS[key]
-
-
-def fake_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings over ``data_dir`` with the fake (hashing) embedder."""
-    return Settings.model_validate(
-        {"data_dir": data_dir, "embedder": "fake", "catalogue": CATALOGUE} | overrides
-    )
 
 
 def copy_build(src: Path, dest: Path) -> Path:
@@ -92,13 +82,6 @@ def stop(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -16,9 +16,8 @@ from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
 from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
+from tests.support import SHARED
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Settings().shared_dir
 W3C_DIR = SHARED / "w3c-sparql11-protocol"
 KASEI = "http://kasei.us/2009/09/sparql/data/data{}.rdf"
 ALL_QUADS = """
