@@ -34,7 +34,7 @@ from cradle.core.errors import (
     UpdateRefused,
     UrlTooLong,
 )
-from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
+from cradle.core.namespaces import PREFIXES
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
@@ -45,10 +45,10 @@ from cradle.service.errors import domain_status, error_response
 from cradle.service.graphdata import GraphData
 from cradle.service.runtime import runtime_of
 from cradle.service.sparql_docs import (
+    DESCRIPTION_PREFIXES,
     FALLBACK_ENDPOINT,
     GET_DOC,
     POST_DOC,
-    PREFIXES,
     service_description,
 )
 from cradle.service.sparql_input import parse_params, post_params
@@ -272,7 +272,7 @@ def _describe(request: Request, engine: QueryEngine) -> Response:
         "jsonld": ox.RdfFormat.JSON_LD,
         "rdfxml": ox.RdfFormat.RDF_XML,
     }[fmt.name]
-    body = ox.serialize(triples, format=rdf, prefixes=PREFIXES) or b""
+    body = ox.serialize(triples, format=rdf, prefixes=DESCRIPTION_PREFIXES) or b""
     return Response(body, media_type=_content_type(fmt.media_type), headers={"Vary": "Accept"})
 
 
@@ -299,7 +299,7 @@ def _page(request: Request, engine: QueryEngine, settings: Settings) -> Response
         "endpoint": _endpoint(request),
         "info": engine.info(),
         "settings": settings,
-        "prefixes": CRADLE_PREFIXES,
+        "prefixes": PREFIXES,
         "examples": examples,
         "query": examples[0]["text"] if examples else STARTER_QUERY,
     }

@@ -179,13 +179,6 @@ def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
         searcher.related("https://w3id.org/cradle/resource/nope")
 
 
-def test_module_level_search_for_notebooks(data_dir: Path) -> None:
-    from cradle.index.search import search
-
-    out = search("safe sleep", k=2, format="youtube-video", data_dir=data_dir, settings=FAKE)
-    assert [h["format"] for h in out.results] == ["youtube-video", "youtube-video"]
-
-
 def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dict]) -> None:
     u = searcher.reader.understand("safe sleep in Oldham")
     assert list(u.localities) == ["oldham"]
