@@ -82,4 +82,4 @@ notebooks: build
 	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
-	rm -rf build test-artifacts .pytest_cache .ruff_cache .mypy_cache tests/node_modules
+	rm -rf var build test-artifacts .pytest_cache .ruff_cache .mypy_cache tests/node_modules

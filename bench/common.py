@@ -19,7 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-WORK = ROOT / "build" / "bench"
+WORK = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "results"
 
 

@@ -2,7 +2,7 @@
 100k synthetic resources; index build throughput and peak memory; HNSW recall against exact.
 
 Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_bench.py [--sizes 10000 100000]
-       [--real-limit 10000] [--queries 200] [--work build/bench-search]
+       [--real-limit 10000] [--queries 200] [--work var/bench-search]
 
 Synthetic catalogues come from ``cradle synth``. Up to ``--real-limit`` resources the index is
 built with the real model (cold cache) and its throughput is the project's build throughput;
@@ -58,7 +58,7 @@ def build_child(data: str, fake: str) -> None:
     settings = Settings.model_validate({})
     emb = FakeEmbedder(dimension=384) if fake == "1" else None
     version = DataDir(Path(data)).open()
-    result = build_index(version, version, settings, version.cache_dir, embedder=emb)
+    result = build_index(version, settings, embedder=emb)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": result.seconds, "count": result.count, "peak_mib": peak,
                       "dense_index": result.dense_index}))  # fmt: skip
@@ -143,7 +143,7 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     p.add_argument("--real-limit", type=int, default=10_000)
     p.add_argument("--queries", type=int, default=200)
-    p.add_argument("--work", type=Path, default=ROOT / "build" / "bench-search")
+    p.add_argument("--work", type=Path, default=ROOT / "var" / "bench-search")
     p.add_argument("--build-child", nargs=2)
     args = p.parse_args()
     if args.build_child:

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from cradle.core.settings import DATA_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "dev": ROOT.parent / "shared" / "eval" / "dev_queries.json",
@@ -95,7 +97,7 @@ def usable_rates(searcher: Any, queries: list[str]) -> dict[str, float]:
 def main() -> None:
     """Run both measurements."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "build")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     from cradle.core.settings import Settings
     from cradle.index import close as close_module

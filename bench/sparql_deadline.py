@@ -69,7 +69,7 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=Path("build"))
+    parser.add_argument("--data-dir", type=Path, default=Settings().data_dir)
     parser.add_argument("--timeout", type=float, default=3.0)
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args()

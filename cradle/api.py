@@ -2,7 +2,7 @@
 
 Example:
     >>> from cradle import Catalogue
-    >>> kg = Catalogue.open()                       # the built data dir (default build/)
+    >>> kg = Catalogue.open()                       # the built data dir (default var/)
     >>> kg.sparql("SELECT ?t WHERE { ?r dct:title ?t }")   # project PREFIXes added for you
     >>> kg.coverage(within="north-west")            # authority x topic counts, zeros kept
     >>> kg.search("baby won't stop crying", k=5)    # loads the search index on first use
@@ -56,7 +56,7 @@ class Catalogue:
         """Open the built data dir read-only.
 
         Args:
-            data_dir: the folder ``cradle build`` wrote; ``settings.data_dir`` (build/) if None.
+            data_dir: the folder ``cradle build`` wrote; ``settings.data_dir`` (var/) if None.
             settings: the project's settings; read from ``CRADLE_*`` variables if None.
 
         Returns:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from cradle.core.errors import CradleError
+from cradle.core.errors import CradleError, UnreadableFile
 from cradle.core.settings import Settings
 from cradle.facet_options import facet_options
 
@@ -52,10 +52,20 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+#: Domain error -> exit code, the one table (first match wins). 2: an input cannot be read (as
+#: for a wrong flag); 1: any other problem, said on stderr. Bad settings exit 2 too (_settings).
+EXIT_CODES: list[tuple[type[CradleError], int]] = [(UnreadableFile, 2), (CradleError, 1)]
+
+
+def exit_code(exc: CradleError) -> int:
+    """The exit code of a domain error (:data:`EXIT_CODES`)."""
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))
+
+
 def _fail(exc: CradleError) -> None:
     for line in str(exc).splitlines() or [exc.__class__.__name__]:
         typer.echo(line, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(exit_code(exc))
 
 
 @app.command("import")
@@ -174,12 +184,15 @@ def validate(catalogue: CatalogueOpt = None) -> None:
     if not settings.catalogue.is_file():
         typer.echo(f"{settings.catalogue}: no such file", err=True)
         raise typer.Exit(2)
-    problems = run_validate(settings.catalogue, settings.ontology_dir)
+    try:
+        problems = run_validate(settings.catalogue, settings.ontology_dir)
+    except CradleError as exc:
+        _fail(exc)
     for p in problems:
         typer.echo(p)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
-        raise typer.Exit(2 if any(":0: (file): cannot read" in p for p in problems) else 1)
+        raise typer.Exit(1)
     typer.echo(f"{settings.catalogue}: conforms")
 
 
@@ -311,7 +324,7 @@ def sparql(
     settings = _settings(data_dir=data_dir)
     try:
         text = query_text(query)
-        sys.stdout.write(run_sparql(settings.data_dir, text, fmt.value))
+        sys.stdout.write(run_sparql(settings, text, fmt.value))
     except CradleError as exc:
         _fail(exc)
 
@@ -319,15 +332,21 @@ def sparql(
 @app.command()
 def synth(
     resources: Annotated[int, typer.Option("--resources", "-n", min=1, help="how many")] = 1000,
-    out: Annotated[Path, typer.Option("--out", help="folder for catalogue.yaml")] = Path(
-        "build/synth"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="folder for catalogue.yaml (default: synth/ in the data dir)"),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="same seed, same catalogue")] = 0,
 ) -> None:
     """Write a synthetic national catalogue (all English authorities) to OUT/catalogue.yaml."""
+    from cradle.core.datadir import DataDir
     from cradle.graph.sources.synth import write_synthetic
 
-    path = write_synthetic(resources, out, seed, progress=True)
+    settings = _settings()
+    folder = out or DataDir(settings.data_dir).synth_dir
+    path = write_synthetic(
+        resources, folder, seed, progress=True, ontology_dir=settings.ontology_dir
+    )
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cradle.core.datadir import DataDir
+from cradle.core.datadir import DataDir, moved_data_dir
 from cradle.core.settings import Settings
 from cradle.graph.build.pipeline import GraphBuild, build_graph
 
@@ -36,6 +36,8 @@ def run_build(
     catalogue = catalogue or settings.catalogue
     target = DataDir(data_dir or settings.data_dir)
     say = report or (lambda line: None)
+    if moved := moved_data_dir(target.root):
+        say(moved)
     previous = target.published()
     with target.publish() as version:
         say(f"graph: checking {catalogue} and building the knowledge graph")
@@ -44,7 +46,7 @@ def run_build(
             from cradle.index.build import build_index
 
             say(f"index: embedding {result.resources} resources and indexing their words")
-            build_index(version, version, settings, cache_dir=version.cache_dir, progress=progress)
+            build_index(version, settings, progress=progress)
         if settings.store_url or settings.store_gsp_url:
             from cradle.graph.sparql.remote import publish_to_store
 

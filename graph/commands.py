@@ -1,6 +1,8 @@
-"""The graph stage's commands: ``cradle import``, ``cradle validate`` and ``cradle sparql``.
+"""The graph stage's commands: ``cradle import``, ``diff``, ``validate``, ``sparql``, ``review``
+and ``linkcheck``.
 
-Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments."""
+Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments and
+passes the settings' values (the ontology folder, the data dir) as defaults."""
 
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from cradle.core.csvcells import safe_rows
-from cradle.core.errors import CatalogueError, QuerySyntaxError
+from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.catalogue import load_catalogue
-from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.ontology import load_ontology, terms
 from cradle.graph.build.rdf import catalogue_graph
 from cradle.graph.build.validate import violations
 from cradle.graph.sources.document import Imported
@@ -40,13 +42,14 @@ def query_text(arg: str) -> str:
     return arg
 
 
-def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
-    """Run ``query`` on the store in ``data_dir``; render as ``table``, ``json`` or ``csv``.
+def run_sparql(settings: Settings, query: str, fmt: str) -> str:
+    """Run ``query`` on the store of ``settings.data_dir``; render as ``table``, ``json`` or
+    ``csv``.
 
-    The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`):
-    read-only, no SERVICE, the same deadline and row cap; a cut result is said on stderr.
+    The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`)
+    with every setting given (deadline, row cap, an external store): read-only, no SERVICE; a
+    cut result is said on stderr.
     """
-    settings = Settings.model_validate({"data_dir": data_dir})
     text = with_prefixes(query)
     is_graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
     wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
@@ -80,9 +83,14 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
     Returns:
         One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
         problem of every entry at once; empty when it conforms.
+
+    Raises:
+        UnreadableFile: the catalogue cannot be read at all.
     """
     try:
         cat = load_catalogue(catalogue, ontology_dir)
+    except UnreadableFile:
+        raise
     except CatalogueError as exc:
         return exc.problems
     graph = catalogue_graph(
@@ -99,8 +107,9 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
 IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}
 
 
-def read_document(path: Path) -> Imported:
-    """Import the source document at ``path`` with the reader its file type needs.
+def read_document(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Imported:
+    """Import the source document at ``path`` with the reader its file type needs, topics
+    suggested from the thesaurus in ``ontology_dir``.
 
     Raises:
         CatalogueError: the file type is not one Cradle reads, or the file cannot be read.
@@ -116,14 +125,15 @@ def read_document(path: Path) -> Imported:
         )
     if not path.is_file():
         raise CatalogueError([f"{path}: no such file"])
+    vocab = terms(ontology_dir)
     try:
         if suffix == ".docx":
             from cradle.graph.sources.docx import import_docx
 
-            return import_docx(path)
+            return import_docx(path, vocab)
         from cradle.graph.sources.document import import_file
 
-        return import_file(path)
+        return import_file(path, vocab)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise CatalogueError(
             [
@@ -160,7 +170,7 @@ def run_import(
     from cradle.graph.sources.merge import diff_catalogues, merge_import, render_merge
     from cradle.graph.sources.mergefile import merged_file
 
-    result = read_document(path)
+    result = read_document(path, ontology_dir)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
@@ -261,13 +271,10 @@ def run_review(
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
     """
     from cradle.graph.build.datafiles import links_beside
-    from cradle.graph.curation.linkcheck import read_results
-    from cradle.graph.curation.review import describe, items_from_catalogue, needs_attention
+    from cradle.graph.curation.review import describe, review
 
     cat = load_catalogue(catalogue, ontology_dir)
-    found = needs_attention(
-        items_from_catalogue(cat), today or date.today(), read_results(links_beside(catalogue))
-    )
+    found = review(cat, links_beside(catalogue), today)
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
     plain = [

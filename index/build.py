@@ -82,20 +82,22 @@ def _bm25(texts: list[str], folder: Path) -> None:
 
 
 def build_index(
-    graph_dir: Path | Version,
-    out_dir: Path | Version,
+    version: Path | Version,
     settings: Settings,
-    cache_dir: Path,
+    cache_dir: Path | None = None,
     embedder: Embedder | None = None,
     progress: bool = False,
 ) -> IndexBuild:
-    """Build the search index of the graph in ``graph_dir`` into ``out_dir``.
+    """Build the search index of a version's graph into the same version.
+
+    The graph's read model is read once, from the store the graph stage wrote.
 
     Args:
-        graph_dir: the version (or a folder, taken as one) holding the graph and its store.
-        out_dir: the version whose index manifest and index folder are written.
+        version: the version (or a folder, taken as one) holding the graph and its store; its
+            index folder and index manifest are written.
         settings: model, embedder and the size above which the dense index is approximate.
-        cache_dir: embedding cache kept between builds (only changed texts are embedded).
+        cache_dir: embedding cache kept between builds (only changed texts are embedded);
+            the version's cache folder when None.
         embedder: use this embedder instead of the one ``settings`` names (tests).
         progress: show the embedding model's progress bar.
 
@@ -103,14 +105,14 @@ def build_index(
         The manifest, as written to the version's index manifest.
 
     Raises:
-        NotBuilt: ``graph_dir`` holds no graph.
+        NotBuilt: ``version`` holds no graph.
         MissingDependency: faiss, bm25s or the model's packages are missing.
     """
     started = time.perf_counter()
-    graph = graph_dir if isinstance(graph_dir, Version) else Version.at(graph_dir)
-    out = out_dir if isinstance(out_dir, Version) else Version.at(out_dir)
-    graph_sha = graph.graph_sha256()
-    resources, vocab = read_graph(graph)
+    out = version if isinstance(version, Version) else Version.at(version)
+    cache_dir = cache_dir or out.cache_dir
+    graph_sha = out.graph_sha256()
+    resources, vocab = read_graph(out)
     embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
     snippets, sentences = Snippets.split([r.summary for r in resources])

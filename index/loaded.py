@@ -17,8 +17,6 @@ from cradle.index.files import read_meta
 from cradle.index.postings import Postings
 from cradle.index.snippets import Snippets
 
-COUNTRY = "england"
-
 
 @dataclass
 class LoadedIndex:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cradle.core.datadir import DataDir, Version, open_version
+from cradle.core.datadir import Version, open_version
 from cradle.core.errors import CradleError, InvalidSearch, StaleIndex
 from cradle.core.settings import Settings
 from cradle.index.close import place_note
@@ -36,7 +36,7 @@ from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
 
-__all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search", "search_threads"]
+__all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search_threads"]
 
 MAX_K = 100
 
@@ -251,7 +251,6 @@ def focused(
 
 def _model_folder(embedder: Embedder) -> Path | None:
     """The folder of the embedder's model on disk, if it has one (not for fake or hashing)."""
-    from cradle.core.errors import CradleError
     from cradle.index.transformer import resolve_model
 
     if embedder.name in ("fake", "hashing") or embedder.name.startswith("hashing"):
@@ -290,39 +289,3 @@ def search_threads(workers: int) -> int:
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (cores or 1) // max(1, workers))
-
-
-_SHARED: dict[tuple[str, str, str], Searcher] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def search(
-    query: str,
-    *,
-    k: int = 10,
-    exact: bool = False,
-    data_dir: Path | None = None,
-    settings: Settings | None = None,
-    **filters: str | None,
-) -> SearchResponse:
-    """Search from a notebook: opens (once per published version) the index of the data dir's
-    current version and searches it (``filters``: facet id -> value, as
-    :meth:`Searcher.search`)."""
-    settings = settings or Settings.model_validate({})
-    where = DataDir(data_dir or settings.data_dir)
-    version = where.open()
-    key = (str(where.root.resolve()), settings.embedder, settings.model)
-    with _SHARED_LOCK:
-        searcher = _SHARED.get(key)
-        sha = _manifest_sha(version)
-        if searcher is None or searcher.index.manifest.get("index_sha256") != sha:
-            searcher = _SHARED[key] = open_searcher(version, settings)
-    return searcher.search_filtered(query, k, filters, exact=exact)
-
-
-def _manifest_sha(version: Version) -> str | None:
-    """The ``index_sha256`` the version's index manifest records (None when absent)."""
-    try:
-        return version.index_manifest().get("index_sha256")
-    except CradleError:
-        return None

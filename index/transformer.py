@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cradle.core.errors import InvalidSearch, MissingDependency
+from cradle.core.errors import MissingDependency, ModelNotFound
 from cradle.core.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def resolve_model(model: str) -> Path:
 
     Raises:
         MissingDependency: the default model's package is not installed.
-        InvalidSearch: ``model`` is neither the default nor an existing local folder.
+        ModelNotFound: ``model`` is neither the default nor an existing local folder.
     """
     if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
         try:
@@ -38,7 +38,7 @@ def resolve_model(model: str) -> Path:
     path = Path(model).expanduser()
     if path.is_dir():
         return path
-    raise InvalidSearch(
+    raise ModelNotFound(
         f"embedding model {model!r} is neither {DEFAULT_MODEL!r} nor a local folder; models are "
         "never downloaded: set CRADLE_MODEL to a folder holding a sentence-transformers model"
     )

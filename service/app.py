@@ -16,7 +16,6 @@ from fastapi.staticfiles import StaticFiles
 
 from cradle.core import __version__
 from cradle.core.datadir import DataDir, Version
-from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
 from cradle.graph.read.coverage import coverage as count_coverage
 from cradle.service import apidocs, coverage, errors, health, pages, review, search, suggest, ui
@@ -28,19 +27,6 @@ from cradle.service.runtime import Runtime
 
 log = logging.getLogger("cradle.service")
 WARM_UP = "safe sleep"
-#: Why search is off, per error opening the index (client-safe: no paths).
-SEARCH_PROBLEMS: list[tuple[type[Exception], str]] = [
-    (NotBuilt, "no search index in the data dir: run `cradle build`"),
-    (StaleIndex, "the search index was built from another graph: run `cradle build`"),
-    (
-        InvalidSearch,
-        "the embedding model is missing or is not the one the index was built with: "
-        "check CRADLE_MODEL, then run `cradle build`",
-    ),
-    (MissingDependency, "search needs the 'search' extra: pip install -e '.[search]'"),
-    (ImportError, "search needs the 'search' extra: pip install -e '.[search]'"),
-    (Exception, "the search index could not be loaded (damaged?): run `cradle build`"),
-]
 
 
 def _open_searcher(rt: Runtime, settings: Settings, version: Version) -> None:
@@ -52,7 +38,7 @@ def _open_searcher(rt: Runtime, settings: Settings, version: Version) -> None:
         searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
         rt.searcher = searcher
     except Exception as exc:  # start anyway: SPARQL, pages and coverage need no index
-        reason = next(msg for cls, msg in SEARCH_PROBLEMS if isinstance(exc, cls))
+        reason = errors.search_off(exc)
         rt.search_problem = f"Search is not available: {reason}."
         rt.problems.append(reason)
         log.warning("search disabled: %s (%s: %s)", reason, exc.__class__.__name__, exc)

@@ -9,11 +9,12 @@ import io
 from collections import Counter
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
 from cradle.core.csvcells import safe_cell
+from cradle.core.errors import NotAcceptable
 from cradle.graph.read.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
 from cradle.service.deps import GraphDataDep
 
@@ -134,7 +135,7 @@ def gaps(
         ]
     )
     if fmt is None:
-        raise HTTPException(406, "Acceptable here: application/json, text/csv.")
+        raise NotAcceptable("Acceptable here: application/json, text/csv.")
     matrix = coverage(data, within, status, include_shared, narrower)
     headers = {"Vary": "Accept"}
     if fmt == "csv":

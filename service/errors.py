@@ -1,5 +1,6 @@
-"""Domain errors -> HTTP answers. Clients get a status and a message written for them: never
-raw exception text, a stack trace, a file path or an internal name."""
+"""Domain errors -> HTTP answers, the one table (:data:`STATUS`), and why search is off after an
+error opening the index (:data:`SEARCH_OFF`). Clients get a status and a message written for
+them: never raw exception text, a stack trace, a file path or an internal name."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cradle.core.conneg import choose
 from cradle.core.errors import (
+    BodyTimeout,
+    BodyTooLarge,
     ClientOverLimit,
     CradleError,
     EngineBusy,
     InvalidCoverage,
     InvalidSearch,
     MissingDependency,
+    ModelNotFound,
     NotAcceptable,
     NotBuilt,
+    ProtocolViolation,
     QueryAborted,
     QueryCancelled,
     QueryFailed,
@@ -29,7 +34,10 @@ from cradle.core.errors import (
     StaleIndex,
     StoreUnavailable,
     UnknownArea,
+    UnknownIri,
+    UnsupportedMediaType,
     UpdateRefused,
+    UrlTooLong,
 )
 from cradle.service.runtime import runtime_of
 
@@ -41,9 +49,15 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (InvalidSearch, 422, None),
     (UpdateRefused, 403, None),
     (UnknownArea, 404, None),
+    (UnknownIri, 404, None),
     (InvalidCoverage, 400, None),
     (QuerySyntaxError, 400, None),
     (QueryRefused, 400, None),
+    (UrlTooLong, 414, None),
+    (BodyTooLarge, 413, None),
+    (BodyTimeout, 408, None),
+    (UnsupportedMediaType, 415, None),
+    (ProtocolViolation, 400, None),
     (QueryTimeout, 503, None),
     (QueryAborted, 503, None),
     (NotAcceptable, 406, None),
@@ -55,8 +69,22 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (NotBuilt, 503, "The graph or search index is not built: run `cradle build`, then restart."),
     (StaleIndex, 503, "The search index was built from another graph: run `cradle build`."),
     (MissingDependency, 503, "A component this request needs is not installed on the server."),
+    (ModelNotFound, 503, "The search model is not installed on the server."),
 ]
 GENERIC = "Internal error: the request could not be completed. It has been logged."
+#: Why search is off, per error opening the index at start-up (for staff: no paths).
+SEARCH_OFF: list[tuple[type[Exception], str]] = [
+    (NotBuilt, "no search index in the data dir: run `cradle build`"),
+    (StaleIndex, "the search index was built from another graph: run `cradle build`"),
+    (
+        ModelNotFound,
+        "the embedding model is missing or is not the one the index was built with: "
+        "check CRADLE_MODEL, then run `cradle build`",
+    ),
+    (MissingDependency, "search needs the 'search' extra: pip install -e '.[search]'"),
+    (ImportError, "search needs the 'search' extra: pip install -e '.[search]'"),
+    (Exception, "the search index could not be loaded (damaged?): run `cradle build`"),
+]
 
 
 def wants_html(request: Request) -> bool:
@@ -79,6 +107,11 @@ def error_response(
             headers=headers,
         )
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+def search_off(exc: Exception) -> str:
+    """Why search is off, in words for staff, after ``exc`` opening the search index."""
+    return next(message for cls, message in SEARCH_OFF if isinstance(exc, cls))
 
 
 def domain_status(exc: CradleError) -> tuple[int, str]:

@@ -11,12 +11,12 @@ from datetime import date
 from typing import Any, Literal
 
 import pyoxigraph as ox
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from cradle.core.conneg import choose
-from cradle.core.errors import CradleError
+from cradle.core.errors import CradleError, NotAcceptable, UnknownIri
 from cradle.core.namespaces import PREFIXES
 from cradle.index.access import access
 from cradle.index.search import Searcher
@@ -55,7 +55,7 @@ def _media(request: Request, fmt: str | None) -> str:
         return FORMATS[fmt]
     chosen = choose(request.headers.get("accept"), list(MEDIA))
     if chosen is None:
-        raise HTTPException(406, "Acceptable here: " + ", ".join(MEDIA) + ".")
+        raise NotAcceptable("Acceptable here: " + ", ".join(MEDIA) + ".")
     return chosen
 
 
@@ -117,7 +117,7 @@ def period(data: GraphData, res: Resource) -> str:
 
 def _check(data: GraphData, kind: str, term_id: str) -> None:
     if not ID.match(term_id) or not data.exists(kind, term_id):
-        raise HTTPException(404, f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
+        raise UnknownIri(f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
 
 
 @router.get("/resource/{resource_id}", responses=RDF_RESPONSES, response_class=Response)

@@ -1,26 +1,23 @@
 """Staff pages: ``/review`` (what needs attention, beside what practitioners looked for and did
 not find and the coverage gaps) and ``/changes`` (what changed at each build, as a page, JSON
 and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.curation.review`);
-here the entries are read from the built graph and the last link check from the data dir."""
+here the entries are the built version's read model and the last link check is the version's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any, Literal
 
-import pyoxigraph as ox
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
-from cradle.core.datadir import Version
-from cradle.core.namespaces import RES
+from cradle.core.errors import NotAcceptable
 from cradle.graph.build.changes import read_changes
 from cradle.graph.build.valuediff import field_changes, fields_text
-from cradle.graph.curation.review import ReviewItem, describe, needs_attention
+from cradle.graph.curation.review import describe, review
 from cradle.graph.read.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
@@ -29,66 +26,6 @@ from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["staff"])
 ATOM = "application/atom+xml"
-ITEMS_QUERY = """
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX adms: <http://www.w3.org/ns/adms#>
-PREFIX cradle: <https://w3id.org/cradle/def#>
-SELECT ?r ?title ?status ?expected ?end ?reviewed ?every ?url ?since ?order WHERE {
-  ?r a dcat:Resource ; dct:title ?title ; adms:status ?status .
-  OPTIONAL { ?r cradle:sourceOrder ?order }
-  OPTIONAL { ?r cradle:expectedDate ?expected }
-  OPTIONAL { ?r dct:temporal/dcat:endDate ?end }
-  OPTIONAL { ?r dct:modified ?reviewed }
-  OPTIONAL { ?r cradle:reviewEvery ?every }
-  OPTIONAL { ?r dcat:landingPage ?url }
-  OPTIONAL { ?r cradle:statusSince ?since }
-}
-"""
-
-
-COLUMNS = ("r", "title", "status", "expected", "end", "reviewed", "every", "url", "since", "order")
-
-
-def _value(term: Any) -> str | None:
-    return None if term is None else str(term.value)
-
-
-def review_items(data: GraphData) -> list[ReviewItem]:
-    """The review records of the built graph's entries, in catalogue order (read once)."""
-    key = "review-items"
-    if key not in data.derived:
-        rows = []
-        for s in data.store.query(ITEMS_QUERY):
-            assert isinstance(s, ox.QuerySolution)
-            v = {name: _value(s[name]) for name in COLUMNS}
-            day = {
-                k: dt.date.fromisoformat(str(v[k])) if v[k] else None for k in ("reviewed", "since")
-            }
-            item = ReviewItem(
-                id=str(v["r"])[len(str(RES)) :],
-                title=v["title"] or "",
-                status=(v["status"] or "").rsplit("/", 1)[-1],
-                expected=v["expected"],
-                period_end=v["end"],
-                reviewed=day["reviewed"],
-                review_every=int(v["every"]) if v["every"] else None,
-                url=v["url"],
-                status_since=day["since"],
-            )
-            rows.append((int(v["order"] or 0), item))
-        data.derived[key] = [item for _, item in sorted(rows, key=lambda r: r[0])]
-    return data.derived[key]
-
-
-def _links(version: Version | None) -> dict[str, dict[str, Any]]:
-    if version is None:
-        return {}
-    try:
-        body = json.loads(version.links_file.read_text(encoding="utf-8"))
-        return {r["id"]: r for r in body.get("results", []) if isinstance(r, dict) and "id" in r}
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
 
 
 def _day(today: dt.date | None) -> dt.date:
@@ -100,7 +37,7 @@ def _wants(request: Request, fmt: str | None, offered: dict[str, str]) -> str:
         return fmt
     chosen = choose(request.headers.get("accept"), list(offered))
     if chosen is None:
-        raise HTTPException(406, "Acceptable here: " + ", ".join(offered) + ".")
+        raise NotAcceptable("Acceptable here: " + ", ".join(offered) + ".")
     return offered[chosen]
 
 
@@ -126,7 +63,7 @@ def review_page(
 ) -> Response:
     """Entries needing attention: ``[{"id", "title", "reasons", "details"}]`` as JSON; the
     page adds what practitioners looked for and did not find, and the coverage gaps."""
-    found = needs_attention(review_items(data), _day(today), _links(version))
+    found = review(data, version.links_file if version else None, _day(today))
     fmt = _wants(request, format, {"text/html": "html", "application/json": "json"})
     headers = {"Vary": "Accept"}
     if fmt == "json":
@@ -148,7 +85,7 @@ def review_page(
         "nav": "review",
         "found": found,
         "today": _day(today).isoformat(),
-        "total": len(review_items(data)),
+        "total": len(data.resources),
         "misses": shown,
         "gaps": gaps,
         "topics": len(matrix.topics),

@@ -27,16 +27,20 @@ from starlette.types import Receive, Scope, Send
 
 from cradle.core.conneg import prefers
 from cradle.core.errors import (
+    BodyTimeout,
     ClientOverLimit,
     CradleError,
     EngineBusy,
     NotAcceptable,
+    ProtocolViolation,
     UpdateRefused,
+    UrlTooLong,
 )
-from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
+from cradle.core.namespaces import PREFIXES
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cradle.graph.sparql.run import STARTER_QUERY
 from cradle.service import sparql_html
 from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
 from cradle.service.errors import domain_status, error_response
@@ -44,13 +48,13 @@ from cradle.service.graphdata import GraphData
 from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 from cradle.service.sparql_docs import (
+    DESCRIPTION_PREFIXES,
     FALLBACK_ENDPOINT,
     GET_DOC,
     POST_DOC,
-    PREFIXES,
     service_description,
 )
-from cradle.service.sparql_input import ProtocolError, parse_params, post_params
+from cradle.service.sparql_input import parse_params, post_params
 
 router = APIRouter(tags=["sparql"])
 log = logging.getLogger("cradle.service")
@@ -91,8 +95,6 @@ async def _handle(
 ) -> Response:
     try:
         return await _answer(request, engine, settings, data)
-    except ProtocolError as exc:
-        return _error(request, exc.status, exc.message)
     except ClientDisconnect:
         log.info(
             "%s %s: the client went away while sending its request",
@@ -154,15 +156,15 @@ async def _params(
     """The request's parameters (the body read before ``deadline``); None for a bare GET."""
     url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
     if url_bytes > settings.max_url_bytes:
-        raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
+        raise UrlTooLong(f"the URL is longer than {settings.max_url_bytes} bytes")
     params = parse_params(request.scope["query_string"], "URL query string")
     if request.method == "POST":
         try:
             with anyio.fail_after(max(deadline - time.monotonic(), 0)):
                 params += await post_params(request, settings.max_body_bytes)
         except TimeoutError:
-            raise ProtocolError(
-                408, f"the request body did not arrive within {settings.query_timeout:g} s"
+            raise BodyTimeout(
+                f"the request body did not arrive within {settings.query_timeout:g} s"
             ) from None
     elif not params:
         return None
@@ -174,12 +176,12 @@ def _one_query(params: list[tuple[str, str]]) -> str:
     keys = [k for k, _ in params]
     queries = [v for k, v in params if k == "query"]
     if queries and "update" in keys:
-        raise ProtocolError(400, "send either query or update, not both")
+        raise ProtocolViolation("send either query or update, not both")
     if UPDATE_PARAMS & set(keys):
         raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
     if len(queries) != 1:
         problem = "no query parameter" if not queries else "more than one query parameter"
-        raise ProtocolError(400, f"{problem}: send exactly one SPARQL query")
+        raise ProtocolViolation(f"{problem}: send exactly one SPARQL query")
     return queries[0]
 
 
@@ -315,7 +317,7 @@ def _describe(request: Request, engine: QueryEngine) -> Response:
         "jsonld": ox.RdfFormat.JSON_LD,
         "rdfxml": ox.RdfFormat.RDF_XML,
     }[fmt.name]
-    body = ox.serialize(triples, format=rdf, prefixes=PREFIXES) or b""
+    body = ox.serialize(triples, format=rdf, prefixes=DESCRIPTION_PREFIXES) or b""
     return Response(body, media_type=_content_type(fmt.media_type), headers={"Vary": "Accept"})
 
 
@@ -343,9 +345,9 @@ def _page(request: Request, engine: QueryEngine, settings: Settings) -> Response
         "endpoint": _endpoint(request),
         "info": engine.info(),
         "settings": settings,
-        "prefixes": CRADLE_PREFIXES,
+        "prefixes": PREFIXES,
         "examples": examples,
-        "query": examples[0]["text"] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+        "query": examples[0]["text"] if examples else STARTER_QUERY,
     }
     return _templates(request).TemplateResponse(
         request, "sparql.html", context, headers={"Vary": "Accept"}

@@ -7,14 +7,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.namespaces import PREFIXES as CRADLE_PREFIXES
+from cradle.core.namespaces import PREFIXES
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 VOID = "http://rdfs.org/ns/void#"
 SHACL = "http://www.w3.org/ns/shacl#"
-PREFIXES = {"sd": SD, "format": FORMATS, "void": VOID, "sh": SHACL}
+#: The service description's own prefixes (SPARQL service description, formats, VoID, SHACL).
+DESCRIPTION_PREFIXES = {"sd": SD, "format": FORMATS, "void": VOID, "sh": SHACL}
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 XSD_ANYURI = ox.NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
@@ -132,7 +133,7 @@ def service_description(endpoint: str, info: dict[str, Any]) -> list[ox.Triple]:
     ]
     triples += [ox.Triple(service, sd("resultFormat"), _ns(FORMATS)(f)) for f in FORMAT_IRIS]
     sh = _ns(SHACL)
-    for prefix, iri in CRADLE_PREFIXES.items():
+    for prefix, iri in PREFIXES.items():
         node = ox.BlankNode()
         triples += [
             ox.Triple(service, sh("declare"), node),

@@ -1,5 +1,6 @@
 """Reading a SPARQL protocol request: URL and form parameters, direct bodies, strictly UTF-8,
-within size limits. Problems raise :class:`ProtocolError` with the status the client gets."""
+within size limits. Problems raise domain errors (:class:`cradle.core.errors.ProtocolViolation`
+and its kinds); ``service/errors.py`` gives them their HTTP status."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from cradle.core.errors import UpdateRefused
+from cradle.core.errors import (
+    BodyTooLarge,
+    ProtocolViolation,
+    UnsupportedMediaType,
+    UpdateRefused,
+)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -15,21 +21,13 @@ UPDATE = "application/sparql-update"
 MAX_FIELDS = 1000
 
 
-class ProtocolError(Exception):
-    """A request that breaks the SPARQL protocol; carries its HTTP status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 async def post_params(request: Request, limit: int) -> list[tuple[str, str]]:
     """Parameters of a POST: the form fields, or ``query`` = the direct body.
 
     Raises:
         UpdateRefused: an ``application/sparql-update`` body.
-        ProtocolError: 413, 415 or 400 for the body's size, media type or encoding.
+        BodyTooLarge, UnsupportedMediaType, ProtocolViolation: the body's size, media type or
+            encoding.
     """
     content_type = request.headers.get("content-type", "")
     media, _, rest = content_type.partition(";")
@@ -39,30 +37,30 @@ async def post_params(request: Request, limit: int) -> list[tuple[str, str]]:
         raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
     if media not in (FORM, QUERY):
         shown = media or "none"
-        raise ProtocolError(
-            415, f"Content-Type {shown!r} is not accepted: send {QUERY} or {FORM} (UTF-8)"
+        raise UnsupportedMediaType(
+            f"Content-Type {shown!r} is not accepted: send {QUERY} or {FORM} (UTF-8)"
         )
     if charset not in (None, "utf-8", "utf8"):
-        raise ProtocolError(415, f"charset {charset!r} is not accepted: send UTF-8")
+        raise UnsupportedMediaType(f"charset {charset!r} is not accepted: send UTF-8")
     body = await _read_body(request, limit)
     if media == FORM:
         return parse_params(body, "form body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError(400, "the request body is not valid UTF-8 text") from None
+        raise ProtocolViolation("the request body is not valid UTF-8 text") from None
     return [("query", text.removeprefix("\ufeff"))]
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"the request body is larger than {limit} bytes")
+        raise BodyTooLarge(f"the request body is larger than {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ProtocolError(413, f"the request body is larger than {limit} bytes")
+            raise BodyTooLarge(f"the request body is larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -71,7 +69,7 @@ def parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
     """Form or URL parameters as (name, value) pairs, decoded strictly as UTF-8.
 
     Raises:
-        ProtocolError: 400 for bytes that are not percent-encoded UTF-8 or too many fields.
+        ProtocolViolation: bytes that are not percent-encoded UTF-8, or too many fields.
     """
     try:
         text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
@@ -84,9 +82,9 @@ def parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
             max_num_fields=MAX_FIELDS,
         )
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"the {where} is not valid percent-encoded UTF-8") from None
+        raise ProtocolViolation(f"the {where} is not valid percent-encoded UTF-8") from None
     except ValueError:
-        raise ProtocolError(400, f"the {where} has more than {MAX_FIELDS} fields") from None
+        raise ProtocolViolation(f"the {where} has more than {MAX_FIELDS} fields") from None
 
 
 def _charset(params: str) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ import pandas as pd
 import pytest
 
 from cradle import Catalogue
-from cradle.core.datadir import Version
 from cradle.core.errors import (
     InvalidCoverage,
     InvalidSearch,
@@ -19,7 +17,8 @@ from cradle.core.errors import (
     QuerySyntaxError,
     UnknownArea,
 )
-from cradle.core.settings import QUERIES_DIR, Settings
+from cradle.core.settings import QUERIES_DIR
+from tests.support import fake_settings, indexed_copy
 
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
 BOROUGHS |= {"Tameside", "Trafford", "Wigan"}
@@ -203,12 +202,9 @@ def test_adoption_table(kg: Catalogue) -> None:
 @pytest.fixture(scope="module")
 def indexed(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
     """A catalogue whose data dir also holds a search index (fake embedder: no model)."""
-    from cradle.index.build import build_index
-
     out = tmp_path_factory.mktemp("api-search")
-    shutil.copytree(graph_dir, out, dirs_exist_ok=True)
-    fake = Settings.model_validate({"embedder": "fake", "data_dir": out})
-    build_index(out, out, fake, Version.at(out).cache_dir)
+    fake = fake_settings(out)
+    indexed_copy(graph_dir, out, fake)
     return Catalogue.open(settings=fake)
 
 

@@ -10,11 +10,13 @@ coverage) -> staff tools (review, link checks) -> importers (sources) -> the gra
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+
 #: Module prefixes by stage, most specific first.
 ORDER = (
     ("cradle.core", 0),
@@ -124,3 +126,46 @@ def test_checker_sees_a_violation(tmp_path: Path) -> None:
 def test_graph_checker_sees_a_violation() -> None:
     assert stage_of(module_of(ROOT / "graph/build/rdf.py"), GRAPH_ORDER) == 1
     assert stage_of("cradle.graph.curation.review", GRAPH_ORDER) == 3
+
+
+#: What only SPARQL text holds: a PREFIX declaration, or a graph pattern's opening.
+SPARQL_TEXT = re.compile(r"\bPREFIX\s+\w*:\s*<|\bWHERE\s*\{|\bSELECT\s+[?*]")
+
+
+@pytest.mark.parametrize("folder", ["index", "service"])
+def test_sparql_text_lives_in_the_graph_stage_and_queries(folder: str) -> None:
+    """The read model, coverage, the SPARQL runtime and queries/ hold the project's SPARQL."""
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _sources(folder)
+        if SPARQL_TEXT.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def _helpers(path: Path) -> list[tuple[str, str]]:
+    """(name, body) of each module-level function of a test file that is not a test."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
+            "test_"
+        ):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            found.append((node.name, "\n".join(ast.dump(n) for n in body)))
+    return found
+
+
+def test_no_test_helper_is_defined_twice() -> None:
+    """Shared helpers live in tests/support/; a copy of one elsewhere is a second definition."""
+    seen: dict[str, str] = {}
+    copies = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "node_modules" in path.parts:
+            continue
+        for name, body in _helpers(path):
+            where = f"{path.relative_to(ROOT)}:{name}"
+            if body in seen and len(body) > 200:  # one-liners (return a constant) may repeat
+                copies.append(f"{where} copies {seen[body]}")
+            seen.setdefault(body, where)
+    assert copies == []

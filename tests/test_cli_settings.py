@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.settings import Settings
-from tests.service_support import free_port, stop
+from tests.support import free_port
+from tests.support.service import stop
 
 
 def _captured(monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> dict[str, Any]:
@@ -92,3 +93,72 @@ def test_cradle_port_sets_the_port_a_real_server_listens_on(data_dir: Path, tmp_
         assert health.status_code == 200
     finally:
         stop(proc)
+
+
+def _recorded(monkeypatch: pytest.MonkeyPatch, module: str, name: str, answer: Any) -> list[Any]:
+    """Replace ``module.name`` by a recorder of its arguments that returns ``answer``."""
+    calls: list[Any] = []
+
+    def fake(*args: Any, **kwargs: Any) -> Any:
+        calls.append((args, kwargs))
+        return answer
+
+    monkeypatch.setattr(f"{module}.{name}", fake)
+    return calls
+
+
+def test_import_takes_the_ontology_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = _recorded(monkeypatch, "cradle.graph.commands", "run_import", ([], None))
+    env = {"CRADLE_ONTOLOGY_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "t.txt")], env=env)
+    assert result.exit_code == 0, result.output
+    assert calls[0][0][4] == tmp_path
+
+
+def test_validate_takes_catalogue_and_ontology_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = _recorded(monkeypatch, "cradle.graph.commands", "run_validate", [])
+    (tmp_path / "c.yaml").write_text("catalogue: {}\n", encoding="utf-8")
+    env = {"CRADLE_CATALOGUE": str(tmp_path / "c.yaml"), "CRADLE_ONTOLOGY_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["validate"], env=env)
+    assert result.exit_code == 0, result.output
+    assert calls[0][0] == (tmp_path / "c.yaml", tmp_path)
+
+
+def test_sparql_runs_with_every_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = _recorded(monkeypatch, "cradle.graph.commands", "run_sparql", "")
+    env = {"CRADLE_DATA_DIR": str(tmp_path), "CRADLE_QUERY_TIMEOUT": "3"}
+    result = CliRunner().invoke(app, ["sparql", "ASK {}"], env=env)
+    assert result.exit_code == 0, result.output
+    settings = calls[0][0][0]
+    assert (settings.data_dir, settings.query_timeout) == (tmp_path, 3)
+
+
+def test_synth_writes_into_the_data_dir_with_the_settings_ontology(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = _recorded(monkeypatch, "cradle.graph.sources.synth", "write_synthetic", tmp_path)
+    env = {"CRADLE_DATA_DIR": str(tmp_path / "data"), "CRADLE_ONTOLOGY_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["synth", "-n", "5"], env=env)
+    assert result.exit_code == 0, result.output
+    args, kwargs = calls[0]
+    assert args[1] == tmp_path / "data" / "synth" and kwargs["ontology_dir"] == tmp_path
+
+
+def test_a_build_left_in_the_old_default_is_named(tmp_path: Path) -> None:
+    from cradle.core.datadir import DataDir
+    from cradle.core.errors import NotBuilt
+
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "current").symlink_to("versions/x")
+    with pytest.raises(NotBuilt, match=r"mv .*build .*var"):
+        DataDir(tmp_path / "var").open()
+    with pytest.raises(NotBuilt, match="no such data dir: run"):
+        DataDir(tmp_path / "elsewhere" / "var").open()
+
+
+def test_the_default_data_dir_is_not_setuptools_build_folder() -> None:
+    assert Settings().data_dir.name == "var" or "CRADLE_DATA_DIR" in os.environ

@@ -12,9 +12,7 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.commands import run_build
 from cradle.doctor import run_doctor
-
-from .conftest import CATALOGUE
-from .service_support import fake_settings
+from tests.support import CATALOGUE, fake_settings
 
 
 def test_doctor_on_nothing_built_says_what_to_run(tmp_path: Path) -> None:

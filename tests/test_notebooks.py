@@ -14,8 +14,8 @@ from nbclient import NotebookClient
 
 from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 MARK = "CRADLE-NOTEBOOK-CHECK "

@@ -16,7 +16,8 @@ from cradle.core.errors import ContactsError
 from cradle.graph.commands import run_import
 from cradle.graph.sources.contacts import Contact, load_contacts, staff_contacts
 from cradle.graph.sources.document import import_file
-from tests.service_support import ROOT, fake_settings, running_server
+from tests.support import ROOT, fake_settings
+from tests.support.service import running_server
 
 #: Named in the document; the test also takes every contact the importer finds.
 KNOWN = ["Shona Green", "Steven Gavin", "Sean.roebuck@rochdale.gov.uk"]
@@ -26,10 +27,9 @@ EVERYTHING = "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s 
 @pytest.fixture(scope="module")
 def personal(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every personal detail to look for: full contacts and their distinctive parts."""
-    from tests.conftest import SOURCE_DOCUMENT
+    from tests.support import SOURCE_DOCUMENT, shared
 
-    if not SOURCE_DOCUMENT.exists():
-        pytest.skip("the shared source document is absent")
+    shared(SOURCE_DOCUMENT)
     found = [c["contact"] for c in import_file(SOURCE_DOCUMENT).contacts]
     assert set(KNOWN) <= set(found)  # the importer finds them all
     parts = [p for c in found for p in c.replace("@", " ").replace(".", " ").split() if len(p) > 5]
@@ -44,10 +44,9 @@ def assert_clean(text: str, personal: list[str], where: str) -> None:
 
 @pytest.fixture(scope="module")
 def contacts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import SOURCE_DOCUMENT
+    from tests.support import SOURCE_DOCUMENT, shared
 
-    if not SOURCE_DOCUMENT.exists():
-        pytest.skip("the shared source document is absent")
+    shared(SOURCE_DOCUMENT)
     out = tmp_path_factory.mktemp("private") / "contacts.yaml"
     run_import(SOURCE_DOCUMENT, tmp_path_factory.mktemp("imp") / "c.yaml", out)
     return out

@@ -27,8 +27,7 @@ from pathlib import Path
 import pytest
 
 from cradle.core.datadir import DataDir
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
@@ -74,7 +73,7 @@ def test_a_plain_install_builds_searches_and_answers_sparql(tmp_path: Path) -> N
 
     built = _run([cradle, "build"], work, env, 1800)
     assert "built 39 resources" in built
-    assert DataDir(work / "build").open().graph_file.is_file()
+    assert DataDir(work / "var").open().graph_file.is_file()
 
     hits = json.loads(_run([cradle, "search", "baby won't stop crying", "--json"], work, env, 300))
     titles = [r["title"] for r in hits["results"]]

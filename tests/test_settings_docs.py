@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from cradle.core.settings import Settings
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_PAGE = ROOT / "docs" / "settings.md"
 ROW = re.compile(r"^\|\s*`(CRADLE_[A-Z0-9_]+)`\s*\|", re.MULTILINE)
 NAMED = re.compile(r"\bCRADLE_[A-Z0-9]+(?:_[A-Z0-9]+)*\b")

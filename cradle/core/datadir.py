@@ -1,6 +1,8 @@
 """A data dir's layout: the one module that names its files, reads its manifests and publishes.
 
-The data dir is the folder ``--data-dir`` / ``CRADLE_DATA_DIR`` names (``build/`` by default)::
+The data dir is the folder ``--data-dir`` / ``CRADLE_DATA_DIR`` names (``var/`` by default;
+``build/`` before, which setuptools also writes into: :func:`moved_data_dir` says how to move
+one)::
 
     current  -> versions/<id>     the published version (a symlink, switched in one rename)
     previous -> versions/<id>     the version before it, kept for rollback
@@ -8,6 +10,7 @@ The data dir is the folder ``--data-dir`` / ``CRADLE_DATA_DIR`` names (``build/`
         graph.ttl  graph.json  store/  index.json  search/{vectors.npy,dense.faiss,bm25/,...}
     versions/.staging-*/          a build being written (removed by the next build if left)
     cache/                        embeddings by text hash and the ONNX export, shared by versions
+    synth/                        ``cradle synth``'s synthetic catalogue (not a version)
     .lock                         held by the build writing to the data dir
 
 A build writes a complete version into a staging folder, renames it into ``versions/`` and
@@ -51,6 +54,9 @@ WORDS = "words.json"
 SENTENCES = "sentences.json"
 SENTENCE_VECTORS = "sentences.npy"
 CACHE_DIR = "cache"
+SYNTH_DIR = "synth"
+#: The default data dir's name before it became ``var`` (:func:`moved_data_dir`).
+OLD_DEFAULT = "build"
 CHANGES_FILE = "changes.json"
 LINKS_FILE = "links.json"
 VERSIONS_DIR = "versions"
@@ -73,7 +79,7 @@ _LEGACY = (
 )
 _LEGACY_LEFTOVERS = (STAGING_PREFIX, ".old-")
 _LINK_TMP = ".link-tmp"
-#: Test-only: the publish step at which the build process kills itself (tests/test_publish.py).
+#: Test-only: the publish step at which the build process kills itself (tests/core/test_publish.py).
 KILL_AT_ENV = "CRADLE_TEST_KILL_PUBLISH_AT"
 REBUILD = "run `cradle build`"
 
@@ -283,6 +289,20 @@ class Version:
         self.index_manifest_file.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def moved_data_dir(root: Path) -> str | None:
+    """One line on moving a data dir left at the old default (``build/`` beside ``root``) when
+    ``root`` does not exist yet; None when there is nothing to move."""
+    old = root.parent / OLD_DEFAULT
+    if root.exists() or root.name == OLD_DEFAULT:
+        return None
+    if not ((old / CURRENT).is_symlink() or (old / GRAPH_MANIFEST).is_file()):
+        return None
+    return (
+        f"{root}: no such data dir, but {old} holds a build (the old default): move it with "
+        f"`mv {old} {root}`, or run `cradle build`"
+    )
+
+
 def open_version(where: Path | Version) -> Version:
     """``where`` when it is a version already, else the current version of the data dir there."""
     return where if isinstance(where, Version) else DataDir(where).open()
@@ -305,6 +325,11 @@ class DataDir:
     def cache_dir(self) -> Path:
         """The embedding cache and ONNX export, shared by every version."""
         return self.root / CACHE_DIR
+
+    @property
+    def synth_dir(self) -> Path:
+        """Where ``cradle synth`` writes its catalogue by default."""
+        return self.root / SYNTH_DIR
 
     @property
     def versions_dir(self) -> Path:
@@ -352,7 +377,8 @@ class DataDir:
             return Version(self.root, self.cache_dir)
         if not self.root.is_dir():
             raise NotBuilt(
-                f"{self.root}: no such data dir: {REBUILD} (or pass --data-dir / set "
+                moved_data_dir(self.root)
+                or f"{self.root}: no such data dir: {REBUILD} (or pass --data-dir / set "
                 "CRADLE_DATA_DIR)"
             )
         if (self.root / CURRENT).is_symlink():

@@ -17,6 +17,10 @@ class CatalogueError(CradleError):
         super().__init__("\n".join(problems))
 
 
+class UnreadableFile(CatalogueError):
+    """An input file cannot be read at all (missing, a folder, no permission)."""
+
+
 class ValidationFailed(CradleError):
     """The built graph does not conform to the SHACL shapes."""
 
@@ -52,6 +56,11 @@ class QueryTimeout(CradleError):
 
 class InvalidSearch(CradleError):
     """A search request is invalid (empty query, k out of range, unknown facet value)."""
+
+
+class ModelNotFound(CradleError):
+    """The embedding model the settings name is neither the packaged default nor a local folder
+    (models are never downloaded); the message says what to set."""
 
 
 class InvalidQueries(CradleError):
@@ -98,9 +107,33 @@ class ClientOverLimit(CradleError):
     """One client already runs as many SPARQL queries at once as it may."""
 
 
+class UnknownIri(CradleError):
+    """A linked-data page names an IRI the graph says nothing about."""
+
+
 class InvalidCoverage(CradleError):
     """A coverage request names an unknown status; the message lists the valid ones."""
 
 
 class UnknownArea(InvalidCoverage):
     """A coverage request's ``within`` names no place of the graph; the message says what to use."""
+
+
+class ProtocolViolation(CradleError):
+    """A request breaks the SPARQL protocol: parameters, body encoding or form fields."""
+
+
+class UrlTooLong(ProtocolViolation):
+    """A request's URL is longer than the server reads."""
+
+
+class BodyTooLarge(ProtocolViolation):
+    """A request's body is larger than the server reads."""
+
+
+class BodyTimeout(ProtocolViolation):
+    """The request body did not arrive before the request's deadline."""
+
+
+class UnsupportedMediaType(ProtocolViolation):
+    """A request's body has a media type or charset the endpoint does not read."""

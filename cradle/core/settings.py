@@ -7,9 +7,11 @@ Where things are found (docs/settings.md says the same for users):
   editable install maps those packages onto ``ontology/`` and ``queries/``;
 - the catalogue defaults to the one shipped as package data (``cradle.data``: in a checkout
   that is ``data/catalogue.yaml`` itself, which staff edit);
-- the data dir defaults to the checkout's ``build/`` in a source checkout (so ``make run``,
+- the data dir defaults to the checkout's ``var/`` in a source checkout (so ``make run``,
   the tests and the notebooks, whose kernels run in ``notebooks/``, all find one build), and
-  to ``build/`` in the current directory for an installed package.
+  to ``var/`` in the current directory for an installed package (not ``build/``, which
+  setuptools writes into; a data dir left there is named by
+  :func:`cradle.core.datadir.moved_data_dir`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ CATALOGUE = package_dir("cradle.data") / "catalogue.yaml"
 # install); None for an installed package, whose defaults are relative to the current directory.
 _ROOT = Path(__file__).resolve().parents[2]
 CHECKOUT: Path | None = _ROOT if (_ROOT / "pyproject.toml").is_file() else None
-DATA_DIR = CHECKOUT / "build" if CHECKOUT else Path("build")
+DATA_DIR = CHECKOUT / "var" if CHECKOUT else Path("var")
 SHARED_DIR = CHECKOUT.parent / "shared" if CHECKOUT else Path("shared")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cradle.core.errors import CatalogueError
+from cradle.core.errors import CatalogueError, UnreadableFile
 
 #: Fields whose text may run over several lines (tab and newline allowed).
 LONG_FIELDS = frozenset({"summary", "description", "status_note"})
@@ -130,8 +130,9 @@ def read_text_file(path: Path, limit: int, what: str) -> str:
     """A UTF-8 text file's text, without a byte order mark, read only when within ``limit``.
 
     Raises:
-        CatalogueError: one line: the file is too large, unreadable, empty of text, or in
-            another encoding (naming UTF-8 and how to convert with ``iconv``).
+        UnreadableFile: one line: the file cannot be read at all.
+        CatalogueError: one line: the file is too large, empty of text, or in another
+            encoding (naming UTF-8 and how to convert with ``iconv``).
     """
     try:
         size = path.stat().st_size
@@ -141,7 +142,7 @@ def read_text_file(path: Path, limit: int, what: str) -> str:
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise CatalogueError([f"{path}: (file): cannot read: {exc.strerror or exc}"]) from None
+        raise UnreadableFile([f"{path}: (file): cannot read: {exc.strerror or exc}"]) from None
     return decode_utf8(data, str(path))
 
 

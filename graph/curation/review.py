@@ -1,8 +1,9 @@
 """What needs attention in the catalogue (``cradle review``, the service's ``/review``).
 
-One function, :func:`needs_attention`, decides for the command line and the service alike, from
-:class:`ReviewItem` records (read from the catalogue by :func:`items_from_catalogue`, or from the
-built graph by the service) and the last link check.
+One function, :func:`review`, answers for the command line, the service and notebook 02 alike:
+it takes a catalogue (before a build) or a built version's read model, and the last link check
+(:func:`cradle.graph.curation.linkcheck.read_results`), and :func:`needs_attention` decides from
+:class:`ReviewItem` records. :func:`describe` says a reason in plain words.
 
 Reason codes:
 
@@ -21,9 +22,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+from cradle.graph.curation.linkcheck import read_results
+from cradle.graph.read.readmodel import ReadModel
 
 REASONS = (
     "broken-link",
@@ -77,6 +81,52 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
         )
         for e in cat.resources
     ]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def items_from_model(model: ReadModel) -> list[ReviewItem]:
+    """The review records of a built version's entries (its read model), in catalogue order."""
+    return [
+        ReviewItem(
+            r.id,
+            r.title,
+            r.status,
+            r.expected,
+            r.period.split("/")[1] if r.period else None,
+            _date(r.reviewed),
+            r.review_every,
+            r.url,
+            _date(r.status_since),
+        )
+        for r in model.resources.values()
+    ]
+
+
+def review(
+    source: Catalogue | ReadModel, links: Path | None, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """What needs attention: the one review, for ``cradle review``, ``/review`` and notebook 02.
+
+    Args:
+        source: a catalogue (``cradle review`` before a build) or a built version's read model.
+        links: the last link check's file (beside the catalogue:
+            :func:`cradle.graph.build.datafiles.links_beside`; in a version:
+            ``Version.links_file``), or None when there is none.
+        today: the day to judge on (the real today when None).
+
+    Returns:
+        See :func:`needs_attention`.
+    """
+    items = (
+        items_from_catalogue(source)
+        if isinstance(source, Catalogue)
+        else (items_from_model(source))
+    )
+    found = read_results(links) if links is not None else {}
+    return needs_attention(items, today or dt.date.today(), found)
 
 
 def _end_of(value: str) -> dt.date:

@@ -38,6 +38,9 @@ RESOURCE_PROPS: dict[str, tuple[str, str | None]] = {
     str(DCTERMS.issued): ("issued", None),
     str(CRADLE.expectedDate): ("expected", None),
     str(DCAT.landingPage): ("url", None),
+    str(DCTERMS.modified): ("reviewed", None),
+    str(CRADLE.reviewEvery): ("review_every", None),
+    str(CRADLE.statusSince): ("status_since", None),
 }
 #: Fields holding every linked id (sorted); the other link fields hold the first id in order.
 MULTI = {"adopted_in", "topics", "audiences"}

@@ -2,7 +2,8 @@
 
 ``/gaps``, ``/coverage`` (and its CSV and JSON), :meth:`cradle.api.Catalogue.coverage` and the
 analysts' ``queries/coverage_matrix.rq`` answer the same question; this module is where it is
-computed, and a test checks that they all agree cell for cell (tests/test_coverage_agreement.py).
+computed, and a test checks that they all agree cell for cell
+(tests/graph/test_coverage_agreement.py).
 
 Rows are the upper-tier local authorities (GSS E06, E08, E09, E10) in the area ``within`` at
 any depth; columns are every topic of the thesaurus. An authority's **own** resources are those

@@ -68,7 +68,11 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One catalogue entry, with the ids of the terms it links to."""
+    """One catalogue entry, with the ids of the terms it links to.
+
+    Dates (``issued``, ``reviewed``, ``status_since``) are ISO strings as the graph holds them;
+    ``period`` is ``YYYY/YYYY``; ``review_every`` is in months.
+    """
 
     id: str
     title: str
@@ -89,6 +93,9 @@ class Resource:
     expected: str | None = None
     url: str | None = None
     period: str | None = None
+    reviewed: str | None = None
+    review_every: int | None = None
+    status_since: str | None = None
 
     @property
     def iri(self) -> str:
@@ -253,6 +260,8 @@ def _resources(found: list[str], cols: dict[str, bulk.Column]) -> list[Resource]
     for i, iri in enumerate(found):
         values = {f: cols[f][i] for f in fields}
         order = cols["order"][i]
+        every = values["review_every"]
+        values["review_every"] = int(every) if every and every.isdigit() else None
         for name in ("title", "description", "publisher", "locality", "format", "status"):
             values[name] = values[name] or ""
         for name in ("title", "description", "link_text"):  # the search index's texts too

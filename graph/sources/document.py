@@ -370,14 +370,15 @@ def _adopted(summary: str, boroughs: dict[str, str], locality: str) -> list[str]
     return adopted
 
 
-def import_file(path: Path) -> Imported:
-    """Import the text export at ``path`` (see :func:`import_text`).
+def import_file(path: Path, vocab: Terms | None = None) -> Imported:
+    """Import the text export at ``path`` (see :func:`import_text`), topics suggested from
+    ``vocab`` (the packaged ontology's terms when None).
 
     Raises:
         CatalogueError: the file is too large, not UTF-8, or holds no table rows.
     """
     text = cleantext.read_text_file(path, cleantext.MAX_DOCUMENT_BYTES, "document to import")
-    result = import_text(text, path.name)
+    result = import_text(text, path.name, vocab)
     if not result.catalogue.resources and not result.problems:  # rows it could not read: said
         raise CatalogueError(
             [

@@ -240,13 +240,21 @@ def synthesize(
     return Catalogue(catalogue=header, organisations=orgs, localities=defs, resources=resources)
 
 
-def write_synthetic(n: int, out_dir: Path, seed: int = 0, progress: bool = False) -> Path:
-    """Write ``out_dir/catalogue.yaml`` holding :func:`synthesize` ``(n, seed)``.
+def write_synthetic(
+    n: int,
+    out_dir: Path,
+    seed: int = 0,
+    progress: bool = False,
+    ontology_dir: Path = ONTOLOGY_DIR,
+) -> Path:
+    """Write ``out_dir/catalogue.yaml`` holding :func:`synthesize` ``(n, seed)`` of the
+    places and terms of ``ontology_dir``.
 
     Returns:
         The path written.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CATALOGUE_FILE
-    path.write_text(dump_catalogue(synthesize(n, seed, progress=progress)), encoding="utf-8")
+    found = synthesize(n, seed, ontology_dir, progress=progress)
+    path.write_text(dump_catalogue(found), encoding="utf-8")
     return path

@@ -8,6 +8,8 @@ from cradle.core.errors import CradleError, QuerySyntaxError
 from cradle.core.namespaces import PREFIXES
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+#: The editor's query when the queries folder offers no example.
+STARTER_QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
 
 
 def run_query(

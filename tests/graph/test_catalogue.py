@@ -1,0 +1,119 @@
+"""The curated catalogue loads, and every kind of bad input is named by file, entry and field."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cradle.commands import run_build as build
+from cradle.core.datadir import DataDir
+from cradle.core.errors import CatalogueError
+from cradle.core.settings import Settings
+from cradle.graph.build.catalogue import load_catalogue
+from tests.support import CATALOGUE
+from tests.support import catalogue_problems as problems_for
+
+GOOD_ENTRY = {
+    "id": "tiny-safer-sleep",
+    "title": "Tiny safer sleep leaflet",
+    "summary": "Where baby should sleep.",
+    "format": "pdf",
+    "locality": "bolton",
+    "topics": ["safer-sleep"],
+}
+
+
+def write(tmp_path: Path, entries: list[dict], **extra: object) -> Path:
+    doc = {
+        "catalogue": {"id": "t", "title": "Test", "modified": "2026-01-01"},
+        "resources": entries,
+        **extra,
+    }
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_curated_catalogue_has_all_39_entries_each_with_topics() -> None:
+    cat = load_catalogue(CATALOGUE)
+    assert len(cat.resources) == 39
+    assert len({e.id for e in cat.resources}) == 39
+    assert all(e.topics and not e.topics_suggested for e in cat.resources)
+
+
+def test_minimal_entry_loads(tmp_path: Path) -> None:
+    cat = load_catalogue(write(tmp_path, [GOOD_ENTRY]))
+    assert cat.resources[0].status == "available"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"title": ""}, "title", "must not be empty"),
+        ({"topics": ["cot-deaths"]}, "topics", "unknown value 'cot-deaths'"),
+        ({"locality": "atlantis"}, "locality", "unknown value 'atlantis'"),
+        ({"format": "fax"}, "format", "no close match: see the formats"),
+        ({"status": "lost"}, "status", "unknown value 'lost'"),
+        ({"date": "Sept 2021"}, "date", "not YYYY or YYYY-MM"),
+        ({"topics": []}, "topics", "at least one topic"),
+    ],
+)
+def test_bad_field_is_named(tmp_path: Path, change: dict, field: str, words: str) -> None:
+    path = write(tmp_path, [{**GOOD_ENTRY, **change}])
+    problems = problems_for(path)
+    assert any(
+        re.match(rf"{re.escape(str(path))}:\d+: entry tiny-safer-sleep: {field}", p) and words in p
+        for p in problems
+    ), problems
+
+
+def test_missing_title_is_named(tmp_path: Path) -> None:
+    entry = {k: v for k, v in GOOD_ENTRY.items() if k != "title"}
+    problems = problems_for(write(tmp_path, [entry]))
+    assert any("entry tiny-safer-sleep: title: missing" in p for p in problems), problems
+
+
+def test_duplicate_id_is_named(tmp_path: Path) -> None:
+    # two copies: the same dict twice would be written as a YAML alias, which is refused
+    problems = problems_for(write(tmp_path, [GOOD_ENTRY, copy.deepcopy(GOOD_ENTRY)]))
+    assert any("entry tiny-safer-sleep: id: duplicate id (2 times)" in p for p in problems)
+
+
+def test_malformed_yaml_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text("catalogue:\n  id: t\n resources: [\n", encoding="utf-8")
+    (problem,) = problems_for(path)
+    assert problem.startswith(f"{path}:3: ") and "malformed YAML" in problem
+
+
+def test_unknown_publisher_is_named(tmp_path: Path) -> None:
+    problems = problems_for(write(tmp_path, [{**GOOD_ENTRY, "publisher": "nobody"}]))
+    words = "entry tiny-safer-sleep: publisher: unknown organisation 'nobody'"
+    assert any(words in p for p in problems)
+
+
+def test_extra_locality_needs_known_parent(tmp_path: Path) -> None:
+    place = {"id": "leeds", "name": "Leeds", "gss": "E08000035", "within": "yorkshire"}
+    problems = problems_for(write(tmp_path, [GOOD_ENTRY], localities=[place]))
+    assert any("locality leeds: within: unknown locality 'yorkshire'" in p for p in problems)
+
+
+def test_bad_catalogue_writes_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "out"
+    good = write(tmp_path, [GOOD_ENTRY])
+    build(Settings(), catalogue=good, data_dir=data_dir, with_index=False)
+
+    def files() -> dict[str, bytes]:
+        return {str(p.relative_to(data_dir)): p.read_bytes() for p in data_dir.rglob("*")
+                if p.is_file() and not p.is_symlink()}  # fmt: skip
+
+    before, published = files(), DataDir(data_dir).current_id()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("safer-sleep", "no-such-topic"), encoding="utf-8")
+    with pytest.raises(CatalogueError):
+        build(Settings(), catalogue=bad, data_dir=data_dir, with_index=False)
+    assert files() == before and DataDir(data_dir).current_id() == published
