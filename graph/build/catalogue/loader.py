@@ -20,6 +20,7 @@ import yaml
 
 from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue.messages import SHOWN
+from cradle.graph.cleantext import MAX_ID_CHARS
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: much faster
 _KEY = re.compile(r"^\s*-?\s*([A-Za-z_]+):")
@@ -122,7 +123,7 @@ def _located(text: str, line: int, *, parent: bool = False) -> tuple[str, str]:
     key = _KEY.match(lines[line - 1]) if line <= len(lines) else None
     if key is None and parent and line <= len(lines):
         key = _parent_key(lines, line)
-    where = f"entry {entry[:SHOWN]}" if entry else "(file)"
+    where = f"entry {entry[:MAX_ID_CHARS]}" if entry else "(file)"
     return where, (f"{key.group(1)[:SHOWN]}: " if key else "")
 
 
