@@ -74,7 +74,20 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
         return out
 
 
+def _unused_tag(loader: _LineLoader, node: yaml.Node) -> Any:
+    """``!!omap``, ``!!pairs`` and ``!!set`` build their items past the alias checks above, and
+    a catalogue has no use for them."""
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"!!{node.tag.rsplit(':', 1)[-1]} values are not used in a catalogue: write a plain list",
+        node.start_mark,
+    )
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
+for _tag in ("omap", "pairs", "set"):
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unused_tag)
 
 
 @dataclass
