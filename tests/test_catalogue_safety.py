@@ -71,9 +71,9 @@ def test_every_alias_is_refused_at_its_line(rows: str) -> None:
     assert "a YAML alias (*name)" in line
 
 
-@pytest.mark.parametrize("tag", ["set", "omap", "pairs"])
-def test_tags_that_build_past_the_alias_checks_are_refused(tag: str) -> None:
-    value = "{a, b}" if tag == "set" else "[{a: 1}]"
+@pytest.mark.parametrize("tag", ["set", "omap", "pairs", "binary"])
+def test_tags_a_catalogue_has_no_use_for_are_refused(tag: str) -> None:
+    value = {"set": "{a, b}", "binary": "aGVsbG8="}.get(tag, "[{a: 1}]")
     (line,) = problems(HEAD + ENTRY + f"    topics: !!{tag} {value}\n")
     assert line.startswith(f"cat.yaml:7: entry a: topics: malformed YAML at column 13: !!{tag} ")
 

@@ -74,19 +74,28 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
         return out
 
 
+#: YAML types a catalogue has no use for, and what to write instead: ``!!omap``, ``!!pairs`` and
+#: ``!!set`` build their items past the alias checks above, ``!!binary`` is not text.
+_UNUSED_TAGS = {
+    "omap": "write a plain list",
+    "pairs": "write a plain list",
+    "set": "write a plain list",
+    "binary": "write the text itself",
+}
+
+
 def _unused_tag(loader: _LineLoader, node: yaml.Node) -> Any:
-    """``!!omap``, ``!!pairs`` and ``!!set`` build their items past the alias checks above, and
-    a catalogue has no use for them."""
+    name = node.tag.rsplit(":", 1)[-1]
     raise yaml.constructor.ConstructorError(
         None,
         None,
-        f"!!{node.tag.rsplit(':', 1)[-1]} values are not used in a catalogue: write a plain list",
+        f"!!{name} values are not used in a catalogue: {_UNUSED_TAGS[name]}",
         node.start_mark,
     )
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
-for _tag in ("omap", "pairs", "set"):
+for _tag in _UNUSED_TAGS:
     _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unused_tag)
 
 
