@@ -211,20 +211,27 @@ def linkcheck(
     catalogue: CatalogueOpt = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per request")
+        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per address, in all")
     ] = 10.0,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=32, help="requests at once")
     ] = 4,
 ) -> None:
-    """Check each entry's url (HEAD, then GET if refused; redirects followed) and record the
-    results beside the catalogue for `cradle review`. Exit 1 when a link is broken."""
+    """Check each entry's url (http/https only, public addresses only; HEAD, then GET if
+    refused; redirects followed and checked) and record the results beside the catalogue for
+    `cradle review`: ok, broken, unreachable (could not check) or refused. Exit 1 when a link
+    is broken."""
     from cradle.graph.commands import run_linkcheck
 
     settings = _settings(catalogue=catalogue)
     try:
         text, broken = run_linkcheck(
-            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency
+            settings.catalogue,
+            settings.ontology_dir,
+            fmt.value,
+            timeout,
+            concurrency,
+            settings.linkcheck_allow_private,
         )
     except CradleError as exc:
         _fail(exc)
@@ -381,9 +388,14 @@ def serve(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--graph") from None
     settings = _settings(
-        host=host, port=port, data_dir=data_dir, query_timeout=query_timeout,
-        named_graphs=graphs or None, store_url=store_url, workers=workers,
-    )  # fmt: skip
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        query_timeout=query_timeout,
+        named_graphs=graphs or None,
+        store_url=store_url,
+        workers=workers,
+    )
     try:
         status = run_serve(settings)
     except CradleError as exc:

@@ -1,6 +1,6 @@
 """The analyst API's ready-made tables: entries, thesaurus, authorities, coverage, adoption, hits.
 
-Each is a view of the graph's read model (:mod:`cradle.graph.readmodel`), as the service's
+Each is a view of the graph's read model (:mod:`cradle.graph.read.readmodel`), as the service's
 pages and the search index are; ``hits`` turns a search response into a DataFrame.
 """
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from cradle.frames import dates
-from cradle.graph.coverage import DEFAULT_STATUS, check_area
-from cradle.graph.coverage import coverage as cover
-from cradle.graph.readmodel import ReadModel
+from cradle.graph.read.coverage import DEFAULT_STATUS, check_area
+from cradle.graph.read.coverage import coverage as cover
+from cradle.graph.read.readmodel import ReadModel
 
 
 def _text(values: list[str | None]) -> pd.Series:
@@ -131,7 +131,7 @@ def coverage(
     include_narrower: bool = True,
 ) -> pd.DataFrame:
     """The local authority x topic coverage matrix, zeros kept: a view of
-    :func:`cradle.graph.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
+    :func:`cradle.graph.read.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
 
     Args:
         within: the area whose local authorities (GSS E06/E08/E09/E10, at any depth) are the

@@ -15,16 +15,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import safe_rows
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.catalogue import load_catalogue
-from cradle.graph.ontology import load_ontology
-from cradle.graph.rdf import catalogue_graph
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.rdf import catalogue_graph
+from cradle.graph.build.validate import violations
 from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
-from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
-from cradle.graph.validate import violations
+from cradle.graph.sparql.scan import scan
 
 
 def query_text(arg: str) -> str:
@@ -47,7 +48,7 @@ def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
     """
     settings = Settings.model_validate({"data_dir": data_dir})
     text = with_prefixes(query)
-    is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
+    is_graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
     wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
     answer = query_once(settings, text, wire)
     if answer.truncated:
@@ -141,7 +142,7 @@ def run_import(
 ) -> tuple[list[str], dict[str, Any] | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
-    (:func:`cradle.graph.merge.merge_import`).
+    (:func:`cradle.graph.sources.merge.merge_import`).
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
@@ -152,7 +153,7 @@ def run_import(
     import yaml
 
     from cradle.graph.build.catalogue import dump_catalogue
-    from cradle.graph.merge import diff_catalogues, merge_import
+    from cradle.graph.sources.merge import diff_catalogues, merge_import
 
     result = read_document(path)
     changes = None
@@ -205,7 +206,7 @@ def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> st
     Raises:
         CatalogueError: either file has problems.
     """
-    from cradle.graph.merge import diff_catalogues
+    from cradle.graph.sources.merge import diff_catalogues
 
     return render_diff(
         diff_catalogues(load_catalogue(old, ontology_dir), load_catalogue(new, ontology_dir)), fmt
@@ -239,9 +240,9 @@ def run_review(
     Raises:
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
     """
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import read_results
-    from cradle.graph.review import describe, items_from_catalogue, needs_attention
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import read_results
+    from cradle.graph.curation.review import describe, items_from_catalogue, needs_attention
 
     cat = load_catalogue(catalogue, ontology_dir)
     found = needs_attention(
@@ -262,7 +263,7 @@ def run_review(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(["id", "title", "reasons", "details"])
-        writer.writerows(plain)
+        writer.writerows(safe_rows(plain))  # no cell a spreadsheet would run
         return buf.getvalue(), len(found)
     if not found:
         return f"{catalogue}: nothing needs attention\n", 0
@@ -276,37 +277,46 @@ def run_linkcheck(
     fmt: str = "table",
     timeout: float = 10.0,
     concurrency: int = 4,
+    allow_private: bool = False,
 ) -> tuple[str, int]:
     """Check every entry's ``url`` and record the results beside the catalogue.
 
     Returns:
         The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
-        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error``), and how
-        many links are broken.
+        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error`` and
+        ``result``: ok, broken, unreachable or refused), and how many links are broken
+        (unreachable and refused ones could not be checked: they are not counted as broken).
     """
     from dataclasses import asdict
 
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import check_links, save_results
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import check_links, save_results
 
     cat = load_catalogue(catalogue, ontology_dir)
-    results = check_links(cat, timeout, concurrency)
+    results = check_links(cat, timeout, concurrency, allow_private)
     save_results(links_beside(catalogue), results)
-    broken = sum(not r.ok for r in results)
+    broken = sum(r.result == "broken" for r in results)
     if fmt == "json":
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
+    words = {
+        "ok": "ok",
+        "broken": "BROKEN",
+        "unreachable": "could not check",
+        "refused": "not checked",
+    }
     rows = [
         [
             r.id,
-            "ok" if r.ok else "BROKEN",
+            words[r.result],
             str(r.status or r.error),
             r.url + (f"\n-> {r.final_url}" if r.redirects else ""),
         ]
         for r in results
     ]
+    unchecked = sum(r.result in ("unreachable", "refused") for r in results)
     head = _table(["entry", "result", "status", "address"], rows) if rows else ""
     return head + (
-        f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
-        f"results recorded in {links_beside(catalogue)}\n"
+        f"{len(results)} link(s) checked, {broken} broken, {unchecked} could not be checked; "
+        f"{without} entries have no url; results recorded in {links_beside(catalogue)}\n"
     ), broken

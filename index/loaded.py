@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from cradle.core.datadir import Version, open_version
-from cradle.graph.readmodel import walk
+from cradle.graph.read.readmodel import walk
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import read_meta
 from cradle.index.postings import Postings

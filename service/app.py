@@ -18,7 +18,7 @@ from cradle.core import __version__
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.graph.coverage import coverage as count_coverage
+from cradle.graph.read.coverage import coverage as count_coverage
 from cradle.service import apidocs, coverage, errors, health, pages, review, search, suggest, ui
 from cradle.service.graphdata import load_graph_data
 from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders

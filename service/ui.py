@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
-from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
-from cradle.graph.readmodel import Term, walk
+from cradle.graph.read.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
+from cradle.graph.read.readmodel import Term, walk
 from cradle.index.snippets import segments
 from cradle.service.deps import (
     GraphDataDep,
@@ -28,6 +28,7 @@ from cradle.service.deps import (
 )
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
 
@@ -93,11 +94,22 @@ async def search_page(
 ) -> Response:
     """The search page: the box and (folded) filters, then the close matches with the way to
     each, their "why" and counts; when nothing is close, help instead and the nearest ones."""
-    selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
-                "status": status}  # fmt: skip
-    context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
-                               "choices": _choices(data), "selected": selected, "result": None,
-                               "message": None}  # fmt: skip
+    selected = {
+        "locality": locality,
+        "topic": topic,
+        "format": format,
+        "audience": audience,
+        "status": status,
+    }
+    context: dict[str, Any] = {
+        "nav": "search",
+        "q": q[:MAX_QUERY],
+        "data": data,
+        "choices": _choices(data),
+        "selected": selected,
+        "result": None,
+        "message": None,
+    }
     code = 200
     if searcher is None:
         context["message"] = runtime_of(request.app).search_problem or (
@@ -117,7 +129,7 @@ async def search_page(
                     exact=exact,
                     misses=runtime_of(request.app).misses,
                     **{f: v or None for f, v in selected.items()},
-                )  # fmt: skip
+                )
             )
             for hit in result["results"]:
                 hit["path"] = iri_path(hit["uri"]) or hit["uri"]
@@ -156,7 +168,7 @@ def query_page(request: Request, templates: TemplatesDep, settings: SettingsDep)
         "prefixes_url": "/query/prefixes.json",
         "base": BASE,
     }
-    context = {"nav": "query", "queries": queries, "endpoint": f"{request.base_url}sparql"}
+    context = {"nav": "query", "queries": queries, "endpoint": public_url(request, "/sparql")}
     return templates.TemplateResponse(request, "query.html", context)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cradle.core.errors import CatalogueError
-from cradle.graph import cleantext
+from cradle.graph.build import cleantext
 from cradle.graph.build.catalogue import (
     Catalogue,
     Entry,

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.ontology import terms
 from cradle.graph.commands import read_document
-from cradle.graph.ontology import terms
 
 from .conftest import CATALOGUE
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.graph.build.catalogue import Entry, dump_catalogue, load_catalogue
-from cradle.graph.merge import diff_catalogues
+from cradle.graph.sources.merge import diff_catalogues
 
 from .conftest import CATALOGUE
 from .test_docx import write_docx

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from cradle.commands import run_build
 from cradle.core.datadir import DataDir
 from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
-from cradle.graph.changes import read_changes
-from cradle.graph.datafiles import links_beside
-from cradle.graph.review import items_from_catalogue, needs_attention
+from cradle.graph.build.changes import read_changes
+from cradle.graph.build.datafiles import links_beside
+from cradle.graph.curation.review import items_from_catalogue, needs_attention
 from cradle.service.app import create_app
 from cradle.service.misses import MIN_SHOWN, Misses, found_nothing_close, note_search
 

@@ -14,7 +14,7 @@ from cradle.core.errors import ValidationFailed
 from cradle.graph.build import pipeline as build_mod
 from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
 from cradle.graph.build.pipeline import build_graph
-from cradle.graph.rdf import resources_graph
+from cradle.graph.build.rdf import resources_graph
 from cradle.graph.sources.synth import synthesize, write_synthetic
 
 

@@ -8,8 +8,8 @@ from rdflib.namespace import DCTERMS, RDF
 
 from cradle.core.namespaces import RES
 from cradle.graph.build.catalogue import Entry, load_catalogue
-from cradle.graph.rdf import prefixed_graph, resource_triples
-from cradle.graph.turtle import write_turtle
+from cradle.graph.build.rdf import prefixed_graph, resource_triples
+from cradle.graph.build.turtle import write_turtle
 
 from .conftest import CATALOGUE
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph import cleantext
+from cradle.graph.build import cleantext
 from cradle.graph.build.catalogue import Catalogue, Entry, Header, Organisation
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build.ontology import Terms, terms
 
 HEADER = ["good practice", "source", "summary", "format", "link"]
 MONTHS = {

@@ -25,7 +25,7 @@ from cradle.graph.build.catalogue import (
     Organisation,
     dump_catalogue,
 )
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build.ontology import Terms, terms
 from cradle.graph.sources import synth_data as sd
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph import cleantext
+from cradle.graph.build import cleantext
 from cradle.graph.build.catalogue.entry import Context, check_entry
 from cradle.graph.build.catalogue.loader import Loaded, read_yaml
 from cradle.graph.build.catalogue.messages import (
@@ -29,7 +29,7 @@ from cradle.graph.build.catalogue.messages import (
 )
 from cradle.graph.build.catalogue.model import Catalogue, Entry, Header, LocalityDef, Organisation
 from cradle.graph.build.catalogue.writer import dump_catalogue
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build.ontology import Terms, terms
 
 _LABELS = {"resources": "entry", "organisations": "organisation", "localities": "locality"}
 
@@ -244,7 +244,10 @@ def _duplicate_ids(report: Report, resources: list[Any], loaded: Loaded) -> None
 
 
 def _text_problems(report: Report, raw: dict[str, Any], loaded: Loaded) -> None:
-    """Control characters, over-long text and ids in every item (:mod:`cradle.graph.cleantext`)."""
+    """Control characters, over-long text and ids in every item.
+
+    The rules are :mod:`cradle.graph.build.cleantext`'s.
+    """
     header = raw.get("catalogue")
     if isinstance(header, dict):
         start, keys = loaded.where_of(header)

@@ -27,7 +27,7 @@ from cradle.graph.build.catalogue.messages import (
     unknown_field,
 )
 from cradle.graph.build.catalogue.model import Entry
-from cradle.graph.ontology import Terms
+from cradle.graph.build.ontology import Terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")

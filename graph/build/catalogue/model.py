@@ -41,8 +41,9 @@ class Entry(BaseModel):
     ``reviewed`` is when staff last checked the entry; it is due again ``review_every`` months
     later (12 when not given). ``url`` is the resource's web address (http or https);
     ``status_since`` is since when the status holds (how long an entry has been awaiting
-    information). ``url_checked`` is when a person last confirmed it opens the right thing (``cradle
-    linkcheck`` records its own results beside the catalogue, see :mod:`cradle.graph.linkcheck`).
+    information). ``url_checked`` is when a person last confirmed it opens the right thing
+    (``cradle linkcheck`` records its own results beside the catalogue, see
+    :mod:`cradle.graph.curation.linkcheck`).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from cradle.core.errors import InvalidCoverage, UnknownArea
-from cradle.graph.readmodel import ReadModel, Resource, Term
+from cradle.graph.read.readmodel import ReadModel, Resource, Term
 
 #: ``status`` value counting resources of every status.
 ALL_STATUSES = "all"
