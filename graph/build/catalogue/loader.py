@@ -20,7 +20,7 @@ import yaml
 
 from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue.messages import SHOWN
-from cradle.graph.cleantext import MAX_ID_CHARS
+from cradle.graph.build.cleantext import MAX_ID_CHARS
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: much faster
 _KEY = re.compile(r"^\s*-?\s*([A-Za-z_]+):")

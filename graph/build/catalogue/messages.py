@@ -14,7 +14,7 @@ from typing import Any
 from pydantic_core import ErrorDetails
 from rapidfuzz import fuzz, process
 
-from cradle.graph.cleantext import MAX_ID_CHARS
+from cradle.graph.build.cleantext import MAX_ID_CHARS
 
 #: Field names people write for the catalogue's own (when fuzzy matching alone would not say).
 _ALIASES_OF = {
