@@ -82,7 +82,7 @@ def _count_elements(path: Path, stream: object) -> None:
     names = {f"{W}p": "paragraphs", f"{W}tc": "table cells"}
     events = etree.iterparse(
         stream,
-        events=("start",),
+        events=("end",),  # clearing at "start" frees what the parser still fills: a Bus error
         tag=tuple(counts),
         resolve_entities=False,
         no_network=True,
