@@ -7,6 +7,7 @@ from typing import Any
 
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.query import Understanding
+from cradle.index.situations import situation_notes
 from cradle.index.text import STOPWORDS, normalise, stem
 
 
@@ -44,7 +45,8 @@ def why(
         the hit is lifted for a broader concept X of a recognised topic Y that has few
         resources; ``audience`` names the audience the query asked about that the resource
         is for; ``purposes`` lists the everyday words that named the resource's kind, format
-        or audience ("something to watch -> Video").
+        or audience ("something to watch -> Video"); ``situations`` says which situations the
+        question described that this hit addresses ("baby sling: a safer sleep question").
     """
     terms = [w for w, stemmed in _query_words(query) if stemmed in doc]
     thesaurus = [
@@ -73,6 +75,7 @@ def why(
     if scores.get("audience"):
         audience = ", ".join(vocab.label("audience", a) for a in u.audiences if a in res.audience)
     purposes = _purposes(res, vocab, u)
+    situations = situation_notes(res.topics, u.situations, vocab, below)  # issue 27
     parts = []
     if terms:
         parts.append("matches: " + ", ".join(terms))
@@ -88,6 +91,7 @@ def why(
         parts.append(f"for: {audience}")
     if purposes:
         parts.append("asked as: " + ", ".join(purposes))
+    parts += situations
     if not parts:
         parts.append("close in meaning")  # plain words for the page: the scores stay in the JSON
     return {
@@ -102,6 +106,7 @@ def why(
         "backoff": backoff or None,
         "audience": audience or None,
         "purposes": purposes,
+        "situations": situations,
     }
 
 
