@@ -27,6 +27,7 @@ from cradle.index.query import QueryReader
 from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
+from cradle.index.urgent import urgent
 from cradle.index.usable import AVAILABLE, badge, out_of_date, usable_first
 
 MAX_K = 100
@@ -49,10 +50,12 @@ class SearchResponse:
     close_matches: int = 0
     place_note: str | None = None
     understood: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    urgent: bool = False  # the question says a baby may be hurt or unwell now (index/urgent.py)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"query", "truncated", "corrected_query", "close_matches", "place_note",
-        "understood", "results": [{"uri", "title", "summary", "score", "close", "url", ...}]}``
+        "understood", "urgent",
+        "results": [{"uri", "title", "summary", "score", "close", "url", ...}]}``
         (docs/search.md)."""
         return {
             "query": self.query,
@@ -61,6 +64,7 @@ class SearchResponse:
             "close_matches": self.close_matches,
             "place_note": self.place_note,
             "understood": self.understood,
+            "urgent": self.urgent,
             "results": self.results,
         }
 
@@ -158,6 +162,7 @@ class Searcher:
         u = self.reader.understand(text)
         vocab = self.index.vocab
         response = SearchResponse(query=typed, truncated=cut, corrected_query=corrected)
+        response.urgent = urgent(typed) or urgent(text)
         response.understood = {
             facet: [{"id": c, "label": vocab.label(facet, c)} for c in found]
             for facet, found in (("topic", u.topics), ("locality", u.localities))
