@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
+from cradle.index.urgent import NOTICE
 
 WIDTH = 80
 
@@ -39,7 +40,7 @@ def _hit_lines(n: int, hit: dict[str, Any], label: Callable[[str, str], str]) ->
 
 
 def _human(response: dict[str, Any], label: Callable[[str, str], str], out: TextIO) -> None:
-    lines: list[str] = []
+    lines: list[str] = _line(NOTICE, "") if response.get("urgent") else []  # issue 27
     if response.get("truncated"):
         lines.append("(query cut to the model's window)")
     if response.get("corrected_query"):

@@ -42,6 +42,13 @@ TRIGGERS: tuple[str, ...] = (
 #: Phrases that hold a trigger but say nothing happened to a baby; removed before matching.
 NOT_TRIGGERS: tuple[str, ...] = ("burnt out", "burned out", "unconscious bias")
 
+#: The notice's words where there is no page (``cradle search``); the page's copy, with its
+#: telephone links, is service/templates/_urgent.html.
+NOTICE = (
+    "If a baby may be hurt or unwell now, call 999 in an emergency, or NHS 111 for urgent "
+    "medical advice. Cradle is a catalogue of resources, not medical advice."
+)
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 

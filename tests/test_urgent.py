@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.index.urgent import NOT_TRIGGERS, TRIGGERS, urgent
+from cradle.index.urgent import NOT_TRIGGERS, NOTICE, TRIGGERS, urgent
 
 NOW = [
     "my baby is not breathing",
@@ -70,3 +73,19 @@ def test_search_json_says_urgent_and_the_page_shows_the_notice_above_results(
     assert "not medical advice" in page
     calm = client.get("/", params={"q": "safer sleep leaflet"}).text
     assert 'class="notice urgent"' not in calm and "tel:999" not in calm
+
+
+def test_the_command_line_prints_the_notice_first_for_an_urgent_question(data_dir: Path) -> None:
+    from cradle.index.commands import run_search
+    from tests.service_support import fake_settings
+
+    filters: dict[str, str | None] = dict.fromkeys(
+        ("locality", "topic", "format", "audience", "status")
+    )
+    out = io.StringIO()
+    run_search(fake_settings(data_dir), "he is not breathing", filters, k=3, out=out)
+    assert out.getvalue().startswith("If a baby may be hurt or unwell now, call 999")
+    calm = io.StringIO()
+    run_search(fake_settings(data_dir), "safer sleep leaflet", filters, k=3, out=calm)
+    assert "999" not in calm.getvalue()
+    assert NOTICE.endswith("Cradle is a catalogue of resources, not medical advice.")
