@@ -4,6 +4,7 @@ topic and ``why`` says so (fake embedder: the graph and BM25 do the work)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cradle.index.search import Searcher, open_searcher
 from cradle.index.situations import article, as_topics
 
 FAKE = Settings.model_validate({"embedder": "fake"})
+ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"risk-factor", "behaviour", "household-change", "accident"}
 
 
@@ -105,3 +107,10 @@ def test_helpers() -> None:
         "safer-sleep": ["grandad", "sling"],
         "accident-prevention": ["grandad"],
     }
+
+
+def test_no_off_topic_question_names_a_situation(searcher: Searcher) -> None:
+    """The off-topic set must keep 0 close matches: no situation label may lend it a topic."""
+    off_topic = json.loads((ROOT / "bench" / "offtopic_queries.json").read_text())
+    named = {q: searcher.reader.understand(q).situations for q in off_topic}
+    assert {q: s for q, s in named.items() if s} == {}
