@@ -12,6 +12,7 @@ import numpy as np
 from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
+from cradle.index.situations import as_topics
 from cradle.index.text import PhraseMatcher, keywords
 
 
@@ -30,6 +31,8 @@ class Understanding:
         narrative: for a long question, its BM25 tokens outside every recognised phrase.
         broader: back-off: broader topic id -> the recognised topics with few resources of
             their own that it covers (see :meth:`QueryReader.back_off`).
+        situations: situation id -> its labels found (ontology/situations.ttl); each
+            situation's related topics are in ``topics`` too, with those labels.
     """
 
     topics: dict[str, list[str]] = field(default_factory=dict)
@@ -41,6 +44,7 @@ class Understanding:
     focus: str = ""
     narrative: frozenset[str] = frozenset()
     broader: dict[str, list[str]] = field(default_factory=dict)
+    situations: dict[str, list[str]] = field(default_factory=dict)
 
 
 #: A recognised topic with fewer resources than this (its own and its narrower concepts')
@@ -95,6 +99,10 @@ class QueryReader:
         )
         self._kinds = PhraseMatcher(all_labels("kind"))
         self._audiences = PhraseMatcher(all_labels("audience"))
+        self._related = vocab.related.get("situation", {})
+        self._situations = PhraseMatcher(
+            {k: v for k, v in all_labels("situation").items() if k in self._related}
+        )
 
     @cached_property
     def country(self) -> list[str]:
@@ -211,6 +219,10 @@ class QueryReader:
             kinds=self._kinds.find(query),
             audiences=self._audiences.find(query),
         )
+        u.situations = self._situations.find(query)
+        for topic, labels in as_topics(u.situations, self._related).items():
+            named = u.topics.setdefault(topic, [])
+            named += [label for label in labels if label not in named]
         own = set(keywords(query))
         vocab = self.index.vocab
         extra: list[str] = []

@@ -13,7 +13,9 @@ from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
 from cradle.core.settings import ONTOLOGY_DIR
 
 #: Turtle files merged into every built graph (shapes are kept apart, for validation only).
-DATA_FILES = ("vocabulary.ttl", "topics.ttl", "localities.ttl", "values.ttl")
+DATA_FILES = (
+    "vocabulary.ttl", "topics.ttl", "situations.ttl", "localities.ttl", "values.ttl",
+)  # fmt: skip
 SHAPES_FILE = "shapes.ttl"
 
 
