@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cradle.core.conneg import choose
 from cradle.core.errors import (
     BodyTooLarge,
+    BodyTooSlow,
     ClientOverLimit,
     CradleError,
     EngineBusy,
@@ -54,6 +55,7 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (QueryRefused, 400, None),
     (UrlTooLong, 414, None),
     (BodyTooLarge, 413, None),
+    (BodyTooSlow, 408, None),
     (UnsupportedMediaType, 415, None),
     (ProtocolViolation, 400, None),
     (QueryTimeout, 503, None),

@@ -131,5 +131,9 @@ class BodyTooLarge(ProtocolViolation):
     """A request's body is larger than the server reads."""
 
 
+class BodyTooSlow(ProtocolViolation):
+    """A request's body did not arrive within the query deadline."""
+
+
 class UnsupportedMediaType(ProtocolViolation):
     """A request's body has a media type or charset the endpoint does not read."""
