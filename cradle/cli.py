@@ -26,7 +26,7 @@ CatalogueOpt = Annotated[
     Path | None, typer.Option("--catalogue", help="catalogue YAML (default CRADLE_CATALOGUE)")
 ]
 DataDirOpt = Annotated[
-    Path | None, typer.Option("--data-dir", help="build folder (default CRADLE_DATA_DIR)")
+    Path | None, typer.Option("--data-dir", help="data dir (default CRADLE_DATA_DIR)")
 ]
 
 

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from cradle.core.conneg import prefers
 from cradle.core.errors import (
-    BodyTimeout,
+    BodyTooSlow,
     ClientOverLimit,
     CradleError,
     EngineBusy,
@@ -165,7 +165,7 @@ async def _params(
             with anyio.fail_after(max(deadline - time.monotonic(), 0)):
                 params += await post_params(request, settings.max_body_bytes)
         except TimeoutError:
-            raise BodyTimeout(
+            raise BodyTooSlow(
                 f"the request body did not arrive within {settings.query_timeout:g} s"
             ) from None
     elif not params:
