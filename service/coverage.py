@@ -18,7 +18,7 @@ from cradle.service.deps import GraphDataDep
 
 router = APIRouter(tags=["coverage"])
 CSV_FIELDS = ["locality", "locality_label", "topic", "topic_label", "own", "adopted", "local",
-              "shared", "count"]  # fmt: skip
+              "shared", "count", "outside_catalogue"]  # fmt: skip
 
 
 def coverage_csv(matrix: Coverage) -> str:

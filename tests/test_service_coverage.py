@@ -143,7 +143,17 @@ def test_gaps_counts_available_resources_unless_asked(client: TestClient) -> Non
 
 def test_gaps_within_an_area_and_bad_parameters(client: TestClient) -> None:
     nw = client.get("/gaps", params={"within": "north-west"}).json()
-    assert nw["within"]["id"] == "north-west" and len(nw["localities"]) == 10
+    assert nw["within"]["id"] == "north-west" and len(nw["localities"]) == 24
+    outside = {p["id"] for p in nw["localities"] if p["outside_catalogue"]}
+    assert len(outside) == 14 and "liverpool" in outside and "bolton" not in outside
+    assert nw["catalogue_area"]["id"] == "greater-manchester"
+    assert not outside & {g["locality"] for g in nw["gaps"]}  # not gaps: not this catalogue's
+    assert all(c["outside_catalogue"] == (c["locality"] in outside) for c in nw["cells"])
+    england = client.get("/gaps", params={"within": "england"}).json()
+    assert len(england["localities"]) == 153
+    assert {p["gss"][:3] for p in england["localities"]} == {"E06", "E08", "E09", "E10"}
+    csv_text = client.get("/gaps", params={"within": "north-west", "format": "csv"}).text
+    assert csv_text.splitlines()[0].endswith(",outside_catalogue")
     assert [
         x["id"] for x in client.get("/gaps", params={"within": "bolton"}).json()["localities"]
     ] == ["bolton"]
