@@ -256,6 +256,40 @@ def sparql(
         _fail(exc)
 
 
+class GapOrder(StrEnum):
+    need = "need"
+    place = "place"
+
+
+class TableFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def gaps(
+    within: Annotated[str | None, typer.Option(help="area id (default: the home area)")] = None,
+    status: Annotated[str, typer.Option(help="status id counted, or 'all'")] = "available",
+    include_shared: Annotated[
+        bool, typer.Option("--include-shared", help="count the wider areas' resources too")
+    ] = False,
+    order: Annotated[GapOrder, typer.Option(help="need: highest priority first")] = GapOrder.need,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.csv,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """List the coverage gaps with each authority's need (babies under one, deprivation,
+    priority); docs/coverage.md says how the priority is made."""
+    from cradle.graph.read.priority import gaps_output
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        text = gaps_output(settings.data_dir, within, status, include_shared, order, fmt)
+    except CradleError as exc:
+        _fail(exc)
+    else:
+        sys.stdout.write(text)
+
+
 @app.command()
 def synth(
     resources: Annotated[int, typer.Option("--resources", "-n", min=1, help="how many")] = 1000,

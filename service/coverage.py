@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
 from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.graph.read.priority import gaps_csv, gaps_document
 from cradle.service.deps import GraphDataDep
 
 router = APIRouter(tags=["coverage"])
@@ -99,9 +100,16 @@ def gaps(
     include_shared: bool = Query(False, description="add the wider areas' resources to count"),
     narrower: bool = Query(True, description="narrower topics cover the broader ones"),
     format: Literal["json", "csv"] | None = Query(None, description="overrides Accept"),
+    order: Literal["place", "need"] | None = Query(
+        None,
+        description="list the gaps alone, each with its authority's need (babies under one, "
+        "IMD score and rank, priority): 'need' puts the highest priority first, 'place' keeps "
+        "the matrix's order; omitted, the whole matrix is answered",
+    ),
 ) -> Response:
     """Local authority x topic coverage, zeros included: where each authority lacks a
-    resource. 404 for an unknown ``within``, 400 for an unknown ``status``."""
+    resource; with ``order``, the gaps ranked by need. 404 for an unknown ``within``, 400 for
+    an unknown ``status``."""
     fmt = (
         format
         or {"application/json": "json", "text/csv": "csv", None: None}[
@@ -112,9 +120,25 @@ def gaps(
         raise HTTPException(406, "Acceptable here: application/json, text/csv.")
     matrix = coverage(data, within, status, include_shared, narrower)
     headers = {"Vary": "Accept"}
+    if order is not None:
+        return _ranked(data, matrix, order, fmt, headers)
     if fmt == "csv":
         parts = ["cradle-coverage", matrix.within.id, matrix.status]
         name = "-".join(parts) + ("-with-shared" if include_shared else "") + ".csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return Response(coverage_csv(matrix), media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse(matrix.to_dict(), headers=headers)
+
+
+def _ranked(
+    data: GraphDataDep, matrix: Coverage, order: str, fmt: str, headers: dict[str, str]
+) -> Response:
+    """``/gaps?order=...``: the gaps with their need, as JSON or CSV."""
+    document = gaps_document(data, matrix, order)
+    if fmt == "json":
+        return JSONResponse(document, headers=headers)
+    name = f"cradle-gaps-{matrix.within.id}-{matrix.status}-by-{order}.csv"
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(
+        gaps_csv(document["gaps"]), media_type="text/csv; charset=utf-8", headers=headers
+    )
