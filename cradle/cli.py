@@ -290,6 +290,31 @@ def gaps(
         sys.stdout.write(text)
 
 
+class ExportFormat(StrEnum):
+    oruk = "oruk"
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="folder for the data package")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="the standard")] = (
+        ExportFormat.oruk
+    ),
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Export the built catalogue as an Open Referral UK 1.0 data package (datapackage.json and
+    one CSV per table in OUT; docs/oruk.md)."""
+    from cradle.graph.read.oruk import export_oruk
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        path = export_oruk(settings.data_dir, out)
+    except CradleError as exc:
+        _fail(exc)
+    else:
+        typer.echo(f"wrote the {fmt.value} data package {path}")
+
+
 @app.command()
 def synth(
     resources: Annotated[int, typer.Option("--resources", "-n", min=1, help="how many")] = 1000,

@@ -1,6 +1,7 @@
 """What the catalogue covers: ``/topics`` (the thesaurus with counts), ``/localities`` (with
-counts) and ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
-of :func:`cradle.graph.coverage.coverage`)."""
+counts), ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
+of :func:`cradle.graph.coverage.coverage`; with ``order``, the gaps ranked by need) and
+``/oruk/services`` (the catalogue as Open Referral UK services)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
 from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.graph.read.oruk import reviewed_dates, services_json
 from cradle.graph.read.priority import gaps_csv, gaps_document
 from cradle.service.deps import GraphDataDep
 
@@ -142,3 +144,15 @@ def _ranked(
     return Response(
         gaps_csv(document["gaps"]), media_type="text/csv; charset=utf-8", headers=headers
     )
+
+
+@router.get("/oruk/services")
+def oruk_services(data: GraphDataDep) -> dict[str, Any]:
+    """Every catalogue resource as an Open Referral UK 1.0 service, its organization, service
+    areas (GSS codes), taxonomy terms, eligibility and reviews nested: the same records as
+    ``cradle export --format oruk`` (docs/oruk.md), on one page."""
+    if "oruk" not in data.derived:
+        data.derived["oruk"] = services_json(data, reviewed_dates(data.store))
+    content: list[dict[str, Any]] = data.derived["oruk"]
+    return {"totalElements": len(content), "totalPages": 1, "number": 1,
+            "size": len(content), "first": True, "last": True, "content": content}  # fmt: skip
