@@ -191,6 +191,14 @@ def test_module_level_search_for_notebooks(data_dir: Path) -> None:
     assert [h["format"] for h in out.results] == ["youtube-video", "youtube-video"]
 
 
+def test_places_the_catalogue_has_nothing_for_are_not_read_as_words(searcher: Searcher) -> None:
+    # England's other authorities are places of the graph (for coverage); "reading" is a word
+    assert not searcher.reader.understand("reading to your baby").localities
+    assert not searcher.reader.understand("easy read leaflets for harrow parents").localities
+    assert list(searcher.reader.understand("safer sleep in Bury").localities) == ["bury"]
+    assert list(searcher.reader.understand("support in London").localities) == ["london"]
+
+
 def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dict]) -> None:
     u = searcher.reader.understand("safe sleep in Oldham")
     assert list(u.localities) == ["oldham"]
