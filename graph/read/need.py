@@ -222,9 +222,8 @@ def need_graph(places: Mapping[str, tuple[str, str]]) -> Graph:
         g.add((dsd, RDF.type, QB.DataStructureDefinition))
         components = [(QB.dimension, SDMX_DIMENSION.refArea)]
         components += [(QB.measure, p) for _, p, _ in measures]
-        for field, prop, _ in measures:
+        for _, prop, _ in measures:  # labelled in ontology/vocabulary.ttl
             g.add((prop, RDF.type, QB.MeasureProperty))
-            g.add((prop, RDFS.label, Literal(field.replace("_", " "), lang="en")))
         for i, (role, prop) in enumerate(components):
             spec = NEED[f"{name}-component-{i}"]
             g.add((dsd, QB.component, spec))
