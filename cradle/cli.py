@@ -288,6 +288,10 @@ def gaps(
         _fail(exc)
     else:
         sys.stdout.write(text)
+        if fmt == TableFormat.csv:  # the JSON carries it; a CSV cannot without a stray row
+            from cradle.graph.read.need import ATTRIBUTION
+
+            typer.echo(ATTRIBUTION, err=True)
 
 
 class ExportFormat(StrEnum):

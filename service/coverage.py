@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
 from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.graph.read.need import OGL
 from cradle.graph.read.oruk import reviewed_dates, services_json
 from cradle.graph.read.priority import gaps_csv, gaps_document
 from cradle.service.deps import GraphDataDep
@@ -141,6 +142,7 @@ def _ranked(
         return JSONResponse(document, headers=headers)
     name = f"cradle-gaps-{matrix.within.id}-{matrix.status}-by-{order}.csv"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    headers["Link"] = f'<{OGL}>; rel="license"'  # the need figures' licence (OGL v3.0)
     return Response(
         gaps_csv(document["gaps"]), media_type="text/csv; charset=utf-8", headers=headers
     )

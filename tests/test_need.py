@@ -99,8 +99,9 @@ def test_gaps_by_need_on_the_api(client: Any) -> None:
     assert [g["rank"] for g in gaps] == list(range(1, len(gaps) + 1))
     matrix = client.get("/gaps", params={"within": "greater-manchester"}).json()
     assert len(gaps) == len(matrix["gaps"])  # the one coverage function's gaps, joined to need
-    text = client.get("/gaps", params={"order": "need", "format": "csv"}).text
-    rows = list(csv.DictReader(io.StringIO(text)))
+    answer = client.get("/gaps", params={"order": "need", "format": "csv"})
+    assert "open-government-licence" in answer.headers["link"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert len(rows) == len(gaps) and rows[0]["babies_under_one"] == "7018"
     assert client.get("/gaps", params={"order": "size"}).status_code == 422
 
