@@ -93,7 +93,10 @@ class QueryReader:
             }
 
         self._topics = PhraseMatcher(all_labels("topic"))
-        self._places = PhraseMatcher(all_labels("locality"))
+        known = _named_places(index)
+        self._places = PhraseMatcher(
+            {k: v for k, v in all_labels("locality").items() if k in known}
+        )
         self._formats = PhraseMatcher(
             {k: v for k, v in all_labels("format").items() if k != "none"}
         )
@@ -237,3 +240,20 @@ class QueryReader:
         if u.focus:
             u.narrative = frozenset(keywords(query)) - frozenset(keywords(u.focus))
         return u
+
+
+def _named_places(index: LoadedIndex) -> set[str]:
+    """The places a question can name: those with resources, the areas above them, and the
+    places directly within an area that has resources of its own (Greater Manchester's boroughs,
+    England's regions). England's other authorities, listed by the ontology for coverage, are
+    left out when the catalogue has nothing for them or their area: several of their names are
+    also words ("Reading", "Harrow") that would otherwise become place filters."""
+    spatial = {r.locality for r in index.resources}
+    used = spatial | {p for r in index.resources for p in r.adopted_in}
+    known = set(used)
+    for place in used:
+        known.update(index.above("locality", place))
+    narrower = index.narrower.get("locality", {})
+    for place in spatial:
+        known.update(narrower.get(place, []))
+    return known
