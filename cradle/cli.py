@@ -362,7 +362,7 @@ def gaps(
     else:
         sys.stdout.write(text)
         if fmt == TableFormat.csv:  # the JSON carries it; a CSV cannot without a stray row
-            from cradle.graph.read.need import ATTRIBUTION
+            from cradle.graph.build.need import ATTRIBUTION
 
             typer.echo(ATTRIBUTION, err=True)
 

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse, Response
 from cradle.core.conneg import choose
 from cradle.core.csvcells import safe_cell
 from cradle.core.errors import NotAcceptable
+from cradle.graph.build.need import OGL
 from cradle.graph.read.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
-from cradle.graph.read.need import OGL
 from cradle.graph.read.oruk import reviewed_dates, services_json
 from cradle.graph.read.priority import gaps_csv, gaps_document
 from cradle.service.deps import GraphDataDep

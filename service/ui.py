@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from cradle.core import facets
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
+from cradle.graph.build.need import Need
 from cradle.graph.read.coverage import (
     ALL_STATUSES,
     DEFAULT_STATUS,
@@ -24,7 +25,6 @@ from cradle.graph.read.coverage import (
     cell_resources,
     coverage,
 )
-from cradle.graph.read.need import Need
 from cradle.graph.read.priority import model_need
 from cradle.graph.read.readmodel import Term, walk
 from cradle.index.hit import Card, Hit

@@ -11,7 +11,7 @@ from rdflib.namespace import SKOS
 
 from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph.read.need import authorities_in, need_graph
+from cradle.graph.build.need import authorities_in, need_graph
 
 #: Turtle files merged into every built graph (shapes are kept apart, for validation only).
 DATA_FILES = (

@@ -1,1 +1,1 @@
-"""The read side: the read model, bulk reads, place x topic coverage and need per place."""
+"""The read side: the read model, bulk reads, place x topic coverage, gaps by need, ORUK."""

@@ -1,7 +1,7 @@
 """Gaps ranked by need: the one coverage function's gaps, joined to need per authority.
 
 No second count: :func:`ranked_gaps` takes :func:`cradle.graph.read.coverage.coverage`'s matrix and
-adds to each gap its authority's figures from :mod:`cradle.graph.read.need` (babies under one,
+adds to each gap its authority's figures from :mod:`cradle.graph.build.need` (babies under one,
 IMD score and rank, deprivation weight) and the priority made of them. Gaps of authorities
 without figures come last, by name.
 """
@@ -17,9 +17,9 @@ from typing import Any, Literal
 from cradle.core.csvcells import safe_cell
 from cradle.core.datadir import DataDir
 from cradle.core.errors import InvalidCoverage
+from cradle.graph.build.need import ATTRIBUTION, Need, need_for
 from cradle.graph.build.store import open_store
 from cradle.graph.read.coverage import Coverage, coverage
-from cradle.graph.read.need import ATTRIBUTION, Need, need_for
 from cradle.graph.read.readmodel import COUNTRY, ReadModel, read_model
 
 #: ``order`` values of /gaps, ``cradle gaps`` and ``Catalogue.gaps``.

@@ -16,9 +16,7 @@ from cradle.cli import app
 from cradle.core.errors import InvalidCoverage
 from cradle.core.namespaces import sparql_prologue
 from cradle.core.settings import QUERIES_DIR
-from cradle.graph.build.ontology import load_ontology
-from cradle.graph.build.store import open_store
-from cradle.graph.read.need import (
+from cradle.graph.build.need import (
     ATTRIBUTION,
     COUNTIES_FILE,
     IMD_FILE,
@@ -27,6 +25,8 @@ from cradle.graph.read.need import (
     county_score,
     need_for,
 )
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.store import open_store
 from cradle.graph.sparql.run import run_query
 
 GM = {"bolton", "bury", "manchester", "oldham", "rochdale", "salford", "stockport", "tameside",
