@@ -309,6 +309,7 @@ def test_a_real_server_follows_builds_killed_builds_and_damage(
     from tests.service_support import serving
 
     monkeypatch.setenv("CRADLE_RELOAD_INTERVAL", "0.5")
+    monkeypatch.setenv("CRADLE_QUERIES_PER_CLIENT", "8")  # the loop's threads are one client
     first = DataDir(root).current_id()
     newer = with_new_entry(tmp_path)
     env = os.environ | {"CRADLE_EMBEDDER": "fake"}
