@@ -342,3 +342,32 @@ def test_a_real_server_follows_builds_killed_builds_and_damage(
         f"workers={workers}: {loop.requests} requests, 0 failed, {loop.crossed} pages asked of "
         f"a worker still on the version before, new version served everywhere in {took:.1f} s"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sighup_makes_a_server_look_at_once(
+    root: Path, tmp_path: Path, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the timer off (interval 0) a server keeps its version until SIGHUP; the
+    --workers parent passes SIGHUP on to every worker, and none of them stops."""
+    import signal
+
+    import httpx
+
+    from tests.service_support import serving
+
+    monkeypatch.setenv("CRADLE_RELOAD_INTERVAL", "0")
+    first = DataDir(root).current_id()
+    with serving(root, tmp_path / "server.log", "--workers", workers) as (base, proc):
+        run_build(fake_settings(root, catalogue=with_new_entry(tmp_path)))
+        second = DataDir(root).current_id()
+
+        def served() -> set[str]:
+            return {httpx.get(base + "/health").json()["versions"]["served"] for _ in range(8)}
+
+        time.sleep(1.5)
+        assert served() == {first}
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: served() == {second})
+        assert proc.poll() is None
