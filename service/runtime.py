@@ -71,13 +71,16 @@ class SwapState:
 
     Attributes:
         pending: the id of a newer published version not served yet (being opened, or
-            waiting for the requests on the version before to finish).
+            waiting for the requests on the version before to finish, or for the external
+            store to hold its graph).
+        pending_why: why it waits, when it waits for something else than opening.
         refused: the id of a published version that failed to open, and kept out.
         refused_why: why, for people (no paths).
         checked_at: when the data dir was last looked at (seconds since the epoch).
     """
 
     pending: str | None = None
+    pending_why: str | None = None
     refused: str | None = None
     refused_why: str | None = None
     checked_at: float | None = None

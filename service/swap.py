@@ -29,8 +29,8 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import Request
 
-from cradle.core.datadir import DataDir, release
-from cradle.core.errors import InvalidSearch, MissingDependency, NotBuilt, StaleIndex
+from cradle.core.datadir import DataDir, Version, release
+from cradle.core.errors import CradleError, InvalidSearch, MissingDependency, NotBuilt, StaleIndex
 from cradle.core.settings import Settings
 from cradle.service.graphdata import GraphData, load_graph_data
 from cradle.service.runtime import Runtime, Served, served_of
@@ -57,6 +57,11 @@ _MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
 
 class Refused(Exception):
     """A published version that cannot be served (the message says why, without paths)."""
+
+
+class NotReady(Exception):
+    """A published version that can be served once something else catches up (the external
+    store does not hold its graph yet): tried again at each look."""
 
 
 def search_problem(exc: BaseException) -> str:
@@ -87,7 +92,30 @@ def catalogue_date(data: GraphData) -> str | None:
     return None
 
 
-def open_served(settings: Settings, data_dir: DataDir | None) -> Served:
+def _store_ready(settings: Settings, version: Version) -> None:
+    """Check that the external store (if any) holds the version's graph: as many triples as
+    its manifest counts (a store loaded apart from the build, or not yet, differs).
+
+    Raises:
+        NotReady: it does not yet, or cannot be reached.
+    """
+    if not settings.store_url:
+        return
+    from cradle.graph.sparql.engine import open_engine
+
+    try:
+        engine = open_engine(settings, version)
+    except CradleError:
+        raise NotReady("the external store cannot be reached") from None
+    try:
+        held = engine.info().get("triples")
+    finally:
+        engine.close()
+    if held != version.graph_manifest().get("triples"):
+        raise NotReady("the external store does not hold its graph yet")
+
+
+def open_served(settings: Settings, data_dir: DataDir | None, swapping: bool = False) -> Served:
     """Open the data dir's published version (or the named graphs when ``data_dir`` is None):
     engine, read model, search index, each checked against the version's graph manifest.
 
@@ -95,7 +123,14 @@ def open_served(settings: Settings, data_dir: DataDir | None) -> Served:
     off and says why (``search_problem``); :func:`check` refuses such a version when the one
     served has search.
 
+    Args:
+        settings: the server's settings.
+        data_dir: the data dir (None: serve the named graphs of the settings).
+        swapping: a server is taking up a newer version: first check that an external store
+            holds its graph, so that graph and index switch together.
+
     Raises:
+        NotReady: (``swapping``) the external store does not hold the version's graph yet.
         NotBuilt: the version's graph is not whole (:meth:`Version.check_graph`).
         StoreUnavailable: the external store cannot be reached.
         Refused: what was opened does not agree with the version's manifest.
@@ -108,6 +143,8 @@ def open_served(settings: Settings, data_dir: DataDir | None) -> Served:
     try:
         if version is not None:
             version.check_graph()  # the index is checked against it by open_searcher
+            if swapping:
+                _store_ready(settings, version)
         served.engine = open_engine(settings, version)
         if version is None:
             return served
@@ -196,7 +233,7 @@ def _switch(rt: Runtime, new: Served) -> None:
     old, rt.served = rt.served, new
     old.retired = True
     rt.draining = old
-    rt.swap.pending = rt.swap.refused = rt.swap.refused_why = None
+    rt.swap.pending = rt.swap.pending_why = rt.swap.refused = rt.swap.refused_why = None
     was = old.version.id if old.version else "-"
     log.info("now serving version %s (was %s)", new.version.id if new.version else "-", was)
     if old.users == 0:
@@ -221,7 +258,7 @@ async def check(rt: Runtime, retry: bool = False) -> str | None:
     rt.swap.checked_at = time.time()
     published = rt.data_dir.current_id()
     if published is None or published == served.id:
-        rt.swap.pending = None
+        rt.swap.pending = rt.swap.pending_why = None
         return served.id
     if published == rt.swap.refused and not retry:
         return served.id  # logged once when it was refused
@@ -229,12 +266,17 @@ async def check(rt: Runtime, retry: bool = False) -> str | None:
     if rt.draining is not None:
         return served.id  # the version before is still read: at most two at once
     try:
-        new = await asyncio.to_thread(open_served, rt.settings, rt.data_dir)
+        new = await asyncio.to_thread(open_served, rt.settings, rt.data_dir, True)
         if rt.served.searcher is not None and new.searcher is None:
             close_served(new)
             raise Refused(f"its search index cannot be used: {new.problems[-1]}")
+    except NotReady as exc:  # keep the old pair, look again next time
+        if rt.swap.pending_why != str(exc):
+            log.warning("version %s waits: %s; still serving %s", published, exc, served.id)
+        rt.swap.pending_why = str(exc)
+        return served.id
     except Exception as exc:  # noqa: BLE001 - any failure keeps the version served
-        rt.swap.pending = None
+        rt.swap.pending = rt.swap.pending_why = None
         _refuse(rt, published, exc)
         return served.id
     _switch(rt, new)
@@ -291,6 +333,7 @@ def swap_report(rt: Runtime) -> dict[str, Any]:
         "catalogue_date": served.catalogue_date,
         "published": rt.data_dir.current_id() if rt.data_dir else None,
         "pending": rt.swap.pending,
+        "pending_why": rt.swap.pending_why,
         "refused": rt.swap.refused,
         "refused_why": rt.swap.refused_why,
         "checked_at": when(rt.swap.checked_at),

@@ -371,3 +371,45 @@ def test_sighup_makes_a_server_look_at_once(
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: served() == {second})
         assert proc.poll() is None
+
+
+def test_with_an_external_store_the_old_pair_is_kept_until_the_store_holds_the_new_graph(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version whose graph the external store does not hold yet (loaded apart from the
+    build, say) waits: graph and index switch together once the store holds it."""
+    import asyncio
+
+    from cradle.core.datadir import Version
+    from cradle.graph.sparql import engine as engines
+    from cradle.service import swap
+    from cradle.service.runtime import Runtime
+
+    store: dict[str, Any] = {}
+
+    class Store:
+        capacity = 1
+
+        def info(self) -> dict[str, Any]:
+            return {"engine": "remote-sparql", "triples": store["triples"]}
+
+        def close(self) -> None:
+            """Nothing to stop."""
+
+    monkeypatch.setattr(engines, "open_engine", lambda settings, version=None: Store())
+    settings = fake_settings(root, store_url="http://127.0.0.1:9/query")
+    rt = Runtime(settings, data_dir=DataDir(root))
+    rt.served = swap.open_served(settings, rt.data_dir)
+    try:
+        first = rt.served.version.id  # type: ignore[union-attr]
+        run_build(fake_settings(root, catalogue=with_new_entry(tmp_path)))
+        second = str(DataDir(root).current_id())
+        store["triples"] = Version.at(root / "versions" / first).graph_manifest()["triples"]
+        assert asyncio.run(swap.check(rt)) == first
+        assert rt.swap.pending == second and "store" in str(rt.swap.pending_why)
+        assert rt.swap.refused is None and rt.served.version.id == first  # type: ignore[union-attr]
+        store["triples"] = Version.at(root / "versions" / second).graph_manifest()["triples"]
+        assert asyncio.run(swap.check(rt)) == second
+        assert rt.swap.pending is None and rt.swap.pending_why is None
+    finally:
+        swap.close_served(rt.served)
