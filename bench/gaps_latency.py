@@ -36,8 +36,8 @@ def measure(data_dir: Path, repeat: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
     from cradle.core.settings import Settings
-    from cradle.graph.coverage import coverage
-    from cradle.graph.readmodel import load_read_model
+    from cradle.graph.read.coverage import coverage
+    from cradle.graph.read.readmodel import load_read_model
     from cradle.service.app import create_app
 
     t0 = time.perf_counter()

@@ -17,7 +17,12 @@ from common import RESULTS, ROOT  # noqa: E402
 
 OUT = ROOT / "bench" / "RESULTS.md"
 PLOT = ROOT / "bench" / "latency.png"
-FINDINGS = ROOT / "bench" / "findings.md"
+#: Where the generated report ends; what follows is kept. What the numbers mean and the
+#: decisions taken are in bench/findings.md, never repeated here.
+MARK = (
+    "<!-- bench/report.py rewrites everything above this line; measurements recorded by hand "
+    "follow, and what they mean is in bench/findings.md -->"
+)
 BUILDS = (
     ("build_graph", "build, graph only"),
     ("build_full", "build, graph + index"),
@@ -189,6 +194,12 @@ def plot(runs: list[dict[str, Any]]) -> None:
     fig.savefig(PLOT, dpi=110)
 
 
+def _kept() -> str:
+    """The measurements recorded by hand below :data:`MARK` in the current report (with it)."""
+    old = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    return MARK + old.partition(MARK)[2] if MARK in old else MARK + "\n"
+
+
 def main() -> None:
     """Write the report and the plot."""
     runs = _load()
@@ -213,8 +224,7 @@ def main() -> None:
     ]
     for r in runs:
         lines += _section(r)
-    if FINDINGS.exists():  # the reading of these numbers, written by hand
-        lines += [FINDINGS.read_text()]
+    lines += [_kept()]
     OUT.write_text("\n".join(lines))
     plot(runs)
     print(f"wrote {OUT} and {PLOT}")

@@ -37,7 +37,7 @@ LEADS = ("", "help with", "what can I give parents about", "resources on", "trai
 
 def queries(n: int, seed: int = 7) -> list[str]:
     """``n`` distinct practitioner-style questions composed from the thesaurus."""
-    from cradle.graph.ontology import terms
+    from cradle.graph.build.ontology import terms
 
     words = sorted({s for syns in terms().synonyms.values() for s in syns if len(s) > 3})
     rng, out = random.Random(seed), set()

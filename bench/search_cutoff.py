@@ -1,4 +1,4 @@
-"""Close-match cut-off and usable-first ranking, measured (a script, not a test).
+"""Close-match cut-off and tiered ranking, measured (a script, not a test).
 
 Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir build]
 
@@ -8,8 +8,8 @@ Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir buil
    :mod:`cradle.index.close` are swept: off-topic questions must get no close match, and among
    the settings that allow it the best F2 (recall counts twice: hiding a relevant resource is
    worse than showing a loose one) of "close" against "judged relevant" wins.
-2. Usable first: nDCG@10 per set with spelling correction and usable-first off (before) and on
-   (after), and the available-first rate: among questions whose top 10 holds an available close
+2. Tiers: nDCG@10 per set with the shipped tiers (close and usable, close not usable yet, not
+   close), and the available-first rate: among questions whose top 10 holds an available close
    match, the share where no resource that is not available ranks above one.
 
 Prints markdown; writes bench/results/search_cutoff.json.
@@ -37,10 +37,10 @@ def _parts(searcher: Any, query: str) -> list[dict[str, Any]]:
     hits = searcher.search(query, k=searcher.index.size).results
     return [
         {
-            "title": h["title"],
-            "d": h["why"]["dense"],
-            "cov": h["why"]["coverage"],
-            "about": h["why"]["about"],
+            "title": h.title,
+            "d": h.why.dense,
+            "cov": h.why.coverage,
+            "about": h.why.about,
         }  # fmt: skip
         for h in hits
     ]
@@ -81,13 +81,13 @@ def usable_rates(searcher: Any, queries: list[str]) -> dict[str, float]:
     ok = first = counted = 0
     for q in queries:
         hits = searcher.search(q, k=10).results
-        avail = [i for i, h in enumerate(hits) if h["close"] and h["status"] == "available"]
+        avail = [i for i, h in enumerate(hits) if h.close and h.status == "available"]
         if not avail:
             continue
         counted += 1
-        ok += all(h["status"] == "available" for h in hits[: max(avail) + 1])
-        close = [h for h in hits if h["close"]]
-        first += close[0]["status"] == "available"
+        ok += all(h.status == "available" for h in hits[: max(avail) + 1])
+        close = [h for h in hits if h.close]
+        first += close[0].status == "available"
     return {"available_first": ok / max(1, counted), "first_close_usable": first / max(1, counted),
             "queries": counted}  # fmt: skip
 
@@ -99,7 +99,6 @@ def main() -> None:
     args = parser.parse_args()
     from cradle.core.settings import Settings
     from cradle.index import close as close_module
-    from cradle.index import usable
     from cradle.index.evaluate import evaluate, load_queries, norm_title
     from cradle.index.search import open_searcher
 
@@ -126,35 +125,16 @@ def main() -> None:
         print("| " + " | ".join(str(g[c]) for c in cells) + " |")
     print("\n(last row: the shipped setting)\n")
     results: dict[str, Any] = {"cutoff": {"best": feasible[:8], "shipped": now}, "sets": {}}
-    print("## Usable first\n")
-    print(
-        "| set | nDCG@10 before | after | available-first before | after | first close usable "
-        "before | after |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    margin = usable.USABLE_MARGIN
+    print("## Tiers (close and usable, close not usable yet, not close)\n")
+    print("| set | nDCG@10 | available-first | first close usable |")
+    print("|---|---|---|---|")
     for name, path in SETS.items():
         queries = load_queries(path)
-        row: dict[str, Any] = {}
-        for when, m, exact in (("before", 0.0, True), ("after", margin, False)):
-            usable.USABLE_MARGIN = m
-            original = searcher.search
-
-            def search(q: str, *a: Any, _o: Any = original, _e: bool = exact, **kw: Any) -> Any:
-                return _o(q, *a, exact=_e, **kw)
-
-            searcher.search = search  # type: ignore[method-assign]
-            try:
-                report = evaluate(searcher, queries, with_baselines=False)
-                rates = usable_rates(searcher, [j.query for j in queries])
-            finally:
-                searcher.search = original  # type: ignore[method-assign]
-            row[when] = {"nDCG@10": report.systems["cradle"]["nDCG@10"], **rates}
-        usable.USABLE_MARGIN = margin
-        b, a = row["before"], row["after"]
-        print(f"| {name} | {b['nDCG@10']:.3f} | {a['nDCG@10']:.3f} | {b['available_first']:.2f} | "
-              f"{a['available_first']:.2f} | {b['first_close_usable']:.2f} | "
-              f"{a['first_close_usable']:.2f} |")  # fmt: skip
+        report = evaluate(searcher, queries, with_baselines=False)
+        rates = usable_rates(searcher, [j.query for j in queries])
+        row = {"nDCG@10": report.systems["cradle"]["nDCG@10"], **rates}
+        print(f"| {name} | {row['nDCG@10']:.3f} | {row['available_first']:.2f} | "
+              f"{row['first_close_usable']:.2f} |")  # fmt: skip
         results["sets"][name] = row
     out = ROOT / "bench" / "results" / "search_cutoff.json"
     out.parent.mkdir(exist_ok=True)

@@ -43,7 +43,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev_queries.json"
 
 def queries(n: int, seed: int = 11) -> list[str]:
     """``n`` distinct search questions."""
-    from cradle.graph.ontology import terms
+    from cradle.graph.build.ontology import terms
 
     vocab = terms()
     rng = random.Random(seed)

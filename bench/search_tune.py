@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 def ndcg(searcher: Searcher, queries: list, w: Weights) -> float:
     vals = []
     for j in queries:
-        titles = [h["title"] for h in searcher.search(j.query, k=10, weights=w).results]
+        titles = [h.title for h in searcher.search(j.query, k=10, weights=w).results]
         vals.append(metrics(titles, j.relevant)["nDCG@10"])
     return float(np.mean(vals))
 

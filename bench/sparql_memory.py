@@ -25,7 +25,7 @@ import httpx
 from common import emit
 
 from cradle.core.settings import PROJECT_ROOT
-from cradle.graph.build import build_graph
+from cradle.graph.build.pipeline import build_graph
 
 BOMB = (
     "SELECT ?a9 { VALUES ?v { "

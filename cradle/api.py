@@ -24,10 +24,10 @@ from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import MissingDependency
 from cradle.core.settings import Settings
 from cradle.frames import solutions_frame, triples_frame
-from cradle.graph.coverage import DEFAULT_STATUS
-from cradle.graph.readmodel import ReadModel, read_model
+from cradle.graph.build.store import open_store
+from cradle.graph.read.coverage import DEFAULT_STATUS
+from cradle.graph.read.readmodel import ReadModel, read_model
 from cradle.graph.sparql.run import run_query, with_prefixes
-from cradle.graph.store import open_store
 
 
 class Catalogue:
@@ -196,8 +196,7 @@ class Catalogue:
         Raises:
             InvalidSearch: empty query, k out of range, or an unknown facet value.
         """
-        found = self.searcher.search(text, k=k, **filters).to_dict()
-        return tables.hits(found)
+        return tables.hits(self.searcher.search(text, k=k, **filters))
 
     def embeddings(self) -> pd.DataFrame:
         """The search index's resource embeddings (unit vectors), one row per resource id."""

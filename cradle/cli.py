@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
+from cradle.facet_options import facet_options
 
 app = typer.Typer(
     add_completion=False,
@@ -75,20 +76,32 @@ def import_cmd(
             "--merge", help="bring this curated catalogue up to date (keeps ids, topics, urls...)"
         ),
     ] = None,
+    drop_missing: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing", help="with --merge: remove the entries the new document does not have"
+        ),
+    ] = False,
 ) -> None:
     """Import the table as catalogue YAML (topics suggested, for review); with --merge, the
-    curated catalogue brought up to date, and a report of what changed (on stderr)."""
-    from cradle.graph.commands import render_diff, run_import
+    curated catalogue brought up to date, and a report of how each row was matched and what
+    changed, old -> new (on stderr)."""
+    from cradle.graph.commands import run_import
 
+    if drop_missing and merge is None:
+        raise typer.BadParameter("only with --merge FILE", param_hint="--drop-missing")
+    settings = _settings()
     try:
-        problems, changes = run_import(file, out, contacts, merge)
+        problems, report = run_import(
+            file, out, contacts, merge, settings.ontology_dir, drop_missing
+        )
     except CradleError as exc:
         _fail(exc)
     except OSError as exc:
         typer.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
-    if changes is not None:
-        typer.echo(render_diff(changes).rstrip("\n"), err=True)
+    if report is not None:
+        typer.echo(report.rstrip("\n"), err=True)
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)
     if problems:
@@ -169,9 +182,11 @@ def rollback(data_dir: DataDirOpt = None) -> None:
 def validate(catalogue: CatalogueOpt = None) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
     FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
+    from cradle.doctor import catalogue_source
     from cradle.graph.commands import run_validate
 
     settings = _settings(catalogue=catalogue)
+    typer.echo(f"checking {settings.catalogue.resolve()} ({catalogue_source(bool(catalogue))})")
     if not settings.catalogue.is_file():
         typer.echo(f"{settings.catalogue}: no such file", err=True)
         raise typer.Exit(2)
@@ -184,6 +199,20 @@ def validate(catalogue: CatalogueOpt = None) -> None:
     typer.echo(f"{settings.catalogue}: conforms")
 
 
+@app.command()
+def doctor(catalogue: CatalogueOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Tell what is set up and what is missing: the environment, which catalogue file and
+    whether it conforms, the build and its search index, the packages. Exit 1 when something
+    is missing."""
+    from cradle.doctor import run_doctor
+
+    settings = _settings(catalogue=catalogue, data_dir=data_dir)
+    text, missing = run_doctor(settings, explicit_catalogue=catalogue is not None)
+    sys.stdout.write(text)
+    if missing:
+        raise typer.Exit(1)
+
+
 class ReviewFormat(StrEnum):
     table = "table"
     json = "json"
@@ -191,14 +220,16 @@ class ReviewFormat(StrEnum):
 
 
 def _today(value: str | None) -> date | None:
+    return _date(value, "--today")
+
+
+def _date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
-        ) from None
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
 @app.command()
@@ -208,15 +239,30 @@ def review(
         str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
     ] = None,
     fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+    mark: Annotated[
+        list[str] | None,
+        typer.Option("--mark", metavar="ID", help="record that entry ID was reviewed (repeatable)"),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="with --mark: the day of the review (default today)"),
+    ] = None,
 ) -> None:
     """List the entries that need attention: expired, overdue, awaiting-information,
-    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems."""
-    from cradle.graph.commands import run_review
+    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems.
+    With --mark ID: write `reviewed:` for that entry into the catalogue file (only that line
+    changes), then validate it."""
+    from cradle.graph.commands import run_mark, run_review
 
     settings = _settings(catalogue=catalogue)
-    day = _today(today)
     try:
-        text, _ = run_review(settings.catalogue, settings.ontology_dir, day, fmt.value)
+        if mark:
+            text, problems = run_mark(
+                settings.catalogue, settings.ontology_dir, mark, _date(on, "--date")
+            )
+            sys.stdout.write(text)
+            raise typer.Exit(1 if problems else 0)
+        text, _ = run_review(settings.catalogue, settings.ontology_dir, _today(today), fmt.value)
     except CradleError as exc:
         _fail(exc)
     sys.stdout.write(text)
@@ -227,20 +273,34 @@ def linkcheck(
     catalogue: CatalogueOpt = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per request")
+        float, typer.Option("--timeout", min=0.1, max=120, help="seconds per address, in all")
     ] = 10.0,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=32, help="requests at once")
     ] = 4,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="write url_checked (today) into the catalogue for each working link"
+        ),
+    ] = False,
 ) -> None:
-    """Check each entry's url (HEAD, then GET if refused; redirects followed) and record the
-    results beside the catalogue for `cradle review`. Exit 1 when a link is broken."""
+    """Check each entry's url (http/https only, public addresses only; HEAD, then GET if
+    refused; redirects followed and checked) and record the results beside the catalogue for
+    `cradle review`: ok, broken, unreachable (could not check) or refused. Exit 1 when a link
+    is broken."""
     from cradle.graph.commands import run_linkcheck
 
     settings = _settings(catalogue=catalogue)
     try:
         text, broken = run_linkcheck(
-            settings.catalogue, settings.ontology_dir, fmt.value, timeout, concurrency
+            settings.catalogue,
+            settings.ontology_dir,
+            fmt.value,
+            timeout,
+            concurrency,
+            settings.linkcheck_allow_private,
+            record,
         )
     except CradleError as exc:
         _fail(exc)
@@ -287,25 +347,17 @@ def synth(
     typer.echo(f"wrote {resources} synthetic resources to {path}")
 
 
-FacetOpt = Annotated[str | None, typer.Option(help="filter: an id or preferred label")]
-
-
 @app.command()
+@facet_options
 def search(
     query: Annotated[
         str, typer.Argument(help="the question; - reads one query per line from stdin")
     ],
+    filters: dict[str, str | None],
     k: Annotated[
         int | None,
         typer.Option("-k", "--k", help="number of results, 1-100 (default CRADLE_SEARCH_RESULTS)"),
     ] = None,
-    locality: FacetOpt = None,
-    topic: FacetOpt = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="filter: a format id or preferred label")
-    ] = None,
-    audience: FacetOpt = None,
-    status: FacetOpt = None,
     national: Annotated[
         bool, typer.Option("--national/--no-national", help="keep national resources")
     ] = True,
@@ -319,13 +371,6 @@ def search(
     from cradle.index.commands import run_search
 
     settings = _settings(data_dir=data_dir, search_results=k)
-    filters = {
-        "locality": locality,
-        "topic": topic,
-        "format": fmt,
-        "audience": audience,
-        "status": status,
-    }
     try:
         code = run_search(
             settings,
@@ -397,9 +442,14 @@ def serve(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--graph") from None
     settings = _settings(
-        host=host, port=port, data_dir=data_dir, query_timeout=query_timeout,
-        named_graphs=graphs or None, store_url=store_url, workers=workers,
-    )  # fmt: skip
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        query_timeout=query_timeout,
+        named_graphs=graphs or None,
+        store_url=store_url,
+        workers=workers,
+    )
     try:
         status = run_serve(settings)
     except CradleError as exc:

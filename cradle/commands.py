@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
-from cradle.graph.build import GraphBuild, build_graph
+from cradle.graph.build.pipeline import GraphBuild, build_graph
 
 
 def run_build(

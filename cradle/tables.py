@@ -1,20 +1,19 @@
 """The analyst API's ready-made tables: entries, thesaurus, authorities, coverage, adoption, hits.
 
-Each is a view of the graph's read model (:mod:`cradle.graph.readmodel`), as the service's
+Each is a view of the graph's read model (:mod:`cradle.graph.read.readmodel`), as the service's
 pages and the search index are; ``hits`` turns a search response into a DataFrame.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from cradle.frames import dates
-from cradle.graph.coverage import DEFAULT_STATUS, check_area
-from cradle.graph.coverage import coverage as cover
-from cradle.graph.readmodel import ReadModel
+from cradle.graph.read.coverage import DEFAULT_STATUS, check_area
+from cradle.graph.read.coverage import coverage as cover
+from cradle.graph.read.readmodel import ReadModel
+from cradle.index.hit import SearchResponse
 
 
 def _text(values: list[str | None]) -> pd.Series:
@@ -131,7 +130,7 @@ def coverage(
     include_narrower: bool = True,
 ) -> pd.DataFrame:
     """The local authority x topic coverage matrix, zeros kept: a view of
-    :func:`cradle.graph.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
+    :func:`cradle.graph.read.coverage.coverage` (the numbers ``/gaps`` and ``/coverage`` give).
 
     Args:
         within: the area whose local authorities (GSS E06/E08/E09/E10, at any depth) are the
@@ -185,25 +184,24 @@ def adoption(model: ReadModel, within: str | None = None) -> pd.DataFrame:
     return table
 
 
-def hits(found: dict[str, Any]) -> pd.DataFrame:
-    """A search response (``SearchResponse.to_dict()``) as a typed DataFrame, best hit first."""
-    hits = found["results"]
-    why = [h.get("why") or {} for h in hits]
+def hits(found: SearchResponse) -> pd.DataFrame:
+    """A search response as a typed DataFrame, best hit first."""
+    hits = found.results
     frame = pd.DataFrame(
         {
             "rank": pd.array(range(1, len(hits) + 1), dtype="Int64"),
-            "id": pd.array([h.get("id") for h in hits], dtype="string"),
-            "title": pd.array([h["title"] for h in hits], dtype="string"),
-            "score": pd.Series([h["score"] for h in hits], dtype=float),
-            "dense": pd.Series([w.get("dense") for w in why], dtype=float),
-            "keyword": pd.Series([w.get("keyword") for w in why], dtype=float),
-            "why": pd.array([w.get("text") for w in why], dtype="string"),
-            "thesaurus": [list(w.get("thesaurus", [])) for w in why],
+            "id": pd.array([h.id for h in hits], dtype="string"),
+            "title": pd.array([h.title for h in hits], dtype="string"),
+            "score": pd.Series([h.score for h in hits], dtype=float),
+            "dense": pd.Series([h.why.dense for h in hits], dtype=float),
+            "keyword": pd.Series([h.why.keyword for h in hits], dtype=float),
+            "why": pd.array([h.why.text for h in hits], dtype="string"),
+            "thesaurus": [list(h.why.thesaurus) for h in hits],
         }
     )
     for col in ("localities", "topics", "audience"):
-        frame[col] = [list(h.get(col) or []) for h in hits]
+        frame[col] = [list(getattr(h, col)) for h in hits]
     for col in ("format", "kind", "publisher", "status", "summary", "uri"):
-        frame[col] = pd.array([h.get(col) for h in hits], dtype="string")
-    frame.attrs.update(query=found["query"], truncated=found.get("truncated", False))
+        frame[col] = pd.array([getattr(h, col) for h in hits], dtype="string")
+    frame.attrs.update(query=found.query, truncated=found.truncated)
     return frame

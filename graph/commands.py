@@ -15,16 +15,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import safe_rows
 from cradle.core.errors import CatalogueError, QuerySyntaxError
 from cradle.core.settings import ONTOLOGY_DIR, Settings
-from cradle.graph.catalogue import load_catalogue
-from cradle.graph.ontology import load_ontology
-from cradle.graph.rdf import catalogue_graph
+from cradle.graph.build.catalogue import load_catalogue
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.rdf import catalogue_graph
+from cradle.graph.build.validate import violations
 from cradle.graph.sources.document import Imported
 from cradle.graph.sparql.engine import query_once
-from cradle.graph.sparql.guard import check_query
 from cradle.graph.sparql.run import rows, with_prefixes
-from cradle.graph.validate import violations
+from cradle.graph.sparql.scan import scan
 
 
 def query_text(arg: str) -> str:
@@ -47,7 +48,7 @@ def run_sparql(data_dir: Path, query: str, fmt: str) -> str:
     """
     settings = Settings.model_validate({"data_dir": data_dir})
     text = with_prefixes(query)
-    is_graph = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
+    is_graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
     wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
     answer = query_once(settings, text, wire)
     if answer.truncated:
@@ -108,9 +109,11 @@ def read_document(path: Path) -> Imported:
     if suffix not in IMPORTABLE:
         kinds = ", ".join(f"{k} ({v})" for k, v in IMPORTABLE.items())
         raise CatalogueError(
-            [f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
-             f"{kinds}; save the table from Word as .docx, or as plain text"]
-        )  # fmt: skip
+            [
+                f"{path}: cannot import {suffix or 'a file without an extension'}: Cradle reads "
+                f"{kinds}; save the table from Word as .docx, or as plain text"
+            ]
+        )
     if not path.is_file():
         raise CatalogueError([f"{path}: no such file"])
     try:
@@ -123,9 +126,11 @@ def read_document(path: Path) -> Imported:
         return import_file(path)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise CatalogueError(
-            [f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
-             "is it the partnership table, saved and closed?"]
-        ) from None  # fmt: skip
+            [
+                f"{path}: cannot read this {IMPORTABLE[suffix]} ({exc.__class__.__name__}); "
+                "is it the partnership table, saved and closed?"
+            ]
+        ) from None
 
 
 def run_import(
@@ -134,32 +139,46 @@ def run_import(
     contacts: Path | None,
     merge: Path | None = None,
     ontology_dir: Path = ONTOLOGY_DIR,
-) -> tuple[list[str], dict[str, Any] | None]:
+    drop_missing: bool = False,
+) -> tuple[list[str], str | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
-    (:func:`cradle.graph.merge.merge_import`).
+    (:func:`cradle.graph.sources.merge.merge_import`), keeping the entries the document does not
+    have unless ``drop_missing``.
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
     Returns:
-        The rows that could not be parsed (``line N: what``), and with ``merge`` what changed
-        from the curated catalogue (``{"added", "removed", "changed"}``).
+        The rows that could not be parsed (``line N: what``), and with ``merge`` the report of
+        what the merge did (how each row was matched, kept entries, ambiguous rows) and what
+        changed from the curated catalogue, old -> new.
     """
     import yaml
 
-    from cradle.graph.catalogue import dump_catalogue
-    from cradle.graph.merge import diff_catalogues, merge_import
+    from cradle.graph.build.catalogue import dump_catalogue
+    from cradle.graph.build.ontology import terms
+    from cradle.graph.sources.merge import diff_catalogues, merge_import, render_merge
+    from cradle.graph.sources.mergefile import merged_file
 
     result = read_document(path)
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
-        merged = merge_import(curated, result.catalogue)
-        changes = diff_catalogues(curated, merged)
+        merged, report = merge_import(curated, result.catalogue, drop_missing)
+        body, kept = merged_file(
+            merge.read_text(encoding="utf-8"), curated, merged, terms(ontology_dir)
+        )
+        changes = render_merge(report, result.catalogue) + render_diff(
+            diff_catalogues(curated, merged)
+        )
+        if not kept:
+            changes += (
+                f"note: the comments and layout of {merge} could not be kept in the merged "
+                "file (it is written afresh): copy any comments you need\n"
+            )
         text = (
             f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
-            "topics_suggested is true are new or changed; review their topics.\n"
-            + dump_catalogue(merged)
+            "topics_suggested is true are new or changed; review their topics.\n" + body
         )
     else:
         text = (
@@ -182,12 +201,18 @@ def run_import(
 
 
 def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
-    """A diff (``{"added", "removed", "changed"}``) as JSON or plain lines."""
+    """A diff (``{"added", "removed", "changed": {id: {field: {"old", "new"}}}}``) as JSON, or
+    as plain lines: one per added or removed entry, one per changed field (old -> new, long text
+    as a word diff: :func:`cradle.graph.build.valuediff.change_text`)."""
+    from cradle.graph.build.valuediff import change_text
+
     if fmt == "json":
-        return json.dumps(changes, indent=2) + "\n"
+        return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
     lines = [f"added   {i}" for i in changes["added"]]
     lines += [f"removed {i}" for i in changes["removed"]]
-    lines += [f"changed {i}: {', '.join(f)}" for i, f in changes["changed"].items()]
+    for ident, fields in changes["changed"].items():
+        lines.append(f"changed {ident}:")
+        lines += [f"  {f}: {change_text(v.get('old'), v.get('new'))}" for f, v in fields.items()]
     summary = (
         f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
         f"{len(changes['changed'])} changed"
@@ -201,7 +226,7 @@ def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> st
     Raises:
         CatalogueError: either file has problems.
     """
-    from cradle.graph.merge import diff_catalogues
+    from cradle.graph.sources.merge import diff_catalogues
 
     return render_diff(
         diff_catalogues(load_catalogue(old, ontology_dir), load_catalogue(new, ontology_dir)), fmt
@@ -235,9 +260,9 @@ def run_review(
     Raises:
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
     """
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import read_results
-    from cradle.graph.review import describe, items_from_catalogue, needs_attention
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import read_results
+    from cradle.graph.curation.review import describe, items_from_catalogue, needs_attention
 
     cat = load_catalogue(catalogue, ontology_dir)
     found = needs_attention(
@@ -246,15 +271,19 @@ def run_review(
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
     plain = [
-        [f["id"], f["title"], " ".join(f["reasons"]),
-         "; ".join(describe(r, f["details"][r]) for r in f["reasons"])]
+        [
+            f["id"],
+            f["title"],
+            " ".join(f["reasons"]),
+            "; ".join(describe(r, f["details"][r]) for r in f["reasons"]),
+        ]
         for f in found
-    ]  # fmt: skip
+    ]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(["id", "title", "reasons", "details"])
-        writer.writerows(plain)
+        writer.writerows(safe_rows(plain))  # no cell a spreadsheet would run
         return buf.getvalue(), len(found)
     if not found:
         return f"{catalogue}: nothing needs attention\n", 0
@@ -263,35 +292,111 @@ def run_review(
 
 
 def run_linkcheck(
-    catalogue: Path, ontology_dir: Path, fmt: str = "table", timeout: float = 10.0,
+    catalogue: Path,
+    ontology_dir: Path,
+    fmt: str = "table",
+    timeout: float = 10.0,
     concurrency: int = 4,
-) -> tuple[str, int]:  # fmt: skip
-    """Check every entry's ``url`` and record the results beside the catalogue.
+    allow_private: bool = False,
+    record: bool = False,
+) -> tuple[str, int]:
+    """Check every entry's ``url`` and record the results beside the catalogue; with
+    ``record``, also write ``url_checked:`` (the day of the check) into the catalogue file in
+    place for each entry whose link worked, then validate the file.
 
     Returns:
         The results rendered as ``table`` or ``json`` (a list of ``{"id", "url", "status",
-        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error``), and how
-        many links are broken.
+        "ok", "final_url"}`` plus ``redirects``, ``method``, ``checked``, ``error`` and
+        ``result``: ok, broken, unreachable or refused), and how many links are broken
+        (unreachable and refused ones could not be checked: they are not counted as broken).
     """
     from dataclasses import asdict
 
-    from cradle.graph.datafiles import links_beside
-    from cradle.graph.linkcheck import check_links, save_results
+    from cradle.graph.build.datafiles import links_beside
+    from cradle.graph.curation.linkcheck import check_links, save_results
 
     cat = load_catalogue(catalogue, ontology_dir)
-    results = check_links(cat, timeout, concurrency)
+    results = check_links(cat, timeout, concurrency, allow_private)
     save_results(links_beside(catalogue), results)
-    broken = sum(not r.ok for r in results)
+    broken = sum(r.result == "broken" for r in results)
+    after = _record_checked(catalogue, ontology_dir, results) if record else ""
     if fmt == "json":
+        if after:
+            sys.stderr.write(after)
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
+    words = {
+        "ok": "ok",
+        "broken": "BROKEN",
+        "unreachable": "could not check",
+        "refused": "not checked",
+    }
     rows = [
-        [r.id, "ok" if r.ok else "BROKEN", str(r.status or r.error),
-         r.url + (f"\n-> {r.final_url}" if r.redirects else "")]
+        [
+            r.id,
+            words[r.result],
+            str(r.status or r.error),
+            r.url + (f"\n-> {r.final_url}" if r.redirects else ""),
+        ]
         for r in results
-    ]  # fmt: skip
+    ]
+    unchecked = sum(r.result in ("unreachable", "refused") for r in results)
     head = _table(["entry", "result", "status", "address"], rows) if rows else ""
     return head + (
-        f"{len(results)} link(s) checked, {broken} broken; {without} entries have no url; "
-        f"results recorded in {links_beside(catalogue)}\n"
-    ), broken
+        f"{len(results)} link(s) checked, {broken} broken, {unchecked} could not be checked; "
+        f"{without} entries have no url; results recorded in {links_beside(catalogue)}\n"
+    ) + after, broken
+
+
+def _record_checked(catalogue: Path, ontology_dir: Path, results: list[Any]) -> str:
+    """``url_checked:`` written for each link that worked (``cradle linkcheck --record``)."""
+    from cradle.graph.curation.yamledit import set_fields
+
+    day = date.today().isoformat()
+    ok = {r.id: {"url_checked": day} for r in results if r.ok}
+    if not ok:
+        return "no link worked: nothing recorded in the catalogue\n"
+    written = set_fields(catalogue, ok)
+    text, _ = _after_edit(
+        catalogue, ontology_dir, [f"url_checked: {day} written for {len(written)} entries"]
+    )
+    return text
+
+
+def run_mark(
+    catalogue: Path, ontology_dir: Path, ids: list[str], day: date | None = None
+) -> tuple[str, int]:
+    """Record that entries ``ids`` were reviewed on ``day`` (today when None): write
+    ``reviewed:`` into the catalogue file in place
+    (:func:`cradle.graph.curation.yamledit.set_fields`), then validate the file.
+
+    Returns:
+        What was written and the validation's verdict, in lines, and how many problems the
+        file has (0: it conforms).
+
+    Raises:
+        CatalogueError: ``day`` is in the future, an id is not in the file, or the file cannot
+            be edited in place.
+    """
+    from cradle.graph.curation.yamledit import set_fields
+
+    when = day or date.today()
+    if when > date.today():
+        raise CatalogueError(
+            [f"--date {when.isoformat()} is in the future: a review is recorded on the day it "
+             "was done (leave --date out for today)"]
+        )  # fmt: skip
+    written = set_fields(catalogue, {i: {"reviewed": when.isoformat()} for i in ids})
+    lines = [f"{catalogue}:{w.line}: entry {w.entry}: {w.field}: {w.value}" for w in written]
+    return _after_edit(catalogue, ontology_dir, lines)
+
+
+def _after_edit(catalogue: Path, ontology_dir: Path, lines: list[str]) -> tuple[str, int]:
+    """The lines said about an edit, then the catalogue validated."""
+    problems = run_validate(catalogue, ontology_dir)
+    if problems:
+        lines += [*problems, f"{len(problems)} problem(s) in {catalogue}; fix them and run "
+                  "`cradle validate` again"]  # fmt: skip
+    else:
+        lines.append(f"{catalogue}: conforms")
+    return "\n".join(lines) + "\n", len(problems)

@@ -114,6 +114,8 @@ def build_index(
     embedder = embedder or make_embedder(settings, cache_dir)
     texts = [dense_text(r, vocab) for r in resources]
     snippets, sentences = Snippets.split([r.summary for r in resources])
+    if not settings.sentence_vectors:  # snippets are then chosen by the question's words
+        sentences = []
     dim = embedder.dimension
     # one cache for passages and summary sentences: the cache keeps only what one call embeds
     every, embedded = cached_embed(
@@ -123,7 +125,10 @@ def build_index(
         lambda t: embedder.embed(t, progress=progress),
         cache_dir,
     )
-    vectors, snippets.vectors = every[: len(texts)], every[len(texts) :]
+    vectors, snippets.vectors = (
+        every[: len(texts)],
+        every[len(texts) :].reshape(len(sentences), dim),
+    )
     embedder.prepare()  # e.g. the ONNX export queries use, so that serving starts ready
     out.index_dir.mkdir(parents=True, exist_ok=True)
     np.save(out.vectors_file, vectors)

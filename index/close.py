@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cradle.graph.read.coverage import SHARED, belongs
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 from cradle.index.text import keywords
@@ -62,9 +63,37 @@ def _idf(index: LoadedIndex, token: str) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
+#: How a resource counts for a place (:func:`relations`): not at all, published or adopted
+#: there, published by a wider area below the country (Greater Manchester for Wigan), national.
+NONE, OWN, WIDE, NATIONAL = 0, 1, 2, 3
+
+
+def relations(index: LoadedIndex, place: str) -> np.ndarray:
+    """Per resource, how it counts for ``place`` (:data:`OWN`, :data:`WIDE`, :data:`NATIONAL`
+    or :data:`NONE`), by coverage's own rule (:func:`cradle.graph.read.coverage.belongs`);
+    remembered per place."""
+    found = index.places.get(place)
+    if found is None:
+        above = index.above("locality", place)
+        top = set(index.top("locality"))
+        codes = []
+        for r in index.resources:
+            how = belongs(r.locality, r.adopted_in, place, above)
+            shared = NATIONAL if r.locality in top else WIDE
+            codes.append(NONE if how is None else shared if how == SHARED else OWN)
+        found = index.places[place] = np.asarray(codes, dtype=np.int8)
+    return found
+
+
 def own_place(index: LoadedIndex, places: list[str]) -> np.ndarray:
-    """Resources of, within or adopted in any of ``places``."""
-    return index.any_of("place", [p for c in places for p in index.below("locality", c)])
+    """Resources that count as the own of any of ``places``, as coverage counts them: published
+    in, adopted in or published by an area containing it (below the country), and those of the
+    places within it."""
+    out = index.any_of("place", [p for c in places for p in index.below("locality", c)])
+    for place in places:
+        codes = relations(index, place)
+        out = out | (codes == OWN) | (codes == WIDE)
+    return out
 
 
 def closeness(
@@ -82,16 +111,7 @@ def closeness(
     for mask in about_c.values():
         about |= mask[idx]
     if content:
-        weights = {t: _idf(index, t) for t in content}
-        total = sum(weights.values())
-        label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
-        coverage = np.zeros(len(idx))
-        for j, found in enumerate(index.postings.present(content, idx)):
-            have = set(found)
-            for c, mask in about_c.items():
-                if mask[idx[j]]:
-                    have |= label_words[c]
-            coverage[j] = sum(w for t, w in weights.items() if t in have) / total
+        coverage = _coverage(index, np.asarray(idx, dtype=np.int64), content, u, about_c)
     elif u.localities:
         coverage = own_place(index, list(u.localities))[idx].astype(float)
         about = about | (coverage > 0)
@@ -99,6 +119,28 @@ def closeness(
         coverage = np.zeros(len(idx))
     value = dense + COVERAGE * coverage + ABOUT * about
     return Closeness(value, coverage, about, value >= CLOSE_AT)
+
+
+def _coverage(
+    index: LoadedIndex,
+    idx: np.ndarray,
+    content: list[str],
+    u: Understanding,
+    about_c: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Per candidate, the share of the query's content words (weighted by rarity) it contains,
+    or is about through a recognised concept whose label holds the word; one array operation
+    per word, not a loop over candidates (bench/RESULTS.md "One search pipeline")."""
+    label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
+    weights = {t: _idf(index, t) for t in content}
+    coverage = np.zeros(len(idx))
+    for t, w in weights.items():
+        have = index.postings.has(t, idx)
+        for c, mask in about_c.items():
+            if t in label_words[c]:
+                have = have | mask[idx]
+        coverage += w * have
+    return coverage / sum(weights.values())
 
 
 def place_note(
@@ -124,7 +166,7 @@ def place_note(
     if not place or place in country:
         return None
     name = index.vocab.label("locality", place)
-    mine = own_place(index, [place])
+    mine = index.any_of("place", index.below("locality", place))  # published or adopted there
     if u.topics:
         about = np.zeros(index.size, dtype=bool)
         for mask in about_mask(index, u).values():
@@ -141,14 +183,24 @@ def place_note(
         return None
     if not shown:
         return head + "."
-    places = {index.resources[i].locality for i in shown}
-    wider = index.above("locality", place)
-    names = [index.vocab.label("locality", a) for a in wider if a in places and a not in country]
-    if places & set(country):
+    kinds = _kinds(index, place, shown)
+    return f"{head}; showing {kinds} ones." if kinds else f"{head}; showing ones from elsewhere."
+
+
+def _kinds(index: LoadedIndex, place: str, shown: list[int]) -> str:
+    """Which kind of resources ``shown`` are for ``place``: "Greater Manchester-wide",
+    "national" or both ("Greater Manchester-wide and national"); "" when some are neither."""
+    codes = relations(index, place)[shown]
+    if ((codes != WIDE) & (codes != NATIONAL)).any():
+        return ""
+    names = [
+        f"{index.vocab.label('locality', a)}-wide"
+        for a in index.above("locality", place)
+        if any(index.resources[i].locality == a for i in shown) and a not in index.top("locality")
+    ]
+    if (codes == NATIONAL).any():
         names.append("national")
-    if names and places <= set(wider):
-        return f"{head}; showing {' and '.join(names)} ones."
-    return f"{head}; showing ones from elsewhere."
+    return " and ".join(names)
 
 
 def _lower(label: str) -> str:

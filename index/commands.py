@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
+from cradle.index.hit import Hit, SearchResponse
 
 WIDTH = 80
 
@@ -20,46 +21,43 @@ def _line(text: str, indent: str = "    ") -> list[str]:
     return textwrap.wrap(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
 
 
-def _hit_lines(n: int, hit: dict[str, Any], label: Callable[[str, str], str]) -> list[str]:
+def _hit_lines(n: int, hit: Hit, label: Callable[[str, str], str]) -> list[str]:
     """One hit in at most 80 columns: title, status badge, place and format, the best action."""
-    lines = _line(f"{n:>2}. {hit['title']}")
-    notes = [hit.get("badge"), hit.get("out_of_date")]
-    places = ", ".join(dict.fromkeys(label("locality", p) for p in hit["localities"]))
-    form = label("format", hit["format"]) if hit["format"] != "none" else ""
-    facts = [x for x in (*notes, places, form) if x]
+    lines = _line(f"{n:>2}. {hit.title}")
+    places = ", ".join(dict.fromkeys(label("locality", p) for p in hit.localities))
+    form = label("format", hit.format) if hit.format != "none" else ""
+    facts = [x for x in (hit.badge, hit.out_of_date, places, form) if x]
     lines += _line("    " + " · ".join(facts))
-    if hit.get("snippet"):  # the answering sentence, in place of a long summary
-        lines += _line("    " + _marked(hit["snippet"], hit.get("snippet_marks") or []), "    ")
-    action = hit.get("action") or {}
-    if action.get("kind") in ("open", "site"):
-        lines += _line(f"    {action['text']}: {action['href']}")
-    elif action.get("text"):
-        lines += _line(f"    {action['text']}")
+    if hit.snippet:  # the answering sentence, in place of a long summary
+        lines += _line("    " + _marked(hit.snippet, hit.snippet_marks), "    ")
+    action = hit.action
+    if action.kind in ("open", "site"):
+        lines += _line(f"    {action.text}: {action.href}")
+    elif action.text:
+        lines += _line(f"    {action.text}")
     return lines
 
 
-def _human(response: dict[str, Any], label: Callable[[str, str], str], out: TextIO) -> None:
+def _human(response: SearchResponse, label: Callable[[str, str], str], out: TextIO) -> None:
     lines: list[str] = []
-    if response.get("truncated"):
+    if response.truncated:
         lines.append("(query cut to the model's window)")
-    if response.get("corrected_query"):
+    if response.corrected_query:
         lines += _line(
-            f"Showing results for {response['corrected_query']!r}; "
-            f"search instead for {response['query']!r} with --exact.",
+            f"Showing results for {response.corrected_query!r}; "
+            f"search instead for {response.query!r} with --exact.",
             "",
         )
-    if response.get("place_note"):
-        lines += _line(response["place_note"], "")
-    hits = response["results"]
-    close = [h for h in hits if h.get("close", True)]
-    others = [h for h in hits if not h.get("close", True)]
+    if response.place_note:
+        lines += _line(response.place_note, "")
+    close = [h for h in response.results if h.close]
+    others = [h for h in response.results if not h.close]
     if close:
         lines.append(f"{len(close)} close match{'es' if len(close) != 1 else ''}:")
     else:
         lines.append("No close matches.")
-        topics = response.get("understood", {}).get("topic", [])
-        for t in topics:
-            lines += _line(f"  See the topic {t['label']}: cradle search --topic {t['id']} ...", "")
+        for t in response.understood.get("topic", ()):
+            lines += _line(f"  See the topic {t.label}: cradle search --topic {t.id} ...", "")
         if others:
             lines.append("The nearest resources, not close matches:")
     for n, hit in enumerate(close if close else others, 1):
@@ -67,7 +65,7 @@ def _human(response: dict[str, Any], label: Callable[[str, str], str], out: Text
     out.write("\n".join(lines) + "\n")
 
 
-def _marked(text: str, spans: list[list[int]]) -> str:
+def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """The snippet for a terminal: the query's words between asterisks."""
     from cradle.index.snippets import segments
 
@@ -107,9 +105,9 @@ def run_search(
     out = out or sys.stdout
     searcher = open_searcher(settings.data_dir, settings)
     if query != "-":
-        response = searcher.search(query, k=k, national=national, exact=exact, **filters).to_dict()
+        response = searcher.search_filtered(query, k, filters, national, exact=exact)
         if as_json:
-            out.write(json.dumps(response, ensure_ascii=False, allow_nan=False) + "\n")
+            out.write(json.dumps(response.to_dict(), ensure_ascii=False, allow_nan=False) + "\n")
         else:
             _human(response, searcher.index.vocab.label, out)
         return 0
@@ -117,7 +115,7 @@ def run_search(
     for line in lines if lines is not None else sys.stdin:
         text = line.rstrip("\n")
         try:
-            obj = searcher.search(text, k=k, national=national, exact=exact, **filters).to_dict()
+            obj = searcher.search_filtered(text, k, filters, national, exact=exact).to_dict()
         except CradleError as exc:
             obj, code = {"query": text, "error": str(exc)}, 1
         out.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")

@@ -1,5 +1,5 @@
 """What search needs from the built graph: a view of its read model
-(:mod:`cradle.graph.readmodel`) as the records the search index stores (``resources.json``)."""
+(:mod:`cradle.graph.read.readmodel`) as the records the search index stores (``resources.json``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cradle.core.datadir import Version
 from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
-from cradle.graph.readmodel import ReadModel, load_read_model
+from cradle.graph.read.readmodel import ReadModel, load_read_model
 
 FACET_BASES = {
     "topic": str(TOPIC),

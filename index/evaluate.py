@@ -151,7 +151,7 @@ def baselines(searcher: Searcher) -> dict[str, Ranker]:
 def evaluate(searcher: Searcher, queries: list[Judged], with_baselines: bool = True) -> Report:
     """Score Cradle's search (and the baselines) on graded queries."""
     systems: dict[str, Ranker] = {
-        "cradle": lambda q: [h["title"] for h in searcher.search(q, k=CUTOFF).results]
+        "cradle": lambda q: [h.title for h in searcher.search(q, k=CUTOFF).results]
     }
     if with_baselines:
         systems |= baselines(searcher)

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from cradle.index.corpus import Resource, Vocabulary
+from cradle.index.hit import Why
 from cradle.index.query import Understanding
 from cradle.index.text import STOPWORDS, normalise, stem
+
+#: What a hit with no other reason says: close in meaning, or (not a close match) only nearest.
+NEAR = "close in meaning"
+NOT_NEAR = "nearest in meaning, but not a close match"
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """One hit's judgement: closeness, word coverage, about a named concept, close."""
+
+    value: float
+    coverage: float
+    about: bool
+    close: bool
+
+
+@lru_cache(maxsize=4096)
+def _words(label: str) -> frozenset[str]:
+    """A label's normalised words (labels recur in every question: worked out once)."""
+    return frozenset(normalise(label).split())
 
 
 @lru_cache(maxsize=1024)
@@ -25,7 +46,8 @@ def why(
     scores: dict[str, float],
     below: dict[str, list[str]],
     doc: frozenset[str],
-) -> dict[str, Any]:
+    near: Near,
+) -> Why:
     """Explain one hit.
 
     Args:
@@ -37,72 +59,79 @@ def why(
             ``form``, ``audience``); a ``topic`` below 1 is a back-off to a broader concept.
         below: topic/locality id named in the query -> it and the ids under it.
         doc: the query's BM25 tokens the resource contains (from ``Postings.present``).
+        near: the hit's closeness, coverage, whether it is about a named concept, and
+            whether it is a close match.
 
     Returns:
-        ``{"text", "dense", "keyword", "terms", "thesaurus", "topics", "locality", "format",
-        "backoff", "audience", "purposes"}``: ``backoff`` says "about X, which covers Y" when
-        the hit is lifted for a broader concept X of a recognised topic Y that has few
-        resources; ``audience`` names the audience the query asked about that the resource
-        is for; ``purposes`` lists the everyday words that named the resource's kind, format
-        or audience ("something to watch -> Video").
+        The explanation: ``backoff`` says "about X, which covers Y" when the hit is lifted for
+        a broader concept X of a recognised topic Y that has few resources; ``audience`` names
+        the audience the query asked about that the resource is for; ``purposes`` lists the
+        everyday words that named the resource's kind, format or audience ("something to
+        watch -> Video").
     """
-    terms = [w for w, stemmed in _query_words(query) if stemmed in doc]
-    thesaurus = [
-        f"{label} -> {vocab.label('topic', t)}"
-        for t, labels in u.topics.items()
-        for label in labels
-    ]
-    topics = [t for t in res.topics if any(t in below.get(c, [c]) for c in u.topics)]
-    places = [*dict.fromkeys([res.locality, *res.adopted_in])]
-    place = ""
-    if scores.get("place", 0.0) >= 1.0:
-        for p in places:
-            if any(p in below.get(c, [c]) for c in u.localities):
-                how = "" if p == res.locality else " (adopted there)"
-                place = f"{vocab.label('locality', p)}{how}"
-                break
-    elif scores.get("place"):
-        named = ", ".join(vocab.label("locality", c) for c in u.localities)
-        place = f"{vocab.label('locality', res.locality)} (covers {named})"
-    form = ""
-    if scores.get("form"):
-        form = vocab.label("format", res.format) if res.format in u.formats else ""
-        form = form or vocab.label("kind", res.kind)
+    terms = tuple(w for w, stemmed in _query_words(query) if stemmed in doc)
+    thesaurus = tuple(
+        f"{label} -> {vocab.label('topic', t)}" for t, ls in u.topics.items() for label in ls
+    )
+    topics = tuple(t for t in res.topics if any(t in below.get(c, [c]) for c in u.topics))
+    place = _place(res, vocab, u, scores.get("place", 0.0), below)
+    form = _form(res, vocab, u) if scores.get("form") else ""
     backoff = _backoff(res, vocab, u) if 0 < scores.get("topic", 0.0) < 1 else ""
     audience = ""
     if scores.get("audience"):
         audience = ", ".join(vocab.label("audience", a) for a in u.audiences if a in res.audience)
-    purposes = _purposes(res, vocab, u)
-    parts = []
-    if terms:
-        parts.append("matches: " + ", ".join(terms))
-    if topics:
-        parts.append("about: " + ", ".join(vocab.label("topic", t) for t in topics))
-    if place:
-        parts.append(f"place: {place}")
-    if backoff:
-        parts.append(backoff)
-    if form:
-        parts.append(f"format: {form}")
-    if audience:
-        parts.append(f"for: {audience}")
-    if purposes:
-        parts.append("asked as: " + ", ".join(purposes))
-    if not parts:
-        parts.append("close in meaning")  # plain words for the page: the scores stay in the JSON
-    return {
-        "text": "; ".join(parts),
-        "dense": round(scores["dense"], 4),
-        "keyword": round(scores["keyword"], 4),
-        "terms": terms,
-        "thesaurus": thesaurus,
-        "topics": topics,
-        "locality": place or None,
-        "format": form or None,
-        "backoff": backoff or None,
-        "audience": audience or None,
-        "purposes": purposes,
-    }
+    purposes = tuple(_purposes(res, vocab, u))
+    said = [
+        ("matches: " + ", ".join(terms)) if terms else "",
+        ("about: " + ", ".join(vocab.label("topic", t) for t in topics)) if topics else "",
+        f"place: {place}" if place else "",
+        backoff,
+        f"format: {form}" if form else "",
+        f"for: {audience}" if audience else "",
+        ("asked as: " + ", ".join(purposes)) if purposes else "",
+    ]
+    # plain words for the page (the scores stay in the JSON); a hit that is not close is never
+    # called close
+    text = "; ".join(p for p in said if p) or (NEAR if near.close else NOT_NEAR)
+    return Why(
+        text=text,
+        dense=round(scores["dense"], 4),
+        keyword=round(scores["keyword"], 4),
+        terms=terms,
+        thesaurus=thesaurus,
+        topics=topics,
+        locality=place or None,
+        format=form or None,
+        backoff=backoff or None,
+        audience=audience or None,
+        purposes=purposes,
+        closeness=near.value,
+        coverage=near.coverage,
+        about=near.about,
+    )
+
+
+def _place(
+    res: Resource, vocab: Vocabulary, u: Understanding, boost: float, below: dict[str, list[str]]
+) -> str:
+    """The place that lifted the hit: its own or adopting place named in the query, or the
+    wider area it belongs to ("Greater Manchester (covers Wigan)"); "" when none did."""
+    if boost >= 1.0:
+        for p in dict.fromkeys([res.locality, *res.adopted_in]):
+            if any(p in below.get(c, [c]) for c in u.localities):
+                how = "" if p == res.locality else " (adopted there)"
+                return f"{vocab.label('locality', p)}{how}"
+        return ""
+    if boost:
+        named = ", ".join(vocab.label("locality", c) for c in u.localities)
+        return f"{vocab.label('locality', res.locality)} (covers {named})"
+    return ""
+
+
+def _form(res: Resource, vocab: Vocabulary, u: Understanding) -> str:
+    """The format (or kind) the query asked for that the resource has."""
+    form = vocab.label("format", res.format) if res.format in u.formats else ""
+    return form or vocab.label("kind", res.kind)
 
 
 def _backoff(res: Resource, vocab: Vocabulary, u: Understanding) -> str:
@@ -127,8 +156,8 @@ def _purposes(res: Resource, vocab: Vocabulary, u: Understanding) -> list[str]:
     ):
         for value in values:
             pref = vocab.label(facet, value)
-            named = set(normalise(pref).split())
+            named = _words(pref)
             for label in found.get(value, []):
-                if not set(normalise(label).split()) <= named:  # not the label's own words
+                if not _words(label) <= named:  # not the label's own words
                     out.append(f"{label} -> {pref}")
     return out

@@ -43,7 +43,7 @@ def _shared(r: dict[str, Any]) -> dict[str, Any]:
     """``r`` with its term ids interned: one string per id, not one per mention.
 
     Its texts are interned too: a server has loaded the same titles and descriptions for its
-    pages already (:mod:`cradle.graph.readmodel` interns them), and keeps one copy. What it
+    pages already (:mod:`cradle.graph.read.readmodel` interns them), and keeps one copy. What it
     saves at 100k: bench/findings.md ("Measurements moved from code comments").
     """
     for name in _TEXTS:

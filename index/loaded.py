@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from cradle.core.datadir import Version, open_version
-from cradle.graph.readmodel import walk
+from cradle.graph.read.readmodel import walk
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.files import read_meta
 from cradle.index.postings import Postings
@@ -33,6 +33,10 @@ class LoadedIndex:
     snippets: Snippets
     words: dict[str, int] = field(default_factory=dict)
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    #: place -> how each resource counts for it (:func:`cradle.index.close.relations`)
+    places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: resource number -> its ways and best action (:func:`cradle.index.present.card`)
+    ways: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, where: Path | Version) -> LoadedIndex:
@@ -115,6 +119,11 @@ class LoadedIndex:
         """``value`` and every id under it in the facet's hierarchy (the read model's walker)."""
         narrower = self.narrower.get(facet, {})
         return walk([value], lambda v: narrower.get(v, []))
+
+    def top(self, facet: str) -> list[str]:
+        """The ids at the top of the facet's hierarchy (for localities: the country)."""
+        broader = self.vocab.broader.get(facet, {})
+        return [v for v in self.vocab.labels.get(facet, {}) if not broader.get(v)]
 
     def above(self, facet: str, value: str) -> list[str]:
         """Every id strictly above ``value`` in the facet's hierarchy, nearest first."""

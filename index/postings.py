@@ -65,6 +65,15 @@ class Postings:
         summed = np.bincount(np.concatenate(ids), np.concatenate(values), minlength=self.size)
         return summed.astype(np.float32)
 
+    def has(self, token: str, resources: np.ndarray) -> np.ndarray:
+        """Per resource number in ``resources`` (int64), whether it contains ``token``."""
+        posting = self._posting(token)
+        if posting is None or not len(resources):
+            return np.zeros(len(resources), dtype=bool)
+        ids = posting[0]
+        at = np.minimum(np.searchsorted(ids, resources), len(ids) - 1)
+        return np.asarray(ids[at] == resources)
+
     def present(self, tokens: list[str], resources: np.ndarray) -> list[frozenset[str]]:
         """For each resource number in ``resources``, the ``tokens`` it contains."""
         resources = np.asarray(resources, dtype=np.int64)

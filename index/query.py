@@ -3,17 +3,16 @@ places and formats named in the query, and the expansion terms BM25 adds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
 from cradle.index.text import PhraseMatcher, keywords
-
-FACETS = ("locality", "topic", "format", "audience", "status")
 
 
 @dataclass
@@ -110,7 +109,7 @@ class QueryReader:
             facet: [
                 {"id": v, "label": ls[0]} for v, ls in sorted(vocab.labels.get(facet, {}).items())
             ]
-            for facet in FACETS
+            for facet in facets.facet_ids()
         }
 
     def resolve(self, facet: str, value: str) -> str:
@@ -135,32 +134,45 @@ class QueryReader:
         valid = ", ".join(f"{v} ({ls[0]})" for v, ls in sorted(values.items()))
         raise InvalidSearch(f"unknown {facet} {value!r}; valid {facet} values: {valid}")
 
-    def eligible(self, filters: dict[str, str | None], national: bool) -> np.ndarray:
+    def eligible(self, filters: Mapping[str, str | None], national: bool) -> np.ndarray:
         """The exact set of resources the filters allow (facet hierarchies included).
 
-        A locality filter keeps resources of that place, of places within it and adopted
-        there; with ``national`` also those of the wider areas containing it (Greater
-        Manchester, England). Without a locality filter, ``national=False`` drops resources
-        whose place is the country.
+        A place filter (locality) keeps resources of that place, of places within it and
+        adopted there; with ``national`` also those of the wider areas containing it (Greater
+        Manchester, England). Without one, ``national=False`` drops resources whose place is
+        the country. A concept filter (topic) keeps its narrower concepts too; the others are
+        exact (:mod:`cradle.core.facets`).
+
+        Raises:
+            InvalidSearch: a filter no facet declares, or an unknown value.
         """
-        ix = self.index
-        keep = np.ones(ix.size, dtype=bool)
-        place = filters.get("locality")
-        if place:
-            loc = self.resolve("locality", place)
-            allowed = ix.any_of("place", ix.below("locality", loc))
-            if national:
-                allowed |= ix.any_of("spatial", ix.above("locality", loc))
-            keep &= allowed
-        elif not national:
-            keep &= ~ix.any_of("spatial", self.country)
-        if filters.get("topic"):
-            topic = self.resolve("topic", str(filters["topic"]))
-            keep &= ix.any_of("topic", ix.below("topic", topic))
-        for facet in ("format", "audience", "status"):
-            if filters.get(facet):
-                keep &= ix.mask(facet, self.resolve(facet, str(filters[facet])))
+        unknown = sorted(set(filters) - set(facets.facet_ids()))
+        if unknown:
+            raise InvalidSearch(
+                f"unknown filter {unknown[0]!r}; the filters are: {', '.join(facets.facet_ids())}"
+            )
+        keep = np.ones(self.index.size, dtype=bool)
+        placed = False
+        for facet in facets.FACETS:
+            value = filters.get(facet.id)
+            if value:
+                keep &= self._allowed(facet, self.resolve(facet.vocabulary, str(value)), national)
+                placed |= facet.match == "place"
+        if not placed and not national:
+            keep &= ~self.index.any_of("spatial", self.country)
         return keep
+
+    def _allowed(self, facet: facets.Facet, value: str, national: bool) -> np.ndarray:
+        """The resources one filter value allows (see :meth:`eligible`)."""
+        ix = self.index
+        if facet.match == "place":
+            allowed = ix.any_of("place", ix.below(facet.vocabulary, value))
+            if national:
+                allowed |= ix.any_of("spatial", ix.above(facet.vocabulary, value))
+            return allowed
+        if facet.match == "narrower":
+            return ix.any_of(facet.vocabulary, ix.below(facet.vocabulary, value))
+        return ix.mask(facet.vocabulary, value)
 
     def back_off(self, topics: list[str]) -> dict[str, list[str]]:
         """Broader concepts to lift for recognised topics that have few resources of their own.

@@ -1,13 +1,20 @@
-"""Natural-language search over the built index: the API the CLI, service and notebooks use."""
+"""Natural-language search over the built index: the API the CLI, service and notebooks use.
+
+A search runs in three stages, each a small function with typed inputs: retrieve and fuse
+(:func:`cradle.index.rank.score`: scores over the eligible set), judge
+(:func:`cradle.index.judge.judge`: closeness, usability, tier for every candidate, as arrays),
+then present (:func:`cradle.index.present.present`: card, snippet, why and action for the ``k``
+hits shown only). :meth:`Searcher.search` composes them; the answer is typed
+(:mod:`cradle.index.hit`).
+"""
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -18,51 +25,53 @@ import numpy as np
 from cradle.core.datadir import DataDir, Version, open_version
 from cradle.core.errors import CradleError, InvalidSearch, StaleIndex
 from cradle.core.settings import Settings
-from cradle.index.access import access
-from cradle.index.close import closeness, place_note
+from cradle.index.close import place_note
 from cradle.index.embed import Embedder, make_embedder
-from cradle.index.explain import why
+from cradle.index.hit import Card, Label, SearchResponse
+from cradle.index.judge import TitleWords, judge
 from cradle.index.loaded import LoadedIndex
-from cradle.index.query import QueryReader
+from cradle.index.present import card, present
+from cradle.index.query import QueryReader, Understanding
 from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
-from cradle.index.usable import AVAILABLE, badge, out_of_date, usable_first
+
+__all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search", "search_threads"]
 
 MAX_K = 100
 
 
-def _num(x: float) -> float:
-    return round(float(x), 4) if math.isfinite(x) else 0.0
+@dataclass(frozen=True)
+class Asked:
+    """The question as searched: as typed (cut to the model's window), whether it was cut, the
+    corrected text searched instead (or None), the text searched, what the graph recognised in
+    it, and its BM25 tokens."""
+
+    typed: str
+    truncated: bool
+    corrected: str | None
+    text: str
+    u: Understanding
+    tokens: list[str]
 
 
-@dataclass
-class SearchResponse:
-    """A search's answer: the query as typed (cut to the model's window), the corrected query
-    that was searched instead (or None), how many hits are close matches, a note about the place
-    asked for (or None), the concepts and places recognised, and the ranked hits."""
+def check(query: str, k: int) -> None:
+    """Refuse a blank query or a ``k`` out of range.
 
-    query: str
-    results: list[dict[str, Any]] = field(default_factory=list)
-    truncated: bool = False
-    corrected_query: str | None = None
-    close_matches: int = 0
-    place_note: str | None = None
-    understood: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    Raises:
+        InvalidSearch: saying which, and what to do.
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidSearch("the query is empty: type what you are looking for")
+    if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InvalidSearch(f"k must be between 1 and {MAX_K}, got {k!r}")
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{"query", "truncated", "corrected_query", "close_matches", "place_note",
-        "understood", "results": [{"uri", "title", "summary", "score", "close", "url", ...}]}``
-        (docs/search.md)."""
-        return {
-            "query": self.query,
-            "truncated": self.truncated,
-            "corrected_query": self.corrected_query,
-            "close_matches": self.close_matches,
-            "place_note": self.place_note,
-            "understood": self.understood,
-            "results": self.results,
-        }
+
+def ranking(total: np.ndarray, tier: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Candidate positions, best first: by tier (1 close and usable, 2 close but not usable
+    yet, 3 not close), then by score, ties by resource number. A tier is a partition, not a
+    nudge: no score gap puts a hit above a better tier (bench/findings.md "Tiers")."""
+    return np.lexsort((idx, -total, tier))
 
 
 class Searcher:
@@ -81,7 +90,6 @@ class Searcher:
         self.reader = QueryReader(index)
         self.today: Callable[[], date] = date.today
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._titles: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -109,144 +117,92 @@ class Searcher:
             lexicon=model_lexicon(_model_folder(self.embedder)),
         )
 
+    @cached_property
+    def titles(self) -> TitleWords:
+        """Which resources' titles hold each word (for questions that name a resource)."""
+        return TitleWords([r.title for r in self.index.resources])
+
+    def read(self, query: str, exact: bool = False) -> Asked:
+        """The question as searched: cut to the model's window, misspelt words corrected (unless
+        ``exact``) before anything reads them, and what the graph recognises in it."""
+        typed, cut = self.embedder.truncate(" ".join(query.split()))
+        corrected = None if exact else self.speller.correct(typed)
+        text = corrected or typed
+        return Asked(typed, cut, corrected, text, self.reader.understand(text), keywords(text))
+
     def search(
         self,
         query: str,
         k: int = 10,
-        locality: str | None = None,
-        topic: str | None = None,
-        format: str | None = None,
-        audience: str | None = None,
-        status: str | None = None,
         national: bool = True,
         weights: Weights | None = None,
         exact: bool = False,
+        **filters: str | None,
     ) -> SearchResponse:
         """Rank resources for ``query`` within the exact set the filters allow.
 
-        Unknown words are corrected first (unless ``exact``); close matches that are not
-        available yet move down a little (:func:`cradle.index.usable.usable_first`).
+        Retrieve and fuse, judge every candidate, then present the ``k`` shown (the module's
+        docstring). Unknown words are corrected first (unless ``exact``).
 
         Args:
             query: the practitioner's question, in their own words.
             k: how many hits (1..100).
-            locality, topic, format, audience, status: filters, by id or preferred label.
             national: with a locality filter, also keep resources of the wider areas
                 containing it; without one, False drops national resources.
             weights: override the fusion weights (evaluation).
             exact: search the words as typed, without spelling correction.
+            filters: facet id (:mod:`cradle.core.facets`: locality, topic, format, audience,
+                status) -> a value's id or preferred label; None or absent: no filter.
 
         Raises:
-            InvalidSearch: blank query, ``k`` out of range or unknown filter value.
+            InvalidSearch: blank query, ``k`` out of range, unknown filter or filter value.
         """
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidSearch("the query is empty: type what you are looking for")
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise InvalidSearch(f"k must be between 1 and {MAX_K}, got {k!r}")
-        filters = {
-            "locality": locality,
-            "topic": topic,
-            "format": format,
-            "audience": audience,
-            "status": status,
-        }
+        return self.search_filtered(query, k, filters, national, weights, exact)
+
+    def search_filtered(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Mapping[str, str | None] | None = None,
+        national: bool = True,
+        weights: Weights | None = None,
+        exact: bool = False,
+    ) -> SearchResponse:
+        """:meth:`search` with the filters as one mapping (facet id -> value or None)."""
+        filters = filters or {}
+        check(query, k)
         eligible = self.reader.eligible(filters, national)
-        typed, cut = self.embedder.truncate(" ".join(query.split()))
-        # misspelt words are corrected before anything reads them: ranking and the thesaurus
-        corrected = None if exact else self.speller.correct(typed)
-        text = corrected or typed
-        u = self.reader.understand(text)
-        vocab = self.index.vocab
-        response = SearchResponse(query=typed, truncated=cut, corrected_query=corrected)
-        response.understood = {
-            facet: [{"id": c, "label": vocab.label(facet, c)} for c in found]
-            for facet, found in (("topic", u.topics), ("locality", u.localities))
-        }
+        asked = self.read(query, exact)
+        understood = self._understood(asked.u)
         if not eligible.any():
-            return response
+            return SearchResponse(asked.typed, asked.truncated, asked.corrected,
+                                  understood=understood)  # fmt: skip
         w = weights or self.weights
-        qvec = focused(self.embed_query(text), self.embed_query, u.focus, w.focus)
-        tokens = keywords(text)
-        s = score(self.index, qvec, tokens, u, eligible, w, k)
-        near = closeness(self.index, s.idx, s.dense, text, u)
-        available = self.index.mask("status", AVAILABLE)[s.idx]
-        wanted = set(tokens)
-        named = np.array(
-            [bool(wanted) and wanted <= self._title_words(int(i)) for i in s.idx], dtype=bool
-        )
-        ranked = usable_first(s.total, near.close, available, named)
-        order = np.lexsort((s.idx, -ranked))[:k]
-        below = {c: self.index.below("topic", c) for c in u.topics}
-        below |= {c: self.index.below("locality", c) for c in u.localities}
-        has = self.index.postings.present(tokens, s.idx[order])
-        today = self.today()
-        for j, doc in zip(order, has, strict=True):
-            res = self.index.resources[int(s.idx[j])]
-            parts = {
-                "dense": float(s.dense[j]),
-                "keyword": float(s.keyword[j]),
-                "topic": float(s.topic[j]),
-                "place": float(s.place[j]),
-                "form": float(s.form[j]),
-                "audience": float(s.audience[j]),
-            }
-            hit = self._hit(int(s.idx[j]), _num(s.total[j]), today)
-            hit["close"] = bool(near.close[j])
-            hit["why"] = why(res, vocab, text, u, parts, below, doc)
-            hit["why"] |= {"closeness": _num(near.value[j]), "coverage": _num(near.coverage[j]),
-                           "about": bool(near.about[j])}  # fmt: skip
-            hit["snippet"], hit["snippet_marks"] = self.index.snippets.best(
-                int(s.idx[j]), qvec, tokens
-            )
-            response.results.append(hit)
-        response.close_matches = int(near.close.sum())
-        place = next(iter(u.localities), None) or (
+        qvec = focused(self.embed_query(asked.text), self.embed_query, asked.u.focus, w.focus)
+        s = score(self.index, qvec, asked.tokens, asked.u, eligible, w, k)
+        named = self.titles.holding_all(asked.tokens, s.idx)
+        judged = judge(self.index, s.idx, s.dense, asked.text, asked.u, named)
+        shown = ranking(s.total, judged.tier, s.idx)[:k]
+        hits = present(self.index, s, judged, shown, asked.text, asked.u, qvec, asked.tokens,
+                       self.today())  # fmt: skip
+        locality = filters.get("locality")
+        place = next(iter(asked.u.localities), None) or (
             self.reader.resolve("locality", locality) if locality else None
         )
-        shown = [int(s.idx[j]) for j in order if near.close[j]]
-        response.place_note = place_note(self.index, u, place, shown, self.reader.country)
-        return response
+        close = [int(s.idx[j]) for j in shown if judged.close[j]]
+        note = place_note(self.index, asked.u, place, close, self.reader.country)
+        return SearchResponse(asked.typed, asked.truncated, asked.corrected,
+                              int(judged.close.sum()), note, understood, hits)  # fmt: skip
 
-    def _title_words(self, i: int) -> frozenset[str]:
-        """The BM25 tokens of resource ``i``'s title (remembered)."""
-        found = self._titles.get(i)
-        if found is None:
-            found = self._titles[i] = frozenset(keywords(self.index.resources[i].title))
-        return found
-
-    def _hit(self, i: int, value: float, today: date | None = None) -> dict[str, Any]:
-        r = self.index.resources[i]
-        today = today or self.today()
-        ways = access(r.url, r.link_domain, r.summary)
-        place = self.index.vocab.label("locality", r.locality)
-        status_badge, overdue = badge(r.status, r.expected, today)
+    def _understood(self, u: Understanding) -> dict[str, tuple[Label, ...]]:
+        """The topics and places the query named, with their labels."""
+        vocab = self.index.vocab
         return {
-            "uri": r.uri,
-            "id": r.id,
-            "title": r.title,
-            "summary": r.summary,
-            "score": value,
-            "localities": list(dict.fromkeys([r.locality, *r.adopted_in])),
-            "topics": list(r.topics),
-            "format": r.format,
-            "publisher": r.publisher,
-            "status": r.status,
-            "audience": list(r.audience),
-            "kind": r.kind or None,
-            "url": ways.url,
-            "site": ways.site,
-            "shared_via": ways.shared_via,
-            "phone": ways.phone,
-            "action": ways.action(r.publisher, place, service=r.kind == "service"),
-            "badge": status_badge,
-            "overdue": overdue,
-            "out_of_date": out_of_date(r.period, r.issued, today),
-            "expected": r.expected or None,
-            "issued": r.issued or None,
-            "period": r.period or None,
+            facet: tuple(Label(c, vocab.label(facet, c)) for c in found)
+            for facet, found in (("topic", u.topics), ("locality", u.localities))
         }
 
-    def related(self, uri: str, k: int = 5) -> list[dict[str, Any]]:
+    def related(self, uri: str, k: int = 5) -> list[Card]:
         """The ``k`` resources nearest to the resource ``uri`` by embedding (itself excluded).
 
         Raises:
@@ -260,8 +216,9 @@ class Searcher:
         vec = np.asarray(self.index.vectors[found[0]], dtype=np.float32)
         n = min(k + 1, self.index.size)
         scores, ids = self.index.faiss_index.search(vec[None, :], n)
+        today = self.today()
         hits = [
-            self._hit(int(i), _num(sc))
+            card(self.index, int(i), float(sc), today)
             for sc, i in zip(scores[0], ids[0], strict=True)
             if i >= 0 and int(i) != found[0]
         ]
@@ -343,17 +300,14 @@ def search(
     query: str,
     *,
     k: int = 10,
-    locality: str | None = None,
-    topic: str | None = None,
-    format: str | None = None,
-    audience: str | None = None,
-    status: str | None = None,
     exact: bool = False,
     data_dir: Path | None = None,
     settings: Settings | None = None,
+    **filters: str | None,
 ) -> SearchResponse:
     """Search from a notebook: opens (once per published version) the index of the data dir's
-    current version and searches it."""
+    current version and searches it (``filters``: facet id -> value, as
+    :meth:`Searcher.search`)."""
     settings = settings or Settings.model_validate({})
     where = DataDir(data_dir or settings.data_dir)
     version = where.open()
@@ -363,16 +317,7 @@ def search(
         sha = _manifest_sha(version)
         if searcher is None or searcher.index.manifest.get("index_sha256") != sha:
             searcher = _SHARED[key] = open_searcher(version, settings)
-    return searcher.search(
-        query,
-        k=k,
-        locality=locality,
-        topic=topic,
-        format=format,
-        audience=audience,
-        status=status,
-        exact=exact,
-    )
+    return searcher.search_filtered(query, k, filters, exact=exact)
 
 
 def _manifest_sha(version: Version) -> str | None:

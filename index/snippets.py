@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,14 +40,19 @@ def split_sentences(summary: str) -> list[str]:
     return [" ".join(p.split()) for p in parts if p and p.strip(" ·\t")]
 
 
-def marks(text: str, tokens: set[str]) -> list[list[int]]:
-    """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
+def _word_spans(text: str) -> list[tuple[int, int, frozenset[str]]]:
+    """Each word of ``text``: its start, end and stems."""
     out = []
     for m in _WORD.finditer(text):
         word = normalise(m.group())
-        if word and any(stem(w) in tokens for w in word.split()):
-            out.append([m.start(), m.end()])
+        if word:
+            out.append((m.start(), m.end(), frozenset(stem(w) for w in word.split())))
     return out
+
+
+def marks(text: str, tokens: set[str]) -> list[list[int]]:
+    """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
+    return [[a, b] for a, b, stems in _word_spans(text) if not stems.isdisjoint(tokens)]
 
 
 @dataclass
@@ -65,6 +71,9 @@ class Snippets:
     rows: list[int]
     vectors: np.ndarray
     _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _spans: dict[int, list[tuple[int, int, frozenset[str]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def split(cls, summaries: list[str]) -> tuple[Snippets, list[str]]:
@@ -109,6 +118,23 @@ class Snippets:
             found = self._stems[n] = frozenset(stem(w) for w in normalise(self.texts[n]).split())
         return found
 
+    def _scores(self, start: int, end: int, qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
+        """Scores of sentences ``start:end``: cosine with the query and share of its words
+        (one matrix product for the cosines; an index built without sentence vectors: the
+        words decide)."""
+        rows = np.asarray(self.rows[start:end])
+        ok = (rows >= 0) & (rows < len(self.vectors))
+        cosine = np.zeros(end - start, dtype=np.float32)
+        if ok.any():
+            cosine[ok] = np.asarray(self.vectors[rows[ok]], dtype=np.float32) @ qvec
+        share = np.array(
+            [
+                len(self._words(n) & wanted) / len(wanted) if wanted else 0.0
+                for n in range(start, end)
+            ]
+        )
+        return (1 - WORDS) * cosine + WORDS * share
+
     def best(self, i: int, qvec: np.ndarray, tokens: list[str]) -> tuple[str, list[list[int]]]:
         """Resource ``i``'s snippet for a query: the text and the spans of the query's words.
 
@@ -123,30 +149,30 @@ class Snippets:
             return "", []
         chosen = start
         if end - start > 1:
-            scores = []
-            for n in range(start, end):
-                row = self.rows[n]
-                cosine = (  # an index built without sentence vectors: the words decide
-                    float(np.asarray(self.vectors[row], dtype=np.float32) @ qvec)
-                    if 0 <= row < len(self.vectors)
-                    else 0.0
-                )
-                words = self._words(n)
-                share = len(words & wanted) / len(wanted) if wanted else 0.0
-                scores.append((1 - WORDS) * cosine + WORDS * share)
-            chosen = start + int(np.argmax(scores))
+            chosen = start + int(np.argmax(self._scores(start, end, qvec, wanted)))
         text = self.texts[chosen]
+        spans = self._marked(chosen, wanted, 0)
         if len(text) < SHORT and chosen + 1 < end:
+            spans += self._marked(chosen + 1, wanted, len(text) + 1)
             text = f"{text} {self.texts[chosen + 1]}"
         if len(text) > LONGEST:
             text = text[: text.rfind(" ", 0, LONGEST)].rstrip(",;:") + " …"
-        return text, marks(text, wanted)
+            spans = [s for s in spans if s[1] <= len(text) - 2]
+        return text, spans
+
+    def _marked(self, n: int, wanted: set[str], shift: int) -> list[list[int]]:
+        """The spans of sentence ``n``'s words whose stems are ``wanted`` (as :func:`marks`
+        finds them; the words are worked out once per sentence), moved by ``shift``."""
+        found = self._spans.get(n)
+        if found is None:
+            found = self._spans[n] = _word_spans(self.texts[n])
+        return [[a + shift, b + shift] for a, b, stems in found if not stems.isdisjoint(wanted)]
 
 
-def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+def segments(text: str, spans: Sequence[tuple[int, int] | list[int]]) -> list[tuple[str, bool]]:
     """``text`` cut at the ``spans``: ``(piece, marked)`` pairs, in order, for display."""
     out, at = [], 0
-    for start, end in sorted(spans):
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
         if start < at:
             continue
         if start > at:

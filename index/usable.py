@@ -1,40 +1,17 @@
-"""Whether a resource can be used today: a badge for what is not available yet, a warning for
-what may be out of date, and the usable-first order among close matches."""
+"""Whether a resource can be used today: a badge for what is not available yet and a warning for
+what may be out of date. (Close matches that are not usable yet form their own tier:
+:func:`cradle.index.judge.tiers`.)"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
 
-import numpy as np
-
 AVAILABLE = "available"
-#: Among close matches, a resource that is not available yet ranks as if its score were this
-#: much lower: an available resource about as close comes first, a far closer one does not.
-#: Chosen on the dev and probe sets (bench/findings.md, "Usable first").
-USABLE_MARGIN = 0.1
 #: A resource issued this many years ago or more may be out of date.
 OLD_AFTER_YEARS = 3
 
 _STATUS_WORDS = {"in-development": "In development", "awaiting-information": "Awaiting information"}
-
-
-def usable_first(
-    total: np.ndarray,
-    close: np.ndarray,
-    available: np.ndarray,
-    named: np.ndarray | None = None,
-) -> np.ndarray:
-    """The ranking scores with close matches that are not available moved down by
-    :data:`USABLE_MARGIN` (filters and everything else untouched).
-
-    A resource asked for by name (``named``: its title holds every word of the question) keeps
-    its place: whoever names it wants it, usable or not, and its badge says what is known.
-    """
-    moved = close & ~available
-    if named is not None:
-        moved &= ~named
-    return total - USABLE_MARGIN * moved
 
 
 def month_text(value: str) -> str:

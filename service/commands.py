@@ -57,8 +57,9 @@ def _config(settings: Settings, app: Any = None) -> Any:
     import uvicorn
 
     from cradle.service.app import create_app
-    from cradle.service.timeouts import header_timeout_protocol
+    from cradle.service.timeouts import header_timeout_protocol, quiet_accept_errors
 
+    quiet_accept_errors()
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["cradle"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return uvicorn.Config(
@@ -70,8 +71,11 @@ def _config(settings: Settings, app: Any = None) -> Any:
         access_log=False,  # the app logs requests itself, without their query strings
         proxy_headers=False,
         server_header=False,
-        http=header_timeout_protocol(settings.header_timeout),
+        http=header_timeout_protocol(
+            settings.header_timeout, settings.body_timeout, settings.max_connections
+        ),
         timeout_keep_alive=max(1, round(settings.header_timeout)),
+        limit_concurrency=settings.max_connections,
     )
 
 

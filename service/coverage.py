@@ -1,6 +1,6 @@
 """What the catalogue covers: ``/topics`` (the thesaurus with counts), ``/localities`` (with
 counts) and ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
-of :func:`cradle.graph.coverage.coverage`)."""
+of :func:`cradle.graph.read.coverage.coverage`)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,22 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from cradle.core.conneg import choose
-from cradle.graph.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.core.csvcells import safe_cell
+from cradle.graph.read.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
 from cradle.service.deps import GraphDataDep
 
 router = APIRouter(tags=["coverage"])
-CSV_FIELDS = ["locality", "locality_label", "topic", "topic_label", "own", "adopted", "local",
-              "shared", "count"]  # fmt: skip
+CSV_FIELDS = [
+    "locality",
+    "locality_label",
+    "topic",
+    "topic_label",
+    "own",
+    "adopted",
+    "local",
+    "shared",
+    "count",
+]
 
 
 def coverage_csv(matrix: Coverage) -> str:
@@ -29,10 +39,11 @@ def coverage_csv(matrix: Coverage) -> str:
     writer = csv.DictWriter(buf, CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for cell in matrix.cells:
-        writer.writerow(
-            cell.to_dict()
-            | {"locality_label": places[cell.locality], "topic_label": topics[cell.topic]}
-        )
+        row = cell.to_dict() | {
+            "locality_label": places[cell.locality],
+            "topic_label": topics[cell.topic],
+        }
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})  # no cell a spreadsheet runs
     return buf.getvalue()
 
 
@@ -48,12 +59,20 @@ def topics(data: GraphDataDep) -> dict[str, Any]:
         wide.update(list(dict.fromkeys(t for topic in r.topics for t in up.get(topic, ()))))
     out = []
     for term, depth in data.topic_tree():
-        out.append({
-            "id": term.id, "iri": term.iri, "label": term.label, "depth": depth,
-            "definition": term.definition, "alt_labels": list(term.alt_labels),
-            "broader": list(term.broader), "narrower": list(term.narrower),
-            "count": direct[term.id], "count_with_narrower": wide[term.id],
-        })  # fmt: skip
+        out.append(
+            {
+                "id": term.id,
+                "iri": term.iri,
+                "label": term.label,
+                "depth": depth,
+                "definition": term.definition,
+                "alt_labels": list(term.alt_labels),
+                "broader": list(term.broader),
+                "narrower": list(term.narrower),
+                "count": direct[term.id],
+                "count_with_narrower": wide[term.id],
+            }
+        )
     return {"resources": len(data.resources), "topics": out}
 
 
@@ -63,12 +82,18 @@ def localities(data: GraphDataDep) -> dict[str, Any]:
     elsewhere it ``adopted`` (counted separately)."""
     out = []
     for term in data.terms.get("locality", {}).values():
-        out.append({
-            "id": term.id, "iri": term.iri, "label": term.label, "level": term.level,
-            "gss": term.notation, "within": list(term.broader),
-            "published": len(data.resources_linked("locality", term.id)),
-            "adopted": len(data.adopted_in(term.id)),
-        })  # fmt: skip
+        out.append(
+            {
+                "id": term.id,
+                "iri": term.iri,
+                "label": term.label,
+                "level": term.level,
+                "gss": term.notation,
+                "within": list(term.broader),
+                "published": len(data.resources_linked("locality", term.id)),
+                "adopted": len(data.adopted_in(term.id)),
+            }
+        )
     return {"resources": len(data.resources), "localities": out}
 
 

@@ -1,5 +1,5 @@
 """What the linked-data pages and the coverage API read: the graph's read model
-(:mod:`cradle.graph.readmodel`, loaded once at start-up; nothing parses ``graph.ttl``) and the
+(:mod:`cradle.graph.read.readmodel`, loaded once at start-up; nothing parses ``graph.ttl``) and the
 read-only store it came from, for the RDF of one IRI when a page asks for it."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS, XSD
 
 from cradle.core.datadir import Version
 from cradle.core.namespaces import PREFIXES, RES
-from cradle.graph import bulk
-from cradle.graph.readmodel import NAMESPACES, ReadModel, Resource, Term, iri_path, open_model
+from cradle.graph.read import bulk
+from cradle.graph.read.readmodel import NAMESPACES, ReadModel, Resource, Term, iri_path, open_model
 
 __all__ = ["NAMESPACES", "GraphData", "Resource", "Term", "iri_path", "load_graph_data"]
 

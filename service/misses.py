@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from cradle.index.hit import SearchResponse
 from cradle.index.search import Searcher
 
 #: Counts below this are not shown (nor is the total while it is below it).
@@ -23,10 +24,9 @@ NO_TOPIC = "(no topic named)"
 NO_PLACE = "(no place named)"
 
 
-def found_nothing_close(body: dict[str, Any]) -> bool:
-    """Whether a search answer found no close match: ``close_matches`` is 0 where the answer
-    carries it, else it returned no results at all. The one place that decides."""
-    return int(body.get("close_matches", len(body.get("results") or []))) == 0
+def found_nothing_close(response: SearchResponse) -> bool:
+    """Whether a search answer found no close match. The one place that decides."""
+    return response.close_matches == 0
 
 
 class Misses:
@@ -77,10 +77,10 @@ def note_search(
     searcher: Searcher,
     text: str,
     filters: dict[str, Any],
-    body: dict[str, Any],
+    response: SearchResponse,
 ) -> None:
     """After a search: count it when it found nothing close (never keeping ``text``)."""
-    if misses is None or not misses.enabled or not found_nothing_close(body):
+    if misses is None or not misses.enabled or not found_nothing_close(response):
         return
     try:
         understood = searcher.reader.understand(text)

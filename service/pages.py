@@ -95,7 +95,7 @@ async def nearest(
         return []
     out = []
     for hit in found:
-        rid = str(hit["uri"]).rsplit("/", 1)[-1]
+        rid = hit.uri.rsplit("/", 1)[-1]
         if rid in data.resources and rid != res.id:
             out.append(data.resources[rid])
     return out

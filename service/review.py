@@ -1,7 +1,7 @@
 """Staff pages: ``/review`` (what needs attention, beside what practitioners looked for and did
 not find and the coverage gaps) and ``/changes`` (what changed at each build, as a page, JSON
-and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.review`); here the
-entries are read from the built graph and the last link check from the data dir."""
+and an Atom feed). The decisions are the graph stage's (:mod:`cradle.graph.curation.review`);
+here the entries are read from the built graph and the last link check from the data dir."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from fastapi.responses import JSONResponse, Response
 from cradle.core.conneg import choose
 from cradle.core.datadir import Version
 from cradle.core.namespaces import RES
-from cradle.graph.changes import read_changes
-from cradle.graph.coverage import coverage
-from cradle.graph.review import ReviewItem, describe, needs_attention
+from cradle.graph.build.changes import read_changes
+from cradle.graph.build.valuediff import field_changes, fields_text
+from cradle.graph.curation.review import ReviewItem, describe, needs_attention
+from cradle.graph.read.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["staff"])
@@ -60,15 +62,20 @@ def review_items(data: GraphData) -> list[ReviewItem]:
         for s in data.store.query(ITEMS_QUERY):
             assert isinstance(s, ox.QuerySolution)
             v = {name: _value(s[name]) for name in COLUMNS}
-            day = {k: dt.date.fromisoformat(str(v[k])) if v[k] else None
-                   for k in ("reviewed", "since")}  # fmt: skip
+            day = {
+                k: dt.date.fromisoformat(str(v[k])) if v[k] else None for k in ("reviewed", "since")
+            }
             item = ReviewItem(
-                id=str(v["r"])[len(str(RES)) :], title=v["title"] or "",
-                status=(v["status"] or "").rsplit("/", 1)[-1], expected=v["expected"],
-                period_end=v["end"], reviewed=day["reviewed"],
-                review_every=int(v["every"]) if v["every"] else None, url=v["url"],
+                id=str(v["r"])[len(str(RES)) :],
+                title=v["title"] or "",
+                status=(v["status"] or "").rsplit("/", 1)[-1],
+                expected=v["expected"],
+                period_end=v["end"],
+                reviewed=day["reviewed"],
+                review_every=int(v["every"]) if v["every"] else None,
+                url=v["url"],
                 status_since=day["since"],
-            )  # fmt: skip
+            )
             rows.append((int(v["order"] or 0), item))
         data.derived[key] = [item for _, item in sorted(rows, key=lambda r: r[0])]
     return data.derived[key]
@@ -100,11 +107,15 @@ def _wants(request: Request, fmt: str | None, offered: dict[str, str]) -> str:
 @router.get(
     "/review",
     response_class=Response,
-    responses={200: {"description": "What needs attention (HTML page or the JSON list of "
-                     "`cradle review --format json`).",
-                     "content": {"text/html": {}, "application/json": {}}},
-               406: {"description": "Neither HTML nor JSON is acceptable."}},
-)  # fmt: skip
+    responses={
+        200: {
+            "description": "What needs attention (HTML page or the JSON list of "
+            "`cradle review --format json`).",
+            "content": {"text/html": {}, "application/json": {}},
+        },
+        406: {"description": "Neither HTML nor JSON is acceptable."},
+    },
+)
 def review_page(
     request: Request,
     data: GraphDataDep,
@@ -130,13 +141,19 @@ def review_page(
         for row in shown["places"]:
             row["label"] = data.label("locality", row["id"])
     matrix = coverage(data)  # the catalogue's home area, available resources
-    gaps = [{"id": p.id, "label": p.label, "gaps": matrix.gap_count(p.id)}
-            for p in matrix.localities]  # fmt: skip
+    gaps = [
+        {"id": p.id, "label": p.label, "gaps": matrix.gap_count(p.id)} for p in matrix.localities
+    ]
     context = {
-        "nav": "review", "found": found, "today": _day(today).isoformat(),
-        "total": len(review_items(data)), "misses": shown, "gaps": gaps,
-        "topics": len(matrix.topics), "reasons": Counter(r for f in found for r in f["reasons"]),
-    }  # fmt: skip
+        "nav": "review",
+        "found": found,
+        "today": _day(today).isoformat(),
+        "total": len(review_items(data)),
+        "misses": shown,
+        "gaps": gaps,
+        "topics": len(matrix.topics),
+        "reasons": Counter(r for f in found for r in f["reasons"]),
+    }
     return templates.TemplateResponse(request, "review.html", context, headers=headers)
 
 
@@ -149,7 +166,7 @@ def _titled(data: GraphData, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> bytes:
-    base = str(request.base_url).rstrip("/")
+    base = public_url(request, "")  # CRADLE_PUBLIC_URL, never the Host header
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed")
@@ -171,7 +188,9 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
         ET.SubElement(entry, f"{{{ns}}}updated").text = b["date"]
         ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
         lines = [f"Added: {t['title']}" for t in _titled(data, b["added"])]
-        lines += [f"Changed: {t['title']}" for t in _titled(data, list(b["changed"]))]
+        for t in _titled(data, list(b["changed"])):
+            lines.append(f"Changed: {t['title']}")
+            lines += [f"  {line}" for line in fields_text(b["changed"][t["id"]])]
         lines += [f"Removed: {i}" for i in b["removed"]]
         ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
@@ -180,10 +199,14 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
 @router.get(
     "/changes",
     response_class=Response,
-    responses={200: {"description": "What changed at each build: page, JSON or Atom feed.",
-                     "content": {"text/html": {}, "application/json": {}, ATOM: {}}},
-               406: {"description": "None of HTML, JSON or Atom is acceptable."}},
-)  # fmt: skip
+    responses={
+        200: {
+            "description": "What changed at each build: page, JSON or Atom feed.",
+            "content": {"text/html": {}, "application/json": {}, ATOM: {}},
+        },
+        406: {"description": "None of HTML, JSON or Atom is acceptable."},
+    },
+)
 def changes_page(
     request: Request,
     data: GraphDataDep,
@@ -202,12 +225,17 @@ def changes_page(
     if fmt == "atom":
         return Response(_atom(request, builds, data), media_type=ATOM, headers=headers)
     shown = [
-        {"date": b["date"][:10], "added": _titled(data, b["added"]),
-         "changed": [t | {"fields": b["changed"][t["id"]]}
-                     for t in _titled(data, list(b["changed"]))],
-         "removed": b["removed"]}
+        {
+            "date": b["date"][:10],
+            "added": _titled(data, b["added"]),
+            "changed": [
+                t | {"fields": field_changes(b["changed"][t["id"]])}
+                for t in _titled(data, list(b["changed"]))
+            ],
+            "removed": b["removed"],
+        }
         for b in builds
-    ]  # fmt: skip
+    ]
     context = {"nav": "changes", "builds": shown}
     return templates.TemplateResponse(request, "changes.html", context, headers=headers)
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
+from cradle.core import facets
 from cradle.core.errors import InvalidSearch
+from cradle.index.hit import Hit, SearchResponse
 from cradle.index.search import Searcher
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
 from cradle.service.misses import Misses, note_search
@@ -24,55 +28,77 @@ router = APIRouter(tags=["search"])
 
 MAX_QUERY = 1000
 MAX_K = 100
-FACETS = ("locality", "topic", "format", "audience", "status")
-#: facet -> the key of a search hit that holds its value(s).
-HIT_KEYS = {"locality": "localities", "topic": "topics", "format": "format",
-            "audience": "audience", "status": "status", "kind": "kind",
-            "publisher": "publisher"}  # fmt: skip
+MAX_FILTER = 200
 
 
-class Hit(BaseModel):
-    """One search result (see ``cradle search --json``)."""
+def hit_keys() -> dict[str, str]:
+    """Facet (and counted field) -> the attribute of a hit that holds its value(s)."""
+    return {f.id: f.hit_field for f in facets.FACETS} | facets.COUNTED
 
-    model_config = ConfigDict(extra="allow")
-    uri: str
-    title: str
-    summary: str
-    score: float
-    localities: list[str]
-    topics: list[str]
-    format: str
-    publisher: str
-    status: str
-    close: bool
-    url: str | None
-    site: str | None
-    action: dict[str, str | None]
-    badge: str | None
-    out_of_date: str | None
-    why: Any
+
+def facet_filters(request: Request) -> dict[str, str | None]:
+    """The facet filters of a request (``?locality=bolton&topic=...``): every facet the registry
+    declares (:mod:`cradle.core.facets`), None where absent or empty.
+
+    Raises:
+        InvalidSearch: a value over :data:`MAX_FILTER` characters.
+    """
+    out: dict[str, str | None] = {}
+    for facet in facets.FACETS:
+        value = request.query_params.get(facet.param)
+        if value and len(value) > MAX_FILTER:
+            raise InvalidSearch(f"{facet.param}: at most {MAX_FILTER} characters, please.")
+        out[facet.id] = value or None
+    return out
+
+
+FiltersDep = Annotated[dict[str, str | None], Depends(facet_filters)]
+
+
+def facet_parameters() -> list[dict[str, Any]]:
+    """The facet filters as OpenAPI query parameters (they are read by :func:`facet_filters`)."""
+    return [
+        {"name": f.param, "in": "query", "required": False,
+         "description": f"only results with this {f.label.lower()} (id or preferred label)",
+         "schema": {"type": "string", "maxLength": MAX_FILTER}}
+        for f in facets.FACETS
+    ]  # fmt: skip
 
 
 class SearchResult(BaseModel):
     """Ranked hits for a query, and facet counts over its close matches (facet -> value id ->
-    hits). See docs/search.md for every field."""
+    hits). Documents the answer for OpenAPI only: the answer itself is
+    :class:`cradle.index.hit.SearchResponse` as JSON plus ``facets`` (docs/search.md)."""
 
     model_config = ConfigDict(extra="allow")
     query: str
     corrected_query: str | None
     close_matches: int
     place_note: str | None
-    results: list[Hit]
+    results: list[dict[str, Any]]
     facets: dict[str, dict[str, int]]
 
 
-def facet_counts(hits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+@dataclass(frozen=True)
+class Answer:
+    """A search as the service gives it: the response (hits with a finite score only) and the
+    facet counts over its close matches."""
+
+    response: SearchResponse
+    facets: dict[str, dict[str, int]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``cradle search --json`` plus ``facets``."""
+        return self.response.to_dict() | {"facets": self.facets}
+
+
+def facet_counts(hits: Sequence[Hit]) -> dict[str, dict[str, int]]:
     """How many hits carry each value of each facet (most first; ties in order of first hit)."""
     out: dict[str, dict[str, int]] = {}
-    for facet, key in HIT_KEYS.items():
+    for facet, key in hit_keys().items():
         counts: dict[str, int] = {}
         for hit in hits:
-            value = hit.get(key)
+            value = getattr(hit, key)
             values = value if isinstance(value, list | tuple) else [value]
             for v in dict.fromkeys(str(v) for v in values if v):
                 counts[v] = counts.get(v, 0) + 1
@@ -91,11 +117,9 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _ranked(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ranked(hits: Sequence[Hit]) -> tuple[Hit, ...]:
     """Hits whose score is a finite number (others have no place in a ranking)."""
-    return [
-        h for h in hits if isinstance(h.get("score"), int | float) and math.isfinite(h["score"])
-    ]
+    return tuple(h for h in hits if math.isfinite(h.score))
 
 
 class FiniteJSON(JSONResponse):
@@ -119,11 +143,11 @@ async def run_search(
     national: bool = True,
     exact: bool = False,
     misses: Misses | None = None,
-    **facets: str | None,
-) -> dict[str, Any]:
-    """Search on the pool's threads; the JSON of ``cradle search --json`` plus ``facets`` (counted
-    over the close matches only). A search with no close match is counted in ``misses`` by topic
-    and place (never its text).
+    filters: Mapping[str, str | None] | None = None,
+) -> Answer:
+    """Search on the pool's threads: the response of ``cradle search --json`` plus ``facets``
+    (counted over the close matches only). A search with no close match is counted in
+    ``misses`` by topic and place (never its text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
@@ -132,20 +156,15 @@ async def run_search(
     text = clean_query(q)
     if not text:
         raise InvalidSearch("q: type some words to search for (the query was empty).")
-    filters = {
-        name: clean_query(value) or None if value else None for name, value in facets.items()
+    cleaned = {
+        name: clean_query(value) or None if value else None
+        for name, value in (filters or {}).items()
     }
-    call = functools.partial(searcher.search, text, k, national=national, exact=exact, **filters)
+    call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
-    body = response.to_dict()
-    body["results"] = _ranked(body.get("results", []))
-    body["facets"] = facet_counts([h for h in body["results"] if h.get("close")])
-    note_search(misses, searcher, text, filters, body)
-    return body
-
-
-def _facet_param(name: str) -> Any:
-    return Query(None, max_length=200, description=f"only results with this {name} (id)")
+    response = replace(response, results=_ranked(response.results))
+    note_search(misses, searcher, text, cleaned, response)
+    return Answer(response, facet_counts([h for h in response.results if h.close]))
 
 
 @router.get(
@@ -155,28 +174,24 @@ def _facet_param(name: str) -> Any:
         422: {"description": "The query or a parameter is invalid (the message says which)."},
         503: {"description": "This server has no search index (the message says why)."},
     },
+    openapi_extra={"parameters": facet_parameters()},
 )
 async def search(
     request: Request,
     searcher: RequiredSearcherDep,
     pool: SearchPoolDep,
+    filters: FiltersDep,
     q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
     k: int = Query(10, ge=1, le=MAX_K, description="how many results"),
-    locality: str | None = _facet_param("locality"),
-    topic: str | None = _facet_param("topic"),
-    format: str | None = _facet_param("format"),
-    audience: str | None = _facet_param("audience"),
-    status: str | None = _facet_param("status"),
     national: bool = Query(
         True, description="with a locality: also Greater Manchester and national resources"
     ),
     exact: bool = Query(False, description="search the words as typed: no spelling correction"),
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
-    body = await run_search(
-        searcher, pool, q, k, national, exact, runtime_of(request.app).misses,
-        locality=locality, topic=topic, format=format, audience=audience, status=status,
-    )  # fmt: skip
-    # Built from plain, finite values already: answered as is, not revalidated against
+    answer = await run_search(
+        searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters
+    )
+    # One serialiser (SearchResponse.to_dict): answered as is, not revalidated against
     # SearchResult (which only documents it).
-    return FiniteJSON(body)
+    return FiniteJSON(answer.to_dict())

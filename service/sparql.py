@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from typing import Any
 
 import anyio
@@ -40,6 +41,7 @@ from cradle.service import sparql_html
 from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
 from cradle.service.errors import domain_status, error_response
 from cradle.service.graphdata import GraphData
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
 from cradle.service.sparql_docs import (
     FALLBACK_ENDPOINT,
@@ -92,8 +94,11 @@ async def _handle(
     except ProtocolError as exc:
         return _error(request, exc.status, exc.message)
     except ClientDisconnect:
-        log.info("%s %s: the client went away while sending its request", request.method,
-                 request.url.path)  # fmt: skip
+        log.info(
+            "%s %s: the client went away while sending its request",
+            request.method,
+            request.url.path,
+        )
         return _error(request, 400, "the request was not complete")
     except CradleError as exc:
         status, message = domain_status(exc)  # the one error -> HTTP table (service/errors.py)
@@ -106,25 +111,13 @@ async def _handle(
 async def _answer(
     request: Request, engine: QueryEngine, settings: Settings, data: GraphData | None
 ) -> Response:
-    url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
-    if url_bytes > settings.max_url_bytes:
-        raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
-    params = parse_params(request.scope["query_string"], "URL query string")
-    if request.method == "POST":
-        params += await post_params(request, settings.max_body_bytes)
-    elif not params:
+    deadline = time.monotonic() + settings.query_timeout  # body read to the answer's last byte
+    params = await _params(request, settings, deadline)
+    if params is None:
         if sparql_html.wants_page(request.headers.get("accept")):
             return _page(request, engine, settings)
         return _describe(request, engine)
-    keys = [k for k, _ in params]
-    queries = [v for k, v in params if k == "query"]
-    if queries and "update" in keys:
-        raise ProtocolError(400, "send either query or update, not both")
-    if UPDATE_PARAMS & set(keys):
-        raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
-    if len(queries) != 1:
-        problem = "no query parameter" if not queries else "more than one query parameter"
-        raise ProtocolError(400, f"{problem}: send exactly one SPARQL query")
+    query = _one_query(params)
     fmts = [v for k, v in params if k in ("format", "output")]
     accept, fmt = request.headers.get("accept"), fmts[-1] if fmts else None
     table = sparql_html.wants_table(accept, fmt)
@@ -135,16 +128,62 @@ async def _answer(
         engine,
         functools.partial(
             engine.execute,
-            queries[0],
+            query,
             default_graphs=[v for k, v in params if k == "default-graph-uri"],
             named_graphs=[v for k, v in params if k == "named-graph-uri"],
             accept=accept,
             fmt=fmt,
             base_iri=_endpoint(request),
+            deadline=deadline,
         ),
     )
     if table:
-        return _results_page(request, queries[0], result, data)
+        return _results_page(request, query, result, data)
+    return Answer(
+        result.body,
+        media_type=_content_type(result.media_type),
+        headers=_answer_headers(result),
+        write_timeout=settings.write_timeout,
+        deadline=deadline,
+    )
+
+
+async def _params(
+    request: Request, settings: Settings, deadline: float
+) -> list[tuple[str, str]] | None:
+    """The request's parameters (the body read before ``deadline``); None for a bare GET."""
+    url_bytes = len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"])
+    if url_bytes > settings.max_url_bytes:
+        raise ProtocolError(414, f"the URL is longer than {settings.max_url_bytes} bytes")
+    params = parse_params(request.scope["query_string"], "URL query string")
+    if request.method == "POST":
+        try:
+            with anyio.fail_after(max(deadline - time.monotonic(), 0)):
+                params += await post_params(request, settings.max_body_bytes)
+        except TimeoutError:
+            raise ProtocolError(
+                408, f"the request body did not arrive within {settings.query_timeout:g} s"
+            ) from None
+    elif not params:
+        return None
+    return params
+
+
+def _one_query(params: list[tuple[str, str]]) -> str:
+    """The one ``query`` parameter; updates and malformed requests refused."""
+    keys = [k for k, _ in params]
+    queries = [v for k, v in params if k == "query"]
+    if queries and "update" in keys:
+        raise ProtocolError(400, "send either query or update, not both")
+    if UPDATE_PARAMS & set(keys):
+        raise UpdateRefused("this endpoint is read-only: SPARQL updates are not accepted")
+    if len(queries) != 1:
+        problem = "no query parameter" if not queries else "more than one query parameter"
+        raise ProtocolError(400, f"{problem}: send exactly one SPARQL query")
+    return queries[0]
+
+
+def _answer_headers(result: Any) -> dict[str, str]:
     headers = {"Vary": "Accept", "X-Cradle-Rows": str(result.rows)}
     if result.truncated and result.cut_by == "bytes":
         headers["X-Cradle-Truncated"] = "true"
@@ -156,25 +195,28 @@ async def _answer(
         headers["X-Cradle-Truncated"] = "true"
         headers["X-Cradle-Row-Cap"] = str(result.row_cap)
         headers["Warning"] = f'199 cradle "result truncated at the row cap of {result.row_cap}"'
-    return Answer(
-        result.body,
-        media_type=_content_type(result.media_type),
-        headers=headers,
-        write_timeout=settings.write_timeout,
-    )
+    return headers
 
 
 class Answer(Response):
     """A response written in parts of :data:`CHUNK` bytes; a client that does not take the
-    next part within ``write_timeout`` seconds is dropped (the server closes the connection),
-    so a client that never reads cannot hold an answer in memory for long."""
+    next part within ``write_timeout`` seconds, or the whole answer by ``deadline`` (a
+    ``time.monotonic()`` time; None: no overall limit), is dropped (the server closes the
+    connection), so a client that never reads cannot hold an answer in memory for long."""
 
     def __init__(
-        self, body: bytes, *, media_type: str, headers: dict[str, str], write_timeout: float
+        self,
+        body: bytes,
+        *,
+        media_type: str,
+        headers: dict[str, str],
+        write_timeout: float,
+        deadline: float | None = None,
     ) -> None:
         """An answer of ``body``; see the class."""
         super().__init__(body, media_type=media_type, headers=headers)
         self.write_timeout = write_timeout
+        self.deadline = deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the headers, then the body part by part, each within the write timeout."""
@@ -183,14 +225,16 @@ class Answer(Response):
         body = memoryview(self.body)
         for offset in range(0, len(body), CHUNK):
             part = {"type": "http.response.body", "body": bytes(body[offset : offset + CHUNK])}
+            wait = self.write_timeout
+            if self.deadline is not None:
+                wait = max(min(wait, self.deadline - time.monotonic()), 0)
             try:
-                with anyio.fail_after(self.write_timeout):
+                with anyio.fail_after(wait):
                     await send({**part, "more_body": True})
             except TimeoutError:
                 log.info(
-                    "%s: the client read nothing for %g s: connection dropped",
+                    "%s: the client did not read the answer in time: connection dropped",
                     scope.get("path", ""),
-                    self.write_timeout,
                 )
                 return  # the server closes a connection whose answer was left incomplete
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -276,8 +320,9 @@ def _describe(request: Request, engine: QueryEngine) -> Response:
 
 
 def _endpoint(request: Request) -> str:
-    """The endpoint's URL (the base IRI of queries), or a fixed one when the Host is odd."""
-    url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    """The endpoint's URL (the base IRI of queries) on the public address (never the Host
+    header), or a fixed one when that is not an IRI."""
+    url = public_url(request, "/sparql")
     try:
         ox.NamedNode(url)
     except ValueError:

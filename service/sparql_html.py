@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
@@ -84,11 +84,13 @@ def _label(data: GraphData | None, path: str) -> str | None:
 
 def iri_cell(iri: str, data: GraphData | None) -> Cell:
     """An IRI: a Cradle IRI links to its page under its label; any other shows a prefixed name
-    and links to itself."""
+    and links to itself when it is an http or https IRI (any other scheme is shown as text)."""
     path = iri_path(iri)
     if path and path.strip("/").split("/")[0] in NAMESPACES:
         return Cell(_label(data, path) or short_iri(iri), path, iri)
     short = short_iri(iri)
+    if urlsplit(iri).scheme.lower() not in ("http", "https"):
+        return Cell(short, None, iri if short != iri else None)  # javascript:, data:, ... as text
     return Cell(short, iri, iri if short != iri else None)
 
 

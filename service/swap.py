@@ -135,7 +135,7 @@ def open_served(settings: Settings, data_dir: DataDir | None, swapping: bool = F
         StoreUnavailable: the external store cannot be reached.
         Refused: what was opened does not agree with the version's manifest.
     """
-    from cradle.graph.coverage import coverage as count_coverage
+    from cradle.graph.read.coverage import coverage as count_coverage
     from cradle.graph.sparql.engine import open_engine
 
     version = data_dir.open() if data_dir is not None else None

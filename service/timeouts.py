@@ -1,65 +1,182 @@
-"""A header timeout for uvicorn's HTTP/1.1 protocol: a connection that does not complete a
-request's headers within the timeout is closed.
+"""Connection limits for uvicorn's HTTP/1.1 protocol: a header timeout, a body timeout, a cap on
+open connections, and one log line a minute when the process cannot accept connections.
 
 uvicorn's own ``timeout_keep_alive`` only runs between requests and stops at the first byte
 received, so a client that connects and sends nothing, or sends headers a byte at a time,
-would hold its connection for ever. nginx's equivalent is ``client_header_timeout``
-(docs/deployment.md).
+would hold its connection for ever; and nothing times out a body sent a byte at a time. nginx's
+equivalents are ``client_header_timeout``, ``client_body_timeout`` and ``limit_conn``
+(docs/deployment.md), still the recommended front.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("cradle.service")
 
+ACCEPT_ERROR = "socket.accept() out of system resource"
+ACCEPT_LOG_EVERY_S = 60.0
 
-def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, closing connections that take over ``seconds`` to send the
-    headers of a request (counted from the connection or from the end of the last answer)."""
 
-    class HeaderTimeout(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
+def _raw_answer(status: str, message: str) -> bytes:
+    """A whole HTTP/1.1 answer that closes the connection (written without uvicorn's state)."""
+    body = (message + "\n").encode()
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\nRetry-After: 2\r\n\r\n"
+    )
+    return head.encode() + body
 
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
+
+BUSY = _raw_answer(
+    "503 Service Unavailable", "the server has too many open connections; retry in a few seconds"
+)
+SLOW_BODY = _raw_answer(
+    "408 Request Timeout", "the request body did not arrive in time; send it in one go"
+)
+
+
+class LimitedH11(H11Protocol):
+    """uvicorn's h11 protocol with the limits of the module docstring, read from the class
+    attributes that :func:`header_timeout_protocol` sets."""
+
+    header_seconds: float = 10.0
+    body_seconds: float | None = None
+    max_connections: int | None = None
+    _header_timer: asyncio.TimerHandle | None = None
+    _body_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
+        super().connection_made(transport)
+        if self.max_connections is not None and len(self.connections) > self.max_connections:
+            transport.write(BUSY)
+            transport.close()
+            return
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102 - uvicorn's
+        self._disarm()
+        self._disarm_body()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
+        if self._header_timer is None and self._between_requests():
             self._arm()
+        super().data_received(data)
+        if not self._between_requests():
+            self._disarm()  # a request's headers are in: the app has it now
+            self._watch_body()
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
+    def on_response_complete(self) -> None:  # noqa: D102 - uvicorn's
+        super().on_response_complete()
+        self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
+        self._disarm_body()
 
-        def data_received(self, data: bytes) -> None:
-            if self._header_timer is None and self._between_requests():
-                self._arm()
-            super().data_received(data)
-            if not self._between_requests():
-                self._disarm()  # a request's headers are in: the app has it now
+    def _between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
 
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_seconds, self._expire)
 
-        def _between_requests(self) -> bool:
-            return self.cycle is None or self.cycle.response_complete
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._header_timer = self.loop.call_later(seconds, self._expire)
-
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _expire(self) -> None:
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
             self._header_timer = None
-            if self._between_requests() and not self.transport.is_closing():
-                log.info("a connection sent no complete request in %g s: closed", seconds)
-                self.transport.close()
 
-    return HeaderTimeout
+    def _watch_body(self) -> None:
+        if self.cycle is None or not self.cycle.more_body:
+            self._disarm_body()  # the whole body is in (or there is none)
+        elif self.body_seconds is not None and self._body_timer is None:
+            self._body_timer = self.loop.call_later(self.body_seconds, self._body_expired)
+
+    def _disarm_body(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _expire(self) -> None:
+        self._header_timer = None
+        if self._between_requests() and not self.transport.is_closing():
+            log.info("a connection sent no complete request in %g s: closed", self.header_seconds)
+            self.transport.close()
+
+    def _body_expired(self) -> None:
+        self._body_timer = None
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body or self.transport.is_closing():
+            return
+        log.info("a request body did not arrive in %g s: closed", self.body_seconds)
+        if not cycle.response_started:
+            self.transport.write(SLOW_BODY)
+        self.transport.close()  # the app's next receive() says the client went away
+
+
+def header_timeout_protocol(
+    seconds: float, body_seconds: float | None = None, max_connections: int | None = None
+) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with the limits of the module docstring.
+
+    Args:
+        seconds: a request's headers must arrive within this (counted from the connection or
+            from the end of the last answer), else the connection is closed.
+        body_seconds: a request's body must arrive within this after its headers, else the
+            client gets 408 and the connection is closed (None: no limit).
+        max_connections: a connection beyond this many open ones gets 503 at once and is
+            closed (None: no limit).
+    """
+    limits = {
+        "header_seconds": seconds,
+        "body_seconds": body_seconds,
+        "max_connections": max_connections,
+    }
+    return type("HeaderTimeout", (LimitedH11,), limits)
+
+
+class AcceptErrors(logging.Filter):
+    """Lets one "cannot accept connections" record through a minute, without its traceback
+    (asyncio logs one with a traceback each time accept() fails, e.g. out of file descriptors).
+    """
+
+    def __init__(self, every: float = ACCEPT_LOG_EVERY_S) -> None:
+        """A filter letting one such record through per ``every`` seconds."""
+        super().__init__()
+        self.every = every
+        self.last = -every
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Pass other records; rate-limit and shorten accept errors."""
+        if not str(record.msg).startswith(ACCEPT_ERROR):
+            return True
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.dropped += 1
+            return False
+        error = record.exc_info[1] if record.exc_info else None
+        reason = getattr(error, "strerror", None) or "out of system resources"
+        record.msg = (
+            "cannot accept new connections (%s): %d more such errors in the last minute; "
+            "see CRADLE_MAX_CONNECTIONS and the open-files limit (ulimit -n)"
+        )
+        record.args = (reason, self.dropped)
+        record.exc_info = None
+        record.exc_text = None
+        self.last, self.dropped = now, 0
+        return True
+
+
+def quiet_accept_errors() -> AcceptErrors:
+    """Install :class:`AcceptErrors` on asyncio's logger (once); returns it."""
+    logger = logging.getLogger("asyncio")
+    for existing in logger.filters:
+        if isinstance(existing, AcceptErrors):
+            return existing
+    added = AcceptErrors()
+    logger.addFilter(added)
+    return added

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -13,10 +14,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from cradle.core import facets
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
-from cradle.graph.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
-from cradle.graph.readmodel import Term, walk
+from cradle.graph.read.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
+from cradle.graph.read.readmodel import Term, walk
+from cradle.index.hit import Card, Hit
 from cradle.index.snippets import segments
 from cradle.service.deps import (
     GraphDataDep,
@@ -28,8 +31,9 @@ from cradle.service.deps import (
 )
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
+from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
-from cradle.service.search import FACETS, MAX_QUERY, finite, run_search
+from cradle.service.search import MAX_QUERY, FiltersDep, run_search
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -59,22 +63,34 @@ def analyst_queries(folder: Path) -> list[dict[str, str]]:
     return out
 
 
-def _why(why: Any) -> str:
-    if isinstance(why, str):
-        return why
-    if isinstance(why, list | tuple):
-        return "; ".join(_why(w) for w in why)
-    if isinstance(why, dict) and isinstance(why.get("text"), str):
-        return why["text"]
-    if isinstance(why, dict):
-        return "; ".join(f"{k}: {_why(v)}" for k, v in why.items())
-    return str(why)
+def hit_path(hit: Card) -> str:
+    """The path of a hit's page on this site (its URI when the URI is not one of ours)."""
+    return iri_path(hit.uri) or hit.uri
+
+
+def snippet_parts(hit: Hit) -> list[tuple[str, bool]]:
+    """The hit's answering sentence (its summary when it has none) in marked and plain parts."""
+    return segments(hit.snippet or hit.summary, hit.snippet_marks if hit.snippet else ())
+
+
+def by_tier(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
+    """The page's three lists: ``usable`` (tier 1), ``pending`` (tier 2, "Not available yet")
+    and ``others`` (tier 3, folded: "Other results, not close matches"); ``close`` is the first
+    two together."""
+    lists: dict[str, list[Hit]] = {"usable": [], "pending": [], "others": []}
+    for hit in hits:
+        lists[("usable", "pending", "others")[hit.tier - 1]].append(hit)
+    return lists | {"close": lists["usable"] + lists["pending"]}
 
 
 def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
+    """The page's filters: facet id -> ``(value id, label)`` of its vocabulary's terms."""
     if data is None:
         return {}
-    return {f: [(t.id, t.label) for t in data.terms.get(f, {}).values()] for f in FACETS}
+    return {
+        f.id: [(t.id, t.label) for t in data.terms.get(f.vocabulary, {}).values()]
+        for f in facets.FACETS
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -84,22 +100,24 @@ async def search_page(
     searcher: SearcherDep,
     pool: SearchPoolDep,
     data: OptionalGraphDataDep,
+    filters: FiltersDep,
     q: str = "",
-    locality: str = "",
-    topic: str = "",
-    format: str = "",
-    audience: str = "",
-    status: str = "",
     exact: bool = False,
     k: int = Query(20, ge=1, le=100),
 ) -> Response:
     """The search page: the box and (folded) filters, then the close matches with the way to
     each, their "why" and counts; when nothing is close, help instead and the nearest ones."""
-    selected = {"locality": locality, "topic": topic, "format": format, "audience": audience,
-                "status": status}  # fmt: skip
-    context: dict[str, Any] = {"nav": "search", "q": q[:MAX_QUERY], "data": data,
-                               "choices": _choices(data), "selected": selected, "result": None,
-                               "message": None}  # fmt: skip
+    selected = {f: v or "" for f, v in filters.items()}
+    context: dict[str, Any] = {
+        "nav": "search",
+        "q": q[:MAX_QUERY],
+        "data": data,
+        "facet_labels": {f.id: f.label for f in facets.FACETS},
+        "choices": _choices(data),
+        "selected": selected,
+        "result": None,
+        "message": None,
+    }
     code = 200
     if searcher is None:
         context["message"] = runtime_of(request.app).search_problem or (
@@ -110,26 +128,17 @@ async def search_page(
         try:
             if len(q) > MAX_QUERY:
                 raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
-            result = finite(
-                await run_search(
-                    searcher,
-                    pool,
-                    q,
-                    k,
-                    exact=exact,
-                    misses=runtime_of(request.app).misses,
-                    **{f: v or None for f, v in selected.items()},
-                )  # fmt: skip
+            answer = await run_search(
+                searcher,
+                pool,
+                q,
+                k,
+                exact=exact,
+                misses=runtime_of(request.app).misses,
+                filters=filters,
             )
-            for hit in result["results"]:
-                hit["path"] = iri_path(hit["uri"]) or hit["uri"]
-                hit["why_text"] = _why(hit.get("why", ""))
-                hit["snippet_parts"] = segments(
-                    hit.get("snippet") or hit["summary"], hit.get("snippet_marks") or []
-                )
-            context["result"] = result
-            context["close"] = [h for h in result["results"] if h.get("close")]
-            context["others"] = [h for h in result["results"] if not h.get("close")]
+            context["result"], context["facets"] = answer.response, answer.facets
+            context |= by_tier(answer.response.results)
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 
@@ -142,6 +151,7 @@ async def search_page(
         return "/?" + urlencode({key: v for key, v in params.items() if v})
 
     context["refine"] = refine
+    context["hit_path"], context["snippet_parts"] = hit_path, snippet_parts
     context["exact_url"] = search_url(exact="1")
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
@@ -158,7 +168,7 @@ def query_page(request: Request, templates: TemplatesDep, settings: SettingsDep)
         "prefixes_url": "/query/prefixes.json",
         "base": BASE,
     }
-    context = {"nav": "query", "queries": queries, "endpoint": f"{request.base_url}sparql"}
+    context = {"nav": "query", "queries": queries, "endpoint": public_url(request, "/sparql")}
     return templates.TemplateResponse(request, "query.html", context)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cradle.core.settings import Settings
-from cradle.graph.build import GraphBuild, build_graph
+from cradle.graph.build.pipeline import GraphBuild, build_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Settings().shared_dir  # CRADLE_SHARED_DIR points elsewhere

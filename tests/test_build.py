@@ -12,11 +12,11 @@ from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.namespaces import sparql_prologue
 from cradle.core.settings import Settings
-from cradle.graph import build as build_mod
-from cradle.graph.build import build_graph
+from cradle.graph.build import pipeline as build_mod
+from cradle.graph.build.pipeline import build_graph
+from cradle.graph.build.store import open_store
 from cradle.graph.sources.document import import_file
 from cradle.graph.sparql.run import run_query
-from cradle.graph.store import open_store
 
 from .conftest import CATALOGUE
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from cradle.commands import run_build as build
 from cradle.core.datadir import DataDir
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import Settings
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
 
 from .conftest import CATALOGUE
 
@@ -83,7 +84,8 @@ def test_missing_title_is_named(tmp_path: Path) -> None:
 
 
 def test_duplicate_id_is_named(tmp_path: Path) -> None:
-    problems = problems_for(write(tmp_path, [GOOD_ENTRY, GOOD_ENTRY]))
+    # two copies: the same dict twice would be written as a YAML alias, which is refused
+    problems = problems_for(write(tmp_path, [GOOD_ENTRY, copy.deepcopy(GOOD_ENTRY)]))
     assert any("entry tiny-safer-sleep: id: duplicate id (2 times)" in p for p in problems)
 
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
-from cradle.graph import cleantext
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build import cleantext
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.sources.document import import_file
 from tests.test_importer import TINY
 

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from cradle.api import Catalogue
 from cradle.core.settings import QUERIES_DIR
-from cradle.graph.build import build_graph
+from cradle.graph.build.pipeline import build_graph
+from cradle.graph.build.store import open_store
 from cradle.graph.sources.synth import write_synthetic
 from cradle.graph.sparql.run import run_query
-from cradle.graph.store import open_store
 from tests.service_support import fake_settings
 
 AREAS = ("greater-manchester", "north-west", "england")

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
-from cradle.graph.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.ontology import terms
 from cradle.graph.commands import read_document
-from cradle.graph.ontology import terms
 
 from .conftest import CATALOGUE
 

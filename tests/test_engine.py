@@ -132,7 +132,7 @@ def test_prepare_checks_everything_before_evaluation() -> None:
         named_graphs=[],
         accept="application/ld+json",
     )
-    assert prepared.format.name == "jsonld" and prepared.query.form == "CONSTRUCT"
+    assert prepared.format.name == "jsonld" and prepared.form == "CONSTRUCT"
     with pytest.raises(QueryRefused):
         prepare("ASK {}", default_graphs=["file:///x"], named_graphs=[], accept=None)
 

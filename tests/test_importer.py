@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.sources.document import import_file, import_text, redact
 
 from .conftest import CATALOGUE

@@ -11,7 +11,7 @@ import pytest
 from cradle.core.datadir import Version
 from cradle.core.errors import NotBuilt, StaleIndex
 from cradle.core.settings import Settings
-from cradle.graph.build import build_graph
+from cradle.graph.build.pipeline import build_graph
 from cradle.index.build import build_index, dense_index
 from cradle.index.embed import FakeEmbedder
 from cradle.index.files import read_meta, tree_sha256

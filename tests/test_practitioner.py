@@ -21,9 +21,10 @@ from cradle.index.access import access, site_of
 from cradle.index.build import build_index
 from cradle.index.commands import run_search
 from cradle.index.corpus import read_graph
-from cradle.index.search import Searcher, open_searcher
+from cradle.index.judge import tiers
+from cradle.index.search import Searcher, open_searcher, ranking
 from cradle.index.spelling import Speller
-from cradle.index.usable import USABLE_MARGIN, badge, out_of_date, usable_first
+from cradle.index.usable import badge, out_of_date
 
 FAKE = Settings.model_validate({"embedder": "fake"})
 TODAY = date(2026, 11, 29)
@@ -98,15 +99,14 @@ def test_badges_say_what_is_known_and_when_it_is_late() -> None:
     assert out_of_date("", "2025-06", TODAY) is None
 
 
-def test_usable_first_moves_only_close_matches_that_are_not_available() -> None:
-    total = np.array([0.90, 0.85, 0.50, 0.45])
-    close = np.array([True, True, False, False])
-    available = np.array([False, True, False, True])
-    ranked = usable_first(total, close, available)
-    assert list(np.argsort(-ranked)) == [1, 0, 2, 3]
-    assert ranked[2] == total[2]  # not close: untouched
-    far = usable_first(np.array([0.9, 0.9 - 2 * USABLE_MARGIN]), close[:2], available[:2])
-    assert far[0] > far[1]  # a far closer resource keeps its place
+def test_tiers_partition_close_usable_close_not_usable_and_not_close() -> None:
+    close = np.array([True, True, True, False, False])
+    usable = np.array([False, True, False, True, False])
+    named = np.array([False, False, True, False, True])
+    assert list(tiers(close, usable, named)) == [2, 1, 1, 3, 3]  # named lifts a close one only
+    total = np.array([0.99, 0.2, 0.5, 0.98, 0.97])
+    order = ranking(total, tiers(close, usable, named), np.arange(5))
+    assert list(order) == [2, 1, 0, 3, 4]  # tier first, whatever the score gap
 
 
 def test_speller_corrects_to_the_thesaurus_word_when_clear() -> None:
@@ -157,10 +157,10 @@ def test_misspelt_words_reach_the_thesaurus(searcher: Searcher) -> None:
 
 def test_rochdale_crying_guidance_is_badged_overdue(searcher: Searcher) -> None:
     hits = searcher.search("coping with a crying baby", k=5).results
-    rochdale = next(h for h in hits if h["id"] == "rochdale-coping-with-infant-crying-guidance")
-    assert rochdale["overdue"] and "expected December 2021" in rochdale["badge"]
+    rochdale = next(h for h in hits if h.id == "rochdale-coping-with-infant-crying-guidance")
+    assert rochdale.overdue and "expected December 2021" in (rochdale.badge or "")
     oldham = searcher.search("neglect strategy", k=3).results[0]
-    assert oldham["out_of_date"] == "May be out of date: it covers 2021–2023"
+    assert oldham.out_of_date == "May be out of date: it covers 2021–2023"
 
 
 def test_a_place_with_nothing_of_its_own_is_named(searcher: Searcher) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cradle.core.settings import QUERIES_DIR
+from cradle.graph.build.store import open_store
 from cradle.graph.sparql.run import run_query
-from cradle.graph.store import open_store
 
 QUERIES = sorted(QUERIES_DIR.glob("*.rq"))
 

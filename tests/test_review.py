@@ -14,9 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.graph.catalogue import load_catalogue
-from cradle.graph.datafiles import links_beside
-from cradle.graph.review import ReviewItem, add_months, items_from_catalogue, needs_attention
+from cradle.graph.build.catalogue import load_catalogue
+from cradle.graph.build.datafiles import links_beside
+from cradle.graph.curation.review import (
+    ReviewItem,
+    add_months,
+    items_from_catalogue,
+    needs_attention,
+)
 
 from .conftest import CATALOGUE
 
@@ -106,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("CRADLE_LINKCHECK_ALLOW_PRIVATE", "1")  # the server is on loopback
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

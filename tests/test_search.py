@@ -42,7 +42,7 @@ def entries() -> list[dict]:
 
 
 def ids(searcher: Searcher, query: str = "babies", **filters: object) -> set[str]:
-    return {h["id"] for h in searcher.search(query, k=100, **filters).results}  # type: ignore[arg-type]
+    return {h.id for h in searcher.search(query, k=100, **filters).results}  # type: ignore[arg-type]
 
 
 def test_response_shape_and_json_safety(searcher: Searcher) -> None:
@@ -59,21 +59,21 @@ def test_response_shape_and_json_safety(searcher: Searcher) -> None:
 
 def test_thesaurus_synonym_finds_the_concept(searcher: Searcher) -> None:
     hits = searcher.search("shaken baby", k=3).results
-    assert any("abusive-head-trauma" in h["topics"] for h in hits[:2])
-    assert any("shaken baby -> Abusive head trauma" in t for t in hits[0]["why"]["thesaurus"])
+    assert any("abusive-head-trauma" in h.topics for h in hits[:2])
+    assert any("shaken baby -> Abusive head trauma" in t for t in hits[0].why.thesaurus)
 
 
 def test_format_word_boosts_that_format(searcher: Searcher, entries: list[dict]) -> None:
     videos = {e["id"] for e in entries if e["format"] == "youtube-video"}
-    top = [h["id"] for h in searcher.search("safe sleep video", k=len(videos)).results]
+    top = [h.id for h in searcher.search("safe sleep video", k=len(videos)).results]
     assert set(top) == videos
-    assert searcher.search("safe sleep video", k=1).results[0]["why"]["format"]
+    assert searcher.search("safe sleep video", k=1).results[0].why.format
 
 
 def test_place_named_in_query_boosts_its_resources(searcher: Searcher, entries: list[dict]) -> None:
     bolton = {e["id"] for e in entries if e["locality"] == "bolton"}
     top = searcher.search("safe sleep in Bolton", k=3).results
-    assert top[0]["id"] in bolton and top[0]["why"]["locality"] == "Bolton"
+    assert top[0].id in bolton and top[0].why.locality == "Bolton"
 
 
 def test_filters_are_exact(searcher: Searcher, entries: list[dict]) -> None:
@@ -106,7 +106,7 @@ def test_filter_beyond_any_candidate_window(
     assert sampled == full
     want = {e["id"] for e in entries if e["status"] == "in-development"}
     got = searcher.search("lullaby trust guidance", k=100, status="in-development").results
-    assert {h["id"] for h in got} == want
+    assert {h.id for h in got} == want
 
 
 def test_topic_filter_includes_narrower(searcher: Searcher, entries: list[dict]) -> None:
@@ -172,7 +172,7 @@ def test_concurrent_searches_agree(searcher: Searcher) -> None:
 def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
     first = searcher.index.resources[0]
     related = searcher.related(first.uri, k=5)
-    assert len(related) == 5 and first.uri not in {h["uri"] for h in related}
+    assert len(related) == 5 and first.uri not in {h.uri for h in related}
     values = searcher.facet_values()
     assert {"id": "oldham", "label": "Oldham"} in values["locality"]
     assert set(values) == {"locality", "topic", "format", "audience", "status"}
@@ -188,7 +188,7 @@ def test_module_level_search_for_notebooks(data_dir: Path) -> None:
     from cradle.index.search import search
 
     out = search("safe sleep", k=2, format="youtube-video", data_dir=data_dir, settings=FAKE)
-    assert [h["format"] for h in out.results] == ["youtube-video", "youtube-video"]
+    assert [h.format for h in out.results] == ["youtube-video", "youtube-video"]
 
 
 def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dict]) -> None:

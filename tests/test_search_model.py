@@ -30,11 +30,11 @@ def searcher(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Searc
 
 def test_practitioner_questions(searcher: Searcher) -> None:
     crying = searcher.search("what can I give parents whose baby won't stop crying?", k=3)
-    assert "ICON Babies cry, you can cope Programme" in [h["title"] for h in crying.results]
+    assert "ICON Babies cry, you can cope Programme" in [h.title for h in crying.results]
     slides = searcher.search("slides to brief staff on the invisible men review", k=1).results
-    assert slides[0]["format"] == "powerpoint" and "male-carers" in slides[0]["topics"]
+    assert slides[0].format == "powerpoint" and "male-carers" in slides[0].topics
     bolton = searcher.search("safe sleep resources in Bolton", k=2).results
-    assert all("bolton" in h["localities"] for h in bolton)
+    assert all("bolton" in h.localities for h in bolton)
 
 
 def test_usable_first_and_an_honest_cut_off(searcher: Searcher) -> None:

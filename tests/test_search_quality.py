@@ -42,33 +42,33 @@ def test_a_topic_without_resources_backs_off_to_its_broader_topic(searcher: Sear
     u = searcher.reader.understand("bed sharing")
     assert "co-sleeping" in u.topics and u.broader == {"safer-sleep": ["co-sleeping"]}
     hits = searcher.search("bed sharing", k=5).results
-    assert hits and "safer-sleep" in hits[0]["topics"]
-    why = hits[0]["why"]
-    assert why["backoff"] == "about Safer sleep, which covers Co-sleeping"
-    assert "about Safer sleep, which covers Co-sleeping" in why["text"]
+    assert hits and "safer-sleep" in hits[0].topics
+    why = hits[0].why
+    assert why.backoff == "about Safer sleep, which covers Co-sleeping"
+    assert "about Safer sleep, which covers Co-sleeping" in why.text
 
 
 def test_a_topic_with_resources_does_not_back_off(searcher: Searcher) -> None:
     assert searcher.reader.understand("safe sleep").broader == {}
-    assert all(h["why"]["backoff"] is None for h in searcher.search("safe sleep").results)
+    assert all(h.why.backoff is None for h in searcher.search("safe sleep").results)
 
 
 def test_an_audience_named_lifts_its_resources_and_why_says_so(searcher: Searcher) -> None:
     u = searcher.reader.understand("something for mums about sleep")
     assert set(u.audiences) == {"parents"}
     hits = searcher.search("something for mums about sleep", k=10).results
-    for_parents = [h for h in hits if "parents" in h["audience"]]
-    assert for_parents and for_parents[0]["why"]["audience"] == "Parents and carers"
-    assert "for: Parents and carers" in for_parents[0]["why"]["text"]
+    for_parents = [h for h in hits if "parents" in h.audience]
+    assert for_parents and for_parents[0].why.audience == "Parents and carers"
+    assert "for: Parents and carers" in for_parents[0].why.text
     top = hits[0]
-    assert "parents" in top["audience"]
+    assert "parents" in top.audience
 
 
 def test_everyday_words_name_the_kind_and_why_says_how(searcher: Searcher) -> None:
     hits = searcher.search("something to watch about safe sleep", k=3).results
-    assert {h["kind"] for h in hits[:2]} == {"video"}
-    assert "something to watch -> Video" in hits[0]["why"]["purposes"]
-    assert "asked as: something to watch -> Video" in hits[0]["why"]["text"]
+    assert {h.kind for h in hits[:2]} == {"video"}
+    assert "something to watch -> Video" in hits[0].why.purposes
+    assert "asked as: something to watch -> Video" in hits[0].why.text
 
 
 def test_a_worry_in_everyday_words_reaches_the_topic(searcher: Searcher) -> None:
@@ -87,7 +87,7 @@ def test_a_story_is_read_for_its_need(searcher: Searcher) -> None:
     assert "visit" in u.narrative and "scream" not in u.narrative
     short = searcher.reader.understand("crying baby")
     assert short.focus == "" and short.narrative == frozenset()
-    top = {h["id"] for h in searcher.search(story, k=3).results}
+    top = {h.id for h in searcher.search(story, k=3).results}
     assert top & {"icon-babies-cry-you-can-cope", "rochdale-coping-with-infant-crying-guidance"}
 
 
@@ -96,7 +96,7 @@ def test_misspelt_words_are_corrected_before_ranking_and_the_thesaurus(searcher:
     assert searcher.speller.correct("safe sleep") is None  # known words untouched
     response = searcher.search("shakin baby prevension", k=3)
     assert response.query == "shakin baby prevension"  # the query as typed is shown
-    assert "abusive-head-trauma" in response.results[0]["topics"]
+    assert "abusive-head-trauma" in response.results[0].topics
 
 
 def test_sentences_split_at_sentence_ends_not_list_numbers() -> None:
@@ -112,12 +112,12 @@ def test_sentences_split_at_sentence_ends_not_list_numbers() -> None:
 def test_every_hit_has_the_answering_sentence_with_the_words_marked(searcher: Searcher) -> None:
     hits = searcher.search("nurse who visits young mothers", k=5).results
     for hit in hits:
-        assert hit["snippet"] and hit["snippet"] in " ".join(hit["summary"].split()) + " …"
-        for start, end in hit["snippet_marks"]:
-            assert 0 <= start < end <= len(hit["snippet"])
-    fnp = next(h for h in hits if h["id"] == "family-nurse-partnership")
-    assert "visits them regularly" in fnp["snippet"]
-    marked = {fnp["snippet"][s:e].lower() for s, e in fnp["snippet_marks"]}
+        assert hit.snippet and hit.snippet in " ".join(hit.summary.split()) + " …"
+        for start, end in hit.snippet_marks:
+            assert 0 <= start < end <= len(hit.snippet)
+    fnp = next(h for h in hits if h.id == "family-nurse-partnership")
+    assert "visits them regularly" in fnp.snippet
+    marked = {fnp.snippet[s:e].lower() for s, e in fnp.snippet_marks}
     assert {"nurse", "visits", "mothers"} <= {w.split("-")[0] for w in marked}
 
 

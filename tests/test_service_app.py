@@ -100,7 +100,7 @@ def test_security_headers_forbid_other_origins(client: TestClient) -> None:
 
 def test_unexpected_errors_answer_a_generic_500_without_internals(data_dir: Path) -> None:
     class Exploding:
-        def search(self, *args: Any, **kwargs: Any) -> Any:
+        def search_filtered(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("boom at /etc/secret/path.py line 3")
 
     app = create_app(fake_settings(data_dir))

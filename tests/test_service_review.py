@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from cradle.commands import run_build
 from cradle.core.datadir import DataDir
-from cradle.graph.catalogue import dump_catalogue, load_catalogue
-from cradle.graph.changes import read_changes
-from cradle.graph.datafiles import links_beside
-from cradle.graph.review import items_from_catalogue, needs_attention
+from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
+from cradle.graph.build.changes import read_changes
+from cradle.graph.build.datafiles import links_beside
+from cradle.graph.curation.review import items_from_catalogue, needs_attention
+from cradle.index.hit import SearchResponse
 from cradle.service.app import create_app
 from cradle.service.misses import MIN_SHOWN, Misses, found_nothing_close, note_search
 
@@ -70,8 +71,8 @@ def test_misses_count_topics_and_places_never_text() -> None:
     misses = Misses()
     for _ in range(MIN_SHOWN):
         note_search(misses, Searcher(), "safe sleep wigan private words", {"topic": "Neglect"},
-                    {"results": []})  # fmt: skip
-    note_search(misses, Searcher(), "found", {}, {"results": [{"uri": "x"}]})
+                    SearchResponse("q"))  # fmt: skip
+    note_search(misses, Searcher(), "found", {}, SearchResponse("q", close_matches=1))
     shown = misses.shown()
     assert shown["searches"] == MIN_SHOWN
     assert {t["id"] for t in shown["topics"]} == {"safer-sleep", "neglect"}
@@ -83,9 +84,8 @@ def test_misses_count_topics_and_places_never_text() -> None:
 
 
 def test_no_close_match_rule() -> None:
-    assert found_nothing_close({"results": []})
-    assert not found_nothing_close({"results": [{}]})
-    assert found_nothing_close({"results": [{}], "close_matches": 0})
+    assert found_nothing_close(SearchResponse("q"))
+    assert not found_nothing_close(SearchResponse("q", close_matches=1))
 
 
 def test_setting_turns_counting_off(data_dir: Path) -> None:
@@ -100,6 +100,7 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
     first = read_changes(DataDir(data).open())["builds"]
     assert len(first) == 1 and len(first[0]["added"]) == 39  # the first build: all new
     cat = load_catalogue(CATALOGUE)
+    cat_summary = cat.resources[0].summary
     edited = cat.resources[0].model_copy(update={"summary": "Reworded."})
     gone = cat.resources.pop(1)
     cat.resources[0] = edited
@@ -109,14 +110,17 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
     builds = read_changes(DataDir(data).open())["builds"]
     assert len(builds) == 2
     assert builds[0]["removed"] == [gone.id] and builds[0]["added"] == []
-    assert builds[0]["changed"] == {edited.id: ["summary"]}
+    assert builds[0]["changed"] == {
+        edited.id: {"summary": {"old": cat_summary, "new": "Reworded."}}
+    }
     run_build(fake_settings(data, catalogue=changed), with_index=False)
     assert (
         len(read_changes(DataDir(data).open())["builds"]) == 2
     )  # nothing changed: nothing recorded
     with TestClient(create_app(fake_settings(data, catalogue=changed))) as c:
         page = c.get("/changes")
-        assert page.status_code == 200 and "Reworded" not in page.text
+        assert page.status_code == 200 and "Reworded." in page.text  # old -> new, word diff
+        assert '<del><span class="visually-hidden">removed: </span>' in page.text
         assert edited.title in page.text and gone.id in page.text
         assert c.get("/changes", headers={"Accept": "application/json"}).json() == builds
         feed = c.get("/changes", headers={"Accept": "application/atom+xml"})
@@ -124,6 +128,8 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         root = ET.fromstring(feed.content)
         ns = {"a": "http://www.w3.org/2005/Atom"}
         assert len(root.findall("a:entry", ns)) == 2
+        summary = root.findall("a:entry/a:summary", ns)[0].text or ""
+        assert f"Changed: {edited.title}" in summary and "{+Reworded.+}" in summary
         assert c.get("/changes.atom").content == feed.content
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cradle.index.hit import Action, Hit, SearchResponse, Why
 from cradle.service.app import create_app
 from cradle.service.search import run_search
 from tests.service_support import built_dir, fake_settings
@@ -69,12 +70,12 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
     release = threading.Event()
 
     class Blocking:
-        def search(self, query: str, k: int, **filters: Any) -> Any:
+        def search_filtered(self, query: str, k: int, *args: Any, **kwargs: Any) -> Any:
             seen.append(threading.current_thread().name)
             # only the event loop sets this: were the search run on the loop, it would wait
             # in vain and fail
             assert release.wait(10), "the event loop was blocked by the search"
-            return type("R", (), {"to_dict": lambda self: {"query": query, "results": []}})()
+            return SearchResponse(query)
 
     async def main() -> None:
         pool = ThreadPoolExecutor(1, thread_name_prefix="cradle-search")
@@ -88,18 +89,19 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
     assert seen and seen[0].startswith("cradle-search")
 
 
+def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hit:
+    why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), 0.5, 0.5, False)
+    return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
+               None, None, Action("ask", "Ask p", None), None, False, None, None, None, None,
+               True, 1, why, "", ())  # fmt: skip
+
+
 def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:
-    hits = [
-        {"uri": "u1", "title": "t", "summary": "s", "score": float("nan"), "localities": [],
-         "topics": [], "format": "pdf", "publisher": "p", "status": "available", "why": {}},
-        {"uri": "u2", "title": "t", "summary": "s", "score": 0.5, "localities": [],
-         "topics": [], "format": "pdf", "publisher": "p", "status": "available",
-         "why": {"dense": float("inf"), "keyword": float("-inf"), "text": "x"}},
-    ]  # fmt: skip
+    hits = (_hit("u1", float("nan")), _hit("u2", 0.5, float("inf"), float("-inf")))
 
     class Broken:
-        def search(self, query: str, k: int, **filters: Any) -> Any:
-            return type("R", (), {"to_dict": lambda self: {"query": query, "results": hits}})()
+        def search_filtered(self, query: str, k: int, *args: Any, **kwargs: Any) -> Any:
+            return SearchResponse(query, close_matches=2, results=hits)
 
     app = create_app(fake_settings(data_dir))
     with TestClient(app) as c:

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.namespaces import sparql_prologue
-from cradle.graph.build import build_graph
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
+from cradle.graph.build.pipeline import build_graph
+from cradle.graph.build.store import open_store
 from cradle.graph.sources.synth import synthesize, write_synthetic
 from cradle.graph.sources.synth_data import REGIONS
 from cradle.graph.sparql.run import run_query
-from cradle.graph.store import open_store
 
 from .conftest import CATALOGUE
 
@@ -87,7 +87,7 @@ def test_proportions_follow_the_curated_catalogue(tmp_path: Path) -> None:
 
 
 def test_titles_and_summaries_use_the_thesaurus(synth_file: Path) -> None:
-    from cradle.graph.ontology import terms
+    from cradle.graph.build.ontology import terms
 
     cat = load_catalogue(synth_file)
     vocab = terms()

@@ -11,10 +11,10 @@ from rdflib import Graph
 
 from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
-from cradle.graph import build as build_mod
-from cradle.graph.build import build_graph
-from cradle.graph.catalogue import dump_catalogue, load_catalogue
-from cradle.graph.rdf import resources_graph
+from cradle.graph.build import pipeline as build_mod
+from cradle.graph.build.catalogue import dump_catalogue, load_catalogue
+from cradle.graph.build.pipeline import build_graph
+from cradle.graph.build.rdf import resources_graph
 from cradle.graph.sources.synth import synthesize, write_synthetic
 
 
@@ -79,7 +79,7 @@ def test_workers_start_from_a_script_without_a_main_guard(tmp_path: Path) -> Non
     script = tmp_path / "build.py"
     script.write_text(
         "from pathlib import Path\n"
-        "from cradle.graph import build\n"
+        "from cradle.graph.build import pipeline as build\n"
         "build.CHUNK = 40\n"
         f"r = build.build_graph(Path({str(path)!r}), Path({str(tmp_path / 'out')!r}), workers=2)\n"
         "print(r.resources)\n"

@@ -7,9 +7,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from cradle.core.namespaces import RES
-from cradle.graph.catalogue import Entry, load_catalogue
-from cradle.graph.rdf import prefixed_graph, resource_triples
-from cradle.graph.turtle import write_turtle
+from cradle.graph.build.catalogue import Entry, load_catalogue
+from cradle.graph.build.rdf import prefixed_graph, resource_triples
+from cradle.graph.build.turtle import write_turtle
 
 from .conftest import CATALOGUE
 

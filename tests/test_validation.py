@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.core.errors import CatalogueError
 from cradle.core.namespaces import CRADLE, RES
-from cradle.graph.catalogue import load_catalogue
+from cradle.graph.build.catalogue import load_catalogue
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.rdf import catalogue_graph
 from cradle.graph.commands import run_validate
-from cradle.graph.ontology import load_ontology
-from cradle.graph.rdf import catalogue_graph
 
 from .conftest import CATALOGUE
 

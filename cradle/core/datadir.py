@@ -24,6 +24,7 @@ the next build publishes a versioned layout and removes the old files. See docs/
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cradle.core.errors import NotBuilt, StaleIndex
+from cradle.core.errors import DataDirError, NotBuilt, StaleIndex
 
 GRAPH_FILE = "graph.ttl"
 GRAPH_MANIFEST = "graph.json"
@@ -58,6 +59,8 @@ CURRENT = "current"
 PREVIOUS = "previous"
 LOCK_FILE = ".lock"
 STAGING_PREFIX = ".staging-"
+#: Errors that mean the data dir cannot be written (full, over quota, read-only, not allowed).
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 #: What a data dir held directly before versions existed (and what pre-version builds left
 #: behind when killed): removed by the first build that publishes a version.
 _LEGACY = (
@@ -377,7 +380,32 @@ class DataDir:
         rename, then removes stale staging folders, versions other than the current and the
         previous one (unless a reader still holds them), and files of the old flat layout. If
         the block fails, or the process dies anywhere, readers still see the old version whole.
+
+        Raises:
+            DataDirError: the disk is full or the data dir cannot be written (one line naming
+                the path); the published version is unchanged.
         """
+        with self._writes_or_one_line(), self._publishing() as version:
+            yield version
+
+    @contextlib.contextmanager
+    def _writes_or_one_line(self) -> Iterator[None]:
+        """A full disk or a read-only data dir while building: one line naming the path (the
+        published version is untouched: see :meth:`publish`)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in WRITE_ERRORS:
+                raise
+            where = exc.filename or self.root
+            raise DataDirError(
+                f"{where}: cannot write the build ({exc.strerror or exc}): free some space or "
+                f"make {self.root} writable, then build again; the published version is "
+                "unchanged"
+            ) from None
+
+    @contextlib.contextmanager
+    def _publishing(self) -> Iterator[Version]:
         self.root.mkdir(parents=True, exist_ok=True)
         with self._build_lock():
             self.versions_dir.mkdir(exist_ok=True)

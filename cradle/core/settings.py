@@ -90,7 +90,20 @@ class Settings(BaseSettings):
     search_results: int = Field(
         10, description="results `cradle search` prints when -k is not given (1-100)"
     )
+    sentence_vectors: bool = Field(
+        True,
+        description="embed the sentences of summaries of several sentences at build time, so "
+        "a hit's snippet is the sentence nearest in meaning; false: a shorter build, snippets "
+        "chosen by the question's words",
+    )
     host: str = Field("127.0.0.1", description="address `cradle serve` listens on")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="the service's public address (e.g. https://cradle.example.gov.uk), used "
+        "for absolute links in feeds and pages; unset: the address `cradle serve` listens on "
+        "(never the request's Host header)",
+    )
     port: int = Field(8000, description="port `cradle serve` listens on")
     workers: int = Field(
         1, ge=1, le=64, description="server processes sharing the port (one per core for search)"
@@ -126,6 +139,24 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds a connection may stay open without sending a complete request "
         "(also the idle keep-alive time)",
+    )
+    body_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="seconds a client may take to send a request's body once its headers are "
+        "in (for the largest body, a minimum rate of max_body_bytes / body_timeout); a client "
+        "that takes longer gets 408 and is disconnected",
+    )
+    max_connections: int = Field(
+        500,
+        gt=0,
+        description="open connections one server process keeps; a connection beyond them is "
+        "answered 503 at once and closed (keep it below the open-files limit, ulimit -n)",
+    )
+    linkcheck_allow_private: bool = Field(
+        False,
+        description="let `cradle linkcheck` check loopback, private and link-local addresses "
+        "(for tests on loopback; off, such addresses and redirects to them are refused)",
     )
     worker_max_memory_mb: int = Field(
         512,

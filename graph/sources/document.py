@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from cradle.core.errors import CatalogueError
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph import cleantext
-from cradle.graph.catalogue import Catalogue, Entry, Header, Organisation
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build import cleantext
+from cradle.graph.build.catalogue import Catalogue, Entry, Header, Organisation
+from cradle.graph.build.ontology import Terms, terms
 
 HEADER = ["good practice", "source", "summary", "format", "link"]
 MONTHS = {
@@ -222,7 +223,7 @@ def import_cells(
     vocab = vocab or terms(ONTOLOGY_DIR)
     sections = {label.lower(): lid for lid, label in vocab.localities.items()}
     sections["national"] = "england"
-    borough_names = {
+    boroughs = {
         label: lid
         for lid, label in vocab.localities.items()
         if lid not in ("england", "greater-manchester")
@@ -242,15 +243,25 @@ def import_cells(
     )
     orgs: dict[str, Organisation] = {}
     ids: set[str] = set()
+    for line, locality, texts in _rows(cells, sections, unit, result.problems):
+        entry, contacts = _row_entry(texts, locality, vocab, boroughs, orgs, ids)
+        result.contacts += [{**c, "line": str(line)} for c in contacts]
+        result.catalogue.resources.append(entry)
+    result.catalogue.organisations = list(orgs.values())
+    return result
+
+
+def _rows(
+    cells: list[tuple[int, str]], sections: dict[str, str], unit: str, problems: list[str]
+) -> Iterator[tuple[int, str, list[str]]]:
+    """Each resource row's first line, section locality and five cells, in reading order; a
+    row that cannot be read is a line in ``problems`` instead."""
     locality: str | None = None
     i = 0
     while i < len(cells):
         line, first = cells[i]
-        if not first:
-            i += 1
-            continue
-        if first.lower().strip() in sections:
-            locality = sections[first.lower().strip()]
+        if not first or first.lower().strip() in sections:
+            locality = sections[first.lower().strip()] if first else locality
             i += 1
             continue
         row = cells[i : i + 5]
@@ -259,78 +270,104 @@ def import_cells(
         if [t.lower() for t in texts] == HEADER:
             continue
         if len(row) < 5:
-            result.problems.append(f"{unit} {line}: row has {len(row)} of 5 cells: {first[:60]!r}")
-            continue
-        if locality is None:
-            result.problems.append(f"{unit} {line}: row before any section heading: {first[:60]!r}")
-            continue
-        title, source, summary_raw, fmt_cell, link_raw = texts
-        if "\n" in title or len(title) > 250:
-            result.problems.append(f"{unit} {line}: title cell spans lines; check the row's cells")
-            continue
-        summary, personal = redact(summary_raw)
-        link, personal_link = redact(link_raw)
-        status, expected, note = _status(summary, link)
-        entry_id = slugify(title)
-        while entry_id in ids:
-            entry_id += "-2"
-        ids.add(entry_id)
-        for who in personal + personal_link:
-            for place in borough_names:  # "Contact is Jo Bloggs Salford": the place is not a name
-                who = re.sub(rf"\s+{place}$", "", who)
-            result.contacts.append({"entry": entry_id, "contact": who, "line": str(line)})
-        publisher = None
-        if source.strip():
-            name = _one_line(source)
-            oid = slugify(re.sub(r"^the\s+", "", name, flags=re.I), words=8)
-            orgs.setdefault(oid, Organisation(id=oid, name=name))
-            publisher = oid
-        link_line = _one_line(link)
-        link_text = None
-        if (
-            link_line
-            and not re.match(r"^(n/?a|awaiting inf\w*)$", link_line, re.I)
-            and status != "in-development"
-        ):
-            link_text = link_line
-        domain = None
-        if link_text and (m := re.search(r"\(([\w-]+(?:\.[\w-]+)+)\)\s*$", link_text)):
-            domain = m.group(1)
-        adopted = []
-        for sentence in re.split(r"(?<=[.!?])\s+|\n", summary):
-            if re.search(r"implement|use this model|adopt|run the programme", sentence, re.I):
-                adopted += [
-                    lid
-                    for name, lid in borough_names.items()
-                    if re.search(rf"\b{name}\b", sentence) and lid != locality
-                ]
-        date_, period = _dates(title)
-        text_all = f"{_one_line(title)}\n{summary}"
-        kind = next((k for p, k in KIND_WORDS if re.search(p, text_all, re.I)), None)
-        result.catalogue.resources.append(
-            Entry(
-                id=entry_id,
-                title=_one_line(title),
-                publisher=publisher,
-                summary=summary,
-                kind=kind,
-                format=map_format(_one_line(fmt_cell), link_line),
-                link_text=link_text,
-                link_domain=domain,
-                locality=locality,
-                adopted_in=sorted(set(adopted), key=adopted.index),
-                status=status,
-                status_note=note,
-                expected=expected,
-                date=date_,
-                period=period,
-                topics=suggest_topics(text_all, vocab),
-                topics_suggested=True,
-                audience=_audience(text_all),
-            )
-        )
-    result.catalogue.organisations = list(orgs.values())
-    return result
+            problems.append(f"{unit} {line}: row has {len(row)} of 5 cells: {first[:60]!r}")
+        elif locality is None:
+            problems.append(f"{unit} {line}: row before any section heading: {first[:60]!r}")
+        elif "\n" in texts[0] or len(texts[0]) > 250:
+            problems.append(f"{unit} {line}: title cell spans lines; check the row's cells")
+        else:
+            yield line, locality, texts
+
+
+def _row_entry(
+    texts: list[str],
+    locality: str,
+    vocab: Terms,
+    boroughs: dict[str, str],
+    orgs: dict[str, Organisation],
+    ids: set[str],
+) -> tuple[Entry, list[dict[str, str]]]:
+    """One resource row's entry (its publisher added to ``orgs``, its id to ``ids``) and the
+    personal contacts taken out of its text."""
+    title, source, summary_raw, fmt_cell, link_raw = texts
+    summary, personal = redact(summary_raw)
+    link, personal_link = redact(link_raw)
+    status, expected, note = _status(summary, link)
+    entry_id = slugify(title)
+    while entry_id in ids:
+        entry_id += "-2"
+    ids.add(entry_id)
+    contacts = [
+        {"entry": entry_id, "contact": _without_place(who, boroughs)}
+        for who in personal + personal_link
+    ]
+    link_line = _one_line(link)
+    link_text = _link_text(link_line, status)
+    domain = None
+    if link_text and (m := re.search(r"\(([\w-]+(?:\.[\w-]+)+)\)\s*$", link_text)):
+        domain = m.group(1)
+    adopted = _adopted(summary, boroughs, locality)
+    date_, period = _dates(title)
+    text_all = f"{_one_line(title)}\n{summary}"
+    kind = next((k for p, k in KIND_WORDS if re.search(p, text_all, re.I)), None)
+    entry = Entry(
+        id=entry_id,
+        title=_one_line(title),
+        publisher=_publisher(source, orgs),
+        summary=summary,
+        kind=kind,
+        format=map_format(_one_line(fmt_cell), link_line),
+        link_text=link_text,
+        link_domain=domain,
+        locality=locality,
+        adopted_in=sorted(set(adopted), key=adopted.index),
+        status=status,
+        status_note=note,
+        expected=expected,
+        date=date_,
+        period=period,
+        topics=suggest_topics(text_all, vocab),
+        topics_suggested=True,
+        audience=_audience(text_all),
+    )
+    return entry, contacts
+
+
+def _without_place(who: str, boroughs: dict[str, str]) -> str:
+    """ "Contact is Jo Bloggs Salford": the place is not part of the name."""
+    for place in boroughs:
+        who = re.sub(rf"\s+{place}$", "", who)
+    return who
+
+
+def _publisher(source: str, orgs: dict[str, Organisation]) -> str | None:
+    """The id of the source cell's organisation (added to ``orgs``), or None when blank."""
+    if not source.strip():
+        return None
+    name = _one_line(source)
+    oid = slugify(re.sub(r"^the\s+", "", name, flags=re.I), words=8)
+    orgs.setdefault(oid, Organisation(id=oid, name=name))
+    return oid
+
+
+def _link_text(link_line: str, status: str) -> str | None:
+    """The link cell's text, unless it says there is none yet."""
+    if not link_line or status == "in-development":
+        return None
+    return None if re.match(r"^(n/?a|awaiting inf\w*)$", link_line, re.I) else link_line
+
+
+def _adopted(summary: str, boroughs: dict[str, str], locality: str) -> list[str]:
+    """Other boroughs named in a sentence saying they implement or adopt the practice."""
+    adopted = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", summary):
+        if re.search(r"implement|use this model|adopt|run the programme", sentence, re.I):
+            adopted += [
+                lid
+                for name, lid in boroughs.items()
+                if re.search(rf"\b{name}\b", sentence) and lid != locality
+            ]
+    return adopted
 
 
 def import_file(path: Path) -> Imported:
@@ -346,6 +383,6 @@ def import_file(path: Path) -> Imported:
             [
                 f"{path}: (file): no table rows found: expected the text export of the "
                 "good-practice table (a tab before each cell)"
-            ]  # fmt: skip
+            ]
         )
     return result

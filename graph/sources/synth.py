@@ -17,7 +17,7 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph.catalogue import (
+from cradle.graph.build.catalogue import (
     Catalogue,
     Entry,
     Header,
@@ -25,7 +25,7 @@ from cradle.graph.catalogue import (
     Organisation,
     dump_catalogue,
 )
-from cradle.graph.ontology import Terms, terms
+from cradle.graph.build.ontology import Terms, terms
 from cradle.graph.sources import synth_data as sd
 
 T = TypeVar("T")
@@ -212,7 +212,7 @@ def synthesize(
         progress: show a progress bar on a terminal.
 
     Returns:
-        A catalogue that passes :func:`cradle.graph.catalogue.check_catalogue`, with about 150
+        A catalogue that passes :func:`cradle.graph.build.catalogue.check_catalogue`, with about 150
         upper-tier authorities as localities, each within its region (the nine English regions,
         and Greater Manchester within the North West, are in ``ontology/localities.ttl``).
 

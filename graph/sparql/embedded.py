@@ -3,11 +3,16 @@
 A query that runs past the deadline has its process killed and replaced, so it is really
 stopped; a bounded number of callers may wait for a free worker, beyond that callers are told
 the engine is busy. A worker that dies (memory limit, crash) is replaced the same way.
+
+The worker also parses the query (:func:`cradle.graph.sparql.guard.check_structure`) under the
+same deadline; texts that passed are remembered by digest (:class:`PassedChecks`, bounded in
+bytes) so that a dashboard's repeated queries are not parsed again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import queue
@@ -15,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +31,12 @@ from cradle.core.errors import (
     QueryAborted,
     QueryCancelled,
     QueryFailed,
+    QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    UpdateRefused,
 )
-from cradle.graph.sparql.engine import EngineResult, prepare
+from cradle.graph.sparql.engine import EngineResult, Prepared, prepare
 
 START_TIMEOUT = 60.0
 POLL_S = 0.05  # how often a waiting query looks whether its client went away
@@ -37,6 +45,55 @@ ABORTED = (
     "add LIMIT or narrow its patterns"
 )
 STALE = "the graph was rebuilt while serving: restart the service to serve the new build"
+CHECK_CACHE_BYTES = 4 * 1024 * 1024  # digests and FROM graphs of passed queries, never texts
+ENTRY_BYTES = 200  # what one remembered digest costs besides its graphs' text
+REFUSALS = {"syntax": QuerySyntaxError, "refused": QueryRefused, "update": UpdateRefused}
+Checked = tuple[str, list[str], int]  # form, FROM graphs, patterns
+
+
+class PassedChecks:
+    """Queries whose structure passed the checks, by digest of text and base IRI, the most
+    recently used kept while their size stays within ``budget`` bytes (thread-safe)."""
+
+    def __init__(self, budget: int = CHECK_CACHE_BYTES) -> None:
+        """An empty memory of at most ``budget`` bytes."""
+        self._budget = budget
+        self._size = 0
+        self._items: OrderedDict[bytes, tuple[Checked, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str, base_iri: str | None) -> bytes:
+        """The digest a query is remembered by."""
+        return hashlib.sha256(f"{base_iri or ''}\0{text}".encode()).digest()
+
+    def get(self, key: bytes) -> Checked | None:
+        """What a passed query's check found, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def add(self, key: bytes, checked: Checked) -> None:
+        """Remember a passed query, forgetting the least recently used beyond the budget."""
+        size = ENTRY_BYTES + sum(len(g) for g in checked[1])
+        if size > self._budget:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (checked, size)
+            self._size += size
+            while self._size > self._budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
+
+    @property
+    def size(self) -> int:
+        """Bytes remembered now."""
+        return self._size
 
 
 @dataclass(eq=False)
@@ -85,6 +142,7 @@ class EmbeddedEngine:
         self._lock = threading.Lock()
         self._closed = False
         self._stale = False
+        self.passed = PassedChecks()
         self.capacity = workers + queue_size
         self._admit = threading.BoundedSemaphore(self.capacity)
         started = [self._start() for _ in range(workers)]
@@ -151,10 +209,9 @@ class EmbeddedEngine:
         fmt: str | None = None,
         base_iri: str | None = None,
         cancel: threading.Event | None = None,
+        deadline: float | None = None,
     ) -> EngineResult:
-        """Evaluate a query in a worker under the deadline; see :class:`QueryEngine`."""
-        from cradle.graph.sparql.worker import Job
-
+        """Check and evaluate a query in a worker under the deadline; see :class:`QueryEngine`."""
         prepared = prepare(
             query,
             default_graphs=default_graphs,
@@ -163,28 +220,7 @@ class EmbeddedEngine:
             fmt=fmt,
             base_iri=base_iri,
         )
-        if not self._admit.acquire(blocking=False):
-            raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
-        try:
-            worker = self._free_worker(cancel)
-            job = Job(
-                prepared.query.text,
-                prepared.format.name,
-                prepared.default_graphs,
-                prepared.named_graphs,
-                self._row_cap,
-                base_iri,
-                self._byte_cap,
-            )
-            kind, payload = self._run(worker, job, cancel)
-        finally:
-            self._admit.release()
-        if kind == "syntax":
-            raise QuerySyntaxError(payload)
-        if kind == "aborted":
-            raise QueryAborted(ABORTED)
-        if kind != "ok":
-            raise QueryFailed("the query engine failed while evaluating this query")
+        kind, payload = self._job(prepared, base_iri, cancel, deadline, run=True)
         body, rows, cut = payload
         return EngineResult(
             prepared.format.media_type,
@@ -196,8 +232,69 @@ class EmbeddedEngine:
             cut or "rows",
         )
 
-    def _free_worker(self, cancel: threading.Event | None) -> _Worker:
-        give_up = time.monotonic() + self._timeout
+    def check(
+        self,
+        prepared: Prepared,
+        base_iri: str | None,
+        cancel: threading.Event | None = None,
+        deadline: float | None = None,
+    ) -> Checked:
+        """Parse and walk a prepared query in a worker, under the deadline, without running it
+        (for an external store): its form, ``FROM`` graphs and pattern count.
+
+        Raises:
+            The errors of :meth:`execute`.
+        """
+        return self._job(prepared, base_iri, cancel, deadline, run=False)[1]  # type: ignore[no-any-return]
+
+    def _job(
+        self,
+        prepared: Prepared,
+        base_iri: str | None,
+        cancel: threading.Event | None,
+        deadline: float | None,
+        *,
+        run: bool,
+    ) -> tuple[str, Any]:
+        from cradle.graph.sparql.worker import Job
+
+        key = self.passed.key(prepared.text, base_iri) + (b"run" if run else b"")
+        known = self.passed.get(key)
+        if known is not None and not run:
+            return "checked", known
+        if not self._admit.acquire(blocking=False):
+            raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
+        try:
+            stop = time.monotonic() + self._timeout
+            stop = stop if deadline is None else min(stop, deadline)
+            worker = self._free_worker(cancel, stop)
+            job = Job(
+                prepared.text,
+                prepared.format.name,
+                prepared.default_graphs,
+                prepared.named_graphs,
+                self._row_cap,
+                base_iri,
+                self._byte_cap,
+                check=known is None,
+                run=run,
+            )
+            kind, payload = self._run(worker, job, cancel, stop)
+        finally:
+            self._admit.release()
+        if kind in REFUSALS:
+            raise REFUSALS[kind](payload)
+        if kind == "aborted":
+            raise QueryAborted(ABORTED)
+        if kind not in ("ok", "checked"):
+            raise QueryFailed("the query engine failed while evaluating this query")
+        if kind == "checked":
+            self.passed.add(key, payload)
+        elif known is None:
+            self.passed.add(key, (prepared.form, [], 0))
+        return kind, payload
+
+    def _free_worker(self, cancel: threading.Event | None, give_up: float) -> _Worker:
         while True:
             try:
                 return self._idle.get(timeout=POLL_S)
@@ -206,14 +303,13 @@ class EmbeddedEngine:
             if cancel is not None and cancel.is_set():
                 raise QueryCancelled("the client went away before a worker was free")
             if time.monotonic() >= give_up:
-                raise EngineBusy(
-                    f"no query worker became free within {self._timeout:g} s; retry later"
-                )
+                raise EngineBusy("no query worker became free before the deadline; retry later")
 
-    def _run(self, worker: _Worker, job: Any, cancel: threading.Event | None) -> tuple[str, Any]:
+    def _run(
+        self, worker: _Worker, job: Any, cancel: threading.Event | None, deadline: float
+    ) -> tuple[str, Any]:
         try:
             worker.conn.send(job)
-            deadline = time.monotonic() + self._timeout
             while not worker.conn.poll(POLL_S):
                 if cancel is not None and cancel.is_set():
                     self._replace(worker)

@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import NotBuilt
+from cradle.core.namespaces import PREFIXES
 from cradle.core.settings import Settings
 from cradle.graph.sparql.formats import Format, formats_for, negotiate
-from cradle.graph.sparql.guard import CheckedQuery, check_graphs, check_query
-from cradle.graph.sparql.run import with_prefixes
+from cradle.graph.sparql.guard import check_graphs
+from cradle.graph.sparql.scan import scan
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class QueryEngine(Protocol):
         fmt: str | None = None,
         base_iri: str | None = None,
         cancel: threading.Event | None = None,
+        deadline: float | None = None,
     ) -> EngineResult:
         """Evaluate a read-only query (blocking; call it off the event loop).
 
@@ -73,6 +75,8 @@ class QueryEngine(Protocol):
             fmt: an explicit ``format=`` value, overriding ``accept``.
             base_iri: base for relative IRIs in the query (the endpoint's URL, say).
             cancel: set by the caller to stop the query early (its worker is freed at once).
+            deadline: a ``time.monotonic()`` time by which the whole request must be done
+                (parsing and evaluation stop there, before the engine's own timeout if sooner).
 
         Raises:
             QuerySyntaxError, QueryRefused, UpdateRefused, NotAcceptable: the client's fault.
@@ -94,9 +98,13 @@ class QueryEngine(Protocol):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A checked request, ready to evaluate: the query, its dataset and its result format."""
+    """A request through the linear checks, ready for a worker: the query text (escapes decoded,
+    missing project prefixes declared), its form, its dataset and its result format. Its
+    structure (SERVICE, graphs, functions) is checked where it is parsed, under the deadline
+    (:func:`cradle.graph.sparql.guard.check_structure`)."""
 
-    query: CheckedQuery
+    text: str
+    form: str
     default_graphs: list[str]
     named_graphs: list[str]
     format: Format
@@ -111,18 +119,25 @@ def prepare(
     fmt: str | None = None,
     base_iri: str | None = None,
 ) -> Prepared:
-    """Check a request before any evaluation; every engine calls this first.
+    """The checks made in the server before any worker is involved; every engine calls this
+    first. Linear in the size of the request (:func:`cradle.graph.sparql.scan.scan`).
 
-    Declares the project's prefixes the query uses without declaring (``with_prefixes``).
-    Refuses updates, LOAD and SERVICE, file and other non-web graph IRIs, queries nested or
-    sized beyond limits, and picks the result format (406 material when none fits).
-    Graphs the engine does not hold are left to be treated as empty graphs (never fetched).
+    Declares the project's prefixes the query uses without declaring (as ``with_prefixes``
+    does). Refuses updates, queries nested or sized beyond limits, file and other non-web
+    ``default-graph-uri`` / ``named-graph-uri`` values, and picks the result format (406
+    material when none fits). Graphs the engine does not hold are left to be treated as empty
+    graphs (never fetched). ``base_iri`` is accepted for symmetry with ``execute``.
     """
-    checked = check_query(with_prefixes(query), base_iri=base_iri)
+    del base_iri  # resolved where the query is parsed
+    found = scan(query)
+    wanted = [p for p in PREFIXES if p in found.used and p not in found.declared]
+    added = "".join(f"PREFIX {p}: <{PREFIXES[p]}> " for p in wanted)  # one line: numbers stay
     check_graphs(default_graphs, where="default-graph-uri")
     check_graphs(named_graphs, where="named-graph-uri")
-    chosen = negotiate(accept, formats_for(checked.form), fmt)
-    return Prepared(checked, list(default_graphs), list(named_graphs), chosen)
+    chosen = negotiate(accept, formats_for(found.form), fmt)
+    return Prepared(
+        added + found.text, found.form, list(default_graphs), list(named_graphs), chosen
+    )
 
 
 def open_engine(settings: Settings, version: Version | None = None) -> QueryEngine:

@@ -1,26 +1,24 @@
 """Read-only and no-outbound-traffic checks on SPARQL query text, made before any evaluation.
 
 Oxigraph evaluates ``SERVICE`` by opening an HTTP connection, so a query naming one must be
-refused before it reaches an engine. The guard reads the query the way the engine will:
+refused before it reaches an engine. The guard reads the query the way the engine will, in two
+steps of different cost:
 
-1. codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are decoded first, as the SPARQL grammar
-   says (section 19.2), and the decoded text is what every later check and the engine see
-   (:attr:`CheckedQuery.text`), so no escape can mean one thing here and another there;
-2. a quick lexical pass bounds bracket depth and length (the parsers recurse per bracket) and
-   names update operations plainly;
-3. the text is parsed by rdflib's SPARQL 1.1 parser and the parse tree and algebra are walked:
-   ``SERVICE`` anywhere (subqueries, ``EXISTS``, ...), graph IRIs of ``FROM``, ``FROM NAMED``
-   and ``GRAPH`` that are not web IRIs, unknown extension functions, and the number of triple
-   patterns (Oxigraph's optimiser is super-linear in it) are found in the structure, not in
-   the spelling. A query rdflib cannot parse is refused with its parser's message.
+1. :func:`cradle.graph.sparql.scan.scan`, linear in the text, runs in the server: codepoint
+   escapes are decoded first (the decoded text is what every later check and the engine see,
+   :attr:`CheckedQuery.text`), then sizes, bracket depth and update keywords are checked;
+2. :func:`check_structure` parses with rdflib's SPARQL 1.1 parser and walks the parse tree and
+   algebra: ``SERVICE`` anywhere (subqueries, ``EXISTS``, ...), graph IRIs of ``FROM``,
+   ``FROM NAMED`` and ``GRAPH`` that are not web IRIs, unknown extension functions, and the
+   number of triple patterns (Oxigraph's optimiser is super-linear in it). Parsing can take
+   seconds on text the scan allows, so the service runs this step in a query worker process
+   under the query's deadline (:mod:`cradle.graph.sparql.worker`), never in the server.
 
-Any engine (embedded or remote) calls :func:`check_query` and :func:`check_graphs` first.
+:func:`check_query` runs both in the calling process, for the command line and tests.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -29,15 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from cradle.core.errors import QueryRefused, QuerySyntaxError, UpdateRefused
+from cradle.core.errors import QueryRefused, QuerySyntaxError
+from cradle.graph.sparql.scan import MAX_DEPTH, MAX_TOKENS, decode_escapes, scan
 
-MAX_DEPTH = 64
+__all__ = ["MAX_DEPTH", "MAX_TOKENS", "CheckedQuery", "check_query", "decode_escapes"]
 MAX_PATTERNS = 256
-MAX_TOKENS = 20_000  # terms, brackets and punctuation: bounds the parser's time and stack
 SAFE_SCHEMES = frozenset({"http", "https", "urn"})
-UPDATE_KEYWORDS = frozenset(
-    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-)
 FORMS = {
     "SelectQuery": "SELECT",
     "AskQuery": "ASK",
@@ -72,25 +67,6 @@ PARSER_THREADS = 1  # one: rdflib's pyparsing grammar is shared state, not safe 
 PARSER_STACK = 256 * 1024 * 1024  # rdflib's parser recurses deeply per nested bracket
 RECURSION_LIMIT = 50_000
 
-_ESCAPE = re.compile(r"\\(?:\\|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
-_TOKEN = re.compile(
-    r"""
-    (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<comment>\#[^\n\r]*)
-    |(?P<var>[?$]\w*)
-    |(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    |(?P<bnode>_:(?:[\w\-.]|\\.)*)
-    |(?P<pname>(?:[^\W\d_][\w\-.]*)?:(?:[\w\-.:%]|\\.)*)
-    |(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-    |(?P<word>[^\W\d_]\w*)
-    |(?P<open>[{(\[])
-    |(?P<close>[})\]])
-    |(?P<other>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _T = TypeVar("_T")
 
 
@@ -111,34 +87,6 @@ class CheckedQuery:
     patterns: int = 0
 
 
-def decode_escapes(text: str) -> str:
-    """Decode SPARQL codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) as the grammar does,
-    before any parsing; an escaped backslash (``\\\\``) stays as it is.
-
-    Raises:
-        QuerySyntaxError: an escape names no Unicode character (a surrogate, beyond U+10FFFF),
-            NUL, or a backslash (whose meaning parsers disagree on: write ``\\\\`` instead).
-    """
-
-    def decode(match: re.Match[str]) -> str:
-        digits = match.group(1) or match.group(2)
-        if digits is None:
-            return match.group()
-        code = int(digits, 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QuerySyntaxError(f"{match.group()} is not a Unicode character")
-        if code == 0:
-            raise QuerySyntaxError(f"{match.group()} (NUL) is not allowed in a query")
-        if code == 0x5C:
-            raise QuerySyntaxError(
-                f"{match.group()} decodes to a backslash, which would start another escape: "
-                "write the backslash as \\\\ inside a string"
-            )
-        return chr(code)
-
-    return _ESCAPE.sub(decode, text) if "\\" in text else text
-
-
 def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
     """Check a query's text before evaluation.
 
@@ -156,55 +104,26 @@ def check_query(text: str, base_iri: str | None = None) -> CheckedQuery:
         QueryRefused: it uses ``SERVICE`` (federation would open outbound connections), or
             names a ``file:`` or other non-web graph in ``FROM`` or ``GRAPH``.
     """
-    if not text.strip():
-        raise QuerySyntaxError("the query is empty")
-    if "\x00" in text:
-        raise QuerySyntaxError("the query contains a NUL character")
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        raise QuerySyntaxError("the query contains a lone surrogate (not valid Unicode text)")
-    decoded = decode_escapes(text)
-    _lexical_checks(decoded)
-    return _checked(decoded, base_iri)
+    scanned = scan(text)
+    return _in_parser_thread(check_structure, scanned.text, base_iri)
 
 
-def _lexical_checks(text: str) -> None:
-    """Bounds the parser relies on, and a plain message for updates."""
-    depth = max_depth = count = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        count += 1
-        if kind == "open":
-            depth += 1
-            max_depth = max(max_depth, depth)
-        elif kind == "close":
-            depth -= 1
-        elif kind == "word" and match.group().upper() in UPDATE_KEYWORDS:
-            raise UpdateRefused(
-                f"{match.group().upper()} is an update operation: this endpoint is read-only "
-                "and accepts SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only"
-            )
-    if max_depth > MAX_DEPTH:
-        raise QuerySyntaxError(
-            f"the query nests brackets {max_depth} deep; at most {MAX_DEPTH} are allowed"
-        )
-    if count > MAX_TOKENS:
-        raise QuerySyntaxError(
-            f"the query has {count} terms and symbols; at most {MAX_TOKENS} are allowed: "
-            "split it into smaller queries"
-        )
+def check_structure(text: str, base_iri: str | None = None) -> CheckedQuery:
+    """Parse a scanned query (escapes decoded) and walk its structure: the costly step, run
+    where a deadline bounds it (see the module docstring). Needs a deep stack.
 
-
-@functools.lru_cache(maxsize=512)
-def _checked(text: str, base_iri: str | None) -> CheckedQuery:
-    """Parse and walk a decoded query (cached: dashboards send the same queries again)."""
-    parsed = _in_parser_thread(_parse, text)
+    Raises:
+        QuerySyntaxError: patterns over the limit, unknown functions, or text that does not
+            parse.
+        QueryRefused: it uses ``SERVICE``, or names a non-web graph in ``FROM`` or ``GRAPH``.
+    """
+    parsed = _parse(text)
     if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
         raise QueryRefused(
             "SERVICE (federated query) is not allowed: this endpoint never contacts "
             "other services; query its own graphs only"
         )
-    query = _in_parser_thread(_translate, parsed, base_iri)
-    root = query.algebra
+    root = _translate(parsed, base_iri).algebra
     graphs: list[str] = []
     for clause in root.get("datasetClause", None) or []:
         for key in ("default", "named"):
@@ -266,7 +185,8 @@ _POOL_LOCK = threading.Lock()
 
 def _in_parser_thread(fn: Callable[..., _T], *args: Any) -> _T:
     """Run ``fn`` on one of the parser threads, which have a stack deep enough for rdflib's
-    recursive descent (the size of the input is bounded by :func:`_lexical_checks`)."""
+    recursive descent (the size of the input is bounded by the scan). In-process use only
+    (command line, tests): the service parses in its query workers."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import neutralise_csv
 from cradle.core.datadir import DataDir, Version
 from cradle.core.errors import (
     CradleError,
@@ -242,6 +243,14 @@ class RemoteEngine:
         self._sha = graph_sha256
         self.capacity = settings.query_workers + settings.query_queue
         self._admit = threading.BoundedSemaphore(self.capacity)
+        self._checker: Any = None  # query workers over an empty store: parse under a deadline
+        self._checker_lock = threading.Lock()
+        self._checker_args = {
+            "workers": settings.query_workers,
+            "timeout": settings.query_timeout,
+            "row_cap": settings.row_cap,
+            "queue_size": settings.query_queue,
+        }
         self._triples = self._count()
 
     def _count(self) -> int:
@@ -279,10 +288,13 @@ class RemoteEngine:
         fmt: str | None = None,
         base_iri: str | None = None,
         cancel: threading.Event | None = None,
+        deadline: float | None = None,
     ) -> EngineResult:
         """Check, forward and re-serialise one query; see ``QueryEngine.execute``.
 
-        ``cancel`` is not watched: the store's own deadline ends an abandoned query."""
+        The query is parsed in a local worker under the deadline before anything is sent;
+        ``cancel`` stops that, not the store's work: its own deadline ends an abandoned
+        query."""
         prepared = prepare(
             query,
             default_graphs=default_graphs,
@@ -291,15 +303,15 @@ class RemoteEngine:
             fmt=fmt,
             base_iri=base_iri,
         )
-        text = prepared.query.text
+        form, from_graphs, _ = self._check(prepared, base_iri, cancel, deadline)
+        text = prepared.text
         if base_iri and _SAFE_IRI.fullmatch(base_iri):  # resolve against this endpoint's URL
             text = f"BASE <{base_iri}>\n{text}"  # (checked: nothing can close the IRI early)
         if not self._admit.acquire(blocking=False):
             raise EngineBusy("too many SPARQL queries are waiting; retry in a few seconds")
         try:
-            form = prepared.query.form
             # the protocol's dataset overrides FROM; with neither, the catalogue's graph
-            own = bool(prepared.query.from_graphs)
+            own = bool(from_graphs)
             media, body = self._send(
                 text, prepared.default_graphs, prepared.named_graphs, form, own
             )
@@ -311,6 +323,22 @@ class RemoteEngine:
         out, rows, cut = _reserialise(body, form, name, cap, self._timeout, self._byte_cap)
         media_type = prepared.format.media_type
         return EngineResult(media_type, out, rows, bool(cut), cap, self._byte_cap, cut or "rows")
+
+    def _check(
+        self,
+        prepared: Any,
+        base_iri: str | None,
+        cancel: threading.Event | None,
+        deadline: float | None,
+    ) -> tuple[str, list[str], int]:
+        from cradle.graph.sparql.embedded import EmbeddedEngine
+
+        with self._checker_lock:
+            if self._checker is None:
+                self._checker = EmbeddedEngine(
+                    store_dir=None, named={}, graph_sha256="", **self._checker_args
+                )
+        return self._checker.check(prepared, base_iri, cancel, deadline)  # type: ignore[no-any-return]
 
     def info(self) -> dict[str, Any]:
         """Engine description for ``/health`` (the store's address is not disclosed)."""
@@ -325,7 +353,9 @@ class RemoteEngine:
         }
 
     def close(self) -> None:
-        """Nothing to stop: each query uses its own connection."""
+        """Stop the local parsing workers; each query uses its own connection."""
+        if self._checker is not None:
+            self._checker.close()
 
 
 def _reserialise(
@@ -351,7 +381,8 @@ def _reserialise(
                 if fmt == "json":
                     return data
                 parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-                return parsed.serialize(format=RESULT_SYNTAX[fmt]) or b""
+                out = parsed.serialize(format=RESULT_SYNTAX[fmt]) or b""
+                return neutralise_csv(out) if fmt == "csv" else out  # as the embedded engine
 
             out, rows = _fit(select, len(kept), byte_cap)
             return out, rows, _cut(rows, len(kept), len(bindings) > cap)

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
-from cradle.core.errors import QuerySyntaxError
+from cradle.core.errors import CradleError, QuerySyntaxError
 from cradle.core.namespaces import PREFIXES
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-#: IRIs, strings and comments: where ``name:`` is not a prefixed name.
-_NOT_NAMES = re.compile(
-    "|".join(
-        [
-            r"<[^<>\s]*>",
-            "'{3}.*?'{3}",
-            '"{3}.*?"{3}',
-            r"'(?:[^'\\\n]|\\.)*'",
-            r'"(?:[^"\\\n]|\\.)*"',
-            r"#[^\n]*",
-        ]
-    ),  # fmt: skip
-    re.S,
-)
-_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.I)
-_PNAME = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w-]*(?:\.[\w-]+)*):")
 
 
 def run_query(
@@ -89,10 +71,13 @@ def with_prefixes(query: str) -> str:
     the notebooks all call it. A query's own declarations win; the added ones go on the first
     line, so the parser's line numbers still point at the query as written.
     """
-    text = _NOT_NAMES.sub(" ", query)
-    declared = {m.group(1) for m in _DECLARED.finditer(text)}
-    used = {m.group(1) for m in _PNAME.finditer(text)}
-    wanted = [p for p in PREFIXES if p in used and p not in declared]
+    from cradle.graph.sparql.scan import scan
+
+    try:
+        found = scan(query, limits=False)  # linear: names outside IRIs, strings and comments
+    except CradleError:
+        return query  # the parser reports what is wrong with it
+    wanted = [p for p in PREFIXES if p in found.used and p not in found.declared]
     if not wanted:
         return query
     return " ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in wanted) + " " + query

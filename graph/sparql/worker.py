@@ -6,6 +6,10 @@ built store read-only (or loads RDF files as named graphs into memory), then, wh
 allows, moves itself into an empty network namespace so that no query can open a connection even if
 the text checks missed something. Queries run on a thread with a large stack so that deep
 recursion in the parser reports an error instead of crashing the process.
+
+Each job is first parsed and walked by :func:`cradle.graph.sparql.guard.check_structure` (unless
+the engine has seen the same text pass before): parsing can be slow on hostile text, and here
+it is bounded by the query's deadline and costs only this query's worker.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cradle.core.csvcells import neutralise_csv
 from cradle.core.datadir import Version
-from cradle.core.errors import CradleError
+from cradle.core.errors import CradleError, QueryRefused, UpdateRefused
 from cradle.graph.sparql.formats import GRAPH_SYNTAX, RESULT_SYNTAX
 
 STACK_BYTES = 256 * 1024 * 1024
+RECURSION_LIMIT = 50_000  # rdflib's parser recurses per nested bracket (the scan bounds depth)
 MEMORY_BYTES = 3 * 1024 * 1024 * 1024  # address space per worker; more ends the query
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -45,6 +51,29 @@ class Job:
     row_cap: int
     base_iri: str | None = None
     byte_cap: int = 8 * 1024 * 1024
+    check: bool = True  # parse and walk it first (guard.check_structure)
+    run: bool = True  # evaluate it (False: only check, for an external store)
+
+
+def check(job: Job) -> tuple[str, Any] | None:
+    """The structural checks of a job: None when it passes, else ``(kind, message)`` with kind
+    ``refused`` (SERVICE, file graphs), ``update`` or ``syntax``; with ``job.run`` False, a
+    pass is ``("checked", (form, from_graphs, patterns))``."""
+    from cradle.graph.sparql.guard import check_structure
+
+    try:
+        checked = check_structure(job.query, job.base_iri)
+    except QueryRefused as exc:
+        return "refused", str(exc)
+    except UpdateRefused as exc:
+        return "update", str(exc)
+    except CradleError as exc:
+        return "syntax", str(exc)
+    except MemoryError:
+        return "aborted", "memory"
+    if job.run:
+        return None
+    return "checked", (checked.form, checked.from_graphs, checked.patterns)
 
 
 def open_data(store_dir: str | None, named: dict[str, str]) -> ox.Store:
@@ -72,9 +101,13 @@ def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
 
     ``cut`` is ``""`` for a whole answer, ``"rows"`` when the row cap cut it and ``"bytes"``
     when the byte cap did. Errors while reading the query (before any evaluation) are the
-    query's fault (``"syntax"``, with the engine's first line); a ``MemoryError`` is
-    ``"aborted"``; anything else ``"failed"``.
+    query's fault (``"syntax"``, with the engine's first line, or what :func:`check` says); a
+    ``MemoryError`` is ``"aborted"``; anything else ``"failed"``.
     """
+    if job.check or not job.run:
+        refused = check(job)
+        if refused is not None:
+            return refused
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -148,7 +181,8 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> tuple[bytes, int, str]:
         def serialise(n: int) -> bytes:
             part = doc if n == count else _json_results(names, rows[:n], job.byte_cap)[0]
             parsed = ox.parse_query_results(part, format=ox.QueryResultsFormat.JSON)
-            return parsed.serialize(format=syntax) or b""
+            out = parsed.serialize(format=syntax) or b""
+            return neutralise_csv(out) if job.fmt == "csv" else out  # no cell a spreadsheet runs
 
         doc, count = fit(serialise, count, job.byte_cap)
     cut = "bytes" if count < len(rows) else "rows" if len(taken) > job.row_cap else ""
@@ -217,6 +251,7 @@ def serve(conn: Connection, store_dir: str | None, named: dict[str, str]) -> Non
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     threading.stack_size(STACK_BYTES)
+    sys.setrecursionlimit(RECURSION_LIMIT)
     thread = threading.Thread(target=_loop, args=(conn, store_dir, named, isolated), daemon=True)
     thread.start()
     thread.join()
@@ -245,6 +280,7 @@ def _loop(conn: Connection, store_dir: str | None, named: dict[str, str], isolat
     except (OSError, SyntaxError, ValueError) as exc:
         conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
         return
+    check(Job("ASK {}", "json", [], [], 1, run=False))  # rdflib loaded before the first query
     conn.send(("ready", hello))
     while True:
         try:

@@ -13,14 +13,14 @@ from cradle.core import __version__
 from cradle.core.datadir import Version
 from cradle.core.errors import ValidationFailed
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph.catalogue import Catalogue, load_catalogue
-from cradle.graph.changes import record_changes
-from cradle.graph.chunks import default_workers, run_chunks
-from cradle.graph.datafiles import links_beside
-from cradle.graph.ontology import load_ontology
-from cradle.graph.rdf import catalogue_graph, context_graph
-from cradle.graph.store import load_store
-from cradle.graph.validate import violations
+from cradle.graph.build.catalogue import Catalogue, load_catalogue
+from cradle.graph.build.changes import record_changes
+from cradle.graph.build.chunks import default_workers, run_chunks
+from cradle.graph.build.datafiles import links_beside
+from cradle.graph.build.ontology import load_ontology
+from cradle.graph.build.rdf import catalogue_graph, context_graph
+from cradle.graph.build.store import load_store
+from cradle.graph.build.validate import violations
 
 #: Catalogues larger than this are validated and serialised chunk by chunk (see _chunked).
 CHUNK = 5000
@@ -55,8 +55,8 @@ def build_graph(
     """Build, validate and store the graph of ``catalogue`` in ``out_dir`` (a fresh folder).
 
     Writes the version's graph (byte-identical for identical input, however many workers ran),
-    its store, what changed since the ``previous`` version (:mod:`cradle.graph.changes`), a copy
-    of the last link check found beside the catalogue and, last, its manifest
+    its store, what changed since the ``previous`` version (:mod:`cradle.graph.build.changes`),
+    a copy of the last link check found beside the catalogue and, last, its manifest
     (:class:`cradle.core.datadir.Version`).
 
     Args:
@@ -106,7 +106,7 @@ def _chunked(
     chunk by chunk finds exactly the violations of the whole graph, in bounded memory. The
     Turtle is the context, then each chunk in catalogue order (prefixes repeated, as Turtle
     allows); the same input still gives the same bytes. Chunks run in ``workers`` processes
-    (:mod:`cradle.graph.chunks`).
+    (:mod:`cradle.graph.build.chunks`).
 
     Returns:
         The Turtle and the number of triples.

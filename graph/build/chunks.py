@@ -16,11 +16,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from cradle.graph.catalogue import Entry
-from cradle.graph.ontology import load_shapes
-from cradle.graph.rdf import Triple, prefixed_graph, resource_triples
-from cradle.graph.turtle import write_turtle
-from cradle.graph.validate import violations
+from cradle.graph.build.catalogue import Entry
+from cradle.graph.build.ontology import load_shapes
+from cradle.graph.build.rdf import Triple, prefixed_graph, resource_triples
+from cradle.graph.build.turtle import write_turtle
+from cradle.graph.build.validate import violations
 
 #: What a chunk gives back: its Turtle, its number of distinct triples, its violations.
 ChunkResult = tuple[bytes, int, list[str]]

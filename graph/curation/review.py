@@ -12,6 +12,8 @@ Reason codes:
   ``status_since`` says since when).
 - ``review-due``: never reviewed, or last reviewed more than ``review_every`` months ago.
 - ``broken-link``: the last link check of its ``url`` found no working page.
+- ``link-unchecked``: the last link check could not check its ``url`` (no answer, or an
+  address it may not check): "could not check", never called broken.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from cradle.graph.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
 
-REASONS = ("broken-link", "overdue", "expired", "awaiting-information", "review-due")
+REASONS = (
+    "broken-link",
+    "link-unchecked",
+    "overdue",
+    "expired",
+    "awaiting-information",
+    "review-due",
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
             e.review_every,
             e.url,
             e.status_since,
-        )  # fmt: skip
+        )
         for e in cat.resources
     ]
 
@@ -99,8 +108,8 @@ def needs_attention(
         items: the entries (see :func:`items_from_catalogue`).
         today: the day to judge on.
         links: the last link check's results by entry id (see
-            :func:`cradle.graph.linkcheck.read_results`); a result counts only while it is for
-            the entry's current ``url``.
+            :func:`cradle.graph.curation.linkcheck.read_results`); a result counts only while it
+            is for the entry's current ``url``.
 
     Returns:
         In the order of ``items``, those needing attention:
@@ -112,10 +121,7 @@ def needs_attention(
         details: dict[str, dict[str, Any]] = {}
         link = links.get(item.id)
         if item.url and link and link.get("url") == item.url and not link.get("ok"):
-            details["broken-link"] = {
-                "url": item.url, "status": link.get("status"), "error": link.get("error"),
-                "final_url": link.get("final_url"), "checked": link.get("checked"),
-            }  # fmt: skip
+            details.update(_link_detail(item.url, link))
         if item.expected and item.status != "available" and _end_of(item.expected) < today:
             late = _months_between(_end_of(item.expected), today)
             details["overdue"] = {"expected": item.expected, "months_late": late}
@@ -132,14 +138,40 @@ def needs_attention(
             details["review-due"] = {"reviewed": None, "review_every": every, "due": None}
         elif (due := add_months(item.reviewed, every)) <= today:
             details["review-due"] = {
-                "reviewed": item.reviewed.isoformat(), "review_every": every,
+                "reviewed": item.reviewed.isoformat(),
+                "review_every": every,
                 "due": due.isoformat(),
-            }  # fmt: skip
+            }
         if details:
             reasons = [r for r in REASONS if r in details]
-            out.append({"id": item.id, "title": item.title, "reasons": reasons,
-                        "details": {r: details[r] for r in reasons}})  # fmt: skip
+            out.append(
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "reasons": reasons,
+                    "details": {r: details[r] for r in reasons},
+                }
+            )
     return out
+
+
+def _link_detail(url: str, link: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``broken-link`` when the site answered with an error; ``link-unchecked`` when the check
+    got no answer or was not allowed (never with an address the check was sent to)."""
+    result = link.get("result") or "broken"  # results recorded before 'result' existed
+    if result == "broken":
+        return {
+            "broken-link": {
+                "url": url,
+                "status": link.get("status"),
+                "error": link.get("error"),
+                "final_url": link.get("final_url"),
+                "checked": link.get("checked"),
+            }
+        }
+    return {
+        "link-unchecked": {"url": url, "error": link.get("error"), "checked": link.get("checked")}
+    }
 
 
 def describe(reason: str, detail: dict[str, Any]) -> str:
@@ -147,6 +179,9 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
     if reason == "broken-link":
         got = detail.get("status") or detail.get("error") or "no answer"
         return f"link not working ({got}) when checked on {str(detail.get('checked'))[:10]}"
+    if reason == "link-unchecked":
+        why = detail.get("error") or "no answer"
+        return f"could not check the link ({why}) on {str(detail.get('checked'))[:10]}"
     if reason == "overdue":
         return f"expected {detail['expected']}; {detail['months_late']} month(s) late"
     if reason == "expired":

@@ -26,7 +26,7 @@ from cradle.core.namespaces import (
     STATUS,
     TOPIC,
 )
-from cradle.graph.catalogue import Catalogue, Entry, LocalityDef
+from cradle.graph.build.catalogue import Catalogue, Entry, LocalityDef
 
 NOT_STATED = ORGS["not-stated"]
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it
@@ -74,6 +74,17 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
     g.add((r, CRADLE.sourceOrder, Literal(order)))
     if e.status_note:
         g.add((r, CRADLE.statusNote, Literal(e.status_note, lang="en")))
+    _entry_dates(g, r, e)
+    if e.url:
+        g.add((r, DCAT.landingPage, URIRef(e.url.strip())))
+    if e.review_every:
+        g.add((r, CRADLE.reviewEvery, Literal(e.review_every, datatype=XSD.integer)))
+    if e.link_text:
+        _distribution(g, r, e.link_text, e)
+
+
+def _entry_dates(g: _Sink, r: URIRef, e: Entry) -> None:
+    """When the resource was issued, is expected, covers, and was last checked and reviewed."""
     if e.expected:
         g.add((r, CRADLE.expectedDate, _date(e.expected)))
     if e.date:
@@ -85,25 +96,24 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         g.add((period, DCAT.startDate, Literal(start, datatype=XSD.gYear)))
         g.add((period, DCAT.endDate, Literal(end, datatype=XSD.gYear)))
-    if e.url:
-        g.add((r, DCAT.landingPage, URIRef(e.url.strip())))
     if e.status_since:
         g.add((r, CRADLE.statusSince, Literal(e.status_since.isoformat(), datatype=XSD.date)))
     if e.url_checked:
         g.add((r, CRADLE.urlChecked, Literal(e.url_checked.isoformat(), datatype=XSD.date)))
     if e.reviewed:  # dct:modified: when staff last reviewed the entry (docs/catalogue.md)
         g.add((r, DCTERMS.modified, Literal(e.reviewed.isoformat(), datatype=XSD.date)))
-    if e.review_every:
-        g.add((r, CRADLE.reviewEvery, Literal(e.review_every, datatype=XSD.integer)))
-    if e.link_text:
-        dist = URIRef(f"{r}/link")
-        g.add((r, DCAT.distribution, dist))
-        g.add((dist, RDF.type, DCAT.Distribution))
-        g.add((dist, DCTERMS.title, Literal(e.link_text, lang="en")))
-        g.add((dist, CRADLE.linkText, Literal(e.link_text)))
-        g.add((dist, DCTERMS.format, FMT[e.format]))
-        if e.link_domain:
-            g.add((dist, CRADLE.linkDomain, Literal(e.link_domain)))
+
+
+def _distribution(g: _Sink, r: URIRef, link_text: str, e: Entry) -> None:
+    """The link as the document gives it (its words and site), as a DCAT distribution."""
+    dist = URIRef(f"{r}/link")
+    g.add((r, DCAT.distribution, dist))
+    g.add((dist, RDF.type, DCAT.Distribution))
+    g.add((dist, DCTERMS.title, Literal(link_text, lang="en")))
+    g.add((dist, CRADLE.linkText, Literal(link_text)))
+    g.add((dist, DCTERMS.format, FMT[e.format]))
+    if e.link_domain:
+        g.add((dist, CRADLE.linkDomain, Literal(e.link_domain)))
 
 
 def _locality(g: Graph, place: LocalityDef) -> None:
@@ -167,7 +177,7 @@ def context_graph(
     provenance, catalogue-defined localities and organisations.
 
     Args:
-        cat: a catalogue that passed :func:`cradle.graph.catalogue.check_catalogue`.
+        cat: a catalogue that passed :func:`cradle.graph.build.catalogue.check_catalogue`.
         ontology: vocabulary, thesaurus, localities and value lists, merged into the result.
         generated_at: ISO timestamp recorded as ``prov:generatedAtTime``; pass a fixed value
             (the catalogue's ``modified`` date) so that the same input gives the same bytes.

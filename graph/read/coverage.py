@@ -15,12 +15,13 @@ a resource on a narrower topic counts for every broader one too.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from cradle.core.errors import InvalidCoverage, UnknownArea
-from cradle.graph.readmodel import ReadModel, Resource, Term
+from cradle.graph.read.readmodel import ReadModel, Resource, Term
 
 #: ``status`` value counting resources of every status.
 ALL_STATUSES = "all"
@@ -45,9 +46,15 @@ class Cell:
 
     def to_dict(self) -> dict[str, Any]:
         """The cell as ``/gaps`` shows it."""
-        return {"locality": self.locality, "topic": self.topic, "own": self.own,
-                "adopted": self.adopted, "local": self.local, "shared": self.shared,
-                "count": self.count}  # fmt: skip
+        return {
+            "locality": self.locality,
+            "topic": self.topic,
+            "own": self.own,
+            "adopted": self.adopted,
+            "local": self.local,
+            "shared": self.shared,
+            "count": self.count,
+        }
 
 
 @dataclass(frozen=True)
@@ -253,6 +260,31 @@ def _coverage(
     return Coverage(area, status, include_shared, narrower, rows, tree, cells)
 
 
+OWN, ADOPTED, SHARED = "own", "adopted", "shared"
+
+
+def belongs(
+    locality: str, adopted_in: Collection[str], place: str, above: Collection[str]
+) -> str | None:
+    """How a resource counts for a place, the one rule coverage and search share: ``"own"``
+    (published there), ``"adopted"`` (adopted there), ``"shared"`` (published by an area
+    containing it: ``above`` holds those areas, nearest first) or None.
+
+    Args:
+        locality: the place the resource was published in.
+        adopted_in: the places that adopted it.
+        place: the place asked about.
+        above: every area containing ``place`` (the read model's ``above``).
+    """
+    if locality == place:
+        return OWN
+    if place in adopted_in:
+        return ADOPTED
+    if locality in above:
+        return SHARED
+    return None
+
+
 def cell_resources(
     model: ReadModel,
     locality: str,
@@ -272,14 +304,11 @@ def cell_resources(
         raise InvalidCoverage(f"no topic with id {topic[:80]!r}: the ids are listed at /topics")
     topics = set(model.below("topic", topic) if narrower else [topic])
     above = set(model.above("locality", place.id))
-    out: dict[str, list[Resource]] = {"own": [], "adopted": [], "shared": []}
+    out: dict[str, list[Resource]] = {OWN: [], ADOPTED: [], SHARED: []}
     for r in model.resources.values():
         if not _counted(r, status) or not topics.intersection(r.topics):
             continue
-        if r.locality == place.id:
-            out["own"].append(r)
-        elif place.id in r.adopted_in:
-            out["adopted"].append(r)
-        elif r.locality in above:
-            out["shared"].append(r)
+        how = belongs(r.locality, r.adopted_in, place.id, above)
+        if how:
+            out[how].append(r)
     return out

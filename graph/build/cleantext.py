@@ -1,8 +1,10 @@
 """Clean text rules for everything that goes into the catalogue and the graph.
 
-Control characters (NUL, BEL, ESC, DEL, the C1 range, ...) make RDF/XML and SPARQL XML answers
-unparseable and have no place in good-practice text: validation refuses them (tab and newline
-are allowed in long text only) and the importer strips them. Files are read with size limits
+Control characters (NUL, BEL, ESC, DEL, the C1 range, ...) and the characters XML 1.0 cannot
+hold (lone surrogate halves, U+FFFE, U+FFFF and the other Unicode noncharacters) make the Atom
+feed, RDF/XML and SPARQL XML answers unparseable and have no place in good-practice text:
+validation refuses them (tab and newline are allowed in long text only) and the importer strips
+them. Files are read with size limits
 checked before reading, a UTF-8 byte order mark is dropped, and text in another encoding is
 refused with the encoding expected and how to convert it. Every problem is one line naming the
 file, the entry and the field.
@@ -28,8 +30,14 @@ MAX_ID_CHARS = 200
 MAX_CATALOGUE_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_SHORT = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Lone surrogate halves and the Unicode noncharacters (U+FDD0-U+FDEF and the last two code
+#: points of every plane): XML 1.0 cannot hold the first nor U+FFFE/U+FFFF, and Unicode reserves
+#: the rest for a program's internal use, never for text that is exchanged.
+_NOT_TEXT = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_NOT_TEXT}]")
+_CONTROL_SHORT = re.compile(f"[\x00-\x1f\x7f-\x9f{_NOT_TEXT}]")
 BOM = "\ufeff"
 
 
@@ -45,17 +53,18 @@ def text_problem(value: str, field: str) -> str | None:
     if len(value) > limit:
         return f"{len(value)} characters; at most {limit} are allowed: shorten it"
     found = (_CONTROL if long else _CONTROL_SHORT).search(value)
-    if found:
-        where = "" if long else " (use a long field such as summary for several lines)"
-        return (
-            f"contains the control character U+{ord(found.group()):04X} at character "
-            f"{found.start() + 1}: remove it{where}"
-        )
-    return None
+    if found is None:
+        return None
+    code, at = ord(found.group()), found.start() + 1
+    if code > 0x9F:
+        return f"contains U+{code:04X}, which is not a text character, at character {at}: remove it"
+    where = "" if long else " (use a long field such as summary for several lines)"
+    return f"contains the control character U+{code:04X} at character {at}: remove it{where}"
 
 
 def strip_controls(text: str, *, long: bool = True) -> str:
-    """``text`` without control characters (keeping tab and newline when ``long``)."""
+    """``text`` without control characters and characters XML cannot carry (keeping tab and
+    newline when ``long``)."""
     return (_CONTROL if long else _CONTROL_SHORT).sub("", text).removeprefix(BOM)
 
 

@@ -1,7 +1,7 @@
 """The one read model of a built graph: resources and controlled terms as typed records.
 
 A built store (``store/``, written by ``cradle build``) is flattened once by a few bulk SPARQL
-SELECTs (:mod:`cradle.graph.bulk`) into frozen records: :class:`Resource` for every catalogue
+SELECTs (:mod:`cradle.graph.read.bulk`) into frozen records: :class:`Resource` for every catalogue
 entry and :class:`Term` for every place, topic, organisation, format, kind, status and audience,
 with their hierarchies. The search index's corpus (:mod:`cradle.index.corpus`), the service's
 pages, facets and coverage, and the analyst API's DataFrames (:mod:`cradle.tables`) are views of
@@ -22,8 +22,8 @@ from rdflib.namespace import DCAT, DCTERMS
 from cradle.core.datadir import Version, open_version
 from cradle.core.errors import NotBuilt
 from cradle.core.namespaces import AUD, BASE, CAT, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
-from cradle.graph import bulk
-from cradle.graph.store import open_store
+from cradle.graph.build.store import open_store
+from cradle.graph.read import bulk
 
 #: Kind of IRI -> its namespace (also the path segment it dereferences by in the service).
 NAMESPACES: dict[str, str] = {
@@ -159,8 +159,10 @@ class ReadModel:
                     (i for i in ids if i in topics), key=lambda i: topics[i].label.lower()
                 )
 
-            order = walk(by_label(t.id for t in topics.values() if not t.broader),
-                         lambda v: by_label(topics[v].narrower))  # fmt: skip
+            order = walk(
+                by_label(t.id for t in topics.values() if not t.broader),
+                lambda v: by_label(topics[v].narrower),
+            )
             self.derived["topic_tree"] = [(topics[t], len(self.above("topic", t))) for t in order]
         return list(self.derived["topic_tree"])
 

@@ -10,7 +10,7 @@ from rdflib.namespace import SH
 
 from cradle.core.namespaces import RES
 from cradle.core.settings import ONTOLOGY_DIR
-from cradle.graph.ontology import load_shapes
+from cradle.graph.build.ontology import load_shapes
 
 
 def _subject(node: object) -> str:

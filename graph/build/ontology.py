@@ -120,5 +120,5 @@ def terms(ontology_dir: Path = ONTOLOGY_DIR) -> Terms:
                 ("status", STATUS),
                 ("audience", AUD),
             )
-        },  # fmt: skip
+        },
     )

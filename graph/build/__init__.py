@@ -1,0 +1,1 @@
+"""Build the graph: catalogue -> checked -> RDF -> SHACL-valid -> store."""

@@ -1,0 +1,252 @@
+"""The checks of one catalogue entry, as small rules run in turn.
+
+Labels are first turned into ids (``_normalised``), pydantic checks each field's type, then
+each rule in :data:`RULES` adds what it finds to the report: values the ontology does not know
+(with the closest ones), an unknown publisher, the id's form, empty text, dates and web
+addresses. An entry with any problem is left out of the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from cradle.graph.build.catalogue.messages import (
+    Report,
+    cut,
+    did_you_mean,
+    friendly,
+    no_close_match,
+    suggest,
+    unknown_field,
+)
+from cradle.graph.build.catalogue.model import Entry
+from cradle.graph.build.ontology import Terms
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")
+PERIOD = re.compile(r"^\d{4}/\d{4}$")
+#: Fields naming terms: field -> (its value list in ``Terms.aliases``, a list of values?).
+REFERENCE_FIELDS = {
+    "locality": ("locality", False),
+    "adopted_in": ("locality", True),
+    "format": ("format", False),
+    "kind": ("kind", False),
+    "status": ("status", False),
+    "topics": ("topic", True),
+    "audience": ("audience", True),
+}
+
+
+@dataclass
+class Context:
+    """What an entry is checked against, and where its problems go."""
+
+    vocab: Terms
+    orgs: dict[str, str]  # id, lower-cased name -> id
+    places: dict[str, str]  # every locality id -> label
+    tables: dict[str, dict[str, str]]  # field -> spelling -> id
+    report: Report
+    #: the ids of each table, and of the organisations (worked out once, not once per entry)
+    known: dict[str, set[str]] = field(init=False)
+    org_ids: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.known = {name: set(table.values()) for name, table in self.tables.items()}
+        self.org_ids = set(self.orgs.values())
+
+
+@dataclass
+class Place:
+    """One entry's name and the line of each of its fields, to report its problems at."""
+
+    report: Report
+    name: str
+    start: int
+    keys: dict[str, int]
+
+    def add(self, fld: str, what: str) -> None:
+        """Note a problem with field ``fld`` (at its line, or the entry's when it is absent)."""
+        self.report.add(self.keys.get(fld, self.start), self.name, fld, what)
+
+
+def check_entry(ctx: Context, raw: Any, index: int, where_of: Any) -> Entry | None:
+    """Check one raw entry, adding its problems to the report.
+
+    Args:
+        ctx: the terms, organisations and places, and the report.
+        raw: the entry as read from YAML.
+        index: its position in ``resources`` (for an entry without an id).
+        where_of: the line of a mapping and of its keys
+            (:meth:`cradle.graph.build.catalogue.loader.Loaded.where_of`).
+
+    Returns:
+        The entry when it is sound, else None.
+    """
+    start, keys = where_of(raw)
+    if not isinstance(raw, dict):
+        ctx.report.add(start, f"entry #{index + 1}", "", "expected fields (key: value lines)")
+        return None
+    ident = raw.get("id")
+    name = f"entry {ident}" if isinstance(ident, str) and ident else f"entry #{index + 1}"
+    at = Place(ctx.report, name, start, keys)
+    before = len(ctx.report.found)
+    data = _normalised(ctx, raw)
+    entry = _validated(data, at)
+    for rule in RULES:
+        rule(ctx, data, entry, at)
+    return entry if len(ctx.report.found) == before else None
+
+
+def _normalise(value: Any, table: dict[str, str]) -> Any:
+    """The id a label or id names (any case); ``value`` itself when it names none."""
+    if isinstance(value, str):
+        return table.get(" ".join(value.lower().split()), value)
+    return value
+
+
+def _normalised(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
+    """The entry with labels turned into ids (one value where a list is expected: a list)."""
+    data = dict(raw)
+    for fld, (table, many) in REFERENCE_FIELDS.items():
+        if fld not in data:
+            continue
+        value, tab = data[fld], ctx.tables[table]
+        if many and isinstance(value, str):
+            value = [value]
+        if many and isinstance(value, list):
+            data[fld] = [_normalise(v, tab) for v in value]
+        else:
+            data[fld] = _normalise(value, tab)
+    if "publisher" in data:
+        data["publisher"] = _normalise(data["publisher"], ctx.orgs)
+    return data
+
+
+def _validated(data: dict[str, Any], at: Place) -> Entry | None:
+    """The entry model, or None after reporting each field pydantic refused."""
+    try:
+        return Entry.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            fld = str(err["loc"][0]) if err["loc"] else "(whole entry)"
+            if err["type"] == "extra_forbidden":
+                at.add(fld, unknown_field(fld, list(Entry.model_fields)))
+            else:
+                at.add(fld, friendly(err))
+    return None
+
+
+Rule = Callable[[Context, dict[str, Any], Entry | None, Place], None]
+
+
+def _references(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """Every value of a reference field names a term (else: the closest terms)."""
+    for fld, (table, many) in REFERENCE_FIELDS.items():
+        value = data.get(fld)
+        known = ctx.known[table]
+        for v in value if many and isinstance(value, list) else [value]:
+            if isinstance(v, str) and v not in known:
+                hint = did_you_mean(suggest(v, ctx.tables[table])) or no_close_match(fld)
+                at.add(fld, f"unknown value {cut(v)}{hint}")
+
+
+def _publisher(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """The publisher is one of the file's organisations."""
+    pub = data.get("publisher")
+    if isinstance(pub, str) and pub not in ctx.org_ids:
+        hint = did_you_mean(suggest(pub, ctx.orgs))
+        at.add(
+            "publisher",
+            f"unknown organisation {cut(pub)}{hint}; a new publisher must first be added under "
+            "`organisations:` at the top of the file (id and name)",
+        )
+
+
+def _id_form(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    ident = data.get("id")
+    if isinstance(ident, str) and ident and not SLUG.match(ident):
+        at.add("id", "must be a lower-case slug like 'safer-sleep-video'")
+
+
+def _some_text(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """A title of spaces is empty; ``topics: []`` names none."""
+    title = data.get("title")
+    if isinstance(title, str) and title and not title.strip():
+        at.add("title", "must not be empty")
+    if "topics" in data and data["topics"] == []:
+        at.add("topics", "at least one topic is needed")
+
+
+def _summary(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """Only an entry awaiting information may have no summary."""
+    summary, status = data.get("summary"), data.get("status", "available")
+    empty = summary is None or (isinstance(summary, str) and not summary.strip())
+    if empty and status != "awaiting-information":
+        at.add(
+            "summary",
+            "missing or empty: write a sentence or two on what the resource is and who it is "
+            "for (only an entry whose status is awaiting-information may have none)",
+        )
+
+
+def _periods(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """``date`` and ``expected`` are YYYY or YYYY-MM; ``period`` is YYYY/YYYY."""
+    for fld in ("date", "expected"):
+        value = data.get(fld)
+        if isinstance(value, str) and not YEAR_MONTH.match(value):
+            at.add(fld, f"{cut(value)} is not YYYY or YYYY-MM (e.g. 2021-12)")
+    period = data.get("period")
+    if isinstance(period, str) and not PERIOD.match(period):
+        at.add("period", f"{cut(period)} is not YYYY/YYYY (e.g. 2021/2023)")
+
+
+def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """Nothing was reviewed, checked or set in the future."""
+    for fld in ("reviewed", "url_checked", "status_since"):
+        value = getattr(entry, fld) if entry is not None else None
+        if value is not None and value > dt.date.today():
+            at.add(fld, f"{value.isoformat()} is in the future")
+
+
+def _url(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    url = data.get("url")
+    if isinstance(url, str) and (problem := url_problem(url)):
+        at.add("url", problem)
+
+
+#: The rules, in the order their problems are listed within one line.
+RULES: tuple[Rule, ...] = (
+    _references,
+    _publisher,
+    _id_form,
+    _some_text,
+    _summary,
+    _periods,
+    _not_future,
+    _url,
+)
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a web address written in the catalogue (None when it is fine)."""
+    text = url.strip()
+    if not text:
+        return "empty: remove the line, or write the full address starting https://"
+    if any(c.isspace() for c in text):
+        return f"{cut(url)} contains a space; copy the address from the browser's address bar"
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        return (
+            f"{cut(url)} is not a web address: write it in full, starting https:// "
+            "(for example https://www.lullabytrust.org.uk/)"
+        )
+    if not parts.hostname or "." not in parts.hostname:
+        return f"{cut(url)} has no site name after {parts.scheme}://"
+    return None

@@ -1,0 +1,143 @@
+"""How the catalogue's problems are worded.
+
+Every problem is one line, ``FILE:LINE: <where>: <field>: <what is wrong>``, sorted by line.
+A value is cut short (:func:`cut`) before it is formatted or compared, so a huge value costs no
+more than a short one; an unknown value or field comes with the closest valid ones.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import ErrorDetails
+from rapidfuzz import fuzz, process
+
+#: Field names people write for the catalogue's own (when fuzzy matching alone would not say).
+_ALIASES_OF = {
+    "reviewed": ("last_reviewed", "review_date", "reviewed_on"),
+    "url": ("link", "website", "web_address", "address"),
+    "summary": ("description",),
+    "title": ("name",),
+    "locality": ("place", "area"),
+    "publisher": ("source",),
+    "topics": ("topic",),
+    "audience": ("audiences",),
+    "kind": ("type",),
+}
+FIELD_ALIASES = {alias: name for name, aliases in _ALIASES_OF.items() for alias in aliases}
+#: Where the valid values of each reference field are listed, for a value with no close match.
+VALUE_LISTS = {
+    "topics": "the topics in ontology/topics.ttl",
+    "locality": "the places in ontology/localities.ttl (or under `localities:` in this file)",
+    "adopted_in": "the places in ontology/localities.ttl (or under `localities:` in this file)",
+    "format": "the formats in ontology/values.ttl",
+    "kind": "the kinds in ontology/values.ttl",
+    "status": "available, awaiting-information, in-development",
+    "audience": "parents, practitioners",
+}
+#: Characters of a value shown in a message, and compared with the valid values.
+SHOWN = 60
+COMPARED = 200
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = SHOWN
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
+_SHORT.maxlevel = 2
+
+
+def cut(value: Any) -> str:
+    """``repr(value)`` cut short: at most about :data:`SHOWN` characters of any one part, a few
+    items of a list or mapping and two levels deep, never formatting the whole value first."""
+    return _SHORT.repr(value)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+@dataclass
+class Report:
+    """Problems found, each with the line it belongs to (sorted by line when reported)."""
+
+    source: str
+    found: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def add(self, line: int, where: str, fld: str, what: str) -> None:
+        """Note one problem at ``line`` of ``where`` (an entry, ``(file)``, ...) in ``fld``."""
+        where, fld = _short(where, SHOWN + 20), _short(fld, SHOWN)
+        text = (
+            f"{self.source}:{line}: {where}: {fld}: {what}"
+            if fld
+            else f"{self.source}:{line}: {where}: {what}"
+        )
+        self.found.append((line, len(self.found), text))
+
+    def lines(self) -> list[str]:
+        """Every problem's line, in the order of the file."""
+        return [text for _, _, text in sorted(self.found)]
+
+
+def suggest(value: str, choices: dict[str, str] | list[str], limit: int = 3) -> list[str]:
+    """The valid values closest to ``value`` (ids, best first); empty when none is close.
+
+    Args:
+        value: what was written (only its first :data:`COMPARED` characters are compared).
+        choices: valid ids, or a mapping of spellings (ids, labels) to the ids they name.
+        limit: at most this many.
+    """
+    table = choices if isinstance(choices, dict) else {c: c for c in choices}
+    found = process.extract(
+        value[:COMPARED].lower(), list(table), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
+    )
+    return list(dict.fromkeys(table[match] for match, _, _ in found))[:limit]
+
+
+def did_you_mean(options: list[str]) -> str:
+    """``; did you mean a, b or c?`` (empty when there are no options)."""
+    if not options:
+        return ""
+    if len(options) == 1:
+        return f"; did you mean {options[0]}?"
+    return f"; did you mean {', '.join(options[:-1])} or {options[-1]}?"
+
+
+def no_close_match(fld: str) -> str:
+    """Where to find the valid values of ``fld`` (empty for a field without a list)."""
+    return f"; no close match: see {VALUE_LISTS[fld]}" if fld in VALUE_LISTS else ""
+
+
+#: Pydantic error types and their plain words; ``{given}`` is the value cut short, ``{text}``
+#: its text cut short and quoted, ``{kind}`` its type.
+_PLAIN = {
+    "missing": "missing (this field is required)",
+    "string_too_short": "must not be empty",
+    "int_parsing": "{given} is not a whole number",
+    "int_type": "{given} is not a whole number",
+    "int_from_float": "{given} is not a whole number",
+    "string_type": "expected text, got {kind} {text}",
+    "list_type": "expected a list (one '- item' per line), got {text}",
+    "bool_parsing": "{given} is not true or false",
+}
+
+
+def friendly(err: ErrorDetails) -> str:
+    """A pydantic error in plain words."""
+    kind, given = err["type"], err.get("input")
+    if kind.startswith("date"):
+        return f"{cut(given)} is not a date; write it as YYYY-MM-DD, for example 2026-03-31"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{cut(given)} is out of range: {err['msg'].lower()}"
+    if kind in _PLAIN:
+        text = given[:SHOWN] if isinstance(given, str) else cut(given)[:SHOWN]
+        return _PLAIN[kind].format(given=cut(given), text=repr(text), kind=type(given).__name__)
+    return str(err["msg"])
+
+
+def unknown_field(name: str, fields: list[str]) -> str:
+    """An unknown field's problem: the field meant, when one is close."""
+    guess = FIELD_ALIASES.get(str(name).lower())
+    options = [guess] if guess in fields else suggest(str(name), fields, limit=2)
+    hint = did_you_mean(options) or "; the fields are described in docs/catalogue.md"
+    return f"unknown field {cut(name)}{hint}"

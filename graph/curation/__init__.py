@@ -1,0 +1,1 @@
+"""Staff tools: review and link checks."""

@@ -1,0 +1,1 @@
+"""The read side: the read model, bulk reads and place x topic coverage."""

@@ -1,0 +1,149 @@
+"""The typed answer of a search: a hit, why it matched, the way to it, and the response.
+
+These are the one shape every layer reads (the service's JSON, the page, the CLI, the
+notebooks' tables): made once by the index, read as attributes, turned into JSON by
+:func:`plain` only. A field's JSON name is its Python name unless its metadata says otherwise
+(``field(metadata={"json": "for"})`` for a name Python reserves). Adding a field to a hit is one
+edit here plus where the index fills it (:mod:`cradle.index.present`); docs/search.md lists the
+fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
+from typing import Any, Literal
+
+#: The three tiers of a ranking, best first (docs/search.md "Tiers").
+CLOSE_USABLE: Literal[1] = 1
+CLOSE_NOT_USABLE: Literal[2] = 2
+NOT_CLOSE: Literal[3] = 3
+Tier = Literal[1, 2, 3]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """The best thing to do next: open the resource, visit the publisher's site, or ask.
+
+    Attributes:
+        kind: ``"open"``, ``"site"`` or ``"ask"``.
+        text: what to do, in words.
+        href: the link (a web address or a ``tel:`` number), or None.
+    """
+
+    kind: str
+    text: str
+    href: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a hit matched: words, thesaurus terms, topics, boosts, and its scores.
+
+    ``text`` is the sentence the page shows; the numbers stay in the JSON.
+    """
+
+    text: str
+    dense: float
+    keyword: float
+    terms: tuple[str, ...]
+    thesaurus: tuple[str, ...]
+    topics: tuple[str, ...]
+    locality: str | None
+    format: str | None
+    backoff: str | None
+    audience: str | None
+    purposes: tuple[str, ...]
+    closeness: float
+    coverage: float
+    about: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What is shown of a resource wherever it is listed (a search hit, a related resource)."""
+
+    uri: str
+    id: str
+    title: str
+    summary: str
+    score: float
+    localities: tuple[str, ...]
+    topics: tuple[str, ...]
+    format: str
+    publisher: str
+    status: str
+    audience: tuple[str, ...]
+    kind: str | None
+    url: str | None
+    site: str | None
+    shared_via: str | None
+    phone: str | None
+    action: Action
+    badge: str | None
+    overdue: bool
+    out_of_date: str | None
+    expected: str | None
+    issued: str | None
+    period: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit(Card):
+    """One search result: the resource's card, whether it is a close match, its tier
+    (1 close and usable now, 2 close but not usable yet, 3 not close), why it matched, and the
+    sentence of its summary that answers best (with the spans of the query's words)."""
+
+    close: bool
+    tier: Tier
+    why: Why
+    snippet: str | None
+    snippet_marks: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A concept or place the query named: its id and preferred label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    """A search's answer: the query as typed (cut to the model's window), the corrected query
+    that was searched instead (or None), how many hits are close matches, a note about the place
+    asked for (or None), the concepts and places recognised, and the ranked hits."""
+
+    query: str
+    truncated: bool = False
+    corrected_query: str | None = None
+    close_matches: int = 0
+    place_note: str | None = None
+    understood: dict[str, tuple[Label, ...]] = field(default_factory=dict)
+    results: tuple[Hit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"query", "truncated", "corrected_query", "close_matches", "place_note",
+        "understood", "results": [{"uri", "title", ..., "close", "tier", "why", ...}]}``
+        (docs/search.md): plain JSON values."""
+        out: dict[str, Any] = plain(self)
+        return out
+
+
+@cache
+def _names(cls: type) -> tuple[tuple[str, str], ...]:
+    """``(attribute, JSON name)`` of each field of a dataclass, in order."""
+    return tuple((f.name, f.metadata.get("json", f.name)) for f in fields(cls))
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON values: dataclasses as dicts (fields in order, under their JSON
+    names), tuples as lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {key: plain(getattr(value, name)) for name, key in _names(type(value))}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,95 @@
+"""Judge: the middle stage of a search, over every candidate at once (numpy arrays): which are
+close matches (:mod:`cradle.index.close`), which are usable now, whether the question names one
+by its title, and so each one's tier (:mod:`cradle.index.hit`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from cradle.index.close import closeness
+from cradle.index.hit import CLOSE_NOT_USABLE, CLOSE_USABLE, NOT_CLOSE
+from cradle.index.loaded import LoadedIndex
+from cradle.index.query import Understanding
+from cradle.index.text import keywords
+from cradle.index.usable import AVAILABLE
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Per candidate (in the order of the candidates' scores): closeness, coverage of the query's
+    words, about a named concept, close, usable now, named by its title, and tier (1, 2, 3)."""
+
+    value: np.ndarray
+    coverage: np.ndarray
+    about: np.ndarray
+    close: np.ndarray
+    usable: np.ndarray
+    named: np.ndarray
+    tier: np.ndarray
+
+
+class TitleWords:
+    """Which resources' titles hold a word: word (BM25 token) -> resource numbers, sorted."""
+
+    def __init__(self, titles: list[str]) -> None:
+        """Index the BM25 tokens of every title."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for i, title in enumerate(titles):
+            for token in dict.fromkeys(keywords(title)):
+                found[token].append(i)
+        self._ids = {t: np.asarray(ids, dtype=np.int64) for t, ids in found.items()}
+
+    def holding_all(self, tokens: list[str], idx: np.ndarray) -> np.ndarray:
+        """Per resource of ``idx``: its title holds every one of ``tokens`` (none: False)."""
+        wanted = set(tokens)
+        if not wanted:
+            return np.zeros(len(idx), dtype=bool)
+        out = np.ones(len(idx), dtype=bool)
+        for token in wanted:
+            ids = self._ids.get(token)
+            if ids is None:
+                return np.zeros(len(idx), dtype=bool)
+            at = np.minimum(np.searchsorted(ids, idx), len(ids) - 1)
+            out &= ids[at] == idx
+        return out
+
+
+def tiers(close: np.ndarray, usable: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """1 for a close match usable now (or named by its title, whatever its status), 2 for a close
+    match not usable yet, 3 for the rest."""
+    first = np.where(usable | named, CLOSE_USABLE, CLOSE_NOT_USABLE)
+    return np.where(close, first, NOT_CLOSE).astype(np.int8)
+
+
+def judge(
+    index: LoadedIndex,
+    idx: np.ndarray,
+    dense: np.ndarray,
+    text: str,
+    u: Understanding,
+    named: np.ndarray,
+) -> Judged:
+    """Judge the candidates ``idx`` (cosines ``dense``) of the query ``text``.
+
+    Args:
+        index: the loaded index.
+        idx: candidate resource numbers.
+        dense: their cosines with the query vector.
+        text: the query searched.
+        u: what the graph recognised in it.
+        named: per candidate, whether the question names it by its title.
+    """
+    near = closeness(index, idx, dense, text, u)
+    usable = index.mask("status", AVAILABLE)[idx]
+    return Judged(
+        value=near.value,
+        coverage=near.coverage,
+        about=near.about,
+        close=near.close,
+        usable=usable,
+        named=named,
+        tier=tiers(near.close, usable, named),
+    )

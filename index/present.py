@@ -1,0 +1,130 @@
+"""Present: the last stage of a search, for the hits shown only: each one's card (the way to it,
+its badges), why it matched and its answering sentence (see :mod:`cradle.index.search`)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+
+from cradle.index.access import Access, access
+from cradle.index.explain import Near, why
+from cradle.index.hit import Action, Card, Hit, Tier
+from cradle.index.judge import Judged
+from cradle.index.loaded import LoadedIndex
+from cradle.index.query import Understanding
+from cradle.index.rank import Scored
+from cradle.index.usable import badge, out_of_date
+
+
+def num(x: float) -> float:
+    """A score for the JSON: four decimals, and 0.0 for what is not a finite number."""
+    return round(float(x), 4) if math.isfinite(x) else 0.0
+
+
+def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
+    """Resource ``i``'s card with ``score``: its facts, the way to it and its badges."""
+    return Card(**_card_fields(index, i, score, today))
+
+
+def _ways(index: LoadedIndex, i: int) -> tuple[Access, Action]:
+    """Resource ``i``'s ways and best action (they never change: worked out once per index)."""
+    found = index.ways.get(i)
+    if found is None:
+        r = index.resources[i]
+        ways = access(r.url, r.link_domain, r.summary)
+        place = index.vocab.label("locality", r.locality)
+        act = ways.action(r.publisher, place, service=r.kind == "service")
+        found = index.ways[i] = (ways, Action(act["kind"] or "", act["text"] or "", act["href"]))
+    return found
+
+
+def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
+    r = index.resources[i]
+    ways, action = _ways(index, i)
+    status_badge, overdue = badge(r.status, r.expected, today)
+    return {
+        "uri": r.uri,
+        "id": r.id,
+        "title": r.title,
+        "summary": r.summary,
+        "score": num(score),
+        "localities": tuple(dict.fromkeys([r.locality, *r.adopted_in])),
+        "topics": tuple(r.topics),
+        "format": r.format,
+        "publisher": r.publisher,
+        "status": r.status,
+        "audience": tuple(r.audience),
+        "kind": r.kind or None,
+        "url": ways.url,
+        "site": ways.site,
+        "shared_via": ways.shared_via,
+        "phone": ways.phone,
+        "action": action,
+        "badge": status_badge,
+        "overdue": overdue,
+        "out_of_date": out_of_date(r.period, r.issued, today),
+        "expected": r.expected or None,
+        "issued": r.issued or None,
+        "period": r.period or None,
+    }
+
+
+def present(
+    index: LoadedIndex,
+    s: Scored,
+    judged: Judged,
+    shown: np.ndarray,
+    text: str,
+    u: Understanding,
+    qvec: np.ndarray,
+    tokens: list[str],
+    today: date,
+) -> tuple[Hit, ...]:
+    """The hits at positions ``shown`` of the candidates, in that order.
+
+    Args:
+        index: the loaded index.
+        s: the candidates' scores (retrieve and fuse).
+        judged: the candidates' closeness, usability and tier (judge).
+        shown: candidate positions to present, best first.
+        text: the query searched (corrected when it was).
+        u: what the graph recognised in it.
+        qvec: the query vector (for the answering sentence).
+        tokens: the query's BM25 tokens.
+        today: the date badges are worked out for.
+    """
+    below = {c: index.below("topic", c) for c in u.topics}
+    below |= {c: index.below("locality", c) for c in u.localities}
+    has = index.postings.present(tokens, s.idx[shown])
+    out = []
+    for j, doc in zip(shown, has, strict=True):
+        i = int(s.idx[j])
+        parts = {
+            "dense": float(s.dense[j]),
+            "keyword": float(s.keyword[j]),
+            "topic": float(s.topic[j]),
+            "place": float(s.place[j]),
+            "form": float(s.form[j]),
+            "audience": float(s.audience[j]),
+        }
+        near = Near(
+            value=num(judged.value[j]),
+            coverage=num(judged.coverage[j]),
+            about=bool(judged.about[j]),
+            close=bool(judged.close[j]),
+        )
+        snippet, spans = index.snippets.best(i, qvec, tokens)
+        tier: Tier = int(judged.tier[j])  # type: ignore[assignment]
+        out.append(
+            Hit(
+                **_card_fields(index, i, float(s.total[j]), today),  # type: ignore[arg-type]
+                close=near.close,
+                tier=tier,
+                why=why(index.resources[i], index.vocab, text, u, parts, below, doc, near),
+                snippet=snippet,
+                snippet_marks=tuple((a, b) for a, b in spans),
+            )
+        )
+    return tuple(out)

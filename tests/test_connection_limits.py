@@ -1,0 +1,94 @@
+"""Issue 21 item 3: slow bodies are timed out, open connections are capped with a quick 503, and
+a process out of file descriptors logs one line a minute, not a traceback per accept."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cradle.service.timeouts import ACCEPT_ERROR, AcceptErrors
+from tests.service_support import serving
+
+
+def test_accept_errors_log_one_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("asyncio")
+    quiet = AcceptErrors()
+    logger.addFilter(quiet)
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            for _ in range(200):  # what asyncio does each time accept() fails with EMFILE
+                loop.call_exception_handler(
+                    {"message": ACCEPT_ERROR, "exception": OSError(24, "Too many open files")}
+                )
+    finally:
+        loop.close()
+        logger.removeFilter(quiet)
+    records = [r for r in caplog.records if r.name == "asyncio"]
+    assert len(records) == 1
+    assert "Too many open files" in records[0].getMessage()
+    assert records[0].exc_info is None and "Traceback" not in caplog.text
+
+
+@pytest.fixture()
+def server(
+    graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Any]]:
+    monkeypatch.setenv("CRADLE_BODY_TIMEOUT", "1")
+    monkeypatch.setenv("CRADLE_MAX_CONNECTIONS", "20")
+    with serving(graph_dir, tmp_path / "server.log") as (base, proc):
+        yield base, proc
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+@pytest.mark.slow
+def test_a_trickled_body_is_cut_off(server: tuple[str, Any]) -> None:
+    base, _ = server
+    with socket.create_connection(("127.0.0.1", _port(base))) as sock:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\n"
+        )
+        started = time.monotonic()
+        sock.settimeout(0.5)
+        received = b""
+        while time.monotonic() - started < 10:
+            try:
+                chunk = sock.recv(4096)
+            except TimeoutError:
+                sock.sendall(b" ")  # a byte every half second
+                continue
+            if not chunk:
+                break
+            received += chunk
+        took = time.monotonic() - started
+    assert received.startswith(b"HTTP/1.1 408"), received[:100]
+    assert took < 3
+
+
+@pytest.mark.slow
+def test_connections_over_the_cap_get_a_quick_503(server: tuple[str, Any]) -> None:
+    base, _ = server
+    idle = [socket.create_connection(("127.0.0.1", _port(base))) for _ in range(25)]
+    try:
+        started = time.monotonic()
+        response = httpx.get(base + "/health", timeout=5)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "2"
+        assert time.monotonic() - started < 1
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.3)
+    assert httpx.get(base + "/health", timeout=5).status_code == 200

@@ -1,0 +1,58 @@
+"""``cradle doctor`` says what is set up and what is missing; ``cradle validate`` says which
+file it checked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cradle.cli import app
+from cradle.commands import run_build
+from cradle.doctor import run_doctor
+
+from .conftest import CATALOGUE
+from .service_support import fake_settings
+
+
+def test_doctor_on_nothing_built_says_what_to_run(tmp_path: Path) -> None:
+    text, missing = run_doctor(fake_settings(tmp_path / "build"))
+    assert missing == 1
+    assert f"missing  data dir {(tmp_path / 'build').resolve()}: nothing built yet: run " in text
+    assert f"ok       catalogue {CATALOGUE.resolve()} (" in text and ": conforms" in text
+    assert "chromium" in text and "not needed" in text
+    assert text.rstrip().endswith("then run `cradle doctor` again")
+
+
+def test_doctor_after_a_graph_only_build_asks_for_the_index(tmp_path: Path) -> None:
+    data = tmp_path / "build"
+    run_build(fake_settings(data), with_index=False)
+    text, missing = run_doctor(fake_settings(data))
+    assert "built " in text and "39 entries" in text
+    assert "missing  no search index: run `cradle build` (without --graph-only)" in text
+    assert missing == 1
+
+
+def test_doctor_names_a_broken_catalogue(tmp_path: Path) -> None:
+    bad = tmp_path / "catalogue.yaml"
+    bad.write_text(CATALOGUE.read_text(encoding="utf-8").replace("- safer-sleep", "- sleepy", 1))
+    result = CliRunner().invoke(
+        app, ["doctor", "--catalogue", str(bad), "--data-dir", str(tmp_path / "b")]
+    )
+    assert result.exit_code == 1
+    assert f"catalogue {bad.resolve()} (given with --catalogue): 1 problem(s)" in result.output
+
+
+@pytest.mark.parametrize("explicit", [True, False])
+def test_validate_says_which_file_it_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, explicit: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)  # from another folder: the default is still the checkout's file
+    monkeypatch.delenv("CRADLE_CATALOGUE", raising=False)
+    args = ["validate", "--catalogue", str(CATALOGUE)] if explicit else ["validate"]
+    result = CliRunner().invoke(app, args, env=dict(os.environ))
+    assert result.exit_code == 0, result.output
+    how = "given with --catalogue" if explicit else "the default"
+    assert result.output.splitlines()[0].startswith(f"checking {CATALOGUE.resolve()} ({how}")
