@@ -22,6 +22,7 @@ import gc
 import logging
 import signal
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -250,8 +251,6 @@ async def check(rt: Runtime, retry: bool = False) -> str | None:
     Returns:
         The id of the version served afterwards (None when serving named graphs only).
     """
-    import time
-
     served = rt.served.version
     if rt.data_dir is None or served is None:
         return None
