@@ -173,6 +173,22 @@ def build(
 
 
 @app.command()
+def rollback(data_dir: DataDirOpt = None) -> None:
+    """Publish the previous version again (the data dir's `previous`); running servers follow."""
+    from cradle.core.datadir import DataDir
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        now = DataDir(settings.data_dir).rollback()
+    except CradleError as exc:
+        _fail(exc)
+    typer.echo(
+        f"published version {now} again in {settings.data_dir}; running servers serve it "
+        f"within {settings.reload_interval:g} s (at once on SIGHUP)"
+    )
+
+
+@app.command()
 def validate(catalogue: CatalogueOpt = None) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
     FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""

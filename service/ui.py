@@ -50,8 +50,10 @@ TAB_TITLE = 64
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 templates (autoescaped HTML)."""
-    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """The Jinja2 templates (autoescaped HTML); every page gets the catalogue's date."""
+    from cradle.service.swap import catalogue_context
+
+    return Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[catalogue_context])
 
 
 def analyst_queries(folder: Path) -> list[dict[str, str]]:
