@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from cradle.core.errors import CradleError, UnreadableFile
 from cradle.core.settings import Settings
 from cradle.facet_options import facet_options
+from cradle.graph.curation.priority import REASONS
 
 app = typer.Typer(
     add_completion=False,
@@ -229,6 +230,16 @@ def _date(value: str | None, flag: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
+def _review_command(catalogue: Path | None, today: str | None) -> str:
+    """``cradle review`` with the options given, to say how to list more."""
+    import shlex
+
+    words = ["cradle", "review"]
+    words += ["--catalogue", str(catalogue)] if catalogue else []
+    words += ["--today", today] if today else []
+    return shlex.join(words)
+
+
 @app.command()
 def review(
     catalogue: CatalogueOpt = None,
@@ -236,6 +247,14 @@ def review(
         str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
     ] = None,
     fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+    reason: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reason",
+            metavar="REASON",
+            help="only entries with this reason (repeatable): " + ", ".join(REASONS),
+        ),
+    ] = None,
     mark: Annotated[
         list[str] | None,
         typer.Option("--mark", metavar="ID", help="record that entry ID was reviewed (repeatable)"),
@@ -245,12 +264,19 @@ def review(
         typer.Option("--date", help="with --mark: the day of the review (default today)"),
     ] = None,
 ) -> None:
-    """List the entries that need attention: expired, overdue, awaiting-information,
-    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems.
-    With --mark ID: write `reviewed:` for that entry into the catalogue file (only that line
-    changes), then validate it."""
+    """List the entries that need attention, what to do first at the top: expired, broken
+    link, no way to obtain, overdue, awaiting information, link unchecked, review due, never
+    reviewed (counted in the table; listed with --reason never-reviewed, and in csv and json).
+    Exit 0 whether or not any do; 1 if the catalogue has problems. With --mark ID: write
+    `reviewed:` for that entry into the catalogue file (only that line changes), then validate
+    it."""
     from cradle.graph.commands import run_mark, run_review
 
+    for r in reason or []:
+        if r not in REASONS:
+            raise typer.BadParameter(
+                f"{r!r}: the reasons are {', '.join(REASONS)}", param_hint="--reason"
+            )
     settings = _settings(catalogue=catalogue)
     try:
         if mark:
@@ -259,7 +285,14 @@ def review(
             )
             sys.stdout.write(text)
             raise typer.Exit(1 if problems else 0)
-        text, _ = run_review(settings.catalogue, settings.ontology_dir, _today(today), fmt.value)
+        text, _ = run_review(
+            settings.catalogue,
+            settings.ontology_dir,
+            _today(today),
+            fmt.value,
+            reason,
+            _review_command(catalogue, today),
+        )
     except CradleError as exc:
         _fail(exc)
     sys.stdout.write(text)

@@ -6,7 +6,6 @@ passes the settings' values (the ontology folder, the data dir) as defaults."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -17,7 +16,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.csvcells import safe_rows
 from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.catalogue import load_catalogue
@@ -259,43 +257,49 @@ def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
 
 
 def run_review(
-    catalogue: Path, ontology_dir: Path, today: date | None = None, fmt: str = "table"
+    catalogue: Path,
+    ontology_dir: Path,
+    today: date | None = None,
+    fmt: str = "table",
+    reasons: list[str] | None = None,
+    command: str = "cradle review",
 ) -> tuple[str, int]:
     """What in ``catalogue`` needs attention on ``today`` (the real today when None), with the
-    last link check recorded beside it.
+    last link check recorded beside it, in the order of what to do first.
+
+    Args:
+        catalogue, ontology_dir: the catalogue file and the ontology it is checked against.
+        today: the day to judge on.
+        fmt: ``table`` (fits 80 columns; never-reviewed entries counted), ``json`` or ``csv``
+            (every entry).
+        reasons: only the entries with one of these reason codes (``--reason``).
+        command: the command as typed, for the table's "to list them" line.
 
     Returns:
-        The list rendered as ``table``, ``json`` or ``csv``, and how many entries it holds.
+        The list rendered, and how many entries it holds.
 
     Raises:
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
+        ValueError: a reason is not one of the codes (the command line offers only those).
     """
     from cradle.graph.build.datafiles import links_beside
-    from cradle.graph.curation.review import describe, review
+    from cradle.graph.curation.priority import REASONS, only, unknown_reasons
+    from cradle.graph.curation.review import review
+    from cradle.graph.curation.reviewlist import review_csv, review_table
 
+    if wrong := unknown_reasons(reasons or []):
+        raise ValueError(f"not reasons: {', '.join(wrong)} (the reasons: {', '.join(REASONS)})")
     cat = load_catalogue(catalogue, ontology_dir)
-    found = review(cat, links_beside(catalogue), today)
+    found = only(review(cat, links_beside(catalogue), today), reasons or [])
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
-    plain = [
-        [
-            f["id"],
-            f["title"],
-            " ".join(f["reasons"]),
-            "; ".join(describe(r, f["details"][r]) for r in f["reasons"]),
-        ]
-        for f in found
-    ]
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(["id", "title", "reasons", "details"])
-        writer.writerows(safe_rows(plain))  # no cell a spreadsheet would run
-        return buf.getvalue(), len(found)
+        return review_csv(found), len(found)
     if not found:
         return f"{catalogue}: nothing needs attention\n", 0
-    text = _table(["entry", "title", "reasons", "what to do"], plain)
-    return text + f"{len(found)} of {len(cat.resources)} entries need attention\n", len(found)
+    heading = f"{catalogue}, as on {(today or date.today()).isoformat()}"
+    text = review_table(found, len(cat.resources), heading, reasons, command)
+    return text, len(found)
 
 
 def run_linkcheck(
