@@ -174,11 +174,18 @@ def build(
 
 
 @app.command()
-def validate(catalogue: CatalogueOpt = None) -> None:
+def validate(
+    catalogue: CatalogueOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="treat notes (a synonym read as a topic's name) as problems"),
+    ] = False,
+) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
-    FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
+    FIELD: what is wrong, then notes (a synonym read as its preferred label). Exit 0: conforms;
+    1: problems found (with --strict, notes too); 2: the file cannot be read."""
     from cradle.doctor import catalogue_source
-    from cradle.graph.commands import run_validate
+    from cradle.graph.commands import run_validate_with_notes
 
     settings = _settings(catalogue=catalogue)
     typer.echo(f"checking {settings.catalogue.resolve()} ({catalogue_source(bool(catalogue))})")
@@ -186,15 +193,18 @@ def validate(catalogue: CatalogueOpt = None) -> None:
         typer.echo(f"{settings.catalogue}: no such file", err=True)
         raise typer.Exit(2)
     try:
-        problems = run_validate(settings.catalogue, settings.ontology_dir)
+        problems, notes = run_validate_with_notes(settings.catalogue, settings.ontology_dir, strict)
     except CradleError as exc:
         _fail(exc)
     for p in problems:
         typer.echo(p)
+    for n in notes:
+        typer.echo(n)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
         raise typer.Exit(1)
-    typer.echo(f"{settings.catalogue}: conforms")
+    said = f" ({len(notes)} note(s); --strict makes them problems)" if notes else ""
+    typer.echo(f"{settings.catalogue}: conforms{said}")
 
 
 @app.command()

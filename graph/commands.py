@@ -75,22 +75,36 @@ def run_sparql(settings: Settings, query: str, fmt: str) -> str:
     return buf.getvalue()
 
 
-def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
+def run_validate(catalogue: Path, ontology_dir: Path, strict: bool = False) -> list[str]:
     """Check ``catalogue`` and validate the graph it would build.
 
     Returns:
         One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
-        problem of every entry at once; empty when it conforms.
+        problem of every entry at once; empty when it conforms. With ``strict``, notes are
+        problems too.
+
+    Raises:
+        UnreadableFile: the catalogue cannot be read at all.
+    """
+    return run_validate_with_notes(catalogue, ontology_dir, strict)[0]
+
+
+def run_validate_with_notes(
+    catalogue: Path, ontology_dir: Path, strict: bool = False
+) -> tuple[list[str], list[str]]:
+    """``cradle validate``: the problems of ``catalogue`` (:func:`run_validate`) and its notes:
+    what was read other than as written (a synonym read as its preferred label), listed once
+    the file has no problems; with ``strict`` they are problems.
 
     Raises:
         UnreadableFile: the catalogue cannot be read at all.
     """
     try:
-        cat = load_catalogue(catalogue, ontology_dir)
+        cat = load_catalogue(catalogue, ontology_dir, strict)
     except UnreadableFile:
         raise
     except CatalogueError as exc:
-        return exc.problems
+        return exc.problems, []
     graph = catalogue_graph(
         cat, load_ontology(ontology_dir), f"{cat.catalogue.modified}T00:00:00Z", "unchecked"
     )
@@ -99,7 +113,7 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
         m = re.match(r"entry ([^:]+):", line)
         where = cat.line_of(m.group(1)) if m else None
         out.append(f"{catalogue}:{where or 1}: {line}")
-    return out
+    return out, cat.notes()
 
 
 IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}

@@ -36,8 +36,8 @@ class _AliasUsed(Exception):
 
 
 class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
-    """A safe YAML loader that remembers where each mapping and key is, notes repeated keys and
-    refuses aliases."""
+    """A safe YAML loader that remembers where each mapping and key (and each list item) is,
+    notes repeated keys and refuses aliases."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -72,8 +72,16 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
             out.append(self.construct_object(child, deep=deep))
         return out
 
+    def construct_lined_seq(self, node: yaml.SequenceNode) -> Any:
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_sequence(node))
+        lines = {str(i): child.start_mark.line + 1 for i, child in enumerate(node.value)}
+        self.where[id(data)] = (node.start_mark.line + 1, lines)
+
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_lined_seq)
 
 
 @dataclass
@@ -85,7 +93,8 @@ class Loaded:
     repeats: list[tuple[int, str, int, int]] = field(default_factory=list)
 
     def where_of(self, obj: Any) -> tuple[int, dict[str, int]]:
-        """The line where mapping ``obj`` starts and the line of each of its keys."""
+        """The line where mapping ``obj`` starts and the line of each of its keys; for a list,
+        where it starts and the line of each item by position (``"0"``, ``"1"``, ...)."""
         return self.where.get(id(obj), (1, {}))
 
 

@@ -59,24 +59,47 @@ def _short(text: str, limit: int) -> str:
 
 @dataclass
 class Report:
-    """Problems found, each with the line it belongs to (sorted by line when reported)."""
+    """Problems found, each with the line it belongs to (sorted by line when reported), and
+    notes: what was read other than as written (a synonym read as its preferred label), which
+    ``strict`` makes problems."""
 
     source: str
     found: list[tuple[int, int, str]] = field(default_factory=list)
+    strict: bool = False
+    notes: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def _line(self, line: int, where: str, fld: str, what: str) -> str:
+        where, fld = _short(where, SHOWN + 20), _short(fld, SHOWN)
+        if fld:
+            return f"{self.source}:{line}: {where}: {fld}: {what}"
+        return f"{self.source}:{line}: {where}: {what}"
 
     def add(self, line: int, where: str, fld: str, what: str) -> None:
         """Note one problem at ``line`` of ``where`` (an entry, ``(file)``, ...) in ``fld``."""
-        where, fld = _short(where, SHOWN + 20), _short(fld, SHOWN)
-        text = (
-            f"{self.source}:{line}: {where}: {fld}: {what}"
-            if fld
-            else f"{self.source}:{line}: {where}: {what}"
-        )
-        self.found.append((line, len(self.found), text))
+        self.found.append((line, len(self.found), self._line(line, where, fld, what)))
+
+    def note(self, line: int, where: str, fld: str, what: str) -> None:
+        """Note something read other than as written; a problem when the report is strict."""
+        if self.strict:
+            self.add(line, where, fld, what)
+        else:
+            self.notes.append(
+                (line, len(self.notes), self._line(line, f"note: {where}", fld, what))
+            )
 
     def lines(self) -> list[str]:
         """Every problem's line, in the order of the file."""
         return [text for _, _, text in sorted(self.found)]
+
+    def note_lines(self) -> list[str]:
+        """Every note's line, in the order of the file."""
+        return [text for _, _, text in sorted(self.notes)]
+
+
+def read_as(written: str, label: str, ident: str) -> str:
+    """The note for a synonym read as a preferred label: ``alcohol: read as Parental substance
+    misuse``, and how to write it so that no note is needed."""
+    return f"{cut(written)[1:-1]}: read as {label} (a synonym; write {ident} to say so)"
 
 
 def suggest(value: str, choices: dict[str, str] | list[str], limit: int = 3) -> list[str]:
