@@ -208,6 +208,18 @@ def validate(
 
 
 @app.command()
+def topics(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """List the topics an entry's `topics:` may name: id, name, and the other names read as
+    the topic (with a note from cradle validate)."""
+    from cradle.graph.commands import run_topics
+
+    settings = _settings()
+    sys.stdout.write(run_topics(settings.ontology_dir, fmt.value))
+
+
+@app.command()
 def doctor(catalogue: CatalogueOpt = None, data_dir: DataDirOpt = None) -> None:
     """Tell what is set up and what is missing: the environment, which catalogue file and
     whether it conforms, the build and its search index, the packages. Exit 1 when something

@@ -242,6 +242,40 @@ def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
     return "\n".join([*lines, summary]) + "\n"
 
 
+def run_topics(ontology_dir: Path, fmt: str = "table") -> str:
+    """``cradle topics``: every topic a catalogue entry may name, with what else is accepted
+    for it (its alternative labels, read as the topic with a note).
+
+    Args:
+        ontology_dir: where the thesaurus lives.
+        fmt: ``table`` (fits 80 columns) or ``json`` (``[{"id", "label", "also"}]``).
+    """
+    import textwrap
+
+    vocab = terms(ontology_dir)
+    spellings = vocab.aliases.get("topic", {})
+    topics = []
+    for ident, label in sorted(vocab.topics.items(), key=lambda t: t[1].lower()):
+        own = (ident.lower(), " ".join(label.lower().split()))
+        also = sorted(s for s, i in spellings.items() if i == ident and s not in own)
+        topics.append({"id": ident, "label": label, "also": also})
+    if fmt == "json":
+        return json.dumps(topics, indent=2, ensure_ascii=False) + "\n"
+    lines = [
+        f"{len(topics)} topics. Write the id or the name in `topics:`; the other names",
+        "are read as the topic, with a note (cradle validate --strict refuses them).",
+        "",
+    ]
+    for t in topics:
+        lines.append(f"{t['id']}  {t['label']}")
+        if t["also"]:
+            lines += textwrap.wrap(
+                "also: " + ", ".join(t["also"]), 80, initial_indent="    ",
+                subsequent_indent="      ", break_on_hyphens=False,
+            )  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> str:
     """What changed between two catalogue files (entries matched by id).
 

@@ -5,13 +5,17 @@ problem)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.graph.build.catalogue import load_catalogue
+from cradle.graph.build.catalogue.messages import suggest_topic
+from cradle.graph.build.ontology import terms
 from cradle.graph.commands import run_validate, run_validate_with_notes
+from tests.support import ROOT
 from tests.support import catalogue_problems as problems
 
 NEXT_YEAR = dt.date.today().year + 1
@@ -84,3 +88,36 @@ def test_a_synonym_is_a_note_and_strict_makes_it_a_problem(tmp_path: Path) -> No
     assert ok.exit_code == 0 and note in ok.output and "1 note(s)" in ok.output
     refused = CliRunner().invoke(app, ["validate", "--catalogue", str(path), "--strict"])
     assert refused.exit_code == 1 and "1 problem(s)" in refused.output
+
+
+def test_did_you_mean_only_for_a_close_typo_else_the_nearest_three(tmp_path: Path) -> None:
+    body = ENTRY + "  topics:\n  - safe-sleeep\n  - Alcohol and sleep\n"
+    typo, other = problems(write(tmp_path, body))
+    assert typo.endswith("topics: unknown value 'safe-sleeep'; did you mean safer-sleep?")
+    assert "did you mean" not in other
+    assert other.endswith(
+        "unknown value 'Alcohol and sleep'; no close match; the nearest topics are Parental "
+        "substance misuse, Safer sleep and Early language and communication (see `cradle topics`)"
+    )
+
+
+def test_the_threshold_holds_on_the_benchmark_typos() -> None:
+    """The typed values the threshold was chosen on (bench/suggest_threshold.py): each typo
+    gets its topic first, and no value that is no topic gets a did-you-mean."""
+    vocab = terms()
+    spellings = dict(vocab.aliases["topic"]) | {t: t for t in vocab.topics}
+    typos = json.loads((ROOT / "bench" / "topic_typos.json").read_text(encoding="utf-8"))
+    for item in typos["typos"]:
+        got = suggest_topic(item["typed"], spellings)
+        assert got[:1] == ([item["meant"]] if item["meant"] else []), item
+
+
+def test_cradle_topics_lists_every_topic_and_what_else_is_read_as_it() -> None:
+    result = CliRunner().invoke(app, ["topics"])
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines())
+    listed = json.loads(CliRunner().invoke(app, ["topics", "--format", "json"]).output)
+    assert {t["id"] for t in listed} == set(terms().topics)
+    alcohol = next(t for t in listed if t["id"] == "parental-substance-misuse")
+    assert alcohol["label"] == "Parental substance misuse" and "alcohol" in alcohol["also"]
+    assert "parental-substance-misuse  Parental substance misuse" in result.output

@@ -22,9 +22,11 @@ from cradle.graph.build.catalogue.messages import (
     cut,
     did_you_mean,
     friendly,
+    nearest_topics,
     no_close_match,
     read_as,
     suggest,
+    suggest_topic,
     unknown_field,
 )
 from cradle.graph.build.catalogue.model import Entry
@@ -191,8 +193,19 @@ def _references(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
         values: list[Any] = value if many and isinstance(value, list) else [value]
         for i, v in enumerate(values):
             if isinstance(v, str) and v not in known:
-                hint = did_you_mean(suggest(v, ctx.tables[table])) or no_close_match(fld)
-                at.add(fld, f"unknown value {cut(v)}{hint}", i if listed else None)
+                at.add(
+                    fld, f"unknown value {cut(v)}{_hint(ctx, fld, table, v)}", i if listed else None
+                )
+
+
+def _hint(ctx: Context, fld: str, table: str, value: str) -> str:
+    """What to write instead of an unknown ``value``: did you mean (for a topic only when it
+    is that close a typo), else for a topic the nearest three, else where the values are."""
+    if table == "topic":
+        spellings, labels = ctx.tables[table], ctx.labels[table]
+        typo = did_you_mean(suggest_topic(value, spellings))
+        return typo or nearest_topics(value, spellings, labels)
+    return did_you_mean(suggest(value, ctx.tables[table])) or no_close_match(fld)
 
 
 def _publisher(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_core import ErrorDetails
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 #: Field names people write for the catalogue's own (when fuzzy matching alone would not say).
 _ALIASES_OF = {
@@ -115,6 +115,45 @@ def suggest(value: str, choices: dict[str, str] | list[str], limit: int = 3) -> 
         value[:COMPARED].lower(), list(table), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
     )
     return list(dict.fromkeys(table[match] for match, _, _ in found))[:limit]
+
+
+#: "Did you mean" for a topic: rapidfuzz's QRatio after its default processing (lower case,
+#: hyphens and punctuation as spaces), from this score up. Chosen on typed topic values, typos
+#: and values that are no topic (bench/topic_typos.json, bench/suggest_threshold.py; the numbers
+#: in bench/RESULTS.md): WRatio, used for other values, rates a shared word ("sleep") as close.
+TOPIC_CUTOFF = 81
+
+
+def suggest_topic(value: str, spellings: dict[str, str], limit: int = 3) -> list[str]:
+    """The topics ``value`` is a typo of (ids, best first); empty when none is that close.
+
+    Args:
+        value: what was written (only its first :data:`COMPARED` characters are compared).
+        spellings: every accepted spelling (id, preferred and alternative labels, lower case)
+            and the topic id it names.
+        limit: at most this many.
+    """
+    found = process.extract(
+        value[:COMPARED].lower(),
+        list(spellings),
+        scorer=fuzz.QRatio,
+        processor=utils.default_process,
+        limit=limit * 3,
+        score_cutoff=TOPIC_CUTOFF,
+    )
+    return list(dict.fromkeys(spellings[match] for match, _, _ in found))[:limit]
+
+
+def nearest_topics(value: str, spellings: dict[str, str], labels: dict[str, str]) -> str:
+    """For a topic value that is no typo: the three nearest topics by name, and where to see
+    them all: ``; no close match; the nearest topics are A, B and C (see `cradle topics`)``."""
+    found = process.extract(value[:COMPARED].lower(), list(spellings), scorer=fuzz.WRatio, limit=12)
+    ids = list(dict.fromkeys(spellings[match] for match, _, _ in found))[:3]
+    names = [labels.get(i, i) for i in ids]
+    if not names:
+        return "; no close match (see `cradle topics`)"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"; no close match; the nearest topics are {listed} (see `cradle topics`)"
 
 
 def did_you_mean(options: list[str]) -> str:
