@@ -178,7 +178,9 @@ def validate(
     catalogue: CatalogueOpt = None,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="treat notes (a synonym read as a topic's name) as problems"),
+        typer.Option(
+            "--strict", help="treat notes (a synonym read as its preferred name) as problems"
+        ),
     ] = False,
 ) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
