@@ -14,6 +14,8 @@ from typing import Any
 from pydantic_core import ErrorDetails
 from rapidfuzz import fuzz, process, utils
 
+from cradle.graph.build.cleantext import MAX_ID_CHARS
+
 #: Field names people write for the catalogue's own (when fuzzy matching alone would not say).
 _ALIASES_OF = {
     "reviewed": ("last_reviewed", "review_date", "reviewed_on"),
@@ -69,7 +71,7 @@ class Report:
     notes: list[tuple[int, int, str]] = field(default_factory=list)
 
     def _line(self, line: int, where: str, fld: str, what: str) -> str:
-        where, fld = _short(where, SHOWN + 20), _short(fld, SHOWN)
+        where, fld = _short(where, MAX_ID_CHARS + 20), _short(fld, SHOWN)
         if fld:
             return f"{self.source}:{line}: {where}: {fld}: {what}"
         return f"{self.source}:{line}: {where}: {what}"
