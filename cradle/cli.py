@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from cradle.core.errors import CradleError, UnreadableFile
 from cradle.core.settings import Settings
 from cradle.facet_options import facet_options
-from cradle.graph.curation.priority import REASONS
+from cradle.graph.curation.ranking import REASONS
 
 app = typer.Typer(
     add_completion=False,

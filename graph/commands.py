@@ -331,7 +331,7 @@ def run_review(
         ValueError: a reason is not one of the codes (the command line offers only those).
     """
     from cradle.graph.build.datafiles import links_beside
-    from cradle.graph.curation.priority import REASONS, only, unknown_reasons
+    from cradle.graph.curation.ranking import REASONS, only, unknown_reasons
     from cradle.graph.curation.review import review
     from cradle.graph.curation.reviewlist import review_csv, review_table
 

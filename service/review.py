@@ -16,7 +16,7 @@ from cradle.core.conneg import choose
 from cradle.core.errors import NotAcceptable
 from cradle.graph.build.changes import read_changes
 from cradle.graph.build.valuediff import field_changes, fields_text
-from cradle.graph.curation.priority import SUMMED_UP, grouped
+from cradle.graph.curation.ranking import SUMMED_UP, grouped
 from cradle.graph.curation.review import review
 from cradle.graph.curation.reviewlist import what
 from cradle.graph.read.coverage import coverage

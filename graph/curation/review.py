@@ -5,7 +5,7 @@ it takes a catalogue (before a build) or a built version's read model, and the l
 (:func:`cradle.graph.curation.linkcheck.read_results`), and :func:`needs_attention` decides from
 :class:`ReviewItem` records. :func:`describe` says a reason in plain words.
 
-Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.priority`):
+Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.ranking`):
 
 - ``expired``: its period (``period: 2021/2023``) has ended.
 - ``broken-link``: the last link check of its ``url`` found no working page.
@@ -28,7 +28,7 @@ from typing import Any
 
 from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
 from cradle.graph.curation.linkcheck import read_results
-from cradle.graph.curation.priority import REASONS, ranked
+from cradle.graph.curation.ranking import REASONS, ranked
 from cradle.graph.read.readmodel import ReadModel
 
 __all__ = [
@@ -167,7 +167,7 @@ def needs_attention(
 
     Returns:
         Those needing attention, in the order of what to do first
-        (:func:`cradle.graph.curation.priority.ranked`): ``{"id", "title", "reasons": [codes,
+        (:func:`cradle.graph.curation.ranking.ranked`): ``{"id", "title", "reasons": [codes,
         most urgent first], "details": {code: {...}}}``.
     """
     links = links or {}

@@ -2,7 +2,7 @@
 the terminal (80 columns), and the CSV that keeps every entry.
 
 The table lists each entry once, under its most urgent reason
-(:func:`cradle.graph.curation.priority.grouped`), with what to do per reason in one line. Ids
+(:func:`cradle.graph.curation.ranking.grouped`), with what to do per reason in one line. Ids
 are never cut or wrapped (a reader copies them into ``cradle review --mark``); titles are cut
 to fit, with an ellipsis. Entries that were never reviewed and need nothing else are summed up
 as a count, with the command that lists them; JSON and CSV list every entry.
@@ -19,7 +19,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from cradle.core.csvcells import safe_rows
-from cradle.graph.curation.priority import SUMMED_UP, Group, grouped
+from cradle.graph.curation.ranking import SUMMED_UP, Group, grouped
 from cradle.graph.curation.review import describe
 
 #: Columns of the table (a terminal's usual width).

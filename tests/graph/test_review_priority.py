@@ -12,7 +12,7 @@ import json
 from typer.testing import CliRunner
 
 from cradle.cli import app
-from cradle.graph.curation.priority import RANKING, REASONS, grouped, only
+from cradle.graph.curation.ranking import RANKING, REASONS, grouped, only
 from cradle.graph.curation.review import ReviewItem, needs_attention
 from cradle.graph.curation.reviewlist import review_table, what
 from tests.support import CATALOGUE
