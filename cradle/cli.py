@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from cradle.core.errors import CradleError, UnreadableFile
 from cradle.core.settings import Settings
 from cradle.facet_options import facet_options
+from cradle.graph.curation.ranking import REASONS
 
 app = typer.Typer(
     add_completion=False,
@@ -189,11 +190,20 @@ def rollback(data_dir: DataDirOpt = None) -> None:
 
 
 @app.command()
-def validate(catalogue: CatalogueOpt = None) -> None:
+def validate(
+    catalogue: CatalogueOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="treat notes (a synonym read as its preferred name) as problems"
+        ),
+    ] = False,
+) -> None:
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
-    FIELD: what is wrong. Exit 0: conforms; 1: problems found; 2: the file cannot be read."""
+    FIELD: what is wrong, then notes (a synonym read as its preferred label). Exit 0: conforms;
+    1: problems found (with --strict, notes too); 2: the file cannot be read."""
     from cradle.doctor import catalogue_source
-    from cradle.graph.commands import run_validate
+    from cradle.graph.commands import run_validate_with_notes
 
     settings = _settings(catalogue=catalogue)
     typer.echo(f"checking {settings.catalogue.resolve()} ({catalogue_source(bool(catalogue))})")
@@ -201,15 +211,30 @@ def validate(catalogue: CatalogueOpt = None) -> None:
         typer.echo(f"{settings.catalogue}: no such file", err=True)
         raise typer.Exit(2)
     try:
-        problems = run_validate(settings.catalogue, settings.ontology_dir)
+        problems, notes = run_validate_with_notes(settings.catalogue, settings.ontology_dir, strict)
     except CradleError as exc:
         _fail(exc)
     for p in problems:
         typer.echo(p)
+    for n in notes:
+        typer.echo(n)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {settings.catalogue}; fix them and run again")
         raise typer.Exit(1)
-    typer.echo(f"{settings.catalogue}: conforms")
+    said = f" ({len(notes)} note(s); --strict makes them problems)" if notes else ""
+    typer.echo(f"{settings.catalogue}: conforms{said}")
+
+
+@app.command()
+def topics(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """List the topics an entry's `topics:` may name: id, name, and the other names read as
+    the topic (with a note from cradle validate)."""
+    from cradle.graph.commands import run_topics
+
+    settings = _settings()
+    sys.stdout.write(run_topics(settings.ontology_dir, fmt.value))
 
 
 @app.command()
@@ -245,6 +270,16 @@ def _date(value: str | None, flag: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
+def _review_command(catalogue: Path | None, today: str | None) -> str:
+    """``cradle review`` with the options given, to say how to list more."""
+    import shlex
+
+    words = ["cradle", "review"]
+    words += ["--catalogue", str(catalogue)] if catalogue else []
+    words += ["--today", today] if today else []
+    return shlex.join(words)
+
+
 @app.command()
 def review(
     catalogue: CatalogueOpt = None,
@@ -252,6 +287,14 @@ def review(
         str | None, typer.Option("--today", help="judge as on this day (YYYY-MM-DD)")
     ] = None,
     fmt: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.table,
+    reason: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reason",
+            metavar="REASON",
+            help="only entries with this reason (repeatable): " + ", ".join(REASONS),
+        ),
+    ] = None,
     mark: Annotated[
         list[str] | None,
         typer.Option("--mark", metavar="ID", help="record that entry ID was reviewed (repeatable)"),
@@ -261,12 +304,19 @@ def review(
         typer.Option("--date", help="with --mark: the day of the review (default today)"),
     ] = None,
 ) -> None:
-    """List the entries that need attention: expired, overdue, awaiting-information,
-    review-due, broken-link. Exit 0 whether or not any do; 1 if the catalogue has problems.
-    With --mark ID: write `reviewed:` for that entry into the catalogue file (only that line
-    changes), then validate it."""
+    """List the entries that need attention, what to do first at the top: expired, broken
+    link, no way to obtain, overdue, awaiting information, link unchecked, review due, never
+    reviewed (counted in the table; listed with --reason never-reviewed, and in csv and json).
+    Exit 0 whether or not any do; 1 if the catalogue has problems. With --mark ID: write
+    `reviewed:` for that entry into the catalogue file (only that line changes), then validate
+    it."""
     from cradle.graph.commands import run_mark, run_review
 
+    for r in reason or []:
+        if r not in REASONS:
+            raise typer.BadParameter(
+                f"{r!r}: the reasons are {', '.join(REASONS)}", param_hint="--reason"
+            )
     settings = _settings(catalogue=catalogue)
     try:
         if mark:
@@ -275,7 +325,14 @@ def review(
             )
             sys.stdout.write(text)
             raise typer.Exit(1 if problems else 0)
-        text, _ = run_review(settings.catalogue, settings.ontology_dir, _today(today), fmt.value)
+        text, _ = run_review(
+            settings.catalogue,
+            settings.ontology_dir,
+            _today(today),
+            fmt.value,
+            reason,
+            _review_command(catalogue, today),
+        )
     except CradleError as exc:
         _fail(exc)
     sys.stdout.write(text)

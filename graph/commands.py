@@ -6,7 +6,6 @@ passes the settings' values (the ontology folder, the data dir) as defaults."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -17,7 +16,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.csvcells import safe_rows
 from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.catalogue import load_catalogue
@@ -77,22 +75,36 @@ def run_sparql(settings: Settings, query: str, fmt: str) -> str:
     return buf.getvalue()
 
 
-def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
+def run_validate(catalogue: Path, ontology_dir: Path, strict: bool = False) -> list[str]:
     """Check ``catalogue`` and validate the graph it would build.
 
     Returns:
         One line per problem (``FILE:LINE: entry <id>: <field>: <what is wrong>``), every
-        problem of every entry at once; empty when it conforms.
+        problem of every entry at once; empty when it conforms. With ``strict``, notes are
+        problems too.
+
+    Raises:
+        UnreadableFile: the catalogue cannot be read at all.
+    """
+    return run_validate_with_notes(catalogue, ontology_dir, strict)[0]
+
+
+def run_validate_with_notes(
+    catalogue: Path, ontology_dir: Path, strict: bool = False
+) -> tuple[list[str], list[str]]:
+    """``cradle validate``: the problems of ``catalogue`` (:func:`run_validate`) and its notes:
+    what was read other than as written (a synonym read as its preferred label), listed once
+    the file has no problems; with ``strict`` they are problems.
 
     Raises:
         UnreadableFile: the catalogue cannot be read at all.
     """
     try:
-        cat = load_catalogue(catalogue, ontology_dir)
+        cat = load_catalogue(catalogue, ontology_dir, strict)
     except UnreadableFile:
         raise
     except CatalogueError as exc:
-        return exc.problems
+        return exc.problems, []
     graph = catalogue_graph(
         cat, load_ontology(ontology_dir), f"{cat.catalogue.modified}T00:00:00Z", "unchecked"
     )
@@ -101,7 +113,7 @@ def run_validate(catalogue: Path, ontology_dir: Path) -> list[str]:
         m = re.match(r"entry ([^:]+):", line)
         where = cat.line_of(m.group(1)) if m else None
         out.append(f"{catalogue}:{where or 1}: {line}")
-    return out
+    return out, cat.notes()
 
 
 IMPORTABLE = {".txt": "text export of the Word table", ".docx": "Word document"}
@@ -230,6 +242,40 @@ def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
     return "\n".join([*lines, summary]) + "\n"
 
 
+def run_topics(ontology_dir: Path, fmt: str = "table") -> str:
+    """``cradle topics``: every topic a catalogue entry may name, with what else is accepted
+    for it (its alternative labels, read as the topic with a note).
+
+    Args:
+        ontology_dir: where the thesaurus lives.
+        fmt: ``table`` (fits 80 columns) or ``json`` (``[{"id", "label", "also"}]``).
+    """
+    import textwrap
+
+    vocab = terms(ontology_dir)
+    spellings = vocab.aliases.get("topic", {})
+    topics = []
+    for ident, label in sorted(vocab.topics.items(), key=lambda t: t[1].lower()):
+        own = (ident.lower(), " ".join(label.lower().split()))
+        also = sorted(s for s, i in spellings.items() if i == ident and s not in own)
+        topics.append({"id": ident, "label": label, "also": also})
+    if fmt == "json":
+        return json.dumps(topics, indent=2, ensure_ascii=False) + "\n"
+    lines = [
+        f"{len(topics)} topics. Write the id or the name in `topics:`; the other names",
+        "are read as the topic, with a note (cradle validate --strict refuses them).",
+        "",
+    ]
+    for t in topics:
+        lines.append(f"{t['id']}  {t['label']}")
+        if t["also"]:
+            lines += textwrap.wrap(
+                "also: " + ", ".join(t["also"]), 80, initial_indent="    ",
+                subsequent_indent="      ", break_on_hyphens=False,
+            )  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> str:
     """What changed between two catalogue files (entries matched by id).
 
@@ -259,43 +305,49 @@ def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
 
 
 def run_review(
-    catalogue: Path, ontology_dir: Path, today: date | None = None, fmt: str = "table"
+    catalogue: Path,
+    ontology_dir: Path,
+    today: date | None = None,
+    fmt: str = "table",
+    reasons: list[str] | None = None,
+    command: str = "cradle review",
 ) -> tuple[str, int]:
     """What in ``catalogue`` needs attention on ``today`` (the real today when None), with the
-    last link check recorded beside it.
+    last link check recorded beside it, in the order of what to do first.
+
+    Args:
+        catalogue, ontology_dir: the catalogue file and the ontology it is checked against.
+        today: the day to judge on.
+        fmt: ``table`` (fits 80 columns; never-reviewed entries counted), ``json`` or ``csv``
+            (every entry).
+        reasons: only the entries with one of these reason codes (``--reason``).
+        command: the command as typed, for the table's "to list them" line.
 
     Returns:
-        The list rendered as ``table``, ``json`` or ``csv``, and how many entries it holds.
+        The list rendered, and how many entries it holds.
 
     Raises:
         CatalogueError: the catalogue has problems (fix them first: ``cradle validate``).
+        ValueError: a reason is not one of the codes (the command line offers only those).
     """
     from cradle.graph.build.datafiles import links_beside
-    from cradle.graph.curation.review import describe, review
+    from cradle.graph.curation.ranking import REASONS, only, unknown_reasons
+    from cradle.graph.curation.review import review
+    from cradle.graph.curation.reviewlist import review_csv, review_table
 
+    if wrong := unknown_reasons(reasons or []):
+        raise ValueError(f"not reasons: {', '.join(wrong)} (the reasons: {', '.join(REASONS)})")
     cat = load_catalogue(catalogue, ontology_dir)
-    found = review(cat, links_beside(catalogue), today)
+    found = only(review(cat, links_beside(catalogue), today), reasons or [])
     if fmt == "json":
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n", len(found)
-    plain = [
-        [
-            f["id"],
-            f["title"],
-            " ".join(f["reasons"]),
-            "; ".join(describe(r, f["details"][r]) for r in f["reasons"]),
-        ]
-        for f in found
-    ]
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(["id", "title", "reasons", "details"])
-        writer.writerows(safe_rows(plain))  # no cell a spreadsheet would run
-        return buf.getvalue(), len(found)
+        return review_csv(found), len(found)
     if not found:
         return f"{catalogue}: nothing needs attention\n", 0
-    text = _table(["entry", "title", "reasons", "what to do"], plain)
-    return text + f"{len(found)} of {len(cat.resources)} entries need attention\n", len(found)
+    heading = f"{catalogue}, as on {(today or date.today()).isoformat()}"
+    text = review_table(found, len(cat.resources), heading, reasons, command)
+    return text, len(found)
 
 
 def run_linkcheck(

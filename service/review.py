@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections import Counter
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +16,9 @@ from cradle.core.conneg import choose
 from cradle.core.errors import NotAcceptable
 from cradle.graph.build.changes import read_changes
 from cradle.graph.build.valuediff import field_changes, fields_text
-from cradle.graph.curation.review import describe, review
+from cradle.graph.curation.ranking import SUMMED_UP, grouped
+from cradle.graph.curation.review import review
+from cradle.graph.curation.reviewlist import what
 from cradle.graph.read.coverage import coverage
 from cradle.service.deps import GraphDataDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import GraphData
@@ -61,15 +62,24 @@ def review_page(
     today: dt.date | None = Query(None, description="judge as on this day (YYYY-MM-DD)"),
     format: Literal["html", "json"] | None = Query(None, description="overrides Accept"),
 ) -> Response:
-    """Entries needing attention: ``[{"id", "title", "reasons", "details"}]`` as JSON; the
-    page adds what practitioners looked for and did not find, and the coverage gaps."""
+    """Entries needing attention, what to do first at the top: ``[{"id", "title", "reasons",
+    "details"}]`` as JSON; the page lists them under a heading per reason, and adds what
+    practitioners looked for and did not find, and the coverage gaps."""
     found = review(data, version.links_file if version else None, _day(today))
     fmt = _wants(request, format, {"text/html": "html", "application/json": "json"})
     headers = {"Vary": "Accept"}
     if fmt == "json":
         return JSONResponse(found, headers=headers)
-    for f in found:
-        f["plain"] = [describe(r, f["details"][r]) for r in f["reasons"]]
+    groups = [
+        {
+            "code": g.reason.code,
+            "heading": g.reason.heading,
+            "action": g.reason.action,
+            "summed_up": g.reason.code in SUMMED_UP,
+            "entries": [f | {"plain": what(f, g.reason.code)} for f in g.entries],
+        }
+        for g in grouped(found)
+    ]
     misses = runtime_of(request.app).misses
     shown = misses.shown() if misses is not None else None
     if shown:
@@ -84,12 +94,12 @@ def review_page(
     context = {
         "nav": "review",
         "found": found,
+        "groups": groups,
         "today": _day(today).isoformat(),
         "total": len(data.resources),
         "misses": shown,
         "gaps": gaps,
         "topics": len(matrix.topics),
-        "reasons": Counter(r for f in found for r in f["reasons"]),
     }
     return templates.TemplateResponse(request, "review.html", context, headers=headers)
 

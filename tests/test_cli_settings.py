@@ -120,12 +120,12 @@ def test_import_takes_the_ontology_from_the_settings(
 def test_validate_takes_catalogue_and_ontology_from_the_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    calls = _recorded(monkeypatch, "cradle.graph.commands", "run_validate", [])
+    calls = _recorded(monkeypatch, "cradle.graph.commands", "run_validate_with_notes", ([], []))
     (tmp_path / "c.yaml").write_text("catalogue: {}\n", encoding="utf-8")
     env = {"CRADLE_CATALOGUE": str(tmp_path / "c.yaml"), "CRADLE_ONTOLOGY_DIR": str(tmp_path)}
     result = CliRunner().invoke(app, ["validate"], env=env)
     assert result.exit_code == 0, result.output
-    assert calls[0][0] == (tmp_path / "c.yaml", tmp_path)
+    assert calls[0][0][:2] == (tmp_path / "c.yaml", tmp_path)
 
 
 def test_sparql_runs_with_every_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

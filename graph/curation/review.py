@@ -5,16 +5,17 @@ it takes a catalogue (before a build) or a built version's read model, and the l
 (:func:`cradle.graph.curation.linkcheck.read_results`), and :func:`needs_attention` decides from
 :class:`ReviewItem` records. :func:`describe` says a reason in plain words.
 
-Reason codes:
+Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.ranking`):
 
 - ``expired``: its period (``period: 2021/2023``) has ended.
+- ``broken-link``: the last link check of its ``url`` found no working page.
 - ``overdue``: not yet available, and the date it was expected (``expected: 2021-12``) has passed.
 - ``awaiting-information``: its status is awaiting information (for how long, when
   ``status_since`` says since when).
-- ``review-due``: never reviewed, or last reviewed more than ``review_every`` months ago.
-- ``broken-link``: the last link check of its ``url`` found no working page.
 - ``link-unchecked``: the last link check could not check its ``url`` (no answer, or an
   address it may not check): "could not check", never called broken.
+- ``review-due``: last reviewed more than ``review_every`` months ago.
+- ``never-reviewed``: no ``reviewed`` date.
 """
 
 from __future__ import annotations
@@ -27,16 +28,19 @@ from typing import Any
 
 from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
 from cradle.graph.curation.linkcheck import read_results
+from cradle.graph.curation.ranking import REASONS, ranked
 from cradle.graph.read.readmodel import ReadModel
 
-REASONS = (
-    "broken-link",
-    "link-unchecked",
-    "overdue",
-    "expired",
-    "awaiting-information",
-    "review-due",
-)
+__all__ = [
+    "REASONS",
+    "ReviewItem",
+    "add_months",
+    "describe",
+    "items_from_catalogue",
+    "items_from_model",
+    "needs_attention",
+    "review",
+]
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,9 @@ def needs_attention(
             is for the entry's current ``url``.
 
     Returns:
-        In the order of ``items``, those needing attention:
-        ``{"id", "title", "reasons": [codes, in the order of REASONS], "details": {code: {...}}}``.
+        Those needing attention, in the order of what to do first
+        (:func:`cradle.graph.curation.ranking.ranked`): ``{"id", "title", "reasons": [codes,
+        most urgent first], "details": {code: {...}}}``.
     """
     links = links or {}
     out = []
@@ -185,7 +190,7 @@ def needs_attention(
             }
         every = item.review_every or REVIEW_EVERY_DEFAULT
         if item.reviewed is None:
-            details["review-due"] = {"reviewed": None, "review_every": every, "due": None}
+            details["never-reviewed"] = {"review_every": every}
         elif (due := add_months(item.reviewed, every)) <= today:
             details["review-due"] = {
                 "reviewed": item.reviewed.isoformat(),
@@ -202,7 +207,7 @@ def needs_attention(
                     "details": {r: details[r] for r in reasons},
                 }
             )
-    return out
+    return ranked(out)
 
 
 def _link_detail(url: str, link: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -241,7 +246,9 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
             return f"awaiting information since {detail['since']} ({detail['months']} month(s))"
         return "awaiting information (since when is not recorded: add status_since)"
     if reason == "review-due":
-        if detail.get("reviewed") is None:
-            return "never reviewed"
         return f"last reviewed {detail['reviewed']}; due {detail['due']}"
+    if reason == "never-reviewed":
+        return "never reviewed"
+    if reason == "no-way-to-obtain":
+        return "no link and no contact: nothing says how to get it"
     return reason

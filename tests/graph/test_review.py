@@ -49,7 +49,8 @@ def test_reasons_and_details() -> None:
     assert found["late"]["details"]["overdue"] == {"expected": "2021-12", "months_late": 58}
     assert found["old"]["details"]["expired"] == {"period_ended": "2023-12-31"}
     assert found["wait"]["details"]["awaiting-information"] == {"since": "2025-05-29", "months": 18}
-    assert found["never"]["details"]["review-due"]["reviewed"] is None
+    assert found["never"]["reasons"] == ["never-reviewed"]
+    assert found["never"]["details"]["never-reviewed"] == {"review_every": 12}
 
 
 def test_broken_link_only_for_the_current_url() -> None:

@@ -49,6 +49,10 @@ def test_review_page_lists_reasons_misses_and_gaps(client: Any) -> None:
     assert "Topic: Safer sleep" in text and "Place: Wigan" in text
     assert "Topic: Neglect" not in text  # under 5: hidden
     assert "Coverage gaps" in text
+    # the same order as `cradle review`: a heading per reason, the most urgent first
+    assert text.index('id="reason-expired"') < text.index('id="reason-overdue"')
+    assert text.index('id="reason-overdue"') < text.index('id="reason-never-reviewed"')
+    assert "<summary>Show the " in text  # never-reviewed entries folded away, no script needed
 
 
 def test_misses_count_topics_and_places_never_text() -> None:

@@ -8,6 +8,7 @@ problems.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ _LABELS = {"resources": "entry", "organisations": "organisation", "localities": 
 
 
 def parse_catalogue(
-    text: str, source: str = "<catalogue>", vocab: Terms | None = None
+    text: str, source: str = "<catalogue>", vocab: Terms | None = None, strict: bool = False
 ) -> Catalogue:
     """Parse and check catalogue YAML text: structure and references, every problem at once.
 
@@ -43,13 +44,18 @@ def parse_catalogue(
         text: the YAML.
         source: the file name used in problem lines.
         vocab: the ontology's terms (read from ``ontology/`` when omitted).
+        strict: notes (a synonym read as its preferred label) are problems too.
+
+    Returns:
+        The catalogue; its notes (:meth:`Catalogue.notes`) say what was read other than as
+        written.
 
     Raises:
         CatalogueError: one ``FILE:LINE: entry <id>: <field>: <what is wrong>`` line per problem.
     """
     vocab = vocab or terms(ONTOLOGY_DIR)
     loaded = read_yaml(text, source)
-    raw, report = loaded.data, Report(source)
+    raw, report = loaded.data, Report(source, strict=strict)
     if not isinstance(raw, dict):
         report.add(1, "(file)", "", "expected `catalogue:`, `organisations:` and `resources:`")
         raise CatalogueError(report.lines())
@@ -68,7 +74,7 @@ def parse_catalogue(
     cat = Catalogue.model_construct(
         catalogue=header, organisations=orgs, localities=places_def, resources=entries
     )
-    cat._lines = lines
+    cat._lines, cat._notes = lines, report.note_lines()
     return cat
 
 
@@ -115,7 +121,7 @@ def _header(
         return None
     start, keys = loaded.where_of(value)
     try:
-        return Header.model_validate(value)
+        header = Header.model_validate(value)
     except ValidationError as exc:
         for err in exc.errors():
             fld = str(err["loc"][0]) if err["loc"] else "catalogue"
@@ -125,7 +131,11 @@ def _header(
                 else friendly(err)
             )
             report.add(keys.get(fld, top.get("catalogue", start)), "catalogue", fld, what)
-    return None
+        return None
+    if header.modified[:10] > dt.date.today().isoformat():  # ISO dates compare as text
+        what = f"{header.modified} is in the future: write the day the file was last changed"
+        report.add(keys.get("modified", start), "catalogue", "modified", what)
+    return header
 
 
 def _items(
@@ -278,15 +288,18 @@ def check_catalogue(cat: Catalogue, vocab: Terms, source: str = "<catalogue>") -
     return []
 
 
-def load_catalogue(path: Path, ontology_dir: Path = ONTOLOGY_DIR) -> Catalogue:
+def load_catalogue(
+    path: Path, ontology_dir: Path = ONTOLOGY_DIR, strict: bool = False
+) -> Catalogue:
     """Read, parse and check a catalogue file.
 
     Args:
         path: the catalogue YAML.
         ontology_dir: where the thesaurus and value lists live.
+        strict: notes are problems too (:func:`parse_catalogue`).
 
     Raises:
         CatalogueError: listing every problem found, each naming file, line, entry and field.
     """
     text = cleantext.read_text_file(path, cleantext.MAX_CATALOGUE_BYTES, "catalogue")
-    return parse_catalogue(text, str(path), terms(ontology_dir))
+    return parse_catalogue(text, str(path), terms(ontology_dir), strict)

@@ -22,8 +22,11 @@ from cradle.graph.build.catalogue.messages import (
     cut,
     did_you_mean,
     friendly,
+    nearest_topics,
     no_close_match,
+    read_as,
     suggest,
+    suggest_topic,
     unknown_field,
 )
 from cradle.graph.build.catalogue.model import Entry
@@ -56,10 +59,21 @@ class Context:
     #: the ids of each table, and of the organisations (worked out once, not once per entry)
     known: dict[str, set[str]] = field(init=False)
     org_ids: set[str] = field(init=False)
+    #: table -> id -> preferred label (a spelling that is neither is a synonym)
+    labels: dict[str, dict[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.known = {name: set(table.values()) for name, table in self.tables.items()}
         self.org_ids = set(self.orgs.values())
+        v = self.vocab
+        self.labels = {
+            "topic": v.topics,
+            "locality": self.places,
+            "format": v.formats,
+            "kind": v.kinds,
+            "status": v.statuses,
+            "audience": v.audiences,
+        }
 
 
 @dataclass
@@ -70,10 +84,21 @@ class Place:
     name: str
     start: int
     keys: dict[str, int]
+    #: list field -> the line of each of its items, by position ("0", "1", ...)
+    items: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def add(self, fld: str, what: str) -> None:
-        """Note a problem with field ``fld`` (at its line, or the entry's when it is absent)."""
-        self.report.add(self.keys.get(fld, self.start), self.name, fld, what)
+    def _line(self, fld: str, item: int | None) -> int:
+        line = self.keys.get(fld, self.start)
+        return line if item is None else self.items.get(fld, {}).get(str(item), line)
+
+    def add(self, fld: str, what: str, item: int | None = None) -> None:
+        """Note a problem with field ``fld`` (at its line, or the entry's when it is absent), or
+        with its list item at position ``item`` (at the item's own line)."""
+        self.report.add(self._line(fld, item), self.name, fld, what)
+
+    def note(self, fld: str, what: str, item: int | None = None) -> None:
+        """Note something in ``fld`` read other than as written (not a problem unless strict)."""
+        self.report.note(self._line(fld, item), self.name, fld, what)
 
 
 def check_entry(ctx: Context, raw: Any, index: int, where_of: Any) -> Entry | None:
@@ -95,9 +120,10 @@ def check_entry(ctx: Context, raw: Any, index: int, where_of: Any) -> Entry | No
         return None
     ident = raw.get("id")
     name = f"entry {ident}" if isinstance(ident, str) and ident else f"entry #{index + 1}"
-    at = Place(ctx.report, name, start, keys)
+    items = {str(k): where_of(v)[1] for k, v in raw.items() if isinstance(v, list)}
+    at = Place(ctx.report, name, start, keys, items)
     before = len(ctx.report.found)
-    data = _normalised(ctx, raw)
+    data = _normalised(ctx, raw, at)
     entry = _validated(data, at)
     for rule in RULES:
         rule(ctx, data, entry, at)
@@ -111,19 +137,30 @@ def _normalise(value: Any, table: dict[str, str]) -> Any:
     return value
 
 
-def _normalised(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
-    """The entry with labels turned into ids (one value where a list is expected: a list)."""
+def _is_synonym(written: Any, ident: Any, labels: dict[str, str]) -> bool:
+    """Whether ``written`` named ``ident`` by a synonym (neither its id nor its preferred
+    label, in any case)."""
+    if not isinstance(written, str) or written == ident or ident not in labels:
+        return False
+    spelling = " ".join(written.lower().split())
+    return spelling not in (ident.lower(), " ".join(labels[ident].lower().split()))
+
+
+def _normalised(ctx: Context, raw: dict[str, Any], at: Place) -> dict[str, Any]:
+    """The entry with labels turned into ids (one value where a list is expected: a list);
+    each synonym read as a preferred label is noted."""
     data = dict(raw)
     for fld, (table, many) in REFERENCE_FIELDS.items():
         if fld not in data:
             continue
-        value, tab = data[fld], ctx.tables[table]
-        if many and isinstance(value, str):
-            value = [value]
-        if many and isinstance(value, list):
-            data[fld] = [_normalise(v, tab) for v in value]
-        else:
-            data[fld] = _normalise(value, tab)
+        value, tab, labels = data[fld], ctx.tables[table], ctx.labels[table]
+        listed = many and isinstance(value, list)
+        values = value if listed else [value]
+        ids = [_normalise(v, tab) for v in values]
+        for i, (written, ident) in enumerate(zip(values, ids, strict=True)):
+            if _is_synonym(written, ident, labels):
+                at.note(fld, read_as(written, labels[ident], ident), i if listed else None)
+        data[fld] = ids if many and isinstance(value, list | str) else ids[0]
     if "publisher" in data:
         data["publisher"] = _normalise(data["publisher"], ctx.orgs)
     return data
@@ -136,10 +173,11 @@ def _validated(data: dict[str, Any], at: Place) -> Entry | None:
     except ValidationError as exc:
         for err in exc.errors():
             fld = str(err["loc"][0]) if err["loc"] else "(whole entry)"
+            item = err["loc"][1] if len(err["loc"]) > 1 else None
             if err["type"] == "extra_forbidden":
                 at.add(fld, unknown_field(fld, list(Entry.model_fields)))
             else:
-                at.add(fld, friendly(err))
+                at.add(fld, friendly(err), item if isinstance(item, int) else None)
     return None
 
 
@@ -151,10 +189,23 @@ def _references(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
     for fld, (table, many) in REFERENCE_FIELDS.items():
         value = data.get(fld)
         known = ctx.known[table]
-        for v in value if many and isinstance(value, list) else [value]:
+        listed = many and isinstance(value, list)
+        values: list[Any] = value if many and isinstance(value, list) else [value]
+        for i, v in enumerate(values):
             if isinstance(v, str) and v not in known:
-                hint = did_you_mean(suggest(v, ctx.tables[table])) or no_close_match(fld)
-                at.add(fld, f"unknown value {cut(v)}{hint}")
+                at.add(
+                    fld, f"unknown value {cut(v)}{_hint(ctx, fld, table, v)}", i if listed else None
+                )
+
+
+def _hint(ctx: Context, fld: str, table: str, value: str) -> str:
+    """What to write instead of an unknown ``value``: did you mean (for a topic only when it
+    is that close a typo), else for a topic the nearest three, else where the values are."""
+    if table == "topic":
+        spellings, labels = ctx.tables[table], ctx.labels[table]
+        typo = did_you_mean(suggest_topic(value, spellings))
+        return typo or nearest_topics(value, spellings, labels)
+    return did_you_mean(suggest(value, ctx.tables[table])) or no_close_match(fld)
 
 
 def _publisher(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
@@ -208,11 +259,20 @@ def _periods(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place)
 
 
 def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
-    """Nothing was reviewed, checked or set in the future."""
+    """Nothing was reviewed, checked, set or published in the future (``expected`` and
+    ``period`` may be: they say what is to come)."""
+    today = dt.date.today()
     for fld in ("reviewed", "url_checked", "status_since"):
         value = getattr(entry, fld) if entry is not None else None
-        if value is not None and value > dt.date.today():
+        if value is not None and value > today:
             at.add(fld, f"{value.isoformat()} is in the future")
+    published = data.get("date")  # YYYY or YYYY-MM: later than today's YYYY-MM-DD as text
+    if isinstance(published, str) and YEAR_MONTH.match(published) and published > today.isoformat():
+        at.add(
+            "date",
+            f"{published} is in the future: `date` is when it was published; for something "
+            f"not out yet, write `expected: {published}` and its status (in-development)",
+        )
 
 
 def _url(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:

@@ -37,8 +37,8 @@ class _AliasUsed(Exception):
 
 
 class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
-    """A safe YAML loader that remembers where each mapping and key is, notes repeated keys and
-    refuses aliases."""
+    """A safe YAML loader that remembers where each mapping and key (and each list item) is,
+    notes repeated keys and refuses aliases."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -73,6 +73,13 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
             out.append(self.construct_object(child, deep=deep))
         return out
 
+    def construct_lined_seq(self, node: yaml.SequenceNode) -> Any:
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_sequence(node))
+        lines = {str(i): child.start_mark.line + 1 for i, child in enumerate(node.value)}
+        self.where[id(data)] = (node.start_mark.line + 1, lines)
+
 
 #: YAML types a catalogue has no use for, and what to write instead: ``!!omap``, ``!!pairs`` and
 #: ``!!set`` build their items past the alias checks above, ``!!binary`` is not text.
@@ -95,6 +102,7 @@ def _unused_tag(loader: _LineLoader, node: yaml.Node) -> Any:
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_lined_seq)
 for _tag in _UNUSED_TAGS:
     _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unused_tag)
 
@@ -108,7 +116,8 @@ class Loaded:
     repeats: list[tuple[int, str, int, int]] = field(default_factory=list)
 
     def where_of(self, obj: Any) -> tuple[int, dict[str, int]]:
-        """The line where mapping ``obj`` starts and the line of each of its keys."""
+        """The line where mapping ``obj`` starts and the line of each of its keys; for a list,
+        where it starts and the line of each item by position (``"0"``, ``"1"``, ...)."""
         return self.where.get(id(obj), (1, {}))
 
 

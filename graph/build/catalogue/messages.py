@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_core import ErrorDetails
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from cradle.graph.build.cleantext import MAX_ID_CHARS
 
@@ -61,24 +61,47 @@ def _short(text: str, limit: int) -> str:
 
 @dataclass
 class Report:
-    """Problems found, each with the line it belongs to (sorted by line when reported)."""
+    """Problems found, each with the line it belongs to (sorted by line when reported), and
+    notes: what was read other than as written (a synonym read as its preferred label), which
+    ``strict`` makes problems."""
 
     source: str
     found: list[tuple[int, int, str]] = field(default_factory=list)
+    strict: bool = False
+    notes: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def _line(self, line: int, where: str, fld: str, what: str) -> str:
+        where, fld = _short(where, MAX_ID_CHARS + 20), _short(fld, SHOWN)
+        if fld:
+            return f"{self.source}:{line}: {where}: {fld}: {what}"
+        return f"{self.source}:{line}: {where}: {what}"
 
     def add(self, line: int, where: str, fld: str, what: str) -> None:
         """Note one problem at ``line`` of ``where`` (an entry, ``(file)``, ...) in ``fld``."""
-        where, fld = _short(where, MAX_ID_CHARS + 20), _short(fld, SHOWN)
-        text = (
-            f"{self.source}:{line}: {where}: {fld}: {what}"
-            if fld
-            else f"{self.source}:{line}: {where}: {what}"
-        )
-        self.found.append((line, len(self.found), text))
+        self.found.append((line, len(self.found), self._line(line, where, fld, what)))
+
+    def note(self, line: int, where: str, fld: str, what: str) -> None:
+        """Note something read other than as written; a problem when the report is strict."""
+        if self.strict:
+            self.add(line, where, fld, what)
+        else:
+            self.notes.append(
+                (line, len(self.notes), self._line(line, f"note: {where}", fld, what))
+            )
 
     def lines(self) -> list[str]:
         """Every problem's line, in the order of the file."""
         return [text for _, _, text in sorted(self.found)]
+
+    def note_lines(self) -> list[str]:
+        """Every note's line, in the order of the file."""
+        return [text for _, _, text in sorted(self.notes)]
+
+
+def read_as(written: str, label: str, ident: str) -> str:
+    """The note for a synonym read as a preferred label: ``alcohol: read as Parental substance
+    misuse``, and how to write it so that no note is needed."""
+    return f"{cut(written)[1:-1]}: read as {label} (a synonym; write {ident} to say so)"
 
 
 def suggest(value: str, choices: dict[str, str] | list[str], limit: int = 3) -> list[str]:
@@ -94,6 +117,45 @@ def suggest(value: str, choices: dict[str, str] | list[str], limit: int = 3) -> 
         value[:COMPARED].lower(), list(table), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
     )
     return list(dict.fromkeys(table[match] for match, _, _ in found))[:limit]
+
+
+#: "Did you mean" for a topic: rapidfuzz's QRatio after its default processing (lower case,
+#: hyphens and punctuation as spaces), from this score up. Chosen on typed topic values, typos
+#: and values that are no topic (bench/topic_typos.json, bench/suggest_threshold.py; the numbers
+#: in bench/RESULTS.md): WRatio, used for other values, rates a shared word ("sleep") as close.
+TOPIC_CUTOFF = 81
+
+
+def suggest_topic(value: str, spellings: dict[str, str], limit: int = 3) -> list[str]:
+    """The topics ``value`` is a typo of (ids, best first); empty when none is that close.
+
+    Args:
+        value: what was written (only its first :data:`COMPARED` characters are compared).
+        spellings: every accepted spelling (id, preferred and alternative labels, lower case)
+            and the topic id it names.
+        limit: at most this many.
+    """
+    found = process.extract(
+        value[:COMPARED].lower(),
+        list(spellings),
+        scorer=fuzz.QRatio,
+        processor=utils.default_process,
+        limit=limit * 3,
+        score_cutoff=TOPIC_CUTOFF,
+    )
+    return list(dict.fromkeys(spellings[match] for match, _, _ in found))[:limit]
+
+
+def nearest_topics(value: str, spellings: dict[str, str], labels: dict[str, str]) -> str:
+    """For a topic value that is no typo: the three nearest topics by name, and where to see
+    them all: ``; no close match; the nearest topics are A, B and C (see `cradle topics`)``."""
+    found = process.extract(value[:COMPARED].lower(), list(spellings), scorer=fuzz.WRatio, limit=12)
+    ids = list(dict.fromkeys(spellings[match] for match, _, _ in found))[:3]
+    names = [labels.get(i, i) for i in ids]
+    if not names:
+        return "; no close match (see `cradle topics`)"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"; no close match; the nearest topics are {listed} (see `cradle topics`)"
 
 
 def did_you_mean(options: list[str]) -> str:

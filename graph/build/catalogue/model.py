@@ -107,7 +107,13 @@ class Catalogue(BaseModel):
     localities: list[LocalityDef] = Field(default_factory=list)
     resources: list[Entry]
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    _notes: list[str] = PrivateAttr(default_factory=list)
 
     def line_of(self, entry_id: str) -> int | None:
         """The line of the file where entry ``entry_id`` starts (None when not read from one)."""
         return self._lines.get(entry_id)
+
+    def notes(self) -> list[str]:
+        """What the file's reading noted (``FILE:LINE: entry <id>: <field>: ...``): each
+        synonym read as its preferred label. Empty when not read from a file."""
+        return list(self._notes)
