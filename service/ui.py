@@ -151,6 +151,8 @@ async def search_page(
     context["refine"] = refine
     context["hit_path"], context["snippet_parts"] = hit_path, snippet_parts
     context["exact_url"] = search_url(exact="1")
+    back = search_url(exact="1" if exact else "")
+    context["back_query"] = "?" + urlencode({"back": back}) if q.strip() else ""
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
     return templates.TemplateResponse(request, "search.html", context, status_code=code)

@@ -24,6 +24,7 @@ from cradle.core.errors import NotBuilt
 from cradle.core.namespaces import AUD, BASE, CAT, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
 from cradle.graph.build.store import open_store
 from cradle.graph.read import bulk
+from cradle.graph.read.contact import Contact
 
 #: Kind of IRI -> its namespace (also the path segment it dereferences by in the service).
 NAMESPACES: dict[str, str] = {
@@ -96,6 +97,8 @@ class Resource:
     reviewed: str | None = None
     review_every: int | None = None
     status_since: str | None = None
+    intended_for: str | None = None
+    referral_criteria: str | None = None
 
     @property
     def iri(self) -> str:
@@ -126,12 +129,14 @@ class ReadModel:
         resources: resource id -> record, in the catalogue's order.
         terms: kind (``topic``, ``locality``, ``org``, ...) -> id -> record, by label.
         home: the locality the catalogue is for (its ``dct:spatial``; the country if none).
+        contacts: organisation id -> its contact routes (only organisations that have some).
         derived: results computed from the records (read-only once made).
     """
 
     resources: dict[str, Resource] = field(default_factory=dict)
     terms: dict[str, dict[str, Term]] = field(default_factory=dict)
     home: str = COUNTRY
+    contacts: dict[str, Contact] = field(default_factory=dict)
     derived: dict[Any, Any] = field(default_factory=dict)
 
     def term(self, kind: str, term_id: str) -> Term | None:
@@ -309,7 +314,10 @@ def read_model(store: ox.Store) -> ReadModel:
         ),
         key=lambda r: (r.order, r.id),
     )
-    return ReadModel(resources={r.id: r for r in ordered}, terms=terms, home=_home(store))
+    contacts = {org: Contact(**found) for org, found in bulk.org_contacts(store).items()}
+    return ReadModel(
+        resources={r.id: r for r in ordered}, terms=terms, home=_home(store), contacts=contacts
+    )
 
 
 def load_read_model(data_dir: Path | Version) -> ReadModel:
