@@ -78,6 +78,7 @@ def graph_data(store: ox.Store, model: ReadModel) -> GraphData:
         terms=model.terms,
         home=model.home,
         contacts=model.contacts,
+        feedback_email=model.feedback_email,
         store=store,
     )
 

@@ -29,6 +29,7 @@ from cradle.service.deps import (
     SettingsDep,
     TemplatesDep,
 )
+from cradle.service.elsewhere import tell_us, where_else
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
@@ -137,6 +138,11 @@ async def search_page(
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)
+            if data is not None and not context["close"]:
+                understood = answer.response.understood
+                topics, places = understood.get("topic", ()), understood.get("locality", ())
+                context["elsewhere"] = where_else(data, topics)
+                context["tell_us"] = tell_us(data, topics, places)
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 

@@ -25,6 +25,7 @@ from cradle.core.namespaces import (
     STATGEO,
     STATUS,
     TOPIC,
+    VCARD,
 )
 from cradle.graph.build.catalogue import Catalogue, Entry, LocalityDef, Organisation
 
@@ -203,6 +204,11 @@ def context_graph(
     g.add((catalog, DCAT.themeTaxonomy, TOPIC["scheme"]))
     if cat.catalogue.area:
         g.add((catalog, DCTERMS.spatial, LOC[cat.catalogue.area]))
+    if cat.catalogue.contact_email:  # DCAT's contact point: a vCard with the mailbox
+        point = URIRef(f"{catalog}/contact")
+        g.add((catalog, DCAT.contactPoint, point))
+        g.add((point, RDF.type, VCARD.Kind))
+        g.add((point, VCARD.hasEmail, URIRef("mailto:" + cat.catalogue.contact_email)))
     # provenance: this graph was derived from the curated catalogue, itself from the document
     activity = URIRef(f"{catalog}/build")
     agent = URIRef(f"{BASE}software/cradle/{__version__}")

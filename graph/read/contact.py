@@ -13,7 +13,7 @@ class Contact:
         website: its web address, or None.
         email: its shared mailbox, or None.
         phone: its UK telephone number as written, or None.
-        address: its postal address, lines separated by commas or new lines, or None.
+        address: its postal address, lines separated by commas, or None.
         how_to_request: free text such as "email the partnership business unit", or None.
     """
 

@@ -21,7 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from cradle.core.datadir import Version, open_version
 from cradle.core.errors import NotBuilt
-from cradle.core.namespaces import AUD, BASE, CAT, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
+from cradle.core.namespaces import AUD, BASE, CAT, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC, VCARD
 from cradle.graph.build.store import open_store
 from cradle.graph.read import bulk
 from cradle.graph.read.contact import Contact
@@ -130,6 +130,7 @@ class ReadModel:
         terms: kind (``topic``, ``locality``, ``org``, ...) -> id -> record, by label.
         home: the locality the catalogue is for (its ``dct:spatial``; the country if none).
         contacts: organisation id -> its contact routes (only organisations that have some).
+        feedback_email: the partnership's mailbox for telling it what was missing, or None.
         derived: results computed from the records (read-only once made).
     """
 
@@ -137,6 +138,7 @@ class ReadModel:
     terms: dict[str, dict[str, Term]] = field(default_factory=dict)
     home: str = COUNTRY
     contacts: dict[str, Contact] = field(default_factory=dict)
+    feedback_email: str | None = None
     derived: dict[Any, Any] = field(default_factory=dict)
 
     def term(self, kind: str, term_id: str) -> Term | None:
@@ -302,6 +304,17 @@ def _home(store: ox.Store) -> str:
     return areas[0] if areas else COUNTRY
 
 
+def _feedback(store: ox.Store) -> str | None:
+    """The mailbox of the catalogue's contact point (``dcat:contactPoint``), or None."""
+    query = (
+        f"SELECT ?mail WHERE {{ ?c a <{DCAT.Catalog}> ; <{DCAT.contactPoint}> ?p . "
+        f"?p <{VCARD}hasEmail> ?mail "
+        f'FILTER(STRSTARTS(STR(?c), "{CAT}")) }}'
+    )
+    found = sorted(mail.removeprefix("mailto:") for (mail,) in bulk.select(store, query))
+    return found[0] if found else None
+
+
 def read_model(store: ox.Store) -> ReadModel:
     """Flatten the graph in a store into the read model."""
     terms = _terms(bulk.term_rows(store), bulk.org_names(store))
@@ -316,7 +329,11 @@ def read_model(store: ox.Store) -> ReadModel:
     )
     contacts = {org: Contact(**found) for org, found in bulk.org_contacts(store).items()}
     return ReadModel(
-        resources={r.id: r for r in ordered}, terms=terms, home=_home(store), contacts=contacts
+        resources={r.id: r for r in ordered},
+        terms=terms,
+        home=_home(store),
+        contacts=contacts,
+        feedback_email=_feedback(store),
     )
 
 

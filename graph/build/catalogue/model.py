@@ -25,7 +25,7 @@ class Organisation(BaseModel):
 
     The contact routes are the organisation's own, never a person's: ``website`` (http or
     https), ``email`` (a shared mailbox), ``phone`` (a UK number), ``address`` (lines separated
-    by commas or new lines) and ``how_to_request`` (free text: "email the partnership business
+    by commas) and ``how_to_request`` (free text: "email the partnership business
     unit"). Only what a source gives, or staff know, is written here.
     """
 
@@ -125,6 +125,10 @@ class Header(BaseModel):
     modified: str
     #: the locality the catalogue is for (its dct:spatial): coverage's default ``within``
     area: str | None = None
+    #: the partnership's shared mailbox for "tell us what was missing" (its dcat:contactPoint)
+    contact_email: str | None = None
+
+    _email = field_validator("contact_email")(check_email)
 
     @field_validator("modified", mode="before")
     @classmethod
