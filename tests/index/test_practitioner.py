@@ -221,6 +221,22 @@ def test_suggest_answers_labels_titles_and_places(client: TestClient) -> None:
     assert client.get("/suggest", params={"q": "x" * 500}).status_code == 422
 
 
+def test_suggestions_forgive_typos_and_complete_several_words(client: TestClient) -> None:
+    def labels(q: str) -> list[str]:
+        found = client.get("/suggest", params={"q": q}).json()["suggestions"]
+        assert len(found) <= 8
+        return [s["label"] for s in found]
+
+    assert labels("shakn")[0] == "shaken baby"  # a typo: rapidfuzz over the same labels
+    assert labels("neglet")[0] == "Neglect"
+    assert labels("oldam")[0] == "Oldham"
+    wigan = client.get("/suggest", params={"q": "wigan co"}).json()["suggestions"]
+    assert wigan[0]["label"] == "Wigan co-sleeping" and wigan[0]["detail"] == "Wigan + Co-sleeping"
+    assert labels("safer sleep wig")[0] == "Safer sleep Wigan"
+    assert labels("saf")[0] == "safe sleep"  # prefix matches first, as before
+    assert labels("car seat") == []  # nothing close: nothing made up
+
+
 def test_search_page_shows_close_matches_in_plain_words(client: TestClient) -> None:
     page = client.get("/", params={"q": "shakn baby"}).text
     assert "Showing results for <strong>shaken baby</strong>" in page

@@ -210,6 +210,24 @@ def test_search_box_is_a_combobox_of_suggestions(web: Watched) -> None:
     page.locator("li.hit").first.wait_for()
 
 
+def test_suggestions_never_cover_the_search_button_on_a_phone(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.locator("#q").click()
+    page.keyboard.type("wigan co", delay=30)
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert "Wigan co-sleeping" in options.first.inner_text()
+    listbox = page.get_by_role("listbox").bounding_box()
+    button = page.get_by_role("button", name="Search", exact=True).bounding_box()
+    assert listbox and button
+    below = button["y"] >= listbox["y"] + listbox["height"]
+    beside = button["x"] >= listbox["x"] + listbox["width"]
+    assert below or beside  # the list never lies over the button
+    context.close()
+
+
 def test_search_works_without_javascript(browser: Any, base_url: str) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
