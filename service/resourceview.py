@@ -45,9 +45,11 @@ def asked(back: str | None) -> str | None:
 
 
 def resource_facts(model: ReadModel, res: Resource, back: str | None) -> dict[str, Any]:
-    """The resource page's extra context (see the module docstring)."""
+    """The resource page's extra context (see the module docstring); a service's page also
+    gets its organisation's address, line by line."""
     last, due = review_dates(res.reviewed, res.review_every)
     audience, badge = for_of(res)
+    contact = model.contacts.get(res.publisher) if res.kind == "service" else None
     return {
         "how_to_get": way_of(model, res),
         "for_": audience,
@@ -56,4 +58,5 @@ def resource_facts(model: ReadModel, res: Resource, back: str | None) -> dict[st
         "next_review": due,
         "back": back_link(back),
         "asked": asked(back_link(back)),
+        "address": contact.address_lines() if contact else [],
     }

@@ -81,6 +81,7 @@ def test_vulnerable_babies_service_is_called_and_its_team_page_has_the_address(
 ) -> None:
     page = client.get("/resource/manchester-vulnerable-babies-service", headers=HTML).text
     assert 'href="tel:01618612258"' in page
+    assert "Rusholme Health Centre<br>Walmer Street<br>Manchester<br>M14 5NB</address>" in page
     org = client.get("/org/manchester-safeguarding-children-team", headers=HTML).text
     assert '<a href="tel:01618612258">0161 861 2258</a>' in org
     assert "Rusholme Health Centre<br>Walmer Street<br>Manchester<br>M14 5NB" in org
