@@ -31,7 +31,7 @@ from typing import Any
 from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue, Entry
 from cradle.graph.curation.linkcheck import read_results
 from cradle.graph.read.contact import Contact
-from cradle.graph.read.obtain import HowToGet, how_to_get, way_of
+from cradle.graph.read.obtain import NOT_STATED_ID, HowToGet, how_to_get, way_of
 from cradle.graph.read.readmodel import ReadModel
 
 REASONS = (
@@ -58,7 +58,8 @@ class ReviewItem:
         review_every: months between reviews (None: the default, 12).
         url: its web address, if recorded.
         status_since: since when its status holds, if recorded.
-        no_way: "Not obtainable yet: ..." when there is no way to get it, else None.
+        no_way: when there is no way to get it, its publisher's id ("" when not recorded);
+            else None.
     """
 
     id: str
@@ -73,8 +74,8 @@ class ReviewItem:
     no_way: str | None = None
 
 
-def _no_way(way: HowToGet) -> str | None:
-    return way.label if way.kind == "none" else None
+def _no_way(way: HowToGet, publisher: str | None) -> str | None:
+    return (publisher or "") if way.kind == "none" else None
 
 
 def _catalogue_way(cat: Catalogue, e: Entry) -> HowToGet:
@@ -101,7 +102,7 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
             e.review_every,
             e.url,
             e.status_since,
-            _no_way(_catalogue_way(cat, e)),
+            _no_way(_catalogue_way(cat, e), e.publisher),
         )
         for e in cat.resources
     ]
@@ -124,7 +125,7 @@ def items_from_model(model: ReadModel) -> list[ReviewItem]:
             r.review_every,
             r.url,
             _date(r.status_since),
-            _no_way(way_of(model, r)),
+            _no_way(way_of(model, r), None if r.publisher == NOT_STATED_ID else r.publisher),
         )
         for r in model.resources.values()
     ]
@@ -197,8 +198,8 @@ def needs_attention(
         link = links.get(item.id)
         if item.url and link and link.get("url") == item.url and not link.get("ok"):
             details.update(_link_detail(item.url, link))
-        if item.no_way:
-            details["no-way-to-obtain"] = {"says": item.no_way}
+        if item.no_way is not None:
+            details["no-way-to-obtain"] = {"publisher": item.no_way or None}
         if item.expected and item.status != "available" and _end_of(item.expected) < today:
             late = _months_between(_end_of(item.expected), today)
             details["overdue"] = {"expected": item.expected, "months_late": late}
@@ -260,9 +261,10 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
         why = detail.get("error") or "no answer"
         return f"could not check the link ({why}) on {str(detail.get('checked'))[:10]}"
     if reason == "no-way-to-obtain":
+        whose = f"organisation {detail['publisher']}" if detail.get("publisher") else "a publisher"
         return (
             "no way to obtain it: add its url, or a contact route (website, email, phone or"
-            " how_to_request) to its publisher under organisations"
+            f" how_to_request) to {whose} under organisations"
         )
     if reason == "overdue":
         return f"expected {detail['expected']}; {detail['months_late']} month(s) late"

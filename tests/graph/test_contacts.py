@@ -105,7 +105,7 @@ def test_review_lists_no_way_to_obtain_high(tmp_path: Path) -> None:
     found = review(load_catalogue(write(tmp_path, bare)), None, dt.date(2026, 11, 29))
     (item,) = found
     assert item["reasons"][0] == "no-way-to-obtain"
-    assert "Tiny Partnership" in item["details"]["no-way-to-obtain"]["says"]
+    assert item["details"]["no-way-to-obtain"] == {"publisher": "tiny-partnership"}
     assert review(load_catalogue(write(tmp_path, ORG)), None, dt.date(2026, 11, 29))[0][
         "reasons"
     ] == ["review-due"]
