@@ -5,6 +5,7 @@ Example:
     >>> kg = Catalogue.open()                       # the built data dir (default var/)
     >>> kg.sparql("SELECT ?t WHERE { ?r dct:title ?t }")   # project PREFIXes added for you
     >>> kg.coverage(within="north-west")            # authority x topic counts, zeros kept
+    >>> kg.gaps(order="need")                        # the gaps, highest need first
     >>> kg.search("baby won't stop crying", k=5)    # loads the search index on first use
 
 Graph work never imports torch: the searcher is loaded on the first call to :meth:`search`.
@@ -26,6 +27,8 @@ from cradle.core.settings import Settings
 from cradle.frames import solutions_frame, triples_frame
 from cradle.graph.build.store import open_store
 from cradle.graph.read.coverage import DEFAULT_STATUS
+from cradle.graph.read.coverage import coverage as cover
+from cradle.graph.read.priority import GAP_FIELDS, ranked_gaps
 from cradle.graph.read.readmodel import ReadModel, read_model
 from cradle.graph.sparql.run import run_query, with_prefixes
 
@@ -147,6 +150,34 @@ class Catalogue:
         return tables.coverage(
             self.model, within, status, include_national, include_adopted, include_narrower
         )
+
+    def gaps(
+        self,
+        within: str | None = None,
+        status: str = DEFAULT_STATUS,
+        include_national: bool = False,
+        order: str = "place",
+    ) -> pd.DataFrame:
+        """The gaps of :meth:`coverage` (authority-topic pairs with nothing), one row each, with
+        the authority's need: ``babies_under_one``, ``imd_score``, ``imd_rank``,
+        ``deprivation_weight`` and ``priority`` (their product; docs/coverage.md, "Need").
+
+        Args:
+            within, status, include_national: as for :meth:`coverage`.
+            order: ``"need"`` puts the highest priority first (gaps without figures last);
+                ``"place"`` keeps the matrix's order (authority, then topic).
+
+        Returns:
+            Columns ``rank``, ``locality``, ``locality_label``, ``gss``, ``topic``,
+            ``topic_label`` and the need figures (missing values where the open data has none).
+
+        Raises:
+            UnknownArea: ``within`` names no place; InvalidCoverage: unknown ``status`` or
+            ``order``.
+        """
+        matrix = cover(self.model, within, status, include_shared=include_national)
+        rows = ranked_gaps(self.model, matrix, order)
+        return pd.DataFrame(rows, columns=GAP_FIELDS).convert_dtypes()
 
     def adoption(self, within: str | None = None) -> pd.DataFrame:
         """Which local authority adopts which programme: a boolean authority x programme table.

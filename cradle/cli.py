@@ -26,7 +26,7 @@ CatalogueOpt = Annotated[
     Path | None, typer.Option("--catalogue", help="catalogue YAML (default CRADLE_CATALOGUE)")
 ]
 DataDirOpt = Annotated[
-    Path | None, typer.Option("--data-dir", help="build folder (default CRADLE_DATA_DIR)")
+    Path | None, typer.Option("--data-dir", help="data dir (default CRADLE_DATA_DIR)")
 ]
 
 
@@ -169,6 +169,22 @@ def build(
     typer.echo(
         f"built {result.resources} resources, {result.triples} triples into "
         f"{settings.data_dir} (graph {result.graph_sha256[:12]})"
+    )
+
+
+@app.command()
+def rollback(data_dir: DataDirOpt = None) -> None:
+    """Publish the previous version again (the data dir's `previous`); running servers follow."""
+    from cradle.core.datadir import DataDir
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        now = DataDir(settings.data_dir).rollback()
+    except CradleError as exc:
+        _fail(exc)
+    typer.echo(
+        f"published version {now} again in {settings.data_dir}; running servers serve it "
+        f"within {settings.reload_interval:g} s (at once on SIGHUP)"
     )
 
 
@@ -327,6 +343,69 @@ def sparql(
         sys.stdout.write(run_sparql(settings, text, fmt.value))
     except CradleError as exc:
         _fail(exc)
+
+
+class GapOrder(StrEnum):
+    need = "need"
+    place = "place"
+
+
+class TableFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def gaps(
+    within: Annotated[str | None, typer.Option(help="area id (default: the home area)")] = None,
+    status: Annotated[str, typer.Option(help="status id counted, or 'all'")] = "available",
+    include_shared: Annotated[
+        bool, typer.Option("--include-shared", help="count the wider areas' resources too")
+    ] = False,
+    order: Annotated[GapOrder, typer.Option(help="need: highest priority first")] = GapOrder.need,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.csv,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """List the coverage gaps with each authority's need (babies under one, deprivation,
+    priority); docs/coverage.md says how the priority is made."""
+    from cradle.graph.read.priority import gaps_output
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        text = gaps_output(settings.data_dir, within, status, include_shared, order, fmt)
+    except CradleError as exc:
+        _fail(exc)
+    else:
+        sys.stdout.write(text)
+        if fmt == TableFormat.csv:  # the JSON carries it; a CSV cannot without a stray row
+            from cradle.graph.build.need import ATTRIBUTION
+
+            typer.echo(ATTRIBUTION, err=True)
+
+
+class ExportFormat(StrEnum):
+    oruk = "oruk"
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="folder for the data package")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="the standard")] = (
+        ExportFormat.oruk
+    ),
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Export the built catalogue as an Open Referral UK 1.0 data package (datapackage.json and
+    one CSV per table in OUT; docs/oruk.md)."""
+    from cradle.graph.read.oruk import export_oruk
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        path = export_oruk(settings.data_dir, out)
+    except CradleError as exc:
+        _fail(exc)
+    else:
+        typer.echo(f"wrote the {fmt.value} data package {path}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from typing import TextIO
 from cradle.core.errors import CradleError
 from cradle.core.settings import Settings
 from cradle.index.hit import Hit, SearchResponse
+from cradle.index.urgent import NOTICE
 
 WIDTH = 80
 
@@ -39,7 +40,7 @@ def _hit_lines(n: int, hit: Hit, label: Callable[[str, str], str]) -> list[str]:
 
 
 def _human(response: SearchResponse, label: Callable[[str, str], str], out: TextIO) -> None:
-    lines: list[str] = []
+    lines: list[str] = _line(NOTICE, "") if response.urgent else []  # issue 27
     if response.truncated:
         lines.append("(query cut to the model's window)")
     if response.corrected_query:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cradle.core.datadir import Version
-from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
+from cradle.core.namespaces import AUD, FMT, KIND, LOC, SITUATION, STATUS, TOPIC
 from cradle.graph.read.obtain import for_of, way_of
 from cradle.graph.read.readmodel import ReadModel, load_read_model
 from cradle.graph.read.readmodel import Resource as ModelResource
 
 FACET_BASES = {
     "topic": str(TOPIC),
+    "situation": str(SITUATION),
     "locality": str(LOC),
     "format": str(FMT),
     "kind": str(KIND),
@@ -56,11 +57,13 @@ class Resource:
 
 @dataclass
 class Vocabulary:
-    """Controlled terms of the graph: per facet, id -> labels (preferred first) and hierarchy."""
+    """Controlled terms of the graph: per facet, id -> labels (preferred first) and hierarchy;
+    ``related``: per facet, id -> the topics it is skos:related to (a situation's topics)."""
 
     labels: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     hidden: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     broader: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    related: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def label(self, facet: str, value: str) -> str:
         """The preferred label of ``value`` in ``facet`` (the id itself if it has none)."""
@@ -92,6 +95,9 @@ def corpus(model: ReadModel) -> tuple[list[Resource], Vocabulary]:
         for t in sorted(model.terms.get(facet, {}).values(), key=lambda t: t.id):
             if t.broader:
                 vocab.broader.setdefault(facet, {})[t.id] = list(t.broader)
+    for t in sorted(model.terms.get("situation", {}).values(), key=lambda t: t.id):
+        if t.related:
+            vocab.related.setdefault("situation", {})[t.id] = list(t.related)
     return resources, vocab
 
 

@@ -108,14 +108,18 @@ class Report:
         return "\n".join(lines)
 
     def kind_table(self) -> str:
-        """nDCG@10 per kind of question (rows) and system (columns); empty without kinds."""
+        """nDCG@10 per kind of question (rows) and system (columns), then the first system's
+        MRR@10 and P@1 per kind (is the first result right?); empty without kinds."""
         if not self.per_kind:
             return ""
         systems = list(self.systems)
+        first = systems[0]
         head = f"{'kind (nDCG@10)':<22}{'n':>4}" + "".join(f"{s:>12}" for s in systems)
+        head += f"{first + ' MRR':>13}{first + ' P@1':>13}"
         lines = [head, "-" * len(head)]
         for kind, by_system in self.per_kind.items():
             vals = "".join(f"{by_system[s]['nDCG@10']:>12.3f}" for s in systems)
+            vals += f"{by_system[first]['MRR@10']:>13.3f}{by_system[first]['P@1']:>13.3f}"
             lines.append(f"{kind:<22}{self.kind_sizes[kind]:>4}" + vals)
         return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.hit import Why
 from cradle.index.query import Understanding
+from cradle.index.situations import situation_notes
 from cradle.index.text import STOPWORDS, normalise, stem
 
 #: What a hit with no other reason says: close in meaning, or (not a close match) only nearest.
@@ -67,7 +68,8 @@ def why(
         a broader concept X of a recognised topic Y that has few resources; ``audience`` names
         the audience the query asked about that the resource is for; ``purposes`` lists the
         everyday words that named the resource's kind, format or audience ("something to
-        watch -> Video").
+        watch -> Video"); ``situations`` says which situations the question described that
+        this hit addresses ("baby sling: a safer sleep question").
     """
     terms = tuple(w for w, stemmed in _query_words(query) if stemmed in doc)
     thesaurus = tuple(
@@ -81,6 +83,7 @@ def why(
     if scores.get("audience"):
         audience = ", ".join(vocab.label("audience", a) for a in u.audiences if a in res.audience)
     purposes = tuple(_purposes(res, vocab, u, query))
+    situations = tuple(situation_notes(res.topics, u.situations, vocab, below))  # issue 27
     said = [
         ("matches: " + ", ".join(terms)) if terms else "",
         ("about: " + ", ".join(vocab.label("topic", t) for t in topics)) if topics else "",
@@ -89,6 +92,7 @@ def why(
         f"format: {form}" if form else "",
         f"for: {audience}" if audience else "",
         ("you asked about: " + ", ".join(purposes)) if purposes else "",
+        *situations,
     ]
     # plain words for the page (the scores stay in the JSON); a hit that is not close is never
     # called close
@@ -105,6 +109,7 @@ def why(
         backoff=backoff or None,
         audience=audience or None,
         purposes=purposes,
+        situations=situations,
         closeness=near.value,
         coverage=near.coverage,
         about=near.about,

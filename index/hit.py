@@ -44,6 +44,7 @@ class Why:
     backoff: str | None
     audience: str | None
     purposes: tuple[str, ...]
+    situations: tuple[str, ...]
     closeness: float
     coverage: float
     about: bool
@@ -114,6 +115,7 @@ class SearchResponse:
     place_note: str | None = None
     understood: dict[str, tuple[Label, ...]] = field(default_factory=dict)
     results: tuple[Hit, ...] = ()
+    urgent: bool = False  # a baby may be hurt or unwell now (index/urgent.py): call 999 or 111
 
     def to_dict(self) -> dict[str, Any]:
         """``{"query", "truncated", "corrected_query", "close_matches", "place_note",

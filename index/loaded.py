@@ -20,7 +20,8 @@ from cradle.index.snippets import Snippets
 
 @dataclass
 class LoadedIndex:
-    """Everything a search reads; never changed after loading, so safe to share between threads."""
+    """Everything a search reads; never changed after loading (only the caches ``places`` and
+    ``ways`` grow, one whole value per key), so safe to share between threads."""
 
     manifest: dict[str, Any]
     resources: list[Resource]

@@ -13,6 +13,7 @@ import numpy as np
 from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.loaded import LoadedIndex
+from cradle.index.situations import as_topics
 from cradle.index.text import PhraseMatcher, keywords
 
 
@@ -31,6 +32,9 @@ class Understanding:
         narrative: for a long question, its BM25 tokens outside every recognised phrase.
         broader: back-off: broader topic id -> the recognised topics with few resources of
             their own that it covers (see :meth:`QueryReader.back_off`).
+        situations: situation id -> its labels found (ontology/situations.ttl); each
+            situation's related topics are in ``topics`` too, with those labels.
+
         to_give: the question asks for something to give a family ("give him", "for parents",
             "leaflet for mum"): resources for families are preferred (:data:`TO_GIVE`).
     """
@@ -44,6 +48,8 @@ class Understanding:
     focus: str = ""
     narrative: frozenset[str] = frozenset()
     broader: dict[str, list[str]] = field(default_factory=dict)
+    situations: dict[str, list[str]] = field(default_factory=dict)
+
     to_give: bool = False
 
 
@@ -103,12 +109,19 @@ class QueryReader:
             }
 
         self._topics = PhraseMatcher(all_labels("topic"))
-        self._places = PhraseMatcher(all_labels("locality"))
+        known = _named_places(index)
+        self._places = PhraseMatcher(
+            {k: v for k, v in all_labels("locality").items() if k in known}
+        )
         self._formats = PhraseMatcher(
             {k: v for k, v in all_labels("format").items() if k != "none"}
         )
         self._kinds = PhraseMatcher(all_labels("kind"))
         self._audiences = PhraseMatcher(all_labels("audience"))
+        self._related = vocab.related.get("situation", {})
+        self._situations = PhraseMatcher(
+            {k: v for k, v in all_labels("situation").items() if k in self._related}
+        )
 
     @cached_property
     def country(self) -> list[str]:
@@ -225,6 +238,10 @@ class QueryReader:
             kinds=self._kinds.find(query),
             audiences=self._audiences.find(query),
         )
+        u.situations = self._situations.find(query)
+        for topic, labels in as_topics(u.situations, self._related).items():
+            named = u.topics.setdefault(topic, [])
+            named += [label for label in labels if label not in named]
         own = set(keywords(query))
         vocab = self.index.vocab
         extra: list[str] = []
@@ -240,3 +257,20 @@ class QueryReader:
         if u.focus:
             u.narrative = frozenset(keywords(query)) - frozenset(keywords(u.focus))
         return u
+
+
+def _named_places(index: LoadedIndex) -> set[str]:
+    """The places a question can name: those with resources, the areas above them, and the
+    places directly within an area that has resources of its own (Greater Manchester's boroughs,
+    England's regions). England's other authorities, listed by the ontology for coverage, are
+    left out when the catalogue has nothing for them or their area: several of their names are
+    also words ("Reading", "Harrow") that would otherwise become place filters."""
+    spatial = {r.locality for r in index.resources}
+    used = spatial | {p for r in index.resources for p in r.adopted_in}
+    known = set(used)
+    for place in used:
+        known.update(index.above("locality", place))
+    narrower = index.narrower.get("locality", {})
+    for place in spatial:
+        known.update(narrower.get(place, []))
+    return known

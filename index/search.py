@@ -37,6 +37,7 @@ from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
 
 __all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search_threads"]
+from cradle.index.urgent import urgent
 
 MAX_K = 100
 
@@ -174,9 +175,10 @@ class Searcher:
         eligible = self.reader.eligible(filters, national)
         asked = self.read(query, exact)
         understood = self._understood(asked.u)
+        alarm = urgent(asked.typed) or urgent(asked.text)  # issue 27: call 999 or NHS 111
         if not eligible.any():
             return SearchResponse(asked.typed, asked.truncated, asked.corrected,
-                                  understood=understood)  # fmt: skip
+                                  understood=understood, urgent=alarm)  # fmt: skip
         w = weights or self.weights
         qvec = focused(self.embed_query(asked.text), self.embed_query, asked.u.focus, w.focus)
         s = score(self.index, qvec, asked.tokens, asked.u, eligible, w, k)
@@ -192,7 +194,7 @@ class Searcher:
         close = [int(s.idx[j]) for j in shown if judged.close[j]]
         note = place_note(self.index, asked.u, place, close, self.reader.country)
         return SearchResponse(asked.typed, asked.truncated, asked.corrected,
-                              int(judged.close.sum()), note, understood, hits)  # fmt: skip
+                              int(judged.close.sum()), note, understood, hits, alarm)  # fmt: skip
 
     def _understood(self, u: Understanding) -> dict[str, tuple[Label, ...]]:
         """The topics and places the query named, with their labels."""

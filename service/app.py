@@ -1,11 +1,9 @@
 """The FastAPI app: wiring only. Heavy objects (SPARQL engine, search index, catalogue graph)
-load once in the lifespan, live on ``app.state`` and reach routes through ``deps``."""
+load in the lifespan, live on ``app.state`` and reach routes through ``deps``; a version
+published while serving replaces them between requests (:mod:`cradle.service.swap`)."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,79 +13,45 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cradle.core import __version__
-from cradle.core.datadir import DataDir, Version
+from cradle.core.datadir import DataDir
 from cradle.core.settings import Settings
-from cradle.graph.read.coverage import coverage as count_coverage
-from cradle.service import apidocs, coverage, errors, health, pages, review, search, suggest, ui
-from cradle.service.graphdata import load_graph_data
+from cradle.service import (
+    apidocs,
+    coverage,
+    errors,
+    health,
+    pages,
+    review,
+    search,
+    suggest,
+    swap,
+    ui,
+)
 from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, SecurityHeaders
 from cradle.service.misses import Misses
 from cradle.service.readonly import ReadOnly
-from cradle.service.runtime import Runtime
+from cradle.service.runtime import PinServed, Runtime
 
 log = logging.getLogger("cradle.service")
-WARM_UP = "safe sleep"
-
-
-def _open_searcher(rt: Runtime, settings: Settings, version: Version) -> None:
-    rt.searcher = None
-    try:
-        from cradle.index.search import open_searcher
-
-        searcher = open_searcher(version, settings)
-        searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
-        rt.searcher = searcher
-    except Exception as exc:  # start anyway: SPARQL, pages and coverage need no index
-        reason = errors.search_off(exc)
-        rt.search_problem = f"Search is not available: {reason}."
-        rt.problems.append(reason)
-        log.warning("search disabled: %s (%s: %s)", reason, exc.__class__.__name__, exc)
 
 
 def _load(rt: Runtime, settings: Settings) -> None:
-    """Load everything the routes need into the runtime, all from one version of the data dir
-    (resolved once here: a build published meanwhile is served after a restart)."""
-    from cradle.graph.sparql.engine import open_engine
+    """Open the data dir's published version (or the named graphs) as the one served; later
+    versions are followed by :func:`cradle.service.swap.watching`."""
     from cradle.index.search import search_threads
 
-    rt.problems, rt.graph_data, rt.searcher, rt.graph_manifest = [], None, None, None
-    rt.data_dir, rt.version = None, None
     rt.named_graphs = bool(settings.named_graphs)
-    threads = search_threads(settings.workers)
-    rt.search_pool = ThreadPoolExecutor(threads, thread_name_prefix="cradle-search")
-    version = None
-    if not rt.named_graphs:
-        rt.data_dir = DataDir(settings.data_dir)
-        version = rt.version = rt.data_dir.open()
-    rt.engine = open_engine(settings, version)
-    if version is not None:
-        rt.graph_data = load_graph_data(version)
-        # count coverage's one pass over the resources now, not on the first /gaps
-        # (bench/RESULTS.md, "Coverage at 100k")
-        count_coverage(rt.graph_data)
-        rt.graph_manifest = version.graph_manifest()
-        _open_searcher(rt, settings, version)
-
-
-def _settle() -> None:
-    """After loading: keep what was loaded out of the garbage collector's way, and hand the
-    C heap's free pages back to the system.
-
-    ``gc.freeze()`` moves every object alive now (the records of every resource) to a
-    generation the collector never scans, so that a full collection no longer walks them all
-    while requests wait. glibc's ``malloc_trim`` returns what loading freed but the allocator
-    kept, in every server worker.
-    """
-    gc.collect()
-    gc.freeze()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    rt.search_pool = ThreadPoolExecutor(
+        search_threads(settings.workers), thread_name_prefix="cradle-search"
+    )
+    rt.data_dir = None if rt.named_graphs else DataDir(settings.data_dir)
+    rt.served = swap.open_served(settings, rt.data_dir)
 
 
 def _close(rt: Runtime) -> None:
-    if rt.engine is not None:
-        rt.engine.close()
-    rt.engine, rt.searcher = None, None
+    for served in (rt.served, rt.draining):
+        if served is not None:
+            swap.close_served(served)
     if rt.search_pool is not None:
         rt.search_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -100,15 +64,17 @@ def create_app(settings: Settings) -> FastAPI:
         settings: data dir, query deadline, limits, named graphs, ...
 
     Returns:
-        The app; its lifespan loads the engine, the index and the graph once.
+        The app; its lifespan loads the engine, the index and the graph of the published
+        version, and follows newer ones.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             _load(rt, settings)
-            _settle()
-            yield
+            swap.settle()
+            async with swap.watching(rt):
+                yield
         finally:  # also after a failed start: stop the engine's workers if they started
             _close(rt)
 
@@ -128,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(PinServed, runtime=rt)
     app.add_middleware(QuietDisconnect)
     errors.install(app)
     from cradle.service.sparql import router as sparql_router

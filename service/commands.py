@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import signal
 from pathlib import Path
 from typing import Any
 
-from cradle.core.datadir import DataDir
+from cradle.core.datadir import DataDir, release
 from cradle.core.settings import Settings
 
 
@@ -45,7 +46,11 @@ def preflight(settings: Settings) -> None:
     """
     if settings.named_graphs:
         return
-    DataDir(settings.data_dir).open().check_graph()
+    version = DataDir(settings.data_dir).open()
+    try:
+        version.check_graph()
+    finally:  # the server opens what is published when it starts, and may move on from it
+        release(version)
 
 
 def _config(settings: Settings, app: Any = None) -> Any:
@@ -90,6 +95,9 @@ def run_serve(settings: Settings) -> int:
     import uvicorn
 
     preflight(settings)
+    # SIGHUP asks a server to look for a newly published version (cradle.service.swap); until
+    # the app watches for it, it must not stop the server (the default action)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if settings.workers <= 1:
         server = uvicorn.Server(_config(settings))
         with contextlib.suppress(KeyboardInterrupt):

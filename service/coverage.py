@@ -1,6 +1,7 @@
 """What the catalogue covers: ``/topics`` (the thesaurus with counts), ``/localities`` (with
-counts) and ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
-of :func:`cradle.graph.read.coverage.coverage`)."""
+counts), ``/gaps`` (local authority x topic coverage, zeros included, as JSON or CSV: a view
+of :func:`cradle.graph.read.coverage.coverage`; with ``order``, the gaps ranked by need) and
+``/oruk/services`` (the catalogue as Open Referral UK services)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from cradle.core.conneg import choose
 from cradle.core.csvcells import safe_cell
 from cradle.core.errors import NotAcceptable
+from cradle.graph.build.need import OGL
 from cradle.graph.read.coverage import DEFAULT_STATUS, Coverage, counts_for, coverage
+from cradle.graph.read.oruk import reviewed_dates, services_json
+from cradle.graph.read.priority import gaps_csv, gaps_document
 from cradle.service.deps import GraphDataDep
 
 router = APIRouter(tags=["coverage"])
@@ -29,6 +33,7 @@ CSV_FIELDS = [
     "local",
     "shared",
     "count",
+    "outside_catalogue",
 ]
 
 
@@ -125,9 +130,16 @@ def gaps(
     include_shared: bool = Query(False, description="add the wider areas' resources to count"),
     narrower: bool = Query(True, description="narrower topics cover the broader ones"),
     format: Literal["json", "csv"] | None = Query(None, description="overrides Accept"),
+    order: Literal["place", "need"] | None = Query(
+        None,
+        description="list the gaps alone, each with its authority's need (babies under one, "
+        "IMD score and rank, priority): 'need' puts the highest priority first, 'place' keeps "
+        "the matrix's order; omitted, the whole matrix is answered",
+    ),
 ) -> Response:
     """Local authority x topic coverage, zeros included: where each authority lacks a
-    resource. 404 for an unknown ``within``, 400 for an unknown ``status``."""
+    resource; with ``order``, the gaps ranked by need. 404 for an unknown ``within``, 400 for
+    an unknown ``status``."""
     fmt = (
         format
         or {"application/json": "json", "text/csv": "csv", None: None}[
@@ -138,9 +150,38 @@ def gaps(
         raise NotAcceptable("Acceptable here: application/json, text/csv.")
     matrix = coverage(data, within, status, include_shared, narrower)
     headers = {"Vary": "Accept"}
+    if order is not None:
+        return _ranked(data, matrix, order, fmt, headers)
     if fmt == "csv":
         parts = ["cradle-coverage", matrix.within.id, matrix.status]
         name = "-".join(parts) + ("-with-shared" if include_shared else "") + ".csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return Response(coverage_csv(matrix), media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse(matrix.to_dict(), headers=headers)
+
+
+def _ranked(
+    data: GraphDataDep, matrix: Coverage, order: str, fmt: str, headers: dict[str, str]
+) -> Response:
+    """``/gaps?order=...``: the gaps with their need, as JSON or CSV."""
+    document = gaps_document(data, matrix, order)
+    if fmt == "json":
+        return JSONResponse(document, headers=headers)
+    name = f"cradle-gaps-{matrix.within.id}-{matrix.status}-by-{order}.csv"
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    headers["Link"] = f'<{OGL}>; rel="license"'  # the need figures' licence (OGL v3.0)
+    return Response(
+        gaps_csv(document["gaps"]), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+@router.get("/oruk/services")
+def oruk_services(data: GraphDataDep) -> dict[str, Any]:
+    """Every catalogue resource as an Open Referral UK 1.0 service, its organization, service
+    areas (GSS codes), taxonomy terms, eligibility and reviews nested: the same records as
+    ``cradle export --format oruk`` (docs/oruk.md), on one page."""
+    if "oruk" not in data.derived:
+        data.derived["oruk"] = services_json(data, reviewed_dates(data.store))
+    content: list[dict[str, Any]] = data.derived["oruk"]
+    return {"totalElements": len(content), "totalPages": 1, "number": 1,
+            "size": len(content), "first": True, "last": True, "content": content}  # fmt: skip

@@ -1,7 +1,11 @@
 """Dependencies routes receive: heavy objects are made once in the app's lifespan and kept in
 its typed :class:`~cradle.service.runtime.Runtime`; routes get them through the
 ``Annotated[..., Depends()]`` aliases defined here. They are ``async``: FastAPI runs a plain
-``def`` dependency on its thread pool, a thread hop per request for reading an attribute."""
+``def`` dependency on its thread pool, a thread hop per request for reading an attribute.
+
+Everything that belongs to a published version (engine, index, read model, version) comes
+from the version the request pinned when it started (:func:`~cradle.service.runtime.served_of`),
+so one request never mixes two versions while a newer one is swapped in."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from cradle.graph.sparql.engine import QueryEngine
 from cradle.index.search import Searcher
 from cradle.service.graphdata import GraphData
 from cradle.service.misses import Misses
-from cradle.service.runtime import Runtime, runtime_of
+from cradle.service.runtime import Runtime, runtime_of, served_of
 
 NAMED_GRAPHS_ONLY = (
     "This server serves the named graphs it was started with (--graph), not the catalogue: "
@@ -36,8 +40,8 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_engine(request: Request) -> QueryEngine:
-    """The SPARQL query engine (``cradle.graph.sparql.engine``), made once at start-up."""
-    engine = runtime_of(request.app).engine
+    """The SPARQL query engine (``cradle.graph.sparql.engine``) of the version served."""
+    engine = served_of(request).engine
     if engine is None:
         raise HTTPException(503, "The SPARQL engine is not running.")
     return engine
@@ -45,20 +49,20 @@ async def get_engine(request: Request) -> QueryEngine:
 
 async def get_searcher(request: Request) -> Searcher | None:
     """The search index (``cradle.index``), or None when the app serves named graphs only."""
-    return runtime_of(request.app).searcher
+    return served_of(request).searcher
 
 
 async def require_searcher(request: Request) -> Searcher:
     """The search index; answers 503 with the reason when the server has none."""
-    rt = runtime_of(request.app)
-    if rt.searcher is None:
-        raise HTTPException(503, rt.search_problem or NAMED_GRAPHS_ONLY)
-    return rt.searcher
+    served = served_of(request)
+    if served.searcher is None:
+        raise HTTPException(503, served.search_problem or NAMED_GRAPHS_ONLY)
+    return served.searcher
 
 
 async def get_graph_data(request: Request) -> GraphData:
     """The catalogue graph the pages and coverage API read; 503 when serving named graphs."""
-    data = runtime_of(request.app).graph_data
+    data = served_of(request).graph_data
     if data is None:
         raise HTTPException(503, NAMED_GRAPHS_ONLY)
     return data
@@ -66,12 +70,12 @@ async def get_graph_data(request: Request) -> GraphData:
 
 async def get_graph_data_or_none(request: Request) -> GraphData | None:
     """The catalogue graph, or None when the app serves named graphs only."""
-    return runtime_of(request.app).graph_data
+    return served_of(request).graph_data
 
 
 async def get_version(request: Request) -> Version | None:
-    """The data dir's version the app loaded (None when it serves named graphs only)."""
-    return runtime_of(request.app).version
+    """The data dir's version the request reads (None when serving named graphs only)."""
+    return served_of(request).version
 
 
 async def get_templates(request: Request) -> Jinja2Templates:

@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cradle.core.conneg import choose
 from cradle.core.errors import (
-    BodyTimeout,
     BodyTooLarge,
+    BodyTooSlow,
     ClientOverLimit,
     CradleError,
     EngineBusy,
@@ -55,7 +55,7 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (QueryRefused, 400, None),
     (UrlTooLong, 414, None),
     (BodyTooLarge, 413, None),
-    (BodyTimeout, 408, None),
+    (BodyTooSlow, 408, None),
     (UnsupportedMediaType, 415, None),
     (ProtocolViolation, 400, None),
     (QueryTimeout, 503, None),

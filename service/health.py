@@ -1,4 +1,5 @@
-"""``/health``: what the server loaded, and whether its graph and index belong together."""
+"""``/health``: what the server serves, whether its graph and index belong together, and
+whether a newer published version is pending or was refused (:mod:`cradle.service.swap`)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,31 @@ from fastapi import APIRouter
 
 from cradle.service.deps import RuntimeDep
 from cradle.service.runtime import Runtime
+from cradle.service.swap import swap_report
 
 router = APIRouter(tags=["service"])
-STALE = "a newer build was published since start-up: restart the service to serve it"
 
 
 def health_report(state: Runtime) -> dict[str, Any]:
     """The health report of an app's runtime (see :func:`health`)."""
-    problems: list[str] = list(state.problems)
-    manifest: dict[str, Any] = state.graph_manifest or {}
-    engine, searcher, data = state.engine, state.searcher, state.graph_data
+    served = state.served
+    problems: list[str] = list(served.problems)
+    manifest: dict[str, Any] = served.graph_manifest or {}
+    engine, searcher, data = served.engine, served.searcher, served.graph_data
     index: dict[str, Any] = searcher.info() if searcher is not None else {}
     graph_sha = manifest.get("graph_sha256")
     match = bool(graph_sha) and index.get("graph_sha256") == graph_sha if index else None
     if match is False:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
-    version, data_dir = state.version, state.data_dir
-    if version is not None and data_dir is not None:
-        published = data_dir.current_id()
-        if published is not None and published != version.id:
-            engine_info = engine_info | {"stale": True, "problem": STALE}
+    version, versions = served.version, swap_report(state)
     if engine_info.get("stale"):
         problems.append("the graph on disk changed since start-up: restart the server")
+    if versions["refused"]:
+        problems.append(
+            f"the published version {versions['refused']} is not served: "
+            f"{versions['refused_why']}; still serving {versions['served']}"
+        )
     return {
         "status": "ok" if not problems else "degraded",
         "problems": problems,
@@ -40,7 +43,10 @@ def health_report(state: Runtime) -> dict[str, Any]:
             "triples": manifest.get("triples"),
             "resources": manifest.get("resources"),
             "version": version.id if version is not None else None,
+            "opened_at": versions["opened_at"],
+            "catalogue_date": versions["catalogue_date"],
         },
+        "versions": versions,
         "index": {
             "sha256": index.get("index_sha256"),
             "graph_sha256": index.get("graph_sha256"),
@@ -65,6 +71,7 @@ def health_report(state: Runtime) -> dict[str, Any]:
 
 @router.get("/health")
 def health(rt: RuntimeDep) -> dict[str, Any]:
-    """Graph and index digests, the model, counts, whether graph and index match, and any
-    problem found at start-up (``status`` is ``ok`` or ``degraded``)."""
+    """Graph and index digests, the model, counts, whether graph and index match, the version
+    served and when it was opened, a newer published version pending or refused (and why),
+    and any problem found (``status`` is ``ok`` or ``degraded``)."""
     return health_report(rt)

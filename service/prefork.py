@@ -3,7 +3,8 @@
 One Python process runs search's own code on one core at a time (the GIL), so on a 2-core
 machine a single server cannot use both cores for search. The parent binds the listening socket,
 then forks N workers that each load the app and accept from that socket (the kernel spreads the
-connections); it restarts a worker that dies, and stops them all on SIGTERM or SIGINT. The
+connections); it restarts a worker that dies, stops them all on SIGTERM or SIGINT, and passes
+SIGHUP on (each worker then looks for a newly published version at once). The
 parent loads nothing and starts no thread before forking, so forking is safe.
 """
 
@@ -18,7 +19,7 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import FrameType
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,6 +51,13 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     return sock
 
 
+def _tell(pids: Iterable[int], signum: int) -> None:
+    """Send a signal to each of ``pids`` still running."""
+    for pid in list(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
 def supervise(count: int, work: Callable[[int], int]) -> int:
     """Run ``work`` in ``count`` forked processes until SIGTERM/SIGINT; restart any that exits.
 
@@ -72,6 +80,7 @@ def supervise(count: int, work: Callable[[int], int]) -> int:
         if pid == 0:  # the worker: default signal handling, run, never return to the caller
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the app watches for it
             status = STARTUP_FAILURE
             try:
                 status = work(slot)
@@ -89,7 +98,11 @@ def supervise(count: int, work: Callable[[int], int]) -> int:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
+    def look_again(signum: int = signal.SIGHUP, frame: FrameType | None = None) -> None:
+        _tell(children, signal.SIGHUP)  # each worker then looks for a new version at once
+
     previous = {s: signal.signal(s, stop_all) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, look_again)
     try:
         for slot in range(count):
             spawn(slot)

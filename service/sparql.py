@@ -4,8 +4,10 @@ GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default
 and ``named-graph-uri``; content negotiation (or ``format=``); a service description on a bare
 GET. Evaluation never runs on the event loop: it goes to a thread under a limiter of its own
 (so slow queries cannot take the threads other routes use), and the engine stops it at the
-deadline. Domain errors become HTTP answers through the one table (service/errors.py): plain
-text written for the client, or a page when a browser asks (see :mod:`sparql_html`).
+deadline. The deadline (``CRADLE_QUERY_TIMEOUT``) covers the whole request: reading the body,
+parsing and evaluating in a worker, and writing the answer's last byte. Domain errors become
+HTTP answers through the one table (service/errors.py): plain text written for the client, or a
+page when a browser asks (see :mod:`sparql_html`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from cradle.core.conneg import prefers
 from cradle.core.errors import (
-    BodyTimeout,
+    BodyTooSlow,
     ClientOverLimit,
     CradleError,
     EngineBusy,
@@ -163,7 +165,7 @@ async def _params(
             with anyio.fail_after(max(deadline - time.monotonic(), 0)):
                 params += await post_params(request, settings.max_body_bytes)
         except TimeoutError:
-            raise BodyTimeout(
+            raise BodyTooSlow(
                 f"the request body did not arrive within {settings.query_timeout:g} s"
             ) from None
     elif not params:

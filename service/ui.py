@@ -17,7 +17,15 @@ from fastapi.templating import Jinja2Templates
 from cradle.core import facets
 from cradle.core.errors import CradleError, InvalidSearch
 from cradle.core.namespaces import BASE, PREFIXES
-from cradle.graph.read.coverage import ALL_STATUSES, DEFAULT_STATUS, cell_resources, coverage
+from cradle.graph.build.need import Need
+from cradle.graph.read.coverage import (
+    ALL_STATUSES,
+    DEFAULT_STATUS,
+    Coverage,
+    cell_resources,
+    coverage,
+)
+from cradle.graph.read.priority import model_need
 from cradle.graph.read.readmodel import Term, walk
 from cradle.index.hit import Card, Hit
 from cradle.index.snippets import segments
@@ -43,8 +51,10 @@ TAB_TITLE = 64
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 templates (autoescaped HTML)."""
-    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """The Jinja2 templates (autoescaped HTML); every page gets the catalogue's date."""
+    from cradle.service.swap import catalogue_context
+
+    return Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[catalogue_context])
 
 
 def analyst_queries(folder: Path) -> list[dict[str, str]]:
@@ -221,7 +231,20 @@ def _by_label(data: GraphData, place: str) -> list[str]:
     return [k.id for k in sorted((k for k in kids if k), key=lambda k: k.label)]
 
 
-SORTS = {"name": "By name", "gaps": "Most gaps first"}
+SORTS = {"name": "By name", "gaps": "Most gaps first", "need": "Highest need first"}
+
+
+def sorted_places(matrix: Coverage, need: Need, sort: str) -> list[Term]:
+    """The heatmap's rows: the authorities inside the catalogue's area, by name, most gaps or
+    highest need (babies under one x deprivation weight; unknown last)."""
+    outside = {p.id for p in matrix.outside}
+    places = [p for p in matrix.localities if p.id not in outside]
+    if sort == "gaps":
+        places.sort(key=lambda p: (-matrix.gap_count(p.id), p.label))
+    elif sort == "need":
+        priority = {p.id: need.get(p.notation).priority for p in places}
+        places.sort(key=lambda p: (priority[p.id] is None, -(priority[p.id] or 0), p.label))
+    return places
 
 
 @router.get("/coverage", response_class=HTMLResponse)
@@ -232,14 +255,14 @@ def coverage_page(
     within: str | None = None,
     status: str = DEFAULT_STATUS,
     include_shared: bool = False,
-    sort: Literal["name", "gaps"] = "name",
+    sort: Literal["name", "gaps", "need"] = "name",
 ) -> Response:
-    """The coverage heatmap: topics (rows) x the local authorities of an area (columns), gaps
-    marked; each cell links to its resources and to the search for that place and topic."""
+    """The coverage heatmap: the local authorities of an area (rows, with their need) x topics
+    (columns), gaps marked; each cell links to its resources and to the search for that place
+    and topic. Authorities outside the catalogue's area are named, not drawn."""
     matrix = coverage(data, within, status, include_shared)
-    places = list(matrix.localities)
-    if sort == "gaps":
-        places.sort(key=lambda p: (-matrix.gap_count(p.id), p.label))
+    need = model_need(data)
+    places = sorted_places(matrix, need, sort)
     params = {"within": matrix.within.id, "status": matrix.status}
     if include_shared:
         params["include_shared"] = "true"
@@ -247,6 +270,7 @@ def coverage_page(
         "nav": "coverage",
         "matrix": matrix,
         "places": places,
+        "need": need,
         "heat": heat,
         "data": data,
         "areas": areas(data),

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from cradle.graph.build.pipeline import GraphBuild, build_graph
-from tests.support import CATALOGUE, SOURCE_DOCUMENT, shared
+from tests.support import CATALOGUE, ROOT, SHARED, SOURCE_DOCUMENT, shared
+
+#: Importable from here too, for tests written before tests/support/ (new tests: tests.support).
+__all__ = ["CATALOGUE", "ROOT", "SHARED", "SOURCE_DOCUMENT"]
 
 
 @pytest.fixture(scope="session")

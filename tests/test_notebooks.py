@@ -48,7 +48,7 @@ print({MARK!r} + _json.dumps({{"prefix": _sys.prefix, "figures": len(_plt.get_fi
 
 
 def test_there_are_notebooks() -> None:
-    expected = {"01_explore_graph", "02_gap_analysis", "03_semantic_search"}
+    expected = {"01_explore_graph", "02_gap_analysis", "03_semantic_search", "04_gaps_by_need"}
     assert expected <= {p.stem for p in NOTEBOOKS}
 
 

@@ -17,7 +17,8 @@ A build writes a complete version into a staging folder, renames it into ``versi
 switches ``current`` to it by replacing the symlink with ``os.replace`` (atomic): a reader sees
 the old version or the new one, never a mix, whenever the build stops (``kill -9`` included).
 Readers resolve ``current`` once (:meth:`DataDir.open`) and read only from that version; they
-hold a shared lock on its folder, so a later build never deletes a version still being read.
+hold a shared lock on its folder, so a later build never deletes a version still being read
+(a server that moves on to a newer version lets go of the old one: :func:`release`).
 
 A data dir written before versions existed (the files directly in it) is read as one version;
 the next build publishes a versioned layout and removes the old files. See docs/data-dir.md.
@@ -84,7 +85,7 @@ KILL_AT_ENV = "CRADLE_TEST_KILL_PUBLISH_AT"
 REBUILD = "run `cradle build`"
 
 #: Folders this process has opened as versions, with the open descriptor holding their shared
-#: lock (held for the life of the process: a server reads its version until it stops).
+#: lock (held until :func:`release`, or for the life of the process).
 _PINNED: dict[Path, int] = {}
 
 
@@ -460,18 +461,26 @@ class DataDir:
             _checkpoint("cleaned")
 
     def rollback(self) -> str:
-        """Switch ``current`` back to ``previous`` (and ``previous`` to what was current).
+        """Switch ``current`` back to ``previous`` (and ``previous`` to what was current), in
+        one atomic rename each, after checking that the previous version is whole. Running
+        servers follow it as they follow a build (docs/data-dir.md).
 
         Returns:
             The id of the version now published.
 
         Raises:
-            NotBuilt: there is no previous version to go back to.
+            NotBuilt: there is no previous version to go back to, or it is not whole (the
+                message says what is missing; ``current`` is then left as it was).
+            StaleIndex: the previous version's index was built from another graph.
         """
         with self._build_lock():
             old, back = self._link(CURRENT), self._link(PREVIOUS)
             if back is None or not back.is_dir():
-                raise NotBuilt(f"no previous version in {self.root} to roll back to")
+                raise NotBuilt(
+                    f"no previous version in {self.root} to roll back to ({PREVIOUS} is "
+                    f"{'missing' if back is None else 'a link to nothing'}): nothing changed"
+                )
+            Version(back, self.cache_dir).check()
             if old is not None:
                 self._point(PREVIOUS, old)
             self._point(CURRENT, back)
@@ -553,6 +562,14 @@ def _pin(folder: Path) -> bool:
         return False
     _PINNED[folder] = fd
     return True
+
+
+def release(version: Version) -> None:
+    """Let builds remove a version this process opened (:meth:`DataDir.open`) and no longer
+    reads: a server that switched to a newer version calls it once the old one is closed."""
+    fd = _PINNED.pop(version.path.resolve(), None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops its shared lock
 
 
 def _remove_unless_read(folder: Path) -> bool:

@@ -131,8 +131,8 @@ class BodyTooLarge(ProtocolViolation):
     """A request's body is larger than the server reads."""
 
 
-class BodyTimeout(ProtocolViolation):
-    """The request body did not arrive before the request's deadline."""
+class BodyTooSlow(ProtocolViolation):
+    """A request's body did not arrive within the query deadline."""
 
 
 class UnsupportedMediaType(ProtocolViolation):

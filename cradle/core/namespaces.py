@@ -7,6 +7,7 @@ BASE = "https://w3id.org/cradle/"
 CRADLE = Namespace(BASE + "def#")  # the few terms Cradle mints (ontology/vocabulary.ttl)
 RES = Namespace(BASE + "resource/")
 TOPIC = Namespace(BASE + "topic/")
+SITUATION = Namespace(BASE + "situation/")  # ontology/situations.ttl
 LOC = Namespace(BASE + "locality/")
 ORGS = Namespace(BASE + "org/")
 FMT = Namespace(BASE + "format/")
@@ -21,6 +22,7 @@ STATGEO = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
 IANA = Namespace("https://www.iana.org/assignments/media-types/")
 
 TOPIC_SCHEME = TOPIC["scheme"]
+SITUATION_SCHEME = SITUATION["scheme"]
 LOCALITY_SCHEME = LOC["scheme"]
 FORMAT_SCHEME = FMT["scheme"]
 STATUS_SCHEME = STATUS["scheme"]
@@ -30,6 +32,7 @@ PREFIXES: dict[str, str] = {
     "cradle": str(CRADLE),
     "res": str(RES),
     "topic": str(TOPIC),
+    "situation": str(SITUATION),
     "loc": str(LOC),
     "orgs": str(ORGS),
     "fmt": str(FMT),

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="server processes sharing the port (one per core for search)"
     )
+    reload_interval: float = Field(
+        5.0,
+        ge=0,
+        description="seconds between a server's looks for a newly published version of the "
+        "data dir, served without a restart (0: only on SIGHUP)",
+    )
     query_timeout: float = Field(10.0, gt=0, description="SPARQL deadline in seconds")
     row_cap: int = Field(10_000, gt=0, description="most result rows a SPARQL query returns")
     max_body_bytes: int = Field(

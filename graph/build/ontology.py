@@ -11,9 +11,12 @@ from rdflib.namespace import SKOS
 
 from cradle.core.namespaces import AUD, FMT, KIND, LOC, STATUS, TOPIC
 from cradle.core.settings import ONTOLOGY_DIR
+from cradle.graph.build.need import authorities_in, need_graph
 
 #: Turtle files merged into every built graph (shapes are kept apart, for validation only).
-DATA_FILES = ("vocabulary.ttl", "topics.ttl", "localities.ttl", "values.ttl")
+DATA_FILES = (
+    "vocabulary.ttl", "topics.ttl", "situations.ttl", "localities.ttl", "values.ttl",
+)  # fmt: skip
 SHAPES_FILE = "shapes.ttl"
 
 
@@ -58,6 +61,8 @@ def _load(ontology_dir: Path) -> Graph:
     g = Graph()
     for name in DATA_FILES:
         g.parse(ontology_dir / name, format="turtle")
+    # need per authority (babies under one, deprivation) as Data Cube statistics about places
+    g += need_graph(authorities_in(g))
     return g
 
 

@@ -1,1 +1,1 @@
-"""The read side: the read model, bulk reads and place x topic coverage."""
+"""The read side: the read model, bulk reads, place x topic coverage, gaps by need, ORUK."""

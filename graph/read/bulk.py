@@ -57,6 +57,7 @@ TERM_PROPS: dict[str, str] = {
     str(SKOS.hiddenLabel): "hidden_labels",
     str(SKOS.broader): "broader",
     str(SKOS.narrower): "narrower",
+    str(SKOS.related): "related",
     str(CRADLE.localityLevel): "level",
     str(SKOS.notation): "notation",
     str(OWL.sameAs): "same_as",

@@ -11,6 +11,9 @@ it published; **adopted** those published elsewhere that it adopted; **shared** 
 by the wider areas containing it (its region, Greater Manchester, England) that it did not adopt
 already. Only resources of the chosen ``status`` count (``available`` unless asked otherwise);
 a resource on a narrower topic counts for every broader one too.
+
+An authority outside the catalogue's home area (its ``dct:spatial``) is still a row, marked
+``outside_catalogue``: the catalogue does not speak for it, so its zeros are not gaps.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Cell:
     adopted: int
     shared: int
     count: int
+    outside_catalogue: bool = False
 
     @property
     def local(self) -> int:
@@ -55,6 +59,7 @@ class Cell:
             "local": self.local,
             "shared": self.shared,
             "count": self.count,
+            "outside_catalogue": self.outside_catalogue,
         }
 
 
@@ -70,6 +75,7 @@ class Coverage:
         localities: the authorities, by label.
         topics: every topic with its depth, depth-first from the top concepts.
         cells: authority by authority, topic by topic (``len(localities) * len(topics)``).
+        home: the catalogue's home area; authorities outside it are ``outside_catalogue``.
     """
 
     within: Term
@@ -79,11 +85,21 @@ class Coverage:
     localities: list[Term]
     topics: list[tuple[Term, int]]
     cells: list[Cell]
+    home: Term | None = None
 
     @property
     def gaps(self) -> list[Cell]:
-        """The cells whose count is zero."""
-        return [c for c in self.cells if c.count == 0]
+        """The cells whose count is zero, of the authorities inside the catalogue's area."""
+        return [c for c in self.cells if c.count == 0 and not c.outside_catalogue]
+
+    @cached_property
+    def outside(self) -> list[Term]:
+        """The authorities outside the catalogue's home area (the catalogue has no entries for
+        them), by label."""
+        rows = self._positions[0]
+        width = len(self.topics)
+        return [p for p in self.localities
+                if width and self.cells[rows[p.id] * width].outside_catalogue]  # fmt: skip
 
     def cell(self, locality: str, topic: str) -> Cell:
         """The cell of one authority and topic (KeyError if either is not in the matrix)."""
@@ -98,17 +114,28 @@ class Coverage:
     def gap_count(self, locality: str) -> int:
         """How many topics the authority has nothing on."""
         row = self._positions[0][locality] * len(self.topics)
-        return sum(1 for c in self.cells[row : row + len(self.topics)] if c.count == 0)
+        cells = self.cells[row : row + len(self.topics)]
+        return sum(1 for c in cells if c.count == 0 and not c.outside_catalogue)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as ``/gaps`` answers."""
+        outside = {p.id for p in self.outside}
         return {
             "within": {"id": self.within.id, "label": self.within.label, "iri": self.within.iri},
+            "catalogue_area": None
+            if self.home is None
+            else {"id": self.home.id, "label": self.home.label, "iri": self.home.iri},
             "status": self.status,
             "include_shared": self.include_shared,
             "include_narrower": self.include_narrower,
             "localities": [
-                {"id": p.id, "label": p.label, "iri": p.iri, "gss": p.notation}
+                {
+                    "id": p.id,
+                    "label": p.label,
+                    "iri": p.iri,
+                    "gss": p.notation,
+                    "outside_catalogue": p.id in outside,
+                }
                 for p in self.localities
             ],
             "topics": [
@@ -249,16 +276,19 @@ def _coverage(
     tree = model.topic_tree()
     rows = model.authorities(area.id)
     located, adopted, adopted_wider = _tallies(model, status, narrower)
+    inside = set(model.below("locality", model.home))
     cells = []
     for place in rows:
+        outside = place.id not in inside
         above = model.above("locality", place.id)
         for term, _ in tree:
             pair = (place.id, term.id)
             own, took = located[pair], adopted[pair]
             shared = sum(located[(a, term.id)] for a in above) - adopted_wider[pair]
             count = own + took + (shared if include_shared else 0)
-            cells.append(Cell(place.id, term.id, own, took, shared, count))
-    return Coverage(area, status, include_shared, narrower, rows, tree, cells)
+            cells.append(Cell(place.id, term.id, own, took, shared, count, outside))
+    home = model.term("locality", model.home)
+    return Coverage(area, status, include_shared, narrower, rows, tree, cells, home)
 
 
 OWN, ADOPTED, SHARED = "own", "adopted", "shared"

@@ -21,7 +21,20 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from cradle.core.datadir import Version, open_version
 from cradle.core.errors import NotBuilt
-from cradle.core.namespaces import AUD, BASE, CAT, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC, VCARD
+from cradle.core.namespaces import (
+    AUD,
+    BASE,
+    CAT,
+    FMT,
+    KIND,
+    LOC,
+    ORGS,
+    RES,
+    SITUATION,
+    STATUS,
+    TOPIC,
+    VCARD,
+)
 from cradle.graph.build.store import open_store
 from cradle.graph.read import bulk
 from cradle.graph.read.contact import Contact
@@ -30,6 +43,7 @@ from cradle.graph.read.contact import Contact
 NAMESPACES: dict[str, str] = {
     "resource": str(RES),
     "topic": str(TOPIC),
+    "situation": str(SITUATION),
     "locality": str(LOC),
     "org": str(ORGS),
     "format": str(FMT),
@@ -46,7 +60,8 @@ LOCAL_AUTHORITY_GSS = ("E06", "E08", "E09", "E10")
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A controlled term: topic, locality, organisation, format, kind, status or audience."""
+    """A controlled term: topic, situation, locality, organisation, format, kind, status or
+    audience."""
 
     kind: str
     id: str
@@ -60,6 +75,7 @@ class Term:
     level: str | None = None
     notation: str | None = None
     same_as: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()  # skos:related topics (a situation's: ontology/situations.ttl)
 
     @property
     def is_local_authority(self) -> bool:
@@ -245,6 +261,7 @@ def _terms(rows: dict[str, bulk.Row], names: dict[str, str]) -> dict[str, dict[s
                 level=text.get("level"),
                 notation=text.get("notation"),
                 same_as=tuple(sorted(row.get("same_as", ()))),
+                related=bulk.ids(row.get("related", []), str(TOPIC)),
             )
         children: dict[str, set[str]] = {}  # skos:broader alone also makes a hierarchy
         for term in out.values():

@@ -14,23 +14,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from rdflib.namespace import SKOS
 from tqdm import tqdm
 
+from cradle.core.namespaces import LOC
 from cradle.core.settings import ONTOLOGY_DIR
 from cradle.graph.build.catalogue import (
     Catalogue,
     Entry,
     Header,
-    LocalityDef,
     Organisation,
     dump_catalogue,
 )
-from cradle.graph.build.ontology import Terms, terms
+from cradle.graph.build.ontology import Terms, load_ontology, terms
+from cradle.graph.read.readmodel import LOCAL_AUTHORITY_GSS as AUTHORITY_GSS
 from cradle.graph.sources import synth_data as sd
 
 T = TypeVar("T")
 MODIFIED = "2026-01-01"
 CATALOGUE_FILE = "catalogue.yaml"
+REGION_GSS = "E12"
 
 
 @dataclass(frozen=True)
@@ -53,29 +56,68 @@ def _pick(rng: random.Random, weights: Mapping[T, float]) -> T:
     return rng.choices(keys, weights=[float(weights[k]) for k in keys])[0]
 
 
-def _places(vocab: Terms) -> tuple[list[LocalityDef], list[Place], list[Place], list[Organisation]]:
-    """Regions and authorities as catalogue localities, with their publishers."""
-    defs: list[LocalityDef] = []
+@dataclass(frozen=True)
+class England:
+    """England's places as the ontology defines them, in GSS order.
+
+    Attributes:
+        regions: region id -> name (the nine English regions).
+        authorities: region id -> its upper-tier authorities (id, name), Greater Manchester's
+            boroughs excepted.
+        boroughs: Greater Manchester's boroughs (id, name).
+    """
+
+    regions: dict[str, str]
+    authorities: dict[str, list[tuple[str, str]]]
+    boroughs: list[tuple[str, str]]
+
+
+def england(ontology_dir: Path = ONTOLOGY_DIR) -> England:
+    """Read England's regions and upper-tier authorities from ontology/localities.ttl.
+
+    The one list of England's places: synthetic catalogues spread their entries over it, and
+    coverage lists its authorities.
+    """
+    g = load_ontology(ontology_dir)
+    base = str(LOC)
+    places: dict[str, tuple[str, str, str]] = {}  # id -> (GSS, name, broader id)
+    for s, code in g.subject_objects(SKOS.notation):
+        broader = next(iter(g.objects(s, SKOS.broader)), None)
+        if str(s).startswith(base) and broader is not None:
+            name = str(g.value(s, SKOS.prefLabel))
+            places[str(s)[len(base) :]] = (str(code), name, str(broader)[len(base) :])
+    ordered = sorted(places.items(), key=lambda kv: kv[1][0])
+    regions = {i: name for i, (gss, name, _) in ordered if gss.startswith(REGION_GSS)}
+    authorities: dict[str, list[tuple[str, str]]] = {r: [] for r in regions}
+    boroughs = []
+    for i, (gss, name, up) in ordered:
+        if gss[:3] not in AUTHORITY_GSS:
+            continue
+        if up in regions:
+            authorities[up].append((i, name))
+        else:
+            boroughs.append((i, name))
+    return England(regions, authorities, boroughs)
+
+
+def _places(ontology_dir: Path) -> tuple[list[Place], list[Place], list[Organisation]]:
+    """Authorities and wider areas (regions, Greater Manchester) with their publishers."""
     orgs: list[Organisation] = []
     authorities: list[Place] = []
     areas: list[Place] = []
-    for rid, (rname, _gss) in sd.REGIONS.items():  # the regions are in the ontology
+    places = england(ontology_dir)
+    for rid, rname in places.regions.items():
         net = f"{rid}-safeguarding-network"
         orgs.append(Organisation(id=net, name=f"{rname} Safeguarding Network"))
         areas.append(Place(rid, rname, rid, (net,)))
-        for name, gss in sd.AUTHORITIES[rid]:
-            aid = slug(name)
-            defs.append(
-                LocalityDef(id=aid, name=name, gss=gss, within=rid, level=sd.LEVELS[gss[:3]])
-            )
+        for aid, name in places.authorities[rid]:
             authorities.append(Place(aid, name, rid, _authority_orgs(aid, name, orgs)))
     gm = "greater-manchester-combined-authority"
     orgs.append(Organisation(id=gm, name="Greater Manchester Combined Authority"))
     areas.append(Place("greater-manchester", "Greater Manchester", "north-west", (gm,)))
-    for bid in sd.GM_BOROUGHS:
-        name = vocab.localities[bid]
+    for bid, name in places.boroughs:
         authorities.append(Place(bid, name, "north-west", _authority_orgs(bid, name, orgs)))
-    return defs, authorities, areas, orgs
+    return authorities, areas, orgs
 
 
 def _authority_orgs(aid: str, name: str, orgs: list[Organisation]) -> tuple[str, ...]:
@@ -213,8 +255,8 @@ def synthesize(
 
     Returns:
         A catalogue that passes :func:`cradle.graph.build.catalogue.check_catalogue`, with about 150
-        upper-tier authorities as localities, each within its region (the nine English regions,
-        and Greater Manchester within the North West, are in ``ontology/localities.ttl``).
+        upper-tier authorities; the places are the ontology's (``ontology/localities.ttl``), so
+        the catalogue defines none of its own.
 
     Raises:
         ValueError: ``n`` is less than 1.
@@ -223,7 +265,7 @@ def synthesize(
         raise ValueError(f"--resources must be at least 1, got {n}")
     vocab = terms(ontology_dir)
     rng = random.Random(seed)
-    defs, authorities, areas, orgs = _places(vocab)
+    authorities, areas, orgs = _places(ontology_dir)
     national = [pid for pid, _ in sd.NATIONAL_PUBLISHERS]
     orgs = [Organisation(id=pid, name=name) for pid, name in sd.NATIONAL_PUBLISHERS] + orgs
     composer = _Composer(rng, vocab, authorities)
@@ -237,7 +279,7 @@ def synthesize(
         description="Made by `cradle synth` for scale tests and benchmarks; not real resources.",
         modified=MODIFIED,
     )
-    return Catalogue(catalogue=header, organisations=orgs, localities=defs, resources=resources)
+    return Catalogue(catalogue=header, organisations=orgs, resources=resources)
 
 
 def write_synthetic(

@@ -251,14 +251,15 @@ def test_real_builds_killed_anywhere_leave_old_or_new(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_server_keeps_serving_the_version_it_opened(tmp_path: Path) -> None:
-    """A build published while serving changes nothing the server reads; /health says to
-    restart."""
+def test_a_server_keeps_its_version_when_the_published_one_has_no_index(tmp_path: Path) -> None:
+    """A graph-only version published while serving with search would turn search off: the
+    server refuses it, keeps serving (and holding) the version it has, and says why.
+    (Versions it can serve are taken up: tests/test_swap.py.)"""
     from cradle.commands import run_build
     from cradle.service.app import create_app
 
     root = tmp_path / "data"
-    settings = fake_settings(root)
+    settings = fake_settings(root, reload_interval=0.2)
     run_build(settings)
     first = DataDir(root).open()
     with TestClient(create_app(settings)) as client:
@@ -266,10 +267,15 @@ def test_a_server_keeps_serving_the_version_it_opened(tmp_path: Path) -> None:
         before = client.get("/sparql", params={"query": count}).json()
         for _ in range(2):
             run_build(settings, with_index=False)  # a graph-only version: no index in it
+        published = DataDir(root).current_id()
+        deadline = time.monotonic() + 60
+        while client.get("/health").json()["versions"]["refused"] != published:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
         body = client.get("/health").json()
-        assert body["graph"]["version"] == first.id != DataDir(root).current_id()
+        assert body["graph"]["version"] == first.id != published
         assert body["graph"]["sha256"] == first.graph_sha256()
-        assert body["sparql"]["stale"] is True and body["status"] == "degraded"
+        assert body["status"] == "degraded" and "search index" in body["versions"]["refused_why"]
         assert client.get("/sparql", params={"query": count}).json() == before
         assert client.get("/search", params={"q": "sleep"}).status_code == 200
     assert first.path.is_dir()  # this process holds it: the builds kept it

@@ -71,6 +71,13 @@ def test_every_alias_is_refused_at_its_line(rows: str) -> None:
     assert "a YAML alias (*name)" in line
 
 
+@pytest.mark.parametrize("tag", ["set", "omap", "pairs", "binary"])
+def test_tags_a_catalogue_has_no_use_for_are_refused(tag: str) -> None:
+    value = {"set": "{a, b}", "binary": "aGVsbG8="}.get(tag, "[{a: 1}]")
+    (line,) = problems(HEAD + ENTRY + f"    topics: !!{tag} {value}\n")
+    assert line.startswith(f"cat.yaml:7: entry a: topics: malformed YAML at column 13: !!{tag} ")
+
+
 def test_an_anchor_alone_is_fine() -> None:
     cat = parse_catalogue(HEAD + ENTRY + "    topics: &t [safer-sleep]\n", "cat.yaml")
     assert cat.resources[0].topics == ["safer-sleep"]

@@ -14,8 +14,7 @@ from cradle.core.namespaces import sparql_prologue
 from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.build.pipeline import build_graph
 from cradle.graph.build.store import open_store
-from cradle.graph.sources.synth import synthesize, write_synthetic
-from cradle.graph.sources.synth_data import REGIONS
+from cradle.graph.sources.synth import england, synthesize, write_synthetic
 from cradle.graph.sparql.run import run_query
 from tests.support import CATALOGUE
 
@@ -40,21 +39,21 @@ def test_cli_writes_a_catalogue_that_loads(tmp_path: Path) -> None:
     assert len({e.id for e in cat.resources}) == 50
 
 
-def test_passes_the_catalogue_checks_with_regions_and_authorities(synth_file: Path) -> None:
+def test_spreads_entries_over_the_ontologys_regions_and_authorities(synth_file: Path) -> None:
     cat = load_catalogue(synth_file)
-    places = {p.id: p for p in cat.localities}
-    regions = set(REGIONS)  # the ontology defines the regions; the catalogue its authorities
-    assert not regions & set(places)
-    authorities = list(places.values())
-    # with the ten Greater Manchester boroughs of the ontology: every upper-tier authority
-    assert len(authorities) + 10 >= 150
-    assert all(p.within in regions for p in authorities)
-    assert {p.gss[:3] for p in authorities} == {"E06", "E08", "E09", "E10"}
-    assert len({p.gss for p in places.values()}) == len(places)
+    assert not cat.localities  # England's places are the ontology's: one list, not two
+    places = england()
+    assert list(places.regions) == [
+        "north-east", "north-west", "yorkshire-and-the-humber", "east-midlands",
+        "west-midlands", "east-of-england", "london", "south-east", "south-west",
+    ]  # fmt: skip
+    authorities = {a for r in places.authorities.values() for a, _ in r}
+    assert len(authorities) + len(places.boroughs) == 153
+    assert [b for b, _ in places.boroughs][:2] == ["bolton", "bury"]
     used = {e.locality for e in cat.resources}
     assert {"england", "greater-manchester", "london", "north-west"} <= used
     assert used & {"bolton", "bury", "manchester", "oldham", "wigan"}
-    assert len(used & set(places)) > 100
+    assert len(used & authorities) > 100
 
 
 def test_programmes_are_adopted_by_several_areas(synth_file: Path) -> None:

@@ -179,6 +179,14 @@ def test_related_facets_and_info(searcher: Searcher, data_dir: Path) -> None:
         searcher.related("https://w3id.org/cradle/resource/nope")
 
 
+def test_places_the_catalogue_has_nothing_for_are_not_read_as_words(searcher: Searcher) -> None:
+    # England's other authorities are places of the graph (for coverage); "reading" is a word
+    assert not searcher.reader.understand("reading to your baby").localities
+    assert not searcher.reader.understand("easy read leaflets for harrow parents").localities
+    assert list(searcher.reader.understand("safer sleep in Bury").localities) == ["bury"]
+    assert list(searcher.reader.understand("support in London").localities) == ["london"]
+
+
 def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dict]) -> None:
     u = searcher.reader.understand("safe sleep in Oldham")
     assert list(u.localities) == ["oldham"]

@@ -20,7 +20,7 @@ def test_sentence_vectors_can_be_turned_off(graph_dir: Path, tmp_path: Path, on:
     settings = Settings.model_validate({"embedder": "fake", "sentence_vectors": on})
     out = tmp_path / "data"
     shutil.copytree(graph_dir, out)
-    build_index(out, out, settings, Version.at(out).cache_dir)
+    build_index(out, settings, Version.at(out).cache_dir)
     saved = np.load(Version.at(out).sentence_vectors_file)
     assert (len(saved) > 0) == on
     hits = open_searcher(out, settings).search("nurse who visits young mothers", k=5).results

@@ -88,3 +88,20 @@ def test_connections_over_the_cap_get_a_quick_503(server: tuple[str, Any]) -> No
             sock.close()
     time.sleep(0.3)
     assert httpx.get(base + "/health", timeout=5).status_code == 200
+
+
+def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
+    from cradle.service.sparql import Answer
+
+    async def never_taken(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            await asyncio.sleep(60)  # a client that reads nothing
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    answer = Answer(b"x" * 200_000, media_type="text/csv", headers={}, write_timeout=30,
+                    deadline=time.monotonic() + 0.5)  # fmt: skip
+    started = time.monotonic()
+    asyncio.run(answer({"type": "http", "path": "/sparql"}, receive, never_taken))
+    assert time.monotonic() - started < 2  # the deadline, not the 30 s write timeout

@@ -18,6 +18,7 @@ from tests.support import ROOT
     [
         (e.UrlTooLong("long"), 414),
         (e.BodyTooLarge("big"), 413),
+        (e.BodyTooSlow("slow"), 408),
         (e.UnsupportedMediaType("type"), 415),
         (e.ProtocolViolation("bad"), 400),
         (e.NotAcceptable("no"), 406),

@@ -116,13 +116,35 @@ def test_heatmap_page_shows_the_matrix(client: TestClient) -> None:
     body = client.get("/gaps").json()
     page = client.get("/coverage").text
     table = page.split('id="heatmap"')[1].split("</table>")[0]
-    assert len(re.findall(r'<th scope="col"', table)) == 11  # "Topic" + ten boroughs
+    assert "local authority (rows) and topic (columns)" in table  # as docs/coverage.md says
+    # the authority, its two need columns, then every topic
+    assert len(re.findall(r'<th scope="col"', table)) == 3 + len(body["topics"])
     rows = re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", table, re.S)
-    assert len(rows) == len(body["topics"])
+    assert len(rows) == len(body["localities"]) == 10
     first = [int(x) for x in re.findall(r'<td[^>]*><a class="n"[^>]*>(\d+)', rows[0])]
-    expected = [c["count"] for c in body["cells"] if c["topic"] == body["topics"][0]["id"]]
+    expected = [c["count"] for c in body["cells"] if c["locality"] == "bolton"]
     assert first == expected
-    assert "(gap)" in table
+    assert "(gap)" in table and ">3,748<" in rows[0]  # Bolton's babies under one
+    assert "Open Government Licence" in page
+
+
+def test_heatmap_wording_follows_the_choices(client: TestClient) -> None:
+    def page(**params: str) -> str:
+        return " ".join(client.get("/coverage", params=params).text.split())
+
+    every = page(status="all")
+    assert "Every resource counts, whatever its status" in every
+    assert "whose status is every status" not in every
+    pending = page(status="in-development")
+    assert "Only resources marked" in pending and "any other status are left out" in pending
+    nw = page(within="north-west")
+    assert "This catalogue covers Greater Manchester; the other 14 North West authorities" in nw
+    london = page(within="london")
+    assert "none of the 33 London authorities is in it" in london
+    assert "0 of 0" not in london and 'id="heatmap"' not in london
+    by_need = page(sort="need")
+    first = re.search(r'<th scope="row"><a href="/locality/([^"]+)"', by_need)
+    assert first and first.group(1) == "manchester"
 
 
 def test_gaps_counts_available_resources_unless_asked(client: TestClient) -> None:
@@ -143,7 +165,17 @@ def test_gaps_counts_available_resources_unless_asked(client: TestClient) -> Non
 
 def test_gaps_within_an_area_and_bad_parameters(client: TestClient) -> None:
     nw = client.get("/gaps", params={"within": "north-west"}).json()
-    assert nw["within"]["id"] == "north-west" and len(nw["localities"]) == 10
+    assert nw["within"]["id"] == "north-west" and len(nw["localities"]) == 24
+    outside = {p["id"] for p in nw["localities"] if p["outside_catalogue"]}
+    assert len(outside) == 14 and "liverpool" in outside and "bolton" not in outside
+    assert nw["catalogue_area"]["id"] == "greater-manchester"
+    assert not outside & {g["locality"] for g in nw["gaps"]}  # not gaps: not this catalogue's
+    assert all(c["outside_catalogue"] == (c["locality"] in outside) for c in nw["cells"])
+    england = client.get("/gaps", params={"within": "england"}).json()
+    assert len(england["localities"]) == 153
+    assert {p["gss"][:3] for p in england["localities"]} == {"E06", "E08", "E09", "E10"}
+    csv_text = client.get("/gaps", params={"within": "north-west", "format": "csv"}).text
+    assert csv_text.splitlines()[0].endswith(",outside_catalogue")
     assert [
         x["id"] for x in client.get("/gaps", params={"within": "bolton"}).json()["localities"]
     ] == ["bolton"]

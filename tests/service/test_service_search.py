@@ -91,7 +91,7 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
 
 
 def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hit:
-    why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), 0.5, 0.5, False)
+    why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), (), 0.5, 0.5, False)
     return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
                None, None, HowToGet("none", "Not obtainable yet", None), "practitioners",
                "For practitioners", None, False, None, None, None, None,

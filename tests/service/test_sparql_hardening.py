@@ -20,7 +20,7 @@ from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
 from tests.support.sparql import Listener, data_hash
 
-DEADLINE = 1.5
+DEADLINE = 3.0
 RUNAWAYS = {
     "cross product": "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
     "path blowup": "SELECT (COUNT(*) AS ?n) { ?s (!<urn:x:none>|^!<urn:x:none>)* ?o }",

@@ -17,8 +17,14 @@ Nothing downstream runs on a catalogue with problems. The fields are described f
 """
 
 from cradle.graph.build.catalogue.checks import check_catalogue, load_catalogue, parse_catalogue
-from cradle.graph.build.catalogue.entry import url_problem
-from cradle.graph.build.catalogue.messages import suggest
+from cradle.graph.build.catalogue.entry import (
+    PERIOD,
+    REFERENCE_FIELDS,
+    SLUG,
+    YEAR_MONTH,
+    url_problem,
+)
+from cradle.graph.build.catalogue.messages import FIELD_ALIASES, VALUE_LISTS, suggest
 from cradle.graph.build.catalogue.model import (
     REVIEW_EVERY_DEFAULT,
     Catalogue,
@@ -30,7 +36,13 @@ from cradle.graph.build.catalogue.model import (
 from cradle.graph.build.catalogue.writer import dump_catalogue
 
 __all__ = [
+    "FIELD_ALIASES",
+    "PERIOD",
+    "REFERENCE_FIELDS",
     "REVIEW_EVERY_DEFAULT",
+    "SLUG",
+    "VALUE_LISTS",
+    "YEAR_MONTH",
     "Catalogue",
     "Entry",
     "Header",

@@ -20,6 +20,7 @@ import yaml
 
 from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue.messages import SHOWN
+from cradle.graph.build.cleantext import MAX_ID_CHARS
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: much faster
 _KEY = re.compile(r"^\s*-?\s*([A-Za-z_]+):")
@@ -73,7 +74,29 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
         return out
 
 
+#: YAML types a catalogue has no use for, and what to write instead: ``!!omap``, ``!!pairs`` and
+#: ``!!set`` build their items past the alias checks above, ``!!binary`` is not text.
+_UNUSED_TAGS = {
+    "omap": "write a plain list",
+    "pairs": "write a plain list",
+    "set": "write a plain list",
+    "binary": "write the text itself",
+}
+
+
+def _unused_tag(loader: _LineLoader, node: yaml.Node) -> Any:
+    name = node.tag.rsplit(":", 1)[-1]
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"!!{name} values are not used in a catalogue: {_UNUSED_TAGS[name]}",
+        node.start_mark,
+    )
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
+for _tag in _UNUSED_TAGS:
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unused_tag)
 
 
 @dataclass
@@ -122,7 +145,7 @@ def _located(text: str, line: int, *, parent: bool = False) -> tuple[str, str]:
     key = _KEY.match(lines[line - 1]) if line <= len(lines) else None
     if key is None and parent and line <= len(lines):
         key = _parent_key(lines, line)
-    where = f"entry {entry[:SHOWN]}" if entry else "(file)"
+    where = f"entry {entry[:MAX_ID_CHARS]}" if entry else "(file)"
     return where, (f"{key.group(1)[:SHOWN]}: " if key else "")
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from pydantic_core import ErrorDetails
 from rapidfuzz import fuzz, process
 
+from cradle.graph.build.cleantext import MAX_ID_CHARS
+
 #: Field names people write for the catalogue's own (when fuzzy matching alone would not say).
 _ALIASES_OF = {
     "reviewed": ("last_reviewed", "review_date", "reviewed_on"),
@@ -66,7 +68,7 @@ class Report:
 
     def add(self, line: int, where: str, fld: str, what: str) -> None:
         """Note one problem at ``line`` of ``where`` (an entry, ``(file)``, ...) in ``fld``."""
-        where, fld = _short(where, SHOWN + 20), _short(fld, SHOWN)
+        where, fld = _short(where, MAX_ID_CHARS + 20), _short(fld, SHOWN)
         text = (
             f"{self.source}:{line}: {where}: {fld}: {what}"
             if fld

@@ -1,0 +1,91 @@
+"""The urgent notice (issue 27): its trigger list both ways, the search JSON and the page."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cradle.index.urgent import NOT_TRIGGERS, NOTICE, TRIGGERS, urgent
+
+NOW = [
+    "my baby is not breathing",
+    "He fell down the stairs",
+    "she won’t wake up",  # a curly apostrophe, as phones type it
+    "baby WONT WAKE",
+    "my son burnt his hand on the oven",
+    "the baby has been scalded by a cup of tea",
+    "he is choking on something",
+    "baby turning blue",
+    "I dropped the baby and she hit her head",
+    "my partner shook the baby",
+    "she swallowed a button battery",
+]
+NOT_NOW = [
+    "safer sleep leaflet",
+    "burns and scalds prevention",
+    "choking hazards for babies",
+    "abusive head trauma training",
+    "falls prevention checklist",
+    "fitting a stair gate",
+    "bleeding on the brain in babies",
+    "I am burnt out after a week of night shifts",
+    "unconscious bias training for health visitors",
+    "coping with a crying baby",
+    "sudden infant death",
+]
+
+
+@pytest.mark.parametrize("question", NOW)
+def test_a_baby_hurt_or_unwell_now_is_urgent(question: str) -> None:
+    assert urgent(question)
+
+
+@pytest.mark.parametrize("question", NOT_NOW)
+def test_a_question_about_a_topic_is_not_urgent(question: str) -> None:
+    assert not urgent(question)
+
+
+def test_every_trigger_is_urgent_alone_and_the_list_is_small() -> None:
+    assert len(TRIGGERS) <= 80 and len(set(TRIGGERS)) == len(TRIGGERS)
+    for trigger in TRIGGERS:
+        assert trigger == trigger.casefold().strip() and urgent(f"help, {trigger}!"), trigger
+    for phrase in NOT_TRIGGERS:
+        assert not urgent(phrase), phrase
+
+
+def test_triggers_match_whole_words_only() -> None:
+    assert not urgent("unburnt toast") and not urgent("the bleedingly obvious")
+
+
+def test_search_json_says_urgent_and_the_page_shows_the_notice_above_results(
+    client: TestClient,
+) -> None:
+    body = client.get("/search", params={"q": "my baby fell down the stairs"}).json()
+    assert body["urgent"] is True
+    assert client.get("/search", params={"q": "safer sleep leaflet"}).json()["urgent"] is False
+    page = client.get("/", params={"q": "baby won't wake up"}).text
+    notice = page.index('class="notice urgent"')
+    assert notice < page.index('id="results-heading"')
+    assert 'href="tel:999"' in page and 'href="tel:111"' in page
+    assert "not medical advice" in page
+    calm = client.get("/", params={"q": "safer sleep leaflet"}).text
+    assert 'class="notice urgent"' not in calm and "tel:999" not in calm
+
+
+def test_the_command_line_prints_the_notice_first_for_an_urgent_question(data_dir: Path) -> None:
+    from cradle.index.commands import run_search
+    from tests.support import fake_settings
+
+    filters: dict[str, str | None] = dict.fromkeys(
+        ("locality", "topic", "format", "audience", "status")
+    )
+    out = io.StringIO()
+    run_search(fake_settings(data_dir), "he is not breathing", filters, k=3, out=out)
+    assert out.getvalue().startswith("If a baby may be hurt or unwell now, call 999")
+    calm = io.StringIO()
+    run_search(fake_settings(data_dir), "safer sleep leaflet", filters, k=3, out=calm)
+    assert "999" not in calm.getvalue()
+    assert NOTICE.endswith("Cradle is a catalogue of resources, not medical advice.")
