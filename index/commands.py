@@ -23,19 +23,19 @@ def _line(text: str, indent: str = "    ") -> list[str]:
 
 
 def _hit_lines(n: int, hit: Hit, label: Callable[[str, str], str]) -> list[str]:
-    """One hit in at most 80 columns: title, status badge, place and format, the best action."""
+    """One hit in at most 80 columns: title, whom it is for, status badge, place and format, and
+    the one way to get it."""
     lines = _line(f"{n:>2}. {hit.title}")
     places = ", ".join(dict.fromkeys(label("locality", p) for p in hit.localities))
     form = label("format", hit.format) if hit.format != "none" else ""
-    facts = [x for x in (hit.badge, hit.out_of_date, places, form) if x]
+    facts = [x for x in (hit.for_label, hit.badge, hit.out_of_date, places, form) if x]
     lines += _line("    " + " · ".join(facts))
     if hit.snippet:  # the answering sentence, in place of a long summary
         lines += _line("    " + _marked(hit.snippet, hit.snippet_marks), "    ")
-    action = hit.action
-    if action.kind in ("open", "site"):
-        lines += _line(f"    {action.text}: {action.href}")
-    elif action.text:
-        lines += _line(f"    {action.text}")
+    way = hit.how_to_get
+    href = way.href.removeprefix("mailto:").removeprefix("tel:") if way.href else ""
+    shown = f"{way.label}: {way.href}" if way.href and href not in way.label else way.label
+    lines += _line(f"    {shown}")
     return lines
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from cradle.core.datadir import Version
 from cradle.core.namespaces import AUD, FMT, KIND, LOC, SITUATION, STATUS, TOPIC
+from cradle.graph.read.obtain import for_of, way_of
 from cradle.graph.read.readmodel import ReadModel, load_read_model
+from cradle.graph.read.readmodel import Resource as ModelResource
 
 FACET_BASES = {
     "topic": str(TOPIC),
@@ -44,6 +46,13 @@ class Resource:
     adopted_in: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     audience: list[str] = field(default_factory=list)
+    #: the one primary way to get it (:func:`cradle.graph.read.obtain.how_to_get`)
+    get_kind: str = "none"
+    get_label: str = ""
+    get_href: str = ""
+    #: who it is for (:func:`cradle.graph.read.obtain.intended_for`) and its badge
+    intended_for: str = "practitioners"
+    for_label: str = ""
 
 
 @dataclass
@@ -75,30 +84,7 @@ def read_graph(graph_dir: Path | Version) -> tuple[list[Resource], Vocabulary]:
 def corpus(model: ReadModel) -> tuple[list[Resource], Vocabulary]:
     """The read model as search's records: resources in catalogue order, and the vocabularies
     of the facets (facets and ids in sorted order, labels preferred first then alphabetical)."""
-    resources = [
-        Resource(
-            id=r.id,
-            uri=r.iri,
-            title=r.title,
-            summary=r.description,
-            publisher=model.label("org", r.publisher),
-            locality=r.locality,
-            format=r.format,
-            status=r.status,
-            kind=r.kind or "",
-            link_text=r.link_text or "",
-            link_domain=r.link_domain or "",
-            url=r.url or "",
-            status_note=r.status_note or "",
-            expected=r.expected or "",
-            issued=r.issued or "",
-            period=r.period or "",
-            adopted_in=list(r.adopted_in),
-            topics=list(r.topics),
-            audience=list(r.audiences),
-        )
-        for r in model.resources.values()
-    ]
+    resources = [_resource(model, r) for r in model.resources.values()]
     vocab = Vocabulary()
     for facet in sorted(FACET_BASES):
         terms = sorted(model.terms.get(facet, {}).values(), key=lambda t: t.id)
@@ -113,3 +99,35 @@ def corpus(model: ReadModel) -> tuple[list[Resource], Vocabulary]:
         if t.related:
             vocab.related.setdefault("situation", {})[t.id] = list(t.related)
     return resources, vocab
+
+
+def _resource(model: ReadModel, r: ModelResource) -> Resource:
+    """One resource of the read model as search's record, with its way and audience class."""
+    way = way_of(model, r)
+    audience_class, badge = for_of(r)
+    return Resource(
+        id=r.id,
+        uri=r.iri,
+        title=r.title,
+        summary=r.description,
+        publisher=model.label("org", r.publisher),
+        locality=r.locality,
+        format=r.format,
+        status=r.status,
+        kind=r.kind or "",
+        link_text=r.link_text or "",
+        link_domain=r.link_domain or "",
+        url=r.url or "",
+        status_note=r.status_note or "",
+        expected=r.expected or "",
+        issued=r.issued or "",
+        period=r.period or "",
+        adopted_in=list(r.adopted_in),
+        topics=list(r.topics),
+        audience=list(r.audiences),
+        get_kind=way.kind,
+        get_label=way.label,
+        get_href=way.href or "",
+        intended_for=audience_class,
+        for_label=badge,
+    )

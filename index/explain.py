@@ -82,7 +82,7 @@ def why(
     audience = ""
     if scores.get("audience"):
         audience = ", ".join(vocab.label("audience", a) for a in u.audiences if a in res.audience)
-    purposes = tuple(_purposes(res, vocab, u))
+    purposes = tuple(_purposes(res, vocab, u, query))
     situations = tuple(situation_notes(res.topics, u.situations, vocab, below))  # issue 27
     said = [
         ("matches: " + ", ".join(terms)) if terms else "",
@@ -91,7 +91,7 @@ def why(
         backoff,
         f"format: {form}" if form else "",
         f"for: {audience}" if audience else "",
-        ("asked as: " + ", ".join(purposes)) if purposes else "",
+        ("you asked about: " + ", ".join(purposes)) if purposes else "",
         *situations,
     ]
     # plain words for the page (the scores stay in the JSON); a hit that is not close is never
@@ -150,9 +150,19 @@ def _backoff(res: Resource, vocab: Vocabulary, u: Understanding) -> str:
     return "; ".join(said)
 
 
-def _purposes(res: Resource, vocab: Vocabulary, u: Understanding) -> list[str]:
+def _typed(label: str, query: str) -> str:
+    """The words of ``query`` that named ``label``, as the user typed them ("dad" for the
+    label "dads"); the label itself when the query holds it verbatim."""
+    if label.lower() in query.lower():
+        return label
+    stems = {stem(w) for w in _words(label)}
+    typed = [w for w, stemmed in _query_words(query) if stemmed in stems]
+    return " ".join(typed) or label
+
+
+def _purposes(res: Resource, vocab: Vocabulary, u: Understanding, query: str) -> list[str]:
     """The query's everyday words (not the preferred label) naming this resource's kind,
-    format or audience, as "words -> label"."""
+    format or audience, as the user typed them with the label: "dad (Parents and carers)"."""
     out = []
     for facet, found, values in (
         ("kind", u.kinds, [res.kind]),
@@ -164,5 +174,5 @@ def _purposes(res: Resource, vocab: Vocabulary, u: Understanding) -> list[str]:
             named = _words(pref)
             for label in found.get(value, []):
                 if not _words(label) <= named:  # not the label's own words
-                    out.append(f"{label} -> {pref}")
+                    out.append(f"{_typed(label, query)} ({pref})")
     return out

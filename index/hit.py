@@ -14,26 +14,16 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any, Literal
 
+from cradle.graph.read.obtain import HowToGet
+
+__all__ = ["CLOSE_NOT_USABLE", "CLOSE_USABLE", "NOT_CLOSE", "Card", "Hit", "HowToGet", "Label",
+           "SearchResponse", "Why", "plain"]  # fmt: skip
+
 #: The three tiers of a ranking, best first (docs/search.md "Tiers").
 CLOSE_USABLE: Literal[1] = 1
 CLOSE_NOT_USABLE: Literal[2] = 2
 NOT_CLOSE: Literal[3] = 3
 Tier = Literal[1, 2, 3]
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """The best thing to do next: open the resource, visit the publisher's site, or ask.
-
-    Attributes:
-        kind: ``"open"``, ``"site"`` or ``"ask"``.
-        text: what to do, in words.
-        href: the link (a web address or a ``tel:`` number), or None.
-    """
-
-    kind: str
-    text: str
-    href: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +70,9 @@ class Card:
     site: str | None
     shared_via: str | None
     phone: str | None
-    action: Action
+    how_to_get: HowToGet
+    for_: str = field(metadata={"json": "for"})
+    for_label: str
     badge: str | None
     overdue: bool
     out_of_date: str | None

@@ -12,7 +12,7 @@ import numpy as np
 from cradle.index.close import closeness
 from cradle.index.hit import CLOSE_NOT_USABLE, CLOSE_USABLE, NOT_CLOSE
 from cradle.index.loaded import LoadedIndex
-from cradle.index.query import Understanding
+from cradle.index.query import BEHAVIOUR_TOPS, Understanding
 from cradle.index.text import keywords
 from cradle.index.usable import AVAILABLE
 
@@ -84,12 +84,26 @@ def judge(
     """
     near = closeness(index, idx, dense, text, u)
     usable = index.mask("status", AVAILABLE)[idx]
+    close = near.close & (
+        ~index.mask("for", "intervention")[idx] | named | _addresses(index, idx, u)
+    )
     return Judged(
         value=near.value,
         coverage=near.coverage,
         about=near.about,
-        close=near.close,
+        close=close,
         usable=usable,
         named=named,
-        tier=tiers(near.close, usable, named),
+        tier=tiers(close, usable, named),
     )
+
+
+def _addresses(index: LoadedIndex, idx: np.ndarray, u: Understanding) -> np.ndarray:
+    """Per candidate: the question names a harm it is about (a topic of its under
+    :data:`BEHAVIOUR_TOPS`, or narrower): what an intervention programme must address to be a
+    close match."""
+    harms = {t for top in BEHAVIOUR_TOPS for t in index.below("topic", top)}
+    asked = {t for c in u.topics for t in index.below("topic", c)} & harms
+    if not asked:
+        return np.zeros(len(idx), dtype=bool)
+    return index.any_of("topic", sorted(asked))[idx]

@@ -90,6 +90,7 @@ class LoadedIndex:
                 ("kind", [r.kind] if r.kind else []),
                 ("status", [r.status]),
                 ("audience", r.audience),
+                ("for", [r.intended_for]),
             ):
                 for v in values:
                     members.setdefault((facet, v), []).append(i)

@@ -10,7 +10,7 @@ import numpy as np
 
 from cradle.index.access import Access, access
 from cradle.index.explain import Near, why
-from cradle.index.hit import Action, Card, Hit, Tier
+from cradle.index.hit import Card, Hit, HowToGet, Tier
 from cradle.index.judge import Judged
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
@@ -28,21 +28,21 @@ def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
     return Card(**_card_fields(index, i, score, today))
 
 
-def _ways(index: LoadedIndex, i: int) -> tuple[Access, Action]:
-    """Resource ``i``'s ways and best action (they never change: worked out once per index)."""
+def _ways(index: LoadedIndex, i: int) -> tuple[Access, HowToGet]:
+    """Resource ``i``'s ways and its one primary way (they never change: worked out once per
+    index; the primary way was worked out when the index was built)."""
     found = index.ways.get(i)
     if found is None:
         r = index.resources[i]
         ways = access(r.url, r.link_domain, r.summary)
-        place = index.vocab.label("locality", r.locality)
-        act = ways.action(r.publisher, place, service=r.kind == "service")
-        found = index.ways[i] = (ways, Action(act["kind"] or "", act["text"] or "", act["href"]))
+        way = HowToGet(r.get_kind, r.get_label, r.get_href or None)
+        found = index.ways[i] = (ways, way)
     return found
 
 
 def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
     r = index.resources[i]
-    ways, action = _ways(index, i)
+    ways, way = _ways(index, i)
     status_badge, overdue = badge(r.status, r.expected, today)
     return {
         "uri": r.uri,
@@ -61,7 +61,9 @@ def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[
         "site": ways.site,
         "shared_via": ways.shared_via,
         "phone": ways.phone,
-        "action": action,
+        "how_to_get": way,
+        "for_": r.intended_for,
+        "for_label": r.for_label,
         "badge": status_badge,
         "overdue": overdue,
         "out_of_date": out_of_date(r.period, r.issued, today),

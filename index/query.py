@@ -3,6 +3,7 @@ places and formats named in the query, and the expansion terms BM25 adds."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +34,9 @@ class Understanding:
             their own that it covers (see :meth:`QueryReader.back_off`).
         situations: situation id -> its labels found (ontology/situations.ttl); each
             situation's related topics are in ``topics`` too, with those labels.
+
+        to_give: the question asks for something to give a family ("give him", "for parents",
+            "leaflet for mum"): resources for families are preferred (:data:`TO_GIVE`).
     """
 
     topics: dict[str, list[str]] = field(default_factory=dict)
@@ -46,6 +50,18 @@ class Understanding:
     broader: dict[str, list[str]] = field(default_factory=dict)
     situations: dict[str, list[str]] = field(default_factory=dict)
 
+    to_give: bool = False
+
+
+#: Words that ask for something to give a family (docs/search.md "Who it is for").
+TO_GIVE = re.compile(
+    r"\b(?:give|hand|handout|leave with|show|send|leaflets?|posters?|for (?:the |a |their |new )?"
+    r"(?:parents?|mums?|mothers?|dads?|fathers?|famil(?:y|ies)|carers?))\b",
+    re.IGNORECASE,
+)
+#: Intervention programmes address the harms under these top concepts: one is a close match
+#: only when the question names one of its topics under them, or names it by its title.
+BEHAVIOUR_TOPS = ("abuse-and-neglect", "family-risk-factors")
 
 #: A recognised topic with fewer resources than this (its own and its narrower concepts')
 #: backs off to its broader concept (see :meth:`QueryReader.back_off`).
@@ -236,6 +252,7 @@ class QueryReader:
                     extra.append(token)
         u.expansion = extra
         u.broader = self.back_off(list(u.topics))
+        u.to_give = TO_GIVE.search(query) is not None
         u.focus = focus_text(query, u, vocab.label)
         if u.focus:
             u.narrative = frozenset(keywords(query)) - frozenset(keywords(u.focus))

@@ -38,6 +38,8 @@ class Weights:
         backoff: share of ``topic`` added when the resource is about a broader concept of a
             recognised topic that has few resources of its own (back-off).
         audience: added when the resource is for an audience the query names.
+        families: added, when the question asks for something to give a family, to the
+            resources for families (bench/search_families.py).
         narrative: weight, in a long question, of the words outside every phrase the graph
             recognised (the story around the need).
         focus: share of the query vector, in a long question, taken from the embedding of the
@@ -53,6 +55,7 @@ class Weights:
     form: float = 0.05
     backoff: float = 0.5
     audience: float = 0.1
+    families: float = 0.1
     narrative: float = 0.5
     focus: float = 0.5
     fusion: str = "convex"
@@ -203,6 +206,7 @@ def score(
         (w.place, place),
         (w.form, form),
         (w.audience, audience),
+        (w.families, index.mask("for", "families") if u.to_give else np.zeros_like(audience)),
     ):
         if weight and hits.any():
             extra += weight * hits

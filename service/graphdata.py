@@ -73,7 +73,14 @@ def _rdflib(term: Any) -> Any:
 
 def graph_data(store: ox.Store, model: ReadModel) -> GraphData:
     """The service's view of a read model and its store."""
-    return GraphData(resources=model.resources, terms=model.terms, home=model.home, store=store)
+    return GraphData(
+        resources=model.resources,
+        terms=model.terms,
+        home=model.home,
+        contacts=model.contacts,
+        feedback_email=model.feedback_email,
+        store=store,
+    )
 
 
 def load_graph_data(where: Path | Version) -> GraphData:

@@ -18,11 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from cradle.core.conneg import choose
 from cradle.core.errors import CradleError, NotAcceptable, UnknownIri
 from cradle.core.namespaces import PREFIXES
+from cradle.graph.read.obtain import tel
 from cradle.index.access import access
 from cradle.index.search import Searcher
 from cradle.index.usable import badge, out_of_date
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
+from cradle.service.resourceview import resource_facts
 
 router = APIRouter(tags=["linked data"])
 
@@ -129,6 +131,7 @@ async def resource_page(
     searcher: SearcherDep,
     pool: SearchPoolDep,
     format: FormatParam | None = Query(None, description="overrides the Accept header"),
+    back: str | None = Query(None, description="the results page to link back to (/?q=...)"),
 ) -> Response:
     """A catalogue resource: its page, or its RDF description."""
     _check(data, "resource", resource_id)
@@ -139,15 +142,12 @@ async def resource_page(
             data, "resource", resource_id, media if MEDIA[media] != "html" else "text/turtle"
         )
     ways = access(res.url or "", res.link_domain or "", res.description)
-    publisher = data.label("org", res.publisher)
     status_badge, overdue = badge(res.status, res.expected or "", date.today())
     context = {
         "data": data,
         "res": res,
         "ways": ways,
-        "action": ways.action(
-            publisher, data.label("locality", res.locality), service=res.kind == "service"
-        ),
+        **resource_facts(data, res, back),
         "badge": status_badge,
         "overdue": overdue,
         "dated": out_of_date(period(data, res), res.issued or "", date.today()),
@@ -191,6 +191,8 @@ def _term_route(kind: str) -> None:
                 and set(r.topics) & data.descendants(term_id)
             ],
             "adopted": data.adopted_in(term_id) if kind == "locality" else [],
+            "contact": data.contacts.get(term_id) if kind == "org" else None,
+            "tel": tel,
         }
         return templates.TemplateResponse(request, "term.html", context, headers={"Vary": "Accept"})
 

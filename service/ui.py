@@ -37,6 +37,7 @@ from cradle.service.deps import (
     SettingsDep,
     TemplatesDep,
 )
+from cradle.service.elsewhere import tell_us, where_else
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
@@ -147,6 +148,11 @@ async def search_page(
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)
+            if data is not None and not context["close"]:
+                understood = answer.response.understood
+                topics, places = understood.get("topic", ()), understood.get("locality", ())
+                context["elsewhere"] = where_else(data, topics)
+                context["tell_us"] = tell_us(data, topics, places)
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
 
@@ -161,6 +167,8 @@ async def search_page(
     context["refine"] = refine
     context["hit_path"], context["snippet_parts"] = hit_path, snippet_parts
     context["exact_url"] = search_url(exact="1")
+    back = search_url(exact="1" if exact else "")
+    context["back_query"] = "?" + urlencode({"back": back}) if q.strip() else ""
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
     return templates.TemplateResponse(request, "search.html", context, status_code=code)

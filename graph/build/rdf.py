@@ -25,10 +25,13 @@ from cradle.core.namespaces import (
     STATGEO,
     STATUS,
     TOPIC,
+    VCARD,
 )
-from cradle.graph.build.catalogue import Catalogue, Entry, LocalityDef
+from cradle.graph.build.catalogue import Catalogue, Entry, LocalityDef, Organisation
 
 NOT_STATED = ORGS["not-stated"]
+#: The publisher of an entry whose publisher the source does not name.
+NOT_STATED_NAME = "Publisher not recorded"
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")  # DCAT 3; rdflib's DCAT namespace predates it
 
 
@@ -79,6 +82,10 @@ def _entry(g: _Sink, e: Entry, order: int, catalog: URIRef) -> None:
         g.add((r, DCAT.landingPage, URIRef(e.url.strip())))
     if e.review_every:
         g.add((r, CRADLE.reviewEvery, Literal(e.review_every, datatype=XSD.integer)))
+    if e.intended_for:
+        g.add((r, CRADLE.intendedFor, Literal(e.intended_for)))
+    if e.referral_criteria:
+        g.add((r, CRADLE.referralCriteria, Literal(e.referral_criteria, lang="en")))
     if e.link_text:
         _distribution(g, r, e.link_text, e)
 
@@ -197,6 +204,11 @@ def context_graph(
     g.add((catalog, DCAT.themeTaxonomy, TOPIC["scheme"]))
     if cat.catalogue.area:
         g.add((catalog, DCTERMS.spatial, LOC[cat.catalogue.area]))
+    if cat.catalogue.contact_email:  # DCAT's contact point: a vCard with the mailbox
+        point = URIRef(f"{catalog}/contact")
+        g.add((catalog, DCAT.contactPoint, point))
+        g.add((point, RDF.type, VCARD.Kind))
+        g.add((point, VCARD.hasEmail, URIRef("mailto:" + cat.catalogue.contact_email)))
     # provenance: this graph was derived from the curated catalogue, itself from the document
     activity = URIRef(f"{catalog}/build")
     agent = URIRef(f"{BASE}software/cradle/{__version__}")
@@ -223,12 +235,32 @@ def context_graph(
     for place in cat.localities:
         _locality(g, place)
     # organisations
-    orgs = [(ORGS[o.id], o.name) for o in cat.organisations]
+    orgs = [(ORGS[o.id], o) for o in cat.organisations]
     if any(e.publisher is None for e in cat.resources):
-        orgs.append((NOT_STATED, "Source not stated"))
-    for node, name in orgs:
+        orgs.append((NOT_STATED, Organisation(id="not-stated", name=NOT_STATED_NAME)))
+    for node, o in orgs:
         g.add((node, RDF.type, ORG.Organization))
         g.add((node, RDF.type, FOAF.Agent))
-        g.add((node, SKOS.prefLabel, Literal(name, lang="en")))
-        g.add((node, FOAF.name, Literal(name)))
+        g.add((node, SKOS.prefLabel, Literal(o.name, lang="en")))
+        g.add((node, FOAF.name, Literal(o.name)))
+        _contact_point(g, node, o)
     return g
+
+
+def _contact_point(g: Graph, node: URIRef, o: Organisation) -> None:
+    """The organisation's contact routes as one schema.org ``ContactPoint`` (none without)."""
+    if not (o.has_contact() or o.address):
+        return
+    point = URIRef(f"{node}/contact")
+    g.add((node, SDO.contactPoint, point))
+    g.add((point, RDF.type, SDO.ContactPoint))
+    if o.website:
+        g.add((point, SDO.url, URIRef(o.website)))
+    if o.email:
+        g.add((point, SDO.email, Literal(o.email)))
+    if o.phone:
+        g.add((point, SDO.telephone, Literal(o.phone)))
+    if o.address:
+        g.add((point, SDO.address, Literal(o.address)))
+    if o.how_to_request:
+        g.add((point, SDO.description, Literal(o.how_to_request, lang="en")))

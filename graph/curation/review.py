@@ -7,6 +7,9 @@ it takes a catalogue (before a build) or a built version's read model, and the l
 
 Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.ranking`):
 
+- ``no-way-to-obtain``: neither its own address, a phone, its publisher's home page nor a
+  contact route of its publisher: nobody can get it into a family's hands
+  (:mod:`cradle.graph.read.obtain`). Ranked high: after a broken link only.
 - ``expired``: its period (``period: 2021/2023``) has ended.
 - ``broken-link``: the last link check of its ``url`` found no working page.
 - ``overdue``: not yet available, and the date it was expected (``expected: 2021-12``) has passed.
@@ -26,9 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue
+from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue, Entry
 from cradle.graph.curation.linkcheck import read_results
 from cradle.graph.curation.ranking import REASONS, ranked
+from cradle.graph.read.contact import Contact
+from cradle.graph.read.obtain import NOT_STATED_ID, HowToGet, how_to_get, way_of
 from cradle.graph.read.readmodel import ReadModel
 
 __all__ = [
@@ -56,6 +61,8 @@ class ReviewItem:
         review_every: months between reviews (None: the default, 12).
         url: its web address, if recorded.
         status_since: since when its status holds, if recorded.
+        no_way: when there is no way to get it, its publisher's id ("" when not recorded);
+            else None.
     """
 
     id: str
@@ -67,6 +74,22 @@ class ReviewItem:
     review_every: int | None = None
     url: str | None = None
     status_since: dt.date | None = None
+    no_way: str | None = None
+
+
+def _no_way(way: HowToGet, publisher: str | None) -> str | None:
+    return (publisher or "") if way.kind == "none" else None
+
+
+def _catalogue_way(cat: Catalogue, e: Entry) -> HowToGet:
+    """An entry's one way to get it, worked out from the catalogue as a build would."""
+    org = next((o for o in cat.organisations if o.id == e.publisher), None)
+    contact = None
+    if org is not None:
+        contact = Contact(org.website, org.email, org.phone, org.address, org.how_to_request)
+    return how_to_get(
+        e.url, e.link_domain, e.summary, org.name if org else None, contact, e.kind == "service"
+    )
 
 
 def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
@@ -82,6 +105,7 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
             e.review_every,
             e.url,
             e.status_since,
+            _no_way(_catalogue_way(cat, e), e.publisher),
         )
         for e in cat.resources
     ]
@@ -104,6 +128,7 @@ def items_from_model(model: ReadModel) -> list[ReviewItem]:
             r.review_every,
             r.url,
             _date(r.status_since),
+            _no_way(way_of(model, r), None if r.publisher == NOT_STATED_ID else r.publisher),
         )
         for r in model.resources.values()
     ]
@@ -177,6 +202,8 @@ def needs_attention(
         link = links.get(item.id)
         if item.url and link and link.get("url") == item.url and not link.get("ok"):
             details.update(_link_detail(item.url, link))
+        if item.no_way is not None:
+            details["no-way-to-obtain"] = {"publisher": item.no_way or None}
         if item.expected and item.status != "available" and _end_of(item.expected) < today:
             late = _months_between(_end_of(item.expected), today)
             details["overdue"] = {"expected": item.expected, "months_late": late}
@@ -237,6 +264,12 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
     if reason == "link-unchecked":
         why = detail.get("error") or "no answer"
         return f"could not check the link ({why}) on {str(detail.get('checked'))[:10]}"
+    if reason == "no-way-to-obtain":
+        whose = f"organisation {detail['publisher']}" if detail.get("publisher") else "a publisher"
+        return (
+            "no way to obtain it: add its url, or a contact route (website, email, phone or"
+            f" how_to_request) to {whose} under organisations"
+        )
     if reason == "overdue":
         return f"expected {detail['expected']}; {detail['months_late']} month(s) late"
     if reason == "expired":

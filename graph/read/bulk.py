@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, RDFS, SKOS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, RDFS, SDO, SKOS
 
 from cradle.core.namespaces import ADMS, AUD, CRADLE, FMT, KIND, LOC, ORGS, RES, STATUS, TOPIC
 
@@ -41,6 +41,8 @@ RESOURCE_PROPS: dict[str, tuple[str, str | None]] = {
     str(DCTERMS.modified): ("reviewed", None),
     str(CRADLE.reviewEvery): ("review_every", None),
     str(CRADLE.statusSince): ("status_since", None),
+    str(CRADLE.intendedFor): ("intended_for", None),
+    str(CRADLE.referralCriteria): ("referral_criteria", None),
 }
 #: Fields holding every linked id (sorted); the other link fields hold the first id in order.
 MULTI = {"adopted_in", "topics", "audiences"}
@@ -172,6 +174,29 @@ def org_names(store: ox.Store) -> dict[str, str]:
         f'FILTER(STRSTARTS(STR(?s), "{ORGS}")) }}'
     )
     return {s: n for s, n in select(store, query)}
+
+
+#: schema.org ContactPoint property -> the field of :class:`cradle.graph.read.obtain.Contact`.
+CONTACT_PROPS: dict[str, str] = {
+    str(SDO.url): "website",
+    str(SDO.email): "email",
+    str(SDO.telephone): "phone",
+    str(SDO.address): "address",
+    str(SDO.description): "how_to_request",
+}
+
+
+def org_contacts(store: ox.Store) -> dict[str, dict[str, str]]:
+    """Organisation id -> contact field -> value, from each organisation's schema:contactPoint."""
+    values = " ".join(f"<{p}>" for p in CONTACT_PROPS)
+    query = (
+        f"SELECT ?s ?p ?o WHERE {{ ?s <{SDO.contactPoint}> ?c . VALUES ?p {{ {values} }} "
+        f'?c ?p ?o FILTER(STRSTARTS(STR(?s), "{ORGS}")) }}'
+    )
+    out: dict[str, dict[str, str]] = {}
+    for s, p, o in select(store, query):
+        out.setdefault(s[len(str(ORGS)) :], {}).setdefault(CONTACT_PROPS[p], o)
+    return out
 
 
 def has_subject(store: ox.Store, iri: str) -> bool:

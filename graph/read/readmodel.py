@@ -33,9 +33,11 @@ from cradle.core.namespaces import (
     SITUATION,
     STATUS,
     TOPIC,
+    VCARD,
 )
 from cradle.graph.build.store import open_store
 from cradle.graph.read import bulk
+from cradle.graph.read.contact import Contact
 
 #: Kind of IRI -> its namespace (also the path segment it dereferences by in the service).
 NAMESPACES: dict[str, str] = {
@@ -111,6 +113,8 @@ class Resource:
     reviewed: str | None = None
     review_every: int | None = None
     status_since: str | None = None
+    intended_for: str | None = None
+    referral_criteria: str | None = None
 
     @property
     def iri(self) -> str:
@@ -141,12 +145,16 @@ class ReadModel:
         resources: resource id -> record, in the catalogue's order.
         terms: kind (``topic``, ``locality``, ``org``, ...) -> id -> record, by label.
         home: the locality the catalogue is for (its ``dct:spatial``; the country if none).
+        contacts: organisation id -> its contact routes (only organisations that have some).
+        feedback_email: the partnership's mailbox for telling it what was missing, or None.
         derived: results computed from the records (read-only once made).
     """
 
     resources: dict[str, Resource] = field(default_factory=dict)
     terms: dict[str, dict[str, Term]] = field(default_factory=dict)
     home: str = COUNTRY
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    feedback_email: str | None = None
     derived: dict[Any, Any] = field(default_factory=dict)
 
     def term(self, kind: str, term_id: str) -> Term | None:
@@ -313,6 +321,17 @@ def _home(store: ox.Store) -> str:
     return areas[0] if areas else COUNTRY
 
 
+def _feedback(store: ox.Store) -> str | None:
+    """The mailbox of the catalogue's contact point (``dcat:contactPoint``), or None."""
+    query = (
+        f"SELECT ?mail WHERE {{ ?c a <{DCAT.Catalog}> ; <{DCAT.contactPoint}> ?p . "
+        f"?p <{VCARD}hasEmail> ?mail "
+        f'FILTER(STRSTARTS(STR(?c), "{CAT}")) }}'
+    )
+    found = sorted(mail.removeprefix("mailto:") for (mail,) in bulk.select(store, query))
+    return found[0] if found else None
+
+
 def read_model(store: ox.Store) -> ReadModel:
     """Flatten the graph in a store into the read model."""
     terms = _terms(bulk.term_rows(store), bulk.org_names(store))
@@ -325,7 +344,14 @@ def read_model(store: ox.Store) -> ReadModel:
         ),
         key=lambda r: (r.order, r.id),
     )
-    return ReadModel(resources={r.id: r for r in ordered}, terms=terms, home=_home(store))
+    contacts = {org: Contact(**found) for org, found in bulk.org_contacts(store).items()}
+    return ReadModel(
+        resources={r.id: r for r in ordered},
+        terms=terms,
+        home=_home(store),
+        contacts=contacts,
+        feedback_email=_feedback(store),
+    )
 
 
 def load_read_model(data_dir: Path | Version) -> ReadModel:

@@ -57,6 +57,8 @@ CURATED_FIELDS = (
     "reviewed",
     "review_every",
     "status_since",
+    "intended_for",
+    "referral_criteria",
 )
 #: Title similarity (:func:`title_similarity`, 0-100) at or above which two titles of one place
 #: and publisher are the same entry; chosen on the shipped document (bench/findings.md, "Merging").

@@ -104,7 +104,7 @@ def test_csv_and_json_keep_every_entry_in_the_same_order() -> None:
     found = json.loads(_review("--format", "json"))
     rows = list(csv.DictReader(io.StringIO(_review("--format", "csv"))))
     assert [r["id"] for r in rows] == [f["id"] for f in found]
-    assert sum(f["reasons"] == ["never-reviewed"] for f in found) > 10
+    assert sum("never-reviewed" in f["reasons"] for f in found) > 10
 
 
 def test_long_ids_are_never_cut_and_titles_are() -> None:

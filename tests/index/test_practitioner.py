@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from cradle.core.datadir import Version
 from cradle.core.settings import Settings
+from cradle.graph.read.contact import Contact
+from cradle.graph.read.obtain import HowToGet, for_label, how_to_get, intended_for
 from cradle.index.access import access, site_of
 from cradle.index.build import build_index
 from cradle.index.commands import run_search
@@ -64,24 +66,41 @@ def test_site_is_the_named_domain_except_file_sharing() -> None:
     assert site_of("not a domain") == (None, None)
 
 
-def test_best_action_prefers_the_resource_then_the_site_then_whom_to_ask() -> None:
-    both = access("https://example.org/doc", "iconcope.org", "")
-    assert both.action("ICON", "England") == {
-        "kind": "open", "text": "Open the resource", "href": "https://example.org/doc"
-    }  # fmt: skip
-    site = access("", "iconcope.org", "").action("ICON", "England")
-    assert site["kind"] == "site" and site["href"] == "https://iconcope.org/"
-    huddle = access("", "huddle.net", "").action("Oldham Safeguarding Partnership", "Oldham")
-    assert huddle["kind"] == "ask" and huddle["href"] is None
-    assert "Huddle" in str(huddle["text"]) and "Oldham Safeguarding Partnership" in str(
-        huddle["text"]
-    )
-    phone = access("", "", "Walmer Street, Manchester 4.30 pmTel: 0161 861 2258")
-    assert phone.phone == "0161 861 2258"
-    assert phone.action("Team", "Manchester", service=True)["href"] == "tel:01618612258"
-    unknown = access("", "", "").action("Source not stated", "Rochdale")["text"]
-    assert "Rochdale" in str(unknown)
+def test_one_way_prefers_the_resource_then_a_call_then_the_owner_then_says_none() -> None:
+    own = how_to_get("https://example.org/doc", "iconcope.org", "", "ICON", None)
+    assert own == HowToGet("open", "Open the resource", "https://example.org/doc")
+    home = how_to_get(None, "iconcope.org", "", "ICON", None)
+    assert home.kind == "request" and home.href == "https://iconcope.org/"
+    assert "the publisher's home page" in home.label  # not the resource
+    call = how_to_get(None, "", "Walmer Street 4.30 pmTel: 0161 861 2258", "Team", None, True)
+    assert call == HowToGet("call", "Call Team on 0161 861 2258", "tel:01618612258")
+    mailbox = Contact(email="unit@example.gov.uk", how_to_request="email the business unit")
+    asked = how_to_get(None, "huddle.net", "", "Oldham Safeguarding Partnership", mailbox)
+    assert asked.kind == "request" and asked.href == "mailto:unit@example.gov.uk"
+    assert "Huddle" not in asked.label and "email the business unit" in asked.label
+    served = how_to_get(None, "", "", "Team", Contact(phone="0161 234 5678"), service=True)
+    assert served.kind == "call" and served.href == "tel:01612345678"
+    for host in ("huddle.net", "assets.publishing.service.gov.uk", "publishing.service.gov.uk"):
+        none = how_to_get(None, host, "", "Oldham Council", None)
+        assert none == HowToGet(
+            "none", "Not obtainable yet: the catalogue has no contact for Oldham Council", None
+        )
+    assert "not recorded" in how_to_get(None, "", "", None, None).label
+    assert how_to_get("javascript:alert(1)", "", "", None, None).kind == "none"
     assert access("javascript:alert(1)", "", "").url is None
+
+
+def test_who_it_is_for_follows_the_documented_rule() -> None:
+    assert intended_for(None, "policy", "none", ("practitioners",)) == "partnerships"
+    assert intended_for(None, "report", "pdf", ("parents",)) == "partnerships"
+    assert intended_for(None, "video", "youtube-video", ("parents",)) == "families"
+    assert intended_for(None, "guidance", "web-page", ("parents", "practitioners")) == "families"
+    assert intended_for(None, "training", "none", ("practitioners",)) == "practitioners"
+    assert intended_for("intervention", "programme", "web-page", ("parents",)) == "intervention"
+    assert for_label("families") == "To give to families"
+    assert for_label("intervention", "men who have abused") == (
+        "Referral programme: for men who have abused"
+    )
 
 
 def test_badges_say_what_is_known_and_when_it_is_late() -> None:
@@ -124,11 +143,11 @@ def test_landing_page_is_read_into_the_search_json(landing_dir: Path, searcher: 
     assert {r.id: r.url for r in resources}["lullaby-trust-safer-sleep"] == LANDING
     hits = searcher.search("Lullaby Trust safer sleep", k=39).to_dict()["results"]
     lullaby = next(h for h in hits if h["id"] == "lullaby-trust-safer-sleep")
-    assert lullaby["url"] == LANDING and lullaby["action"]["kind"] == "open"
+    assert lullaby["url"] == LANDING and lullaby["how_to_get"]["kind"] == "open"
     icon = next(h for h in hits if h["id"] == "icon-babies-cry-you-can-cope")
     assert icon["url"] is None and icon["site"] == "https://iconcope.org/"
     for hit in hits:
-        assert {"url", "site", "close", "badge", "out_of_date", "action"} <= set(hit)
+        assert {"url", "site", "close", "badge", "out_of_date", "how_to_get", "for"} <= set(hit)
         assert hit["url"] in (None, LANDING)  # never made up
 
 
@@ -202,6 +221,22 @@ def test_suggest_answers_labels_titles_and_places(client: TestClient) -> None:
     assert client.get("/suggest", params={"q": "x" * 500}).status_code == 422
 
 
+def test_suggestions_forgive_typos_and_complete_several_words(client: TestClient) -> None:
+    def labels(q: str) -> list[str]:
+        found = client.get("/suggest", params={"q": q}).json()["suggestions"]
+        assert len(found) <= 8
+        return [s["label"] for s in found]
+
+    assert labels("shakn")[0] == "shaken baby"  # a typo: rapidfuzz over the same labels
+    assert labels("neglet")[0] == "Neglect"
+    assert labels("oldam")[0] == "Oldham"
+    wigan = client.get("/suggest", params={"q": "wigan co"}).json()["suggestions"]
+    assert wigan[0]["label"] == "Wigan co-sleeping" and wigan[0]["detail"] == "Wigan + Co-sleeping"
+    assert labels("safer sleep wig")[0] == "Safer sleep Wigan"
+    assert labels("saf")[0] == "safe sleep"  # prefix matches first, as before
+    assert labels("car seat") == []  # nothing close: nothing made up
+
+
 def test_search_page_shows_close_matches_in_plain_words(client: TestClient) -> None:
     page = client.get("/", params={"q": "shakn baby"}).text
     assert "Showing results for <strong>shaken baby</strong>" in page
@@ -227,12 +262,14 @@ def test_search_page_shows_close_matches_in_plain_words(client: TestClient) -> N
 def test_resource_pages_lead_with_the_best_action(client: TestClient) -> None:
     html = {"Accept": "text/html"}
     icon = client.get("/resource/icon-babies-cry-you-can-cope", headers=html).text
-    link = '<a href="https://iconcope.org/">Visit the publisher&#39;s website, iconcope.org</a>'
-    assert link in icon
+    link = '<a class="how-action" href="https://iconcope.org/">Look for it on the publisher&#39;s'
+    assert link in icon and "home page, iconcope.org</a>" in icon
     vbs = client.get("/resource/manchester-vulnerable-babies-service", headers=html).text
-    assert '<a href="tel:01618612258">0161 861 2258</a>' in vbs
+    call = 'href="tel:01618612258">Call Manchester Safeguarding Children Team on 0161 861 2258</a>'
+    assert call in vbs
     oldham = client.get("/resource/oldham-neglect-strategy", headers=html).text
     assert "May be out of date: it covers 2021–2023" in oldham
-    assert "shared through Huddle" in oldham
+    assert "shared through Huddle, a file-sharing site, which is not the publisher" in oldham
+    assert "Not obtainable yet: the catalogue has no contact for Oldham" in oldham
     rochdale = client.get("/resource/rochdale-coping-with-infant-crying-guidance", headers=html)
     assert "expected December 2021 · overdue" in rochdale.text

@@ -23,7 +23,9 @@ def test_search_json_keeps_the_saved_field_names_in_order(client: TestClient) ->
     for hit in body["results"]:
         assert list(hit) == FIELDS["hit"]
         assert list(hit["why"]) == FIELDS["why"]
-        assert list(hit["action"]) == FIELDS["action"]
+        assert list(hit["how_to_get"]) == FIELDS["how_to_get"]
+        assert hit["how_to_get"]["kind"] in ("open", "call", "email", "request", "none")
+        assert hit["for"] in ("families", "practitioners", "partnerships", "intervention")
         assert hit["tier"] in (1, 2, 3)
 
 

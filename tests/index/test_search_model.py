@@ -39,7 +39,7 @@ def test_practitioner_questions(searcher: Searcher) -> None:
 def test_usable_first_and_an_honest_cut_off(searcher: Searcher) -> None:
     crying = searcher.search("baby won't stop crying", k=5).to_dict()
     assert crying["results"][0]["title"] == "ICON Babies cry, you can cope Programme"
-    assert crying["results"][0]["action"]["href"] == "https://iconcope.org/"
+    assert crying["results"][0]["how_to_get"]["href"] == "https://iconcope.org/"
     rochdale = crying["results"][1]
     assert rochdale["close"] and rochdale["overdue"] and rochdale["status"] == "in-development"
     for nonsense in ("xqzv blorp", "car seat safety", "weaning onto solid food"):

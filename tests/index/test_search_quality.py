@@ -63,8 +63,8 @@ def test_an_audience_named_lifts_its_resources_and_why_says_so(searcher: Searche
 def test_everyday_words_name_the_kind_and_why_says_how(searcher: Searcher) -> None:
     hits = searcher.search("something to watch about safe sleep", k=3).results
     assert {h.kind for h in hits[:2]} == {"video"}
-    assert "something to watch -> Video" in hits[0].why.purposes
-    assert "asked as: something to watch -> Video" in hits[0].why.text
+    assert "something to watch (Video)" in hits[0].why.purposes
+    assert "you asked about: something to watch (Video)" in hits[0].why.text
 
 
 def test_a_worry_in_everyday_words_reaches_the_topic(searcher: Searcher) -> None:
@@ -193,3 +193,10 @@ def test_real_words_are_never_mended(tmp_path: Path) -> None:
     known = {"mourning": 3}
     assert Speller(known, frozenset(), lambda w: False, lexicon).word("morning") is None
     assert Speller(known, frozenset(), lambda w: False).word("morning") == "mourning"
+
+
+def test_why_says_the_words_as_typed(searcher: Searcher) -> None:
+    hits = searcher.search("leaflet for a dad about crying", k=5).results
+    said = [h.why.text for h in hits if h.why.purposes]
+    assert said and all("dads" not in text for text in said)
+    assert any("you asked about: dad (" in text for text in said)

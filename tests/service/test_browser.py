@@ -36,7 +36,12 @@ PAGES = [
     "/?q=safe+sleeping",
     "/?q=xqzv+blorp",
     "/?q=crying&locality=bolton",
+    "/?q=car+seat+safety",
+    "/?q=colic+on+a+long+flight+abroad",
     "/resource/gm-safer-sleep-policy",
+    "/resource/manchester-vulnerable-babies-service?back=%2F%3Fq%3Ddad%26locality%3Dmanchester",
+    "/resource/stockport-caring-dads",
+    "/org/manchester-safeguarding-children-team",
     "/topic/safer-sleep",
     "/topic/scheme",
     "/locality/wigan",
@@ -208,6 +213,24 @@ def test_search_box_is_a_combobox_of_suggestions(web: Watched) -> None:
     page.keyboard.press("Enter")  # the topic's label is searched
     page.wait_for_url(re.compile(r"q=safer?\+sleep", re.I))
     page.locator("li.hit").first.wait_for()
+
+
+def test_suggestions_never_cover_the_search_button_on_a_phone(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.locator("#q").click()
+    page.keyboard.type("wigan co", delay=30)
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert "Wigan co-sleeping" in options.first.inner_text()
+    listbox = page.get_by_role("listbox").bounding_box()
+    button = page.get_by_role("button", name="Search", exact=True).bounding_box()
+    assert listbox and button
+    below = button["y"] >= listbox["y"] + listbox["height"]
+    beside = button["x"] >= listbox["x"] + listbox["width"]
+    assert below or beside  # the list never lies over the button
+    context.close()
 
 
 def test_search_works_without_javascript(browser: Any, base_url: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from cradle.index.hit import Action, Hit, SearchResponse, Why
+from cradle.index.hit import Hit, HowToGet, SearchResponse, Why
 from cradle.service.app import create_app
 from cradle.service.search import run_search
 from tests.support import fake_settings
@@ -93,7 +93,8 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
 def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hit:
     why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), (), 0.5, 0.5, False)
     return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
-               None, None, Action("ask", "Ask p", None), None, False, None, None, None, None,
+               None, None, HowToGet("none", "Not obtainable yet", None), "practitioners",
+               "For practitioners", None, False, None, None, None, None,
                True, 1, why, "", ())  # fmt: skip
 
 

@@ -12,16 +12,39 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from cradle.graph.build.catalogue.contact import check_email, check_phone, check_website
+
 #: Months between reviews when an entry gives no ``review_every``.
 REVIEW_EVERY_DEFAULT = 12
+#: Who a resource is for (``intended_for``; docs/catalogue.md "Who it is for").
+INTENDED_FOR = ("families", "practitioners", "partnerships", "intervention")
 
 
 class Organisation(BaseModel):
-    """A publisher or source organisation."""
+    """A publisher or source organisation, and how to reach it.
+
+    The contact routes are the organisation's own, never a person's: ``website`` (http or
+    https), ``email`` (a shared mailbox), ``phone`` (a UK number), ``address`` (lines separated
+    by commas) and ``how_to_request`` (free text: "email the partnership business
+    unit"). Only what a source gives, or staff know, is written here.
+    """
 
     model_config = ConfigDict(extra="forbid")
     id: str
     name: str = Field(min_length=1)
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    how_to_request: str | None = Field(None, min_length=1)
+
+    _website = field_validator("website")(check_website)
+    _email = field_validator("email")(check_email)
+    _phone = field_validator("phone")(check_phone)
+
+    def has_contact(self) -> bool:
+        """Whether the catalogue gives any way to reach the organisation."""
+        return any((self.website, self.email, self.phone, self.how_to_request))
 
 
 class LocalityDef(BaseModel):
@@ -40,9 +63,11 @@ class Entry(BaseModel):
 
     ``reviewed`` is when staff last checked the entry; it is due again ``review_every`` months
     later (12 when not given). ``url`` is the resource's web address (http or https);
-    ``status_since`` is since when the status holds (how long an entry has been awaiting
-    information). ``url_checked`` is when a person last confirmed it opens the right thing
-    (``cradle linkcheck`` records its own results beside the catalogue, see
+    ``intended_for`` corrects who it is for (derived from kind, format and audience when not
+    given, :mod:`cradle.graph.read.obtain`); ``referral_criteria`` says whom a referral
+    programme is for. ``status_since`` is since when the status holds (how long an entry has
+    been awaiting information). ``url_checked`` is when a person last confirmed it opens the
+    right thing (``cradle linkcheck`` records its own results beside the catalogue, see
     :mod:`cradle.graph.curation.linkcheck`).
     """
 
@@ -70,6 +95,16 @@ class Entry(BaseModel):
     audience: list[str] = Field(default_factory=list)
     reviewed: dt.date | None = None
     review_every: int | None = Field(None, ge=1, le=120)
+    intended_for: str | None = None
+    referral_criteria: str | None = Field(None, min_length=1)
+
+    @field_validator("intended_for")
+    @classmethod
+    def _for(cls, value: str | None) -> str | None:
+        """One of :data:`INTENDED_FOR`."""
+        if value is not None and value not in INTENDED_FOR:
+            raise ValueError(f"must be one of {', '.join(INTENDED_FOR)}")
+        return value
 
     @field_validator("expected", "date", "period", mode="before")
     @classmethod
@@ -90,6 +125,10 @@ class Header(BaseModel):
     modified: str
     #: the locality the catalogue is for (its dct:spatial): coverage's default ``within``
     area: str | None = None
+    #: the partnership's shared mailbox for "tell us what was missing" (its dcat:contactPoint)
+    contact_email: str | None = None
+
+    _email = field_validator("contact_email")(check_email)
 
     @field_validator("modified", mode="before")
     @classmethod
