@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from cradle.index.hit import Action, Hit, SearchResponse, Why
 from cradle.service.app import create_app
-from cradle.service.search import run_search
+from cradle.service.search import answer_search
 from tests.support import fake_settings
 from tests.support.service import built_dir
 
@@ -80,7 +80,7 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
 
     async def main() -> None:
         pool = ThreadPoolExecutor(1, thread_name_prefix="cradle-search")
-        task = asyncio.create_task(run_search(Blocking(), pool, "cots", 3))
+        task = asyncio.create_task(answer_search(Blocking(), pool, "cots", 3))
         await asyncio.sleep(0.05)  # the loop keeps running while the search waits
         release.set()
         await task
