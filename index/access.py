@@ -48,8 +48,11 @@ class Access:
             return {"kind": "open", "text": "Open the resource", "href": self.url}
         if self.site:
             host = self.site.removeprefix("https://").rstrip("/")
-            return {"kind": "site", "text": f"Visit the publisher's website, {host}",
-                    "href": self.site}  # fmt: skip
+            return {
+                "kind": "site",
+                "text": f"Visit the publisher's website, {host}",
+                "href": self.site,
+            }
         known = publisher and publisher.casefold() != "source not stated"
         whom = publisher if known else f"the safeguarding partnership for {place}"
         text = f"Contact {whom}" if service else f"Ask {whom} for a copy"

@@ -52,10 +52,13 @@ def test_tier_is_in_the_json(client: TestClient) -> None:
 def test_page_shows_not_available_yet_and_folds_the_rest(client: TestClient) -> None:
     searcher = client.app.state.runtime.searcher  # type: ignore[attr-defined]
     q = next(
-        (q for q in [*_questions(), "crying baby guidance for staff", "safe sleep checklist"]
-         if {h.tier for h in searcher.search(q, k=20).results} >= {2, 3}),
+        (
+            q
+            for q in [*_questions(), "crying baby guidance for staff", "safe sleep checklist"]
+            if {h.tier for h in searcher.search(q, k=20).results} >= {2, 3}
+        ),
         None,
-    )  # fmt: skip
+    )
     if q is None:
         pytest.skip("no question here has both a tier 2 and a tier 3 hit")
     page = client.get("/", params={"q": q, "k": 20}).text
