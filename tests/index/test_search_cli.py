@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.datadir import DataDir
-from tests.support import CATALOGUE, SOURCE_DOCUMENT
+from tests.support import CATALOGUE, SOURCE_DOCUMENT, shared_or_none
 from tests.support.service import copy_build
 
 runner = CliRunner()
@@ -90,7 +90,7 @@ def test_eval_prints_table_last(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_graph_commands_never_import_torch(graph_dir: Path, tmp_path: Path) -> None:
-    doc = SOURCE_DOCUMENT if SOURCE_DOCUMENT.exists() else None
+    doc = shared_or_none(SOURCE_DOCUMENT)  # without it, import is left out (outside CI only)
     script = textwrap.dedent(
         f"""
         import sys

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cradle.index.evaluate import load_queries
 from cradle.index.search import Searcher
-from tests.support import ROOT, SHARED
+from tests.support import ROOT, SHARED, shared
 
 SETS = [SHARED / "eval" / "dev_queries.json", ROOT / "bench" / "search_probe_queries.json"]
 
@@ -19,8 +19,7 @@ SETS = [SHARED / "eval" / "dev_queries.json", ROOT / "bench" / "search_probe_que
 def _questions() -> list[str]:
     out = []
     for path in SETS:
-        if path.exists():
-            out += [j.query for j in load_queries(path)]
+        out += [j.query for j in load_queries(shared(path))]
     return out
 
 
