@@ -1,6 +1,6 @@
 """Close-match cut-off and tiered ranking, measured (a script, not a test).
 
-Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir build]
+Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir var]
 
 1. Cut-off: every judged question (dev, probe, practitioner) and every off-topic question
    (bench/offtopic_queries.json) is searched over the whole catalogue; each hit's closeness
