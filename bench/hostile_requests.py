@@ -82,8 +82,10 @@ def trickle_attack(base: str) -> tuple[int, float]:
     port = int(base.rsplit(":", 1)[1])
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
-                     b"\r\nContent-Length: 100000\r\n\r\n")  # fmt: skip
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+            b"\r\nContent-Length: 100000\r\n\r\n"
+        )
         sock.settimeout(1)
         while time.monotonic() - started < 120:
             try:
@@ -146,11 +148,16 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/health", 60, proc)
-        rows = [measure(proc, base, name, lambda b=body: body_attack(base, b))
-                for name, body in BODIES.items()]  # fmt: skip
+        rows = [
+            measure(proc, base, name, lambda b=body: body_attack(base, b))
+            for name, body in BODIES.items()
+        ]
         rows.append(measure(proc, base, "slow body (1 byte/s)", lambda: trickle_attack(base)))
-        rows.append(measure(proc, base, "600 idle connections, then a request",
-                            lambda: flood_attack(base, 600)))  # fmt: skip
+        rows.append(
+            measure(
+                proc, base, "600 idle connections, then a request", lambda: flood_attack(base, 600)
+            )
+        )
     finally:
         proc.terminate()
         proc.wait(15)

@@ -65,12 +65,30 @@ def main() -> None:
 
         catalogue = write_synthetic(args.resources, work / "synth", 1)
     data = work / "data"
-    build = [sys.executable, "-m", "cradle.cli", "build", "--catalogue", str(catalogue),
-             "--data-dir", str(data)]  # fmt: skip
+    build = [
+        sys.executable,
+        "-m",
+        "cradle.cli",
+        "build",
+        "--catalogue",
+        str(catalogue),
+        "--data-dir",
+        str(data),
+    ]
     subprocess.run(build, env=env, check=True, capture_output=True)
     port = free_port()
-    serve = [sys.executable, "-m", "cradle.cli", "serve", "--port", str(port), "--data-dir",
-             str(data), "--workers", str(args.workers)]  # fmt: skip
+    serve = [
+        sys.executable,
+        "-m",
+        "cradle.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data),
+        "--workers",
+        str(args.workers),
+    ]
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples: list[tuple[float, float]] = []
@@ -114,13 +132,20 @@ def main() -> None:
         server.wait(30)
     during = [m for t, m in samples if t >= published_at]
     after = [m for t, m in samples if t >= served + 4]
-    print(json.dumps({
-        "resources": args.resources or "curated", "workers": args.workers,
-        "embedder": args.embedder, "build_s": round(published - published_at, 1),
-        "published_to_served_s": round(served - switched[0], 2),
-        "rss_before_mib": round(before), "rss_peak_during_swap_mib": round(max(during)),
-        "rss_after_mib": round(sum(after) / len(after)) if after else None,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "resources": args.resources or "curated",
+                "workers": args.workers,
+                "embedder": args.embedder,
+                "build_s": round(published - published_at, 1),
+                "published_to_served_s": round(served - switched[0], 2),
+                "rss_before_mib": round(before),
+                "rss_peak_during_swap_mib": round(max(during)),
+                "rss_after_mib": round(sum(after) / len(after)) if after else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -186,9 +186,12 @@ def plot(runs: list[dict[str, Any]]) -> None:
             ys.append(_geo([qs[k]["median_ms"][engine] for k in names]) if qs else float("nan"))
         ax2.plot(sizes, ys, "-o", label=engine)
     ax2.set(
-        xscale="log", yscale="log", xlabel="resources", ylabel="ms (geometric mean)",
+        xscale="log",
+        yscale="log",
+        xlabel="resources",
+        ylabel="ms (geometric mean)",
         title=f"Analyst queries ({len(names)} never cut off)",
-    )  # fmt: skip
+    )
     ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)

@@ -60,8 +60,16 @@ def build_child(data: str, fake: str) -> None:
     version = DataDir(Path(data)).open()
     result = build_index(version, settings, embedder=emb)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": result.seconds, "count": result.count, "peak_mib": peak,
-                      "dense_index": result.dense_index}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": result.seconds,
+                "count": result.count,
+                "peak_mib": peak,
+                "dense_index": result.dense_index,
+            }
+        )
+    )
 
 
 def _has_index(data: Path) -> bool:
@@ -112,10 +120,13 @@ def latency(searcher, qs: list[str], filtered: bool) -> dict:  # type: ignore[no
         t = time.perf_counter()
         searcher.search(q, **kw)  # query vector now cached: the index's own time
         warm.append((time.perf_counter() - t) * 1000)
-    return {"p50_ms": round(float(np.percentile(times, 50)), 1),
-            "p99_ms": round(float(np.percentile(times, 99)), 1),
-            "p50_warm": round(float(np.percentile(warm, 50)), 1),
-            "p99_warm": round(float(np.percentile(warm, 99)), 1), "n": len(times)}  # fmt: skip
+    return {
+        "p50_ms": round(float(np.percentile(times, 50)), 1),
+        "p99_ms": round(float(np.percentile(times, 99)), 1),
+        "p50_warm": round(float(np.percentile(warm, 50)), 1),
+        "p99_warm": round(float(np.percentile(warm, 99)), 1),
+        "n": len(times),
+    }
 
 
 def hnsw_recall(vectors: np.ndarray, qvecs: np.ndarray) -> float:
@@ -132,8 +143,14 @@ def hnsw_recall(vectors: np.ndarray, qvecs: np.ndarray) -> float:
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
     return f"{cpu}, {os.cpu_count()} cores, {mem} GiB RAM, Python {platform.python_version()}"
 

@@ -1,10 +1,10 @@
 """Close-match cut-off and tiered ranking, measured (a script, not a test).
 
-Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir build]
+Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/search_cutoff.py [--data-dir var]
 
 1. Cut-off: every judged question (dev, probe, practitioner) and every off-topic question
    (bench/offtopic_queries.json) is searched over the whole catalogue; each hit's closeness
-   parts (cosine, coverage, about) come from its ``why``. The weights and threshold of
+   parts (cosine, word share, about) come from its ``why``. The weights and threshold of
    :mod:`cradle.index.close` are swept: off-topic questions must get no close match, and among
    the settings that allow it the best F2 (recall counts twice: hiding a relevant resource is
    worse than showing a loose one) of "close" against "judged relevant" wins.
@@ -41,15 +41,15 @@ def _parts(searcher: Any, query: str) -> list[dict[str, Any]]:
         {
             "title": h.title,
             "d": h.why.dense,
-            "cov": h.why.coverage,
+            "cov": h.why.word_share,
             "about": h.why.about,
-        }  # fmt: skip
+        }
         for h in hits
     ]
 
 
 def sweep(judged: list[tuple[str, dict[str, int], list]], off: list[list]) -> list[dict]:
-    """Every (coverage, about, threshold) setting with its off-topic leaks, F2, P and R."""
+    """Every (word share, about, threshold) setting with its off-topic leaks, F2, P and R."""
     from cradle.index.evaluate import norm_title
 
     out = []
@@ -71,10 +71,18 @@ def sweep(judged: list[tuple[str, dict[str, int], list]], off: list[list]) -> li
                         fp += (not good) and close(h)
                 recall, precision = tp / max(1, rel), tp / max(1, tp + fp)
                 f2 = 5 * precision * recall / max(1e-9, 4 * precision + recall)
-                out.append({"coverage": round(cov_w, 2), "about": about_w, "at": round(at, 2),
-                            "off_topic_with_close": leaks, "judged_without_close": empty,
-                            "f2": round(f2, 4), "precision": round(precision, 3),
-                            "recall": round(recall, 3)})  # fmt: skip
+                out.append(
+                    {
+                        "word_share": round(cov_w, 2),
+                        "about": about_w,
+                        "at": round(at, 2),
+                        "off_topic_with_close": leaks,
+                        "judged_without_close": empty,
+                        "f2": round(f2, 4),
+                        "precision": round(precision, 3),
+                        "recall": round(recall, 3),
+                    }
+                )
     return out
 
 
@@ -90,8 +98,11 @@ def usable_rates(searcher: Any, queries: list[str]) -> dict[str, float]:
         ok += all(h.status == "available" for h in hits[: max(avail) + 1])
         close = [h for h in hits if h.close]
         first += close[0].status == "available"
-    return {"available_first": ok / max(1, counted), "first_close_usable": first / max(1, counted),
-            "queries": counted}  # fmt: skip
+    return {
+        "available_first": ok / max(1, counted),
+        "first_close_usable": first / max(1, counted),
+        "queries": counted,
+    }
 
 
 def main() -> None:
@@ -114,16 +125,28 @@ def main() -> None:
     grid = sweep(judged, off)
     feasible = [g for g in grid if g["off_topic_with_close"] == 0]
     feasible.sort(key=lambda g: (g["judged_without_close"], -g["f2"]))
-    chosen = {"coverage": close_module.COVERAGE, "about": close_module.ABOUT,
-              "at": close_module.CLOSE_AT}  # fmt: skip
+    chosen = {
+        "word_share": close_module.WORD_SHARE,
+        "about": close_module.ABOUT,
+        "at": close_module.CLOSE_AT,
+    }
     now = next(g for g in grid if all(abs(g[key] - value) < 1e-6 for key, value in chosen.items()))
     print("## Close matches\n")
-    print("| coverage | about | at | off-topic with a close match | judged with none | F2 | P "
-          "| R |")  # fmt: skip
+    print(
+        "| word share | about | at | off-topic with a close match | judged with none | F2 | P | R |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for g in [*feasible[:8], now]:
-        cells = ("coverage", "about", "at", "off_topic_with_close", "judged_without_close", "f2",
-                 "precision", "recall")  # fmt: skip
+        cells = (
+            "word_share",
+            "about",
+            "at",
+            "off_topic_with_close",
+            "judged_without_close",
+            "f2",
+            "precision",
+            "recall",
+        )
         print("| " + " | ".join(str(g[c]) for c in cells) + " |")
     print("\n(last row: the shipped setting)\n")
     results: dict[str, Any] = {"cutoff": {"best": feasible[:8], "shipped": now}, "sets": {}}
@@ -135,8 +158,10 @@ def main() -> None:
         report = evaluate(searcher, queries, with_baselines=False)
         rates = usable_rates(searcher, [j.query for j in queries])
         row = {"nDCG@10": report.systems["cradle"]["nDCG@10"], **rates}
-        print(f"| {name} | {row['nDCG@10']:.3f} | {row['available_first']:.2f} | "
-              f"{row['first_close_usable']:.2f} |")  # fmt: skip
+        print(
+            f"| {name} | {row['nDCG@10']:.3f} | {row['available_first']:.2f} | "
+            f"{row['first_close_usable']:.2f} |"
+        )
         results["sets"][name] = row
     out = ROOT / "bench" / "results" / "search_cutoff.json"
     out.parent.mkdir(exist_ok=True)

@@ -139,8 +139,16 @@ def over_http(
     count, the server's CPU per request, and its memory (peak RSS and PSS of the tree)."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    cmd = [str(BIN / "cradle"), "serve", "--data-dir", str(data_dir), "--port", str(port),
-           "--workers", str(workers)]  # fmt: skip
+    cmd = [
+        str(BIN / "cradle"),
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     log = Path(tempfile.mkstemp(prefix="cradle-serve-", suffix=".log")[1])
     with log.open("wb") as sink:
         proc = subprocess.Popen(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT)

@@ -63,8 +63,13 @@ def measure(data_dir: Path, embedder: str) -> dict[str, Any]:
         data = client.app.state.runtime.graph_data  # type: ignore[attr-defined]
         rid = next(iter(data.resources))
         timings = {}
-        for path in (f"/resource/{rid}", f"/resource/{rid}?format=ttl", "/topic/scheme?format=ttl",
-                     "/topics", "/gaps"):  # fmt: skip
+        for path in (
+            f"/resource/{rid}",
+            f"/resource/{rid}?format=ttl",
+            "/topic/scheme?format=ttl",
+            "/topics",
+            "/gaps",
+        ):
             t0 = time.perf_counter()
             status = client.get(path).status_code
             timings[path] = {"status": status, "ms": (time.perf_counter() - t0) * 1000}

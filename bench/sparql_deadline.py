@@ -4,7 +4,7 @@ and whether 50 concurrent slow queries starve another route.
 Runs uvicorn on loopback over the built catalogue (``cradle build --graph-only`` first) with
 FastAPI + the /sparql router + a /ping route, then prints the timings as JSON.
 
-    .venv/bin/python bench/sparql_deadline.py [--data-dir build] [--timeout 3]
+    .venv/bin/python bench/sparql_deadline.py [--data-dir var] [--timeout 3]
 """
 
 from __future__ import annotations

@@ -71,8 +71,16 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
-        cmd = [sys.executable, "-m", "cradle.cli", "serve", "--port", str(port),
-               "--data-dir", str(data)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "cradle.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ]
         env = os.environ | {"CRADLE_EMBEDDER": "fake"}
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -91,13 +99,19 @@ def main() -> None:
             steps["after 3 CONCAT bombs"] = snapshot(proc.pid) | {"answers": sizes}
             codes = []
             for _ in range(3):
-                r = httpx.post(base + "/sparql", content=LONG_NAME, timeout=120,
-                               headers={"content-type": "application/sparql-query"})  # fmt: skip
+                r = httpx.post(
+                    base + "/sparql",
+                    content=LONG_NAME,
+                    timeout=120,
+                    headers={"content-type": "application/sparql-query"},
+                )
                 codes.append(r.status_code)
             steps["after 3 990 KB variable names"] = snapshot(proc.pid) | {"statuses": codes}
             with ThreadPoolExecutor(4) as pool:
-                futures = [pool.submit(httpx.get, base + "/sparql", params={"query": RUNAWAY},
-                                       timeout=60) for _ in range(4)]  # fmt: skip
+                futures = [
+                    pool.submit(httpx.get, base + "/sparql", params={"query": RUNAWAY}, timeout=60)
+                    for _ in range(4)
+                ]
                 statuses = sorted(f.result().status_code for f in futures)
             steps["after 4 runaways (one client)"] = snapshot(proc.pid) | {"statuses": statuses}
             held = []

@@ -72,8 +72,13 @@ def _catalogue(settings: Settings, explicit: bool) -> list[Check]:
 
 def _built(settings: Settings, version: Version) -> list[Check]:
     manifest = version.graph_manifest()
-    out = [Check("ok", f"data dir {settings.data_dir.resolve()}: built {version.id}, "
-                       f"{manifest.get('resources', '?')} entries")]  # fmt: skip
+    out = [
+        Check(
+            "ok",
+            f"data dir {settings.data_dir.resolve()}: built {version.id}, "
+            f"{manifest.get('resources', '?')} entries",
+        )
+    ]
     catalogue = settings.catalogue
     built_at = version.graph_manifest_file.stat().st_mtime
     if catalogue.is_file() and catalogue.stat().st_mtime > built_at:
@@ -84,8 +89,13 @@ def _built(settings: Settings, version: Version) -> list[Check]:
         out.append(Check("note", hint))
     previous = DataDir(settings.data_dir).previous_id()
     if previous:
-        out.append(Check("note", f"the build before it is kept ({previous}): see "
-                                 "docs/catalogue.md, \"Undoing a mistake\""))  # fmt: skip
+        out.append(
+            Check(
+                "note",
+                f"the build before it is kept ({previous}): see "
+                'docs/catalogue.md, "Undoing a mistake"',
+            )
+        )
     if version.has_index():
         out.append(Check("ok", "search index built"))
     else:
@@ -96,13 +106,22 @@ def _built(settings: Settings, version: Version) -> list[Check]:
 def _data_dir(settings: Settings) -> list[Check]:
     version = DataDir(settings.data_dir).published()
     if version is None:
-        return [Check("missing", f"data dir {settings.data_dir.resolve()}: nothing built yet: "
-                                 "run `cradle build`")]  # fmt: skip
+        return [
+            Check(
+                "missing",
+                f"data dir {settings.data_dir.resolve()}: nothing built yet: run `cradle build`",
+            )
+        ]
     try:
         return _built(settings, version)
     except Exception:  # a damaged build: say so rather than fail the doctor itself
-        return [Check("missing", f"data dir {settings.data_dir.resolve()}: the build "
-                                 f"{version.id} cannot be read: run `cradle build`")]  # fmt: skip
+        return [
+            Check(
+                "missing",
+                f"data dir {settings.data_dir.resolve()}: the build "
+                f"{version.id} cannot be read: run `cradle build`",
+            )
+        ]
 
 
 def _packages() -> list[Check]:
@@ -117,8 +136,13 @@ def _packages() -> list[Check]:
         else:
             out.append(Check("missing", f"{what} is not installed ({package}): run `make install`"))
     found = "installed" if CHROMIUM.exists() else "not installed"
-    out.append(Check("note", f"chromium {found}: not needed to use Cradle (only `make test` "
-                             "drives it, for the browser tests)"))  # fmt: skip
+    out.append(
+        Check(
+            "note",
+            f"chromium {found}: not needed to use Cradle (only `make test` "
+            "drives it, for the browser tests)",
+        )
+    )
     return out
 
 

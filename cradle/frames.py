@@ -18,10 +18,20 @@ from cradle.graph.sparql.run import term_text
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER = {
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "integer",
+    "int",
+    "long",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "negativeInteger",
+    "nonPositiveInteger",
+    "unsignedLong",
+    "unsignedInt",
+    "unsignedShort",
     "unsignedByte",
-}  # fmt: skip
+}
 _FLOAT = {"decimal", "double", "float"}
 _DATE = {"date", "dateTime", "dateTimeStamp", "gYear", "gYearMonth"}
 

@@ -1,5 +1,5 @@
 """The graph stage's commands: ``cradle import``, ``diff``, ``validate``, ``sparql``, ``review``
-and ``linkcheck``.
+(with ``--mark``) and ``linkcheck``.
 
 Each ``run_<command>`` is what the command does; :mod:`cradle.cli` only parses arguments and
 passes the settings' values (the ontology folder, the data dir) as defaults."""

@@ -21,7 +21,7 @@ from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 from cradle.index.text import keywords
 
-COVERAGE = 0.6
+WORD_SHARE = 0.6
 ABOUT = 0.2
 CLOSE_AT = 0.7
 #: Words that ask for something without saying what (their stems): they neither count for nor
@@ -37,10 +37,10 @@ GENERIC = frozenset(
 
 @dataclass
 class Closeness:
-    """Per candidate: closeness, coverage of the query's words, about a named concept, close."""
+    """Per candidate: closeness, share of the query's words, about a named concept, close."""
 
     value: np.ndarray
-    coverage: np.ndarray
+    word_share: np.ndarray
     about: np.ndarray
     close: np.ndarray
 
@@ -101,7 +101,7 @@ def closeness(
 ) -> Closeness:
     """How close each candidate ``idx`` (with cosine ``dense``) is to the query ``text``.
 
-    Place names and generic words are left out of the coverage; a question that names only a
+    Place names and generic words are left out of the word share; a question that names only a
     place ("what is available in Oldham") is fully covered by that place's own resources.
     """
     place_words = set(keywords(" ".join(w for ls in u.localities.values() for w in ls)))
@@ -111,17 +111,17 @@ def closeness(
     for mask in about_c.values():
         about |= mask[idx]
     if content:
-        coverage = _coverage(index, np.asarray(idx, dtype=np.int64), content, u, about_c)
+        share = _word_share(index, np.asarray(idx, dtype=np.int64), content, u, about_c)
     elif u.localities:
-        coverage = own_place(index, list(u.localities))[idx].astype(float)
-        about = about | (coverage > 0)
+        share = own_place(index, list(u.localities))[idx].astype(float)
+        about = about | (share > 0)
     else:
-        coverage = np.zeros(len(idx))
-    value = dense + COVERAGE * coverage + ABOUT * about
-    return Closeness(value, coverage, about, value >= CLOSE_AT)
+        share = np.zeros(len(idx))
+    value = dense + WORD_SHARE * share + ABOUT * about
+    return Closeness(value, share, about, value >= CLOSE_AT)
 
 
-def _coverage(
+def _word_share(
     index: LoadedIndex,
     idx: np.ndarray,
     content: list[str],
@@ -133,14 +133,14 @@ def _coverage(
     per word, not a loop over candidates (bench/RESULTS.md "One search pipeline")."""
     label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
     weights = {t: _idf(index, t) for t in content}
-    coverage = np.zeros(len(idx))
+    share = np.zeros(len(idx))
     for t, w in weights.items():
         have = index.postings.has(t, idx)
         for c, mask in about_c.items():
             if t in label_words[c]:
                 have = have | mask[idx]
-        coverage += w * have
-    return coverage / sum(weights.values())
+        share += w * have
+    return share / sum(weights.values())
 
 
 def place_note(

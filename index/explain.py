@@ -18,10 +18,10 @@ NOT_NEAR = "nearest in meaning, but not a close match"
 
 @dataclass(frozen=True, slots=True)
 class Near:
-    """One hit's judgement: closeness, word coverage, about a named concept, close."""
+    """One hit's judgement: closeness, share of the query's words, about a named concept, close."""
 
     value: float
-    coverage: float
+    word_share: float
     about: bool
     close: bool
 
@@ -60,7 +60,7 @@ def why(
             ``form``, ``audience``); a ``topic`` below 1 is a back-off to a broader concept.
         below: topic/locality id named in the query -> it and the ids under it.
         doc: the query's BM25 tokens the resource contains (from ``Postings.present``).
-        near: the hit's closeness, coverage, whether it is about a named concept, and
+        near: the hit's closeness, word share, whether it is about a named concept, and
             whether it is a close match.
 
     Returns:
@@ -111,7 +111,7 @@ def why(
         purposes=purposes,
         situations=situations,
         closeness=near.value,
-        coverage=near.coverage,
+        word_share=near.word_share,
         about=near.about,
     )
 

@@ -46,7 +46,9 @@ class Why:
     purposes: tuple[str, ...]
     situations: tuple[str, ...]
     closeness: float
-    coverage: float
+    # the share of the query's words the resource holds (index/close.py); the JSON contract
+    # (tests/index/search_fields.json) keeps its first name
+    word_share: float = field(metadata={"json": "coverage"})
     about: bool
 
 

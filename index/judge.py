@@ -19,11 +19,11 @@ from cradle.index.usable import AVAILABLE
 
 @dataclass(frozen=True)
 class Judged:
-    """Per candidate (in the order of the candidates' scores): closeness, coverage of the query's
+    """Per candidate (in the order of the candidates' scores): closeness, share of the query's
     words, about a named concept, close, usable now, named by its title, and tier (1, 2, 3)."""
 
     value: np.ndarray
-    coverage: np.ndarray
+    word_share: np.ndarray
     about: np.ndarray
     close: np.ndarray
     usable: np.ndarray
@@ -89,7 +89,7 @@ def judge(
     )
     return Judged(
         value=near.value,
-        coverage=near.coverage,
+        word_share=near.word_share,
         about=near.about,
         close=close,
         usable=usable,

@@ -113,7 +113,7 @@ def present(
         }
         near = Near(
             value=num(judged.value[j]),
-            coverage=num(judged.coverage[j]),
+            word_share=num(judged.word_share[j]),
             about=bool(judged.about[j]),
             close=bool(judged.close[j]),
         )

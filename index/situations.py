@@ -45,9 +45,11 @@ def as_topics(
 
 
 def situation_notes(
-    topics: list[str], situations: Mapping[str, list[str]], vocab: Vocabulary,
+    topics: list[str],
+    situations: Mapping[str, list[str]],
+    vocab: Vocabulary,
     below: Mapping[str, list[str]],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Plain words for the situations that brought a hit: ``"baby sling: a safer sleep
     question"``, one per situation the hit's topics address.
 

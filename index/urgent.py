@@ -37,7 +37,7 @@ TRIGGERS: tuple[str, ...] = (
     "burnt", "burned", "scalded", "is choking", "was choking", "swallowed a battery",
     "swallowed a button battery", "swallowed a magnet", "swallowed tablets", "swallowed bleach",
     "is bleeding", "won't stop bleeding", "wont stop bleeding",
-)  # fmt: skip
+)  # fmt: skip  # a table: the reviewed phrases, grouped by what happened
 
 #: Phrases that hold a trigger but say nothing happened to a baby; removed before matching.
 NOT_TRIGGERS: tuple[str, ...] = ("burnt out", "burned out", "unconscious bias")

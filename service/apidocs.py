@@ -31,8 +31,12 @@ def _type(schema: dict[str, Any]) -> str:
 
 
 def _limits(schema: dict[str, Any]) -> str:
-    names = {"minimum": "at least", "maximum": "at most", "maxLength": "at most characters:",
-             "minLength": "at least characters:"}  # fmt: skip
+    names = {
+        "minimum": "at least",
+        "maximum": "at most",
+        "maxLength": "at most characters:",
+        "minLength": "at least characters:",
+    }
     parts = [f"{word} {schema[key]}" for key, word in names.items() if key in schema]
     if "default" in schema and schema["default"] is not None:
         parts.append(f"default {schema['default']}")
@@ -47,27 +51,42 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
             params = []
             for p in op.get("parameters", []):
                 schema = p.get("schema", {})
-                params.append({
-                    "name": p["name"], "in": p.get("in", "query"),
-                    "required": p.get("required", False),
-                    "type": _type(schema), "limits": _limits(schema),
-                    "description": p.get("description") or schema.get("description") or "",
-                    "enum": schema.get("enum"), "default": schema.get("default"),
-                })  # fmt: skip
+                params.append(
+                    {
+                        "name": p["name"],
+                        "in": p.get("in", "query"),
+                        "required": p.get("required", False),
+                        "type": _type(schema),
+                        "limits": _limits(schema),
+                        "description": p.get("description") or schema.get("description") or "",
+                        "enum": schema.get("enum"),
+                        "default": schema.get("default"),
+                    }
+                )
             body = list(op.get("requestBody", {}).get("content", {}))
             responses = [
-                {"status": code, "description": r.get("description", ""),
-                 "media": list(r.get("content", {}))}
+                {
+                    "status": code,
+                    "description": r.get("description", ""),
+                    "media": list(r.get("content", {})),
+                }
                 for code, r in op.get("responses", {}).items()
-            ]  # fmt: skip
+            ]
             slug = (method + path).replace("/", "-").replace("{", "").replace("}", "").strip("-")
-            out.append({
-                "id": slug, "method": method.upper(), "path": path,
-                "summary": op.get("summary", ""), "description": op.get("description", ""),
-                "tags": op.get("tags", []), "params": params, "body": body,
-                "responses": responses,
-                "try": method == "get" and not any(p["in"] == "path" for p in params),
-            })  # fmt: skip
+            out.append(
+                {
+                    "id": slug,
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": op.get("tags", []),
+                    "params": params,
+                    "body": body,
+                    "responses": responses,
+                    "try": method == "get" and not any(p["in"] == "path" for p in params),
+                }
+            )
     return out
 
 

@@ -183,5 +183,12 @@ def oruk_services(data: GraphDataDep) -> dict[str, Any]:
     if "oruk" not in data.derived:
         data.derived["oruk"] = services_json(data, reviewed_dates(data.store))
     content: list[dict[str, Any]] = data.derived["oruk"]
-    return {"totalElements": len(content), "totalPages": 1, "number": 1,
-            "size": len(content), "first": True, "last": True, "content": content}  # fmt: skip
+    return {
+        "totalElements": len(content),
+        "totalPages": 1,
+        "number": 1,
+        "size": len(content),
+        "first": True,
+        "last": True,
+        "content": content,
+    }

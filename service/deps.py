@@ -1,7 +1,9 @@
 """Dependencies routes receive: heavy objects are made once in the app's lifespan and kept in
 its typed :class:`~cradle.service.runtime.Runtime`; routes get them through the
-``Annotated[..., Depends()]`` aliases defined here. They are ``async``: FastAPI runs a plain
-``def`` dependency on its thread pool, a thread hop per request for reading an attribute.
+``Annotated[..., Depends()]`` aliases defined here. What the server does not serve raises
+:class:`~cradle.core.errors.NotServed` (503 through the one table, :mod:`cradle.service.errors`).
+They are ``async``: FastAPI runs a plain ``def`` dependency on its thread pool, a thread hop per
+request for reading an attribute.
 
 Everything that belongs to a published version (engine, index, read model, version) comes
 from the version the request pinned when it started (:func:`~cradle.service.runtime.served_of`),
@@ -12,10 +14,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from cradle.core.datadir import Version
+from cradle.core.errors import NotServed
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
 from cradle.index.search import Searcher
@@ -43,7 +46,7 @@ async def get_engine(request: Request) -> QueryEngine:
     """The SPARQL query engine (``cradle.graph.sparql.engine``) of the version served."""
     engine = served_of(request).engine
     if engine is None:
-        raise HTTPException(503, "The SPARQL engine is not running.")
+        raise NotServed("The SPARQL engine is not running.")
     return engine
 
 
@@ -56,7 +59,7 @@ async def require_searcher(request: Request) -> Searcher:
     """The search index; answers 503 with the reason when the server has none."""
     served = served_of(request)
     if served.searcher is None:
-        raise HTTPException(503, served.search_problem or NAMED_GRAPHS_ONLY)
+        raise NotServed(served.search_problem or NAMED_GRAPHS_ONLY)
     return served.searcher
 
 
@@ -64,7 +67,7 @@ async def get_graph_data(request: Request) -> GraphData:
     """The catalogue graph the pages and coverage API read; 503 when serving named graphs."""
     data = served_of(request).graph_data
     if data is None:
-        raise HTTPException(503, NAMED_GRAPHS_ONLY)
+        raise NotServed(NAMED_GRAPHS_ONLY)
     return data
 
 
@@ -82,7 +85,7 @@ async def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates of the web UI."""
     templates = runtime_of(request.app).templates
     if templates is None:
-        raise HTTPException(503, "This server has no web pages.")
+        raise NotServed("This server has no web pages.")
     return templates
 
 
@@ -90,7 +93,7 @@ async def get_search_pool(request: Request) -> ThreadPoolExecutor:
     """The threads search runs on (kept apart from SPARQL, so neither starves the other)."""
     pool = runtime_of(request.app).search_pool
     if pool is None:
-        raise HTTPException(503, NAMED_GRAPHS_ONLY)
+        raise NotServed(NAMED_GRAPHS_ONLY)
     return pool
 
 

@@ -24,6 +24,7 @@ from cradle.core.errors import (
     ModelNotFound,
     NotAcceptable,
     NotBuilt,
+    NotServed,
     ProtocolViolation,
     QueryAborted,
     QueryCancelled,
@@ -70,6 +71,7 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (StaleIndex, 503, "The search index was built from another graph: run `cradle build`."),
     (MissingDependency, 503, "A component this request needs is not installed on the server."),
     (ModelNotFound, 503, "The search model is not installed on the server."),
+    (NotServed, 503, None),
 ]
 GENERIC = "Internal error: the request could not be completed. It has been logged."
 #: Why search is off, per error opening the index at start-up (for staff: no paths).

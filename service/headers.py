@@ -115,5 +115,8 @@ class QuietDisconnect:
         try:
             await self.app(scope, receive, send)
         except ClientDisconnect:
-            log.info("%s %s: the client went away during its request", scope["method"],
-                     scope["path"][:200])  # fmt: skip
+            log.info(
+                "%s %s: the client went away during its request",
+                scope["method"],
+                scope["path"][:200],
+            )

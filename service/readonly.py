@@ -40,7 +40,9 @@ class ReadOnly:
         if scope["type"] != "http" or scope["path"] in SPARQL_PATHS or not is_update(scope):
             await self.app(scope, receive, send)
             return
-        headers = [(b"content-type", b"text/plain; charset=utf-8"),
-                   (b"content-length", str(len(MESSAGE)).encode())]  # fmt: skip
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(MESSAGE)).encode()),
+        ]
         await send({"type": "http.response.start", "status": 403, "headers": headers})
         await send({"type": "http.response.body", "body": MESSAGE})

@@ -135,7 +135,7 @@ class FiniteJSON(JSONResponse):
             return super().render(finite(content))
 
 
-async def run_search(
+async def answer_search(
     searcher: Searcher,
     pool: Executor,
     q: str,
@@ -189,7 +189,7 @@ async def search(
     exact: bool = Query(False, description="search the words as typed: no spelling correction"),
 ) -> FiniteJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
-    answer = await run_search(
+    answer = await answer_search(
         searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters
     )
     # One serialiser (SearchResponse.to_dict): answered as is, not revalidated against

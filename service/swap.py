@@ -214,8 +214,12 @@ def _refuse(rt: Runtime, published: str, exc: BaseException) -> None:
     served = rt.served.version.id if rt.served.version else "-"
     log.error(
         "the published version %s cannot be served, still serving %s: %s (%s: %s)",
-        published, served, why, exc.__class__.__name__, exc,
-    )  # fmt: skip
+        published,
+        served,
+        why,
+        exc.__class__.__name__,
+        exc,
+    )
 
 
 def _switch(rt: Runtime, new: Served) -> None:

@@ -42,7 +42,7 @@ from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
 from cradle.service.runtime import runtime_of
-from cradle.service.search import MAX_QUERY, FiltersDep, run_search
+from cradle.service.search import MAX_QUERY, FiltersDep, answer_search
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -137,7 +137,7 @@ async def search_page(
         try:
             if len(q) > MAX_QUERY:
                 raise InvalidSearch(f"q: at most {MAX_QUERY} characters, please.")
-            answer = await run_search(
+            answer = await answer_search(
                 searcher,
                 pool,
                 q,

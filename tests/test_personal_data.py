@@ -75,20 +75,36 @@ def test_no_personal_data_in_build_endpoint_search_pages_or_logs(
     try:
         with running_server(data, tmp_path / "server.log") as base:
             http = httpx.Client(base_url=base, timeout=30)
-            everything = http.post("/sparql", data={"query": EVERYTHING},
-                                   headers={"accept": "application/n-triples"})  # fmt: skip
+            everything = http.post(
+                "/sparql", data={"query": EVERYTHING}, headers={"accept": "application/n-triples"}
+            )
             assert everything.status_code == 200 and everything.text.count("\n") > 1000
             assert_clean(everything.text, personal, "CONSTRUCT over /sparql")
-            for q in ["thematic safe sleeping review", "coping with infant crying Rochdale",
-                      "male caregivers training", *KNOWN, "contact", "email"]:  # fmt: skip
+            for q in [
+                "thematic safe sleeping review",
+                "coping with infant crying Rochdale",
+                "male caregivers training",
+                *KNOWN,
+                "contact",
+                "email",
+            ]:
                 r = http.get("/search", params={"q": q, "k": 100})
                 assert r.status_code == 200  # (the query itself is echoed back: not checked)
                 assert_clean(str(r.json()["results"]), personal, f"search {q!r}")
             nodes = (
                 http.get("/topics").json()["topics"] + http.get("/localities").json()["localities"]
             )
-            for path in ["/", "/coverage", "/query", "/gaps", "/gaps?format=csv", "/health",
-                         "/docs", "/openapi.json", "/sparql"]:  # fmt: skip
+            for path in [
+                "/",
+                "/coverage",
+                "/query",
+                "/gaps",
+                "/gaps?format=csv",
+                "/health",
+                "/docs",
+                "/openapi.json",
+                "/sparql",
+            ]:
                 r = http.get(path)
                 assert r.status_code == 200, path
                 assert_clean(r.text, personal, path)
@@ -121,8 +137,11 @@ def test_contacts_are_off_by_default(contacts_file: Path, tmp_path: Path) -> Non
 
 def test_malformed_contacts_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "c.yaml"
-    for text, message in [("[1, 2]", "contacts:"), ("contacts:\n  - entry: x\n", "contact 1"),
-                          ("contacts: [", "cannot read")]:  # fmt: skip
+    for text, message in [
+        ("[1, 2]", "contacts:"),
+        ("contacts:\n  - entry: x\n", "contact 1"),
+        ("contacts: [", "cannot read"),
+    ]:
         bad.write_text(text)
         with pytest.raises(ContactsError, match=message):
             load_contacts(bad)

@@ -39,8 +39,10 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str:
 def _copy_project(dest: Path) -> None:
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode()  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         src = ROOT / name
         if src.is_file():
@@ -64,11 +66,16 @@ def test_a_plain_install_builds_searches_and_answers_sparql(tmp_path: Path) -> N
     cradle = str(venv / "bin" / "cradle")
 
     where = _run(
-        [str(venv / "bin" / "python"), "-c",
-         "import cradle, cradle.ontology, cradle.core.settings as s; "
-         "print(cradle.__file__); print(cradle.ontology.__file__); print(s.CHECKOUT)"],
-        work, env, 120,
-    ).split()  # fmt: skip
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import cradle, cradle.ontology, cradle.core.settings as s; "
+            "print(cradle.__file__); print(cradle.ontology.__file__); print(s.CHECKOUT)",
+        ],
+        work,
+        env,
+        120,
+    ).split()
     assert all(Path(p).is_relative_to(venv) for p in where[:2]) and where[2] == "None"
 
     built = _run([cradle, "build"], work, env, 1800)

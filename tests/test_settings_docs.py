@@ -48,6 +48,9 @@ def test_every_setting_says_what_it_does() -> None:
 
 def test_setting_help_carries_no_measurements() -> None:
     measured = re.compile(r"\d(\.\d+)?\s*(x|ms|s|MiB|GB|%)\b(?! *\w)|\bfaster\b|\bslower\b")
-    found = {n: f.description for n, f in Settings.model_fields.items()
-             if f.description and measured.search(f.description)}  # fmt: skip
+    found = {
+        n: f.description
+        for n, f in Settings.model_fields.items()
+        if f.description and measured.search(f.description)
+    }
     assert found == {}, "measurements go to bench/RESULTS.md or bench/findings.md"

@@ -63,6 +63,12 @@ class ModelNotFound(CradleError):
     (models are never downloaded); the message says what to set."""
 
 
+class NotServed(CradleError):
+    """What a request needs is not served by this server: it was started with named graphs only,
+    its search index could not be opened, or it has no SPARQL engine or web pages. The message,
+    written for clients, says which and why."""
+
+
 class InvalidQueries(CradleError):
     """An evaluation queries file is missing or malformed; the message names file and entry."""
 

@@ -123,10 +123,15 @@ def test_a_version_a_reader_holds_is_kept(tmp_path: Path) -> None:
     root = tmp_path / "data"
     assert fake_build(root, "served") == 0
     reader = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom cradle.core.datadir import DataDir\n"
-         f"DataDir({str(root)!r}).open(); print('open', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom cradle.core.datadir import DataDir\n"
+            f"DataDir({str(root)!r}).open(); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
     try:
         assert reader.stdout is not None and reader.stdout.readline() == b"open\n"
         served = DataDir(root).current_id()
@@ -193,16 +198,27 @@ def real_consistent(version: Version) -> str:
     assert len(store) == len(parsed) == version.graph_manifest()["triples"]
 
     def named(s: ox.Store) -> set[ox.Quad]:
-        return {q for q in s if not isinstance(q.subject, ox.BlankNode)
-                and not isinstance(q.object, ox.BlankNode)}  # fmt: skip
+        return {
+            q
+            for q in s
+            if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+        }
 
     assert named(store) == named(parsed)
     return sha
 
 
 def build_cmd(root: Path, catalogue: Path) -> list[str]:
-    return [sys.executable, "-m", "cradle.cli", "build", "--catalogue", str(catalogue),
-            "--data-dir", str(root)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "cradle.cli",
+        "build",
+        "--catalogue",
+        str(catalogue),
+        "--data-dir",
+        str(root),
+    ]
 
 
 @pytest.mark.slow
@@ -233,14 +249,16 @@ def test_real_builds_killed_anywhere_leave_old_or_new(tmp_path: Path) -> None:
     for step in STEPS:  # just after each step of the publish (each move and the switch)
         new = other()
         old = shas[CATALOGUE if new == changed else changed]
-        run = subprocess.run(build_cmd(root, new), env=env | {KILL_AT_ENV: step},
-                             check=False, capture_output=True)  # fmt: skip
+        run = subprocess.run(
+            build_cmd(root, new), env=env | {KILL_AT_ENV: step}, check=False, capture_output=True
+        )
         assert run.returncode == -signal.SIGKILL
         assert real_consistent(published(root)) == (shas[new] if step in PUBLISHED_AT else old)
     for fraction in (0.2, 0.5, 0.8, 0.95, 1.1):  # anywhere in the build, by the clock
         new = other()
-        proc = subprocess.Popen(build_cmd(root, new), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            build_cmd(root, new), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(took * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -21,8 +21,10 @@ logging.getLogger("cradle").error("a real problem")
 def run(verbose: int) -> str:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT.format(verbose=verbose)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stderr
 
 

@@ -20,11 +20,17 @@ from cradle.graph.sparql.run import run_query
 from tests.support import CATALOGUE
 
 BOROUGHS = {
-    "Bolton": "E08000001", "Bury": "E08000002", "Manchester": "E08000003",
-    "Oldham": "E08000004", "Rochdale": "E08000005", "Salford": "E08000006",
-    "Stockport": "E08000007", "Tameside": "E08000008", "Trafford": "E08000009",
+    "Bolton": "E08000001",
+    "Bury": "E08000002",
+    "Manchester": "E08000003",
+    "Oldham": "E08000004",
+    "Rochdale": "E08000005",
+    "Salford": "E08000006",
+    "Stockport": "E08000007",
+    "Tameside": "E08000008",
+    "Trafford": "E08000009",
     "Wigan": "E08000010",
-}  # fmt: skip
+}
 
 
 def select(graph_dir: Path, query: str) -> list[dict[str, str]]:

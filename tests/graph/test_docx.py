@@ -16,9 +16,14 @@ from cradle.graph.build.ontology import terms
 from cradle.graph.commands import read_document
 from tests.support import CATALOGUE
 
-AS_WRITTEN = {"web-page": "Web link", "pdf": "Adobe document", "word": "Word document",
-              "powerpoint": "Powerpoint Presentation", "youtube-video": "You tube video",
-              "none": ""}  # fmt: skip
+AS_WRITTEN = {
+    "web-page": "Web link",
+    "pdf": "Adobe document",
+    "word": "Word document",
+    "powerpoint": "Powerpoint Presentation",
+    "youtube-video": "You tube video",
+    "none": "",
+}
 
 
 def write_docx(cat: Catalogue, path: Path, merged_every_other: bool = True) -> None:
@@ -28,8 +33,9 @@ def write_docx(cat: Catalogue, path: Path, merged_every_other: bool = True) -> N
     doc = Document()
     doc.add_paragraph("Safeguarding babies – good practice shared by localities")
     table = doc.add_table(rows=1, cols=5)
-    for cell, text in zip(table.rows[0].cells, ["Good practice", "Source", "Summary", "Format",
-                                                 "Link"], strict=True):  # fmt: skip
+    for cell, text in zip(
+        table.rows[0].cells, ["Good practice", "Source", "Summary", "Format", "Link"], strict=True
+    ):
         cell.text = text
     place = None
     for n, e in enumerate(cat.resources):
@@ -43,8 +49,13 @@ def write_docx(cat: Catalogue, path: Path, merged_every_other: bool = True) -> N
             else:
                 row.cells[0].text = name
         row = table.add_row()
-        texts = [e.title, names.get(e.publisher or "", ""), e.summary, AS_WRITTEN[e.format],
-                 e.link_text or e.status_note or ""]  # fmt: skip
+        texts = [
+            e.title,
+            names.get(e.publisher or "", ""),
+            e.summary,
+            AS_WRITTEN[e.format],
+            e.link_text or e.status_note or "",
+        ]
         for cell, text in zip(row.cells, texts, strict=True):
             cell.text = text
     doc.save(str(path))

@@ -145,18 +145,21 @@ def test_the_run_finishes_saves_everything_and_review_says_could_not_check(
     tmp_path: Path, servers: dict[str, Raw], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRADLE_LINKCHECK_ALLOW_PRIVATE", "1")
-    urls = {"lullaby-trust-safer-sleep": servers["ok"].url + "/",
-            "icon-babies-cry-you-can-cope": servers["malformed"].url + "/",
-            "family-nurse-partnership": servers["trickle"].url + "/",
-            "rospa-home-safety": servers["to-ftp"].url + "/"}  # fmt: skip
+    urls = {
+        "lullaby-trust-safer-sleep": servers["ok"].url + "/",
+        "icon-babies-cry-you-can-cope": servers["malformed"].url + "/",
+        "family-nurse-partnership": servers["trickle"].url + "/",
+        "rospa-home-safety": servers["to-ftp"].url + "/",
+    }
     text = CATALOGUE.read_text(encoding="utf-8")
     head, _, body = text.partition("\nresources:\n")
     for ident, url in urls.items():
         body = body.replace(f"- id: {ident}\n", f"- id: {ident}\n  url: {url}\n", 1)
     path = tmp_path / "catalogue.yaml"
     path.write_text(f"{head}\nresources:\n{body}", encoding="utf-8")
-    run = CliRunner().invoke(app, ["linkcheck", "--catalogue", str(path), "-f", "json",
-                                   "--timeout", "2"])  # fmt: skip
+    run = CliRunner().invoke(
+        app, ["linkcheck", "--catalogue", str(path), "-f", "json", "--timeout", "2"]
+    )
     assert run.exit_code == 1, run.output  # one broken link (the malformed answer)
     got = {r["id"]: r["result"] for r in json.loads(run.output)}
     assert got == {

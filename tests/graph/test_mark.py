@@ -59,8 +59,15 @@ def test_mark_writes_only_the_reviewed_line(tmp_path: Path) -> None:
 
 def test_mark_replaces_a_reviewed_line_keeping_its_comment(tmp_path: Path) -> None:
     path, before = _edited(tmp_path)
-    args = ["review", "--catalogue", str(path), "--mark", "family-nurse-partnership",
-            "--date", "2026-11-30"]  # fmt: skip
+    args = [
+        "review",
+        "--catalogue",
+        str(path),
+        "--mark",
+        "family-nurse-partnership",
+        "--date",
+        "2026-11-30",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert _changed_lines(before, path.read_text(encoding="utf-8")) == [
@@ -96,5 +103,8 @@ def test_linkcheck_record_writes_url_checked_beside_url(tmp_path: Path, server: 
     changed = _changed_lines(before, path.read_text(encoding="utf-8"))
     assert changed == [f"+  url_checked: {TODAY}"] * 3
     checked = {e.id for e in load_catalogue(path).resources if e.url_checked}
-    assert checked == {"lullaby-trust-safer-sleep", "icon-babies-cry-you-can-cope",
-                       "family-nurse-partnership"}  # fmt: skip
+    assert checked == {
+        "lullaby-trust-safer-sleep",
+        "icon-babies-cry-you-can-cope",
+        "family-nurse-partnership",
+    }

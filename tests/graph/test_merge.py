@@ -30,12 +30,16 @@ from tests.graph.test_docx import write_docx
 from tests.support import CATALOGUE
 
 RETITLED = {  # id -> (title in the document, its new title)
-    "manchester-safer-sleep-video": ("Manchester Safer Sleep Video",
-                                     "Manchester Safer Sleep Video (2026 update)"),
+    "manchester-safer-sleep-video": (
+        "Manchester Safer Sleep Video",
+        "Manchester Safer Sleep Video (2026 update)",
+    ),
     "stockport-caring-dads": ("Caring Dads Programme", "Caring Dads Programme for fathers"),
-    "manchester-safe-sleep-animation": ("Safe sleep animation",
-                                        "Sleeping safely: an animation for parents"),
-}  # fmt: skip
+    "manchester-safe-sleep-animation": (
+        "Safe sleep animation",
+        "Sleeping safely: an animation for parents",
+    ),
+}
 DAY = dt.date(2026, 10, 1)
 NOTES = {
     "manchester-safer-sleep-video": "# Sam: the 2026 version has subtitles",
@@ -48,17 +52,33 @@ def _curated(tmp_path: Path) -> tuple[Path, list[Entry]]:
     cat = load_catalogue(CATALOGUE)
     for n, e in enumerate(cat.resources):
         if e.id in RETITLED:
-            cat.resources[n] = e.model_copy(update={  # dates apart: YAML would alias one
-                "url": f"https://example.org/{e.id}", "url_checked": dt.date(2026, 10, 1),
-                "reviewed": dt.date(2026, 10, 2), "review_every": 6,
-                "status_since": dt.date(2026, 10, 3), "audience": ["parents"],
-            })  # fmt: skip
+            cat.resources[n] = e.model_copy(
+                update={  # dates apart: YAML would alias one
+                    "url": f"https://example.org/{e.id}",
+                    "url_checked": dt.date(2026, 10, 1),
+                    "reviewed": dt.date(2026, 10, 2),
+                    "review_every": 6,
+                    "status_since": dt.date(2026, 10, 3),
+                    "audience": ["parents"],
+                }
+            )
     hand = [
-        Entry(id="wigan-baby-box-leaflet", title="Wigan baby box leaflet", locality="wigan",
-              summary="Added by hand.", topics=["safer-sleep"], reviewed=dt.date(2026, 9, 1)),
-        Entry(id="national-crying-helpline", title="Crying helpline notes", locality="england",
-              summary="Added by hand too.", topics=["infant-crying"]),
-    ]  # fmt: skip
+        Entry(
+            id="wigan-baby-box-leaflet",
+            title="Wigan baby box leaflet",
+            locality="wigan",
+            summary="Added by hand.",
+            topics=["safer-sleep"],
+            reviewed=dt.date(2026, 9, 1),
+        ),
+        Entry(
+            id="national-crying-helpline",
+            title="Crying helpline notes",
+            locality="england",
+            summary="Added by hand too.",
+            topics=["infant-crying"],
+        ),
+    ]
     cat.resources[5:5] = [hand[0]]
     cat.resources.append(hand[1])
     path = tmp_path / "catalogue.yaml"
@@ -163,9 +183,12 @@ def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
     new = old.model_copy(deep=True)
     first = new.resources[0]
     new.resources[0] = first.model_copy(
-        update={"summary": first.summary + " Now with a new leaflet for grandparents.",
-                "status": "in-development", "reviewed": DAY}
-    )  # fmt: skip
+        update={
+            "summary": first.summary + " Now with a new leaflet for grandparents.",
+            "status": "in-development",
+            "reviewed": DAY,
+        }
+    )
     removed = new.resources.pop(1)
     new.resources.append(new.resources[2].model_copy(update={"id": "brand-new"}))
     changes = diff_catalogues(old, new)
@@ -203,8 +226,12 @@ def test_changes_recorded_before_values_were_kept_still_read(tmp_path: Path) -> 
     cat = load_catalogue(CATALOGUE)
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir(), new.mkdir()
-    earlier = {"date": "2026-11-01T00:00:00+00:00", "added": [], "removed": [],
-               "changed": {cat.resources[1].id: ["summary"]}}  # fmt: skip
+    earlier = {
+        "date": "2026-11-01T00:00:00+00:00",
+        "added": [],
+        "removed": [],
+        "changed": {cat.resources[1].id: ["summary"]},
+    }
     body = {"fingerprints": fingerprints_of(entry_values(cat)), "builds": [earlier]}
     Version.at(old).changes_file.write_text(json.dumps(body), encoding="utf-8")
     cat.resources[0] = cat.resources[0].model_copy(update={"status": "in-development"})
@@ -225,14 +252,22 @@ def test_merged_file_changes_only_what_the_merge_changed(tmp_path: Path) -> None
     hand = {"wigan-baby-box-leaflet", "national-crying-helpline"}
     doc_cat = load_catalogue(curated_path)
     doc_cat.organisations.append(Organisation(id="bolton-family-hubs", name="Bolton Family Hubs"))
-    new_row = Entry(id="x", title="Bolton baby room leaflet", summary="Safer sleep advice.",
-                    locality="bolton", topics=["safer-sleep"], format="pdf",
-                    publisher="bolton-family-hubs")  # fmt: skip
+    new_row = Entry(
+        id="x",
+        title="Bolton baby room leaflet",
+        summary="Safer sleep advice.",
+        locality="bolton",
+        topics=["safer-sleep"],
+        format="pdf",
+        publisher="bolton-family-hubs",
+    )
     doc_cat.resources = [
         e.model_copy(update={"title": e.title + " (2026 update)"})
-        if e.id == "manchester-safer-sleep-video" else e
-        for e in doc_cat.resources if e.id not in hand
-    ] + [new_row]  # fmt: skip
+        if e.id == "manchester-safer-sleep-video"
+        else e
+        for e in doc_cat.resources
+        if e.id not in hand
+    ] + [new_row]
     doc = tmp_path / "new.docx"
     write_docx(doc_cat, doc)
     out = tmp_path / "merged.yaml"
@@ -241,8 +276,11 @@ def test_merged_file_changes_only_what_the_merge_changed(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     before = curated_path.read_text(encoding="utf-8").splitlines()
     after = out.read_text(encoding="utf-8").splitlines()
-    diff = [d for d in difflib.unified_diff(before, after, n=0, lineterm="")
-            if d[:1] in "+-" and d[:3] not in ("+++", "---")]  # fmt: skip
+    diff = [
+        d
+        for d in difflib.unified_diff(before, after, n=0, lineterm="")
+        if d[:1] in "+-" and d[:3] not in ("+++", "---")
+    ]
     removed = [d[1:] for d in diff if d.startswith("-")]
     added = [d[1:] for d in diff if d.startswith("+")]
     hand_text = "".join(dump_catalogue(load_catalogue(curated_path)).partition("resources:")[2])

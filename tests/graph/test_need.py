@@ -29,8 +29,18 @@ from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.store import open_store
 from cradle.graph.sparql.run import run_query
 
-GM = {"bolton", "bury", "manchester", "oldham", "rochdale", "salford", "stockport", "tameside",
-      "trafford", "wigan"}  # fmt: skip
+GM = {
+    "bolton",
+    "bury",
+    "manchester",
+    "oldham",
+    "rochdale",
+    "salford",
+    "stockport",
+    "tameside",
+    "trafford",
+    "wigan",
+}
 
 
 @pytest.fixture(scope="module")

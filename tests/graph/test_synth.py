@@ -44,9 +44,16 @@ def test_spreads_entries_over_the_ontologys_regions_and_authorities(synth_file: 
     assert not cat.localities  # England's places are the ontology's: one list, not two
     places = england()
     assert list(places.regions) == [
-        "north-east", "north-west", "yorkshire-and-the-humber", "east-midlands",
-        "west-midlands", "east-of-england", "london", "south-east", "south-west",
-    ]  # fmt: skip
+        "north-east",
+        "north-west",
+        "yorkshire-and-the-humber",
+        "east-midlands",
+        "west-midlands",
+        "east-of-england",
+        "london",
+        "south-east",
+        "south-west",
+    ]
     authorities = {a for r in places.authorities.values() for a, _ in r}
     assert len(authorities) + len(places.boroughs) == 153
     assert [b for b, _ in places.boroughs][:2] == ["bolton", "bury"]

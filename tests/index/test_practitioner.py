@@ -106,11 +106,13 @@ def test_who_it_is_for_follows_the_documented_rule() -> None:
 def test_badges_say_what_is_known_and_when_it_is_late() -> None:
     assert badge("available", "", TODAY) == (None, False)
     assert badge("in-development", "2021-12", TODAY) == (
-        "In development · expected December 2021 · overdue", True
-    )  # fmt: skip
+        "In development · expected December 2021 · overdue",
+        True,
+    )
     assert badge("in-development", "2027-03", TODAY) == (
-        "In development · expected March 2027", False
-    )  # fmt: skip
+        "In development · expected March 2027",
+        False,
+    )
     assert badge("awaiting-information", "", TODAY) == ("Awaiting information", False)
     assert out_of_date("2021/2023", "", TODAY) == "May be out of date: it covers 2021–2023"
     assert out_of_date("2025/2028", "", TODAY) is None
@@ -212,8 +214,12 @@ def test_suggest_answers_labels_titles_and_places(client: TestClient) -> None:
     assert kinds and kinds[0] == "topic" and set(kinds) <= {"topic", "locality", "resource"}
     assert all({"label", "kind", "uri"} <= set(s) for s in body["suggestions"])
     wig = client.get("/suggest", params={"q": "wig"}).json()["suggestions"]
-    assert wig[0] == {"label": "Wigan", "kind": "locality", "path": "/locality/wigan",
-                      "uri": "https://w3id.org/cradle/locality/wigan"}  # fmt: skip
+    assert wig[0] == {
+        "label": "Wigan",
+        "kind": "locality",
+        "path": "/locality/wigan",
+        "uri": "https://w3id.org/cradle/locality/wigan",
+    }
     shaken = client.get("/suggest", params={"q": "shaken"}).json()["suggestions"]
     assert shaken and shaken[0]["detail"] == "Abusive head trauma"  # an alternative label
     assert client.get("/suggest", params={"q": "  "}).json()["suggestions"] == []

@@ -15,8 +15,18 @@ from cradle.index import rank
 from cradle.index.search import Searcher, open_searcher, search_threads
 from tests.support import CATALOGUE, FAKE, indexed_copy
 
-KEYS = {"uri", "title", "summary", "score", "localities", "topics", "format", "publisher",
-        "status", "why"}  # fmt: skip
+KEYS = {
+    "uri",
+    "title",
+    "summary",
+    "score",
+    "localities",
+    "topics",
+    "format",
+    "publisher",
+    "status",
+    "why",
+}
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +123,19 @@ def test_topic_filter_includes_narrower(searcher: Searcher, entries: list[dict])
 
 
 def test_locality_hierarchy_and_national(searcher: Searcher, entries: list[dict]) -> None:
-    gm = {"greater-manchester", "bolton", "bury", "manchester", "oldham", "rochdale", "salford",
-          "stockport", "tameside", "trafford", "wigan"}  # fmt: skip
+    gm = {
+        "greater-manchester",
+        "bolton",
+        "bury",
+        "manchester",
+        "oldham",
+        "rochdale",
+        "salford",
+        "stockport",
+        "tameside",
+        "trafford",
+        "wigan",
+    }
 
     def place(e: dict) -> set[str]:
         return {e["locality"], *e.get("adopted_in", [])}

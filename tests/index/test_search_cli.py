@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.core.datadir import DataDir
-from tests.support import CATALOGUE, SOURCE_DOCUMENT
+from tests.support import CATALOGUE, SOURCE_DOCUMENT, shared_or_none
 from tests.support.service import copy_build
 
 runner = CliRunner()
@@ -35,8 +35,18 @@ def test_json_lines_from_stdin(data_dir: Path) -> None:
     assert "error" in out[1] and "empty" in out[1]["error"]
     for o in (out[0], out[2]):
         assert len(o["results"]) == 3
-        assert {"uri", "title", "summary", "score", "localities", "topics", "format", "publisher",
-                "status", "why"} <= set(o["results"][0])  # fmt: skip
+        assert {
+            "uri",
+            "title",
+            "summary",
+            "score",
+            "localities",
+            "topics",
+            "format",
+            "publisher",
+            "status",
+            "why",
+        } <= set(o["results"][0])
     assert result.exit_code == 1  # one line failed
 
 
@@ -69,8 +79,9 @@ def test_stale_index_refused_by_cli(data_dir: Path, tmp_path: Path) -> None:
 
 def test_eval_prints_table_last(data_dir: Path, tmp_path: Path) -> None:
     queries = tmp_path / "q.json"
-    queries.write_text(json.dumps([{"query": "safe sleep video",
-                                    "relevant": {"Safe sleep animation": 2}}]))  # fmt: skip
+    queries.write_text(
+        json.dumps([{"query": "safe sleep video", "relevant": {"Safe sleep animation": 2}}])
+    )
     result = runner.invoke(app, ["eval", str(queries), "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
     last = result.stdout.splitlines()[-6:]
@@ -79,7 +90,7 @@ def test_eval_prints_table_last(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_graph_commands_never_import_torch(graph_dir: Path, tmp_path: Path) -> None:
-    doc = SOURCE_DOCUMENT if SOURCE_DOCUMENT.exists() else None
+    doc = shared_or_none(SOURCE_DOCUMENT)  # without it, import is left out (outside CI only)
     script = textwrap.dedent(
         f"""
         import sys

@@ -43,8 +43,15 @@ def test_cli_json_is_the_one_serialiser(client: TestClient) -> None:
 
 def test_no_hit_is_read_by_string_key() -> None:
     """The hit's readers use attributes: no ``hit["..."]`` / ``h.get("...")`` left."""
-    readers = ["index/commands.py", "service/search.py", "service/ui.py", "cradle/tables.py",
-               "service/misses.py", "service/pages.py", "index/evaluate.py"]  # fmt: skip
+    readers = [
+        "index/commands.py",
+        "service/search.py",
+        "service/ui.py",
+        "cradle/tables.py",
+        "service/misses.py",
+        "service/pages.py",
+        "index/evaluate.py",
+    ]
     pattern = re.compile(r"\b(?:hit|h)(?:\[\"|\.get\(\")")
     for path in readers:
         text = (ROOT / path).read_text(encoding="utf-8")

@@ -59,4 +59,4 @@ def test_wigan_safer_sleep_counts_the_greater_manchester_policy(
     assert "showing national ones" not in answer.place_note
     place_only = searcher.search("what is available in Wigan", k=40).results
     gm = next(h for h in place_only if h.id == "gm-safer-sleep-policy")
-    assert gm.why.coverage == 1.0 and gm.why.about  # Wigan's own, as coverage counts it
+    assert gm.why.word_share == 1.0 and gm.why.about  # Wigan's own, as coverage counts it

@@ -157,13 +157,16 @@ def test_eval_reports_several_files_and_each_kind(fake_dir: Path, tmp_path: Path
     two.write_text(
         json.dumps(
             [
-                {"query": "crying baby", "kind": "lay",
-                 "relevant": {"ICON Babies cry, you can cope Programme": 2}},
+                {
+                    "query": "crying baby",
+                    "kind": "lay",
+                    "relevant": {"ICON Babies cry, you can cope Programme": 2},
+                },
                 {"query": "fathers", "kind": "place", "relevant": {"Caring Dads Programme": 2}},
                 {"query": "car seats", "kind": "uncovered", "relevant": {}},
             ]
         )
-    )  # fmt: skip
+    )
     assert [j.kind for j in load_queries(two)] == ["lay", "place", "uncovered"]
     settings = Settings.model_validate({"embedder": "fake", "data_dir": fake_dir})
     out = io.StringIO()

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cradle.index.evaluate import load_queries
 from cradle.index.search import Searcher
-from tests.support import ROOT, SHARED
+from tests.support import ROOT, SHARED, shared
 
 SETS = [SHARED / "eval" / "dev_queries.json", ROOT / "bench" / "search_probe_queries.json"]
 
@@ -19,8 +19,7 @@ SETS = [SHARED / "eval" / "dev_queries.json", ROOT / "bench" / "search_probe_que
 def _questions() -> list[str]:
     out = []
     for path in SETS:
-        if path.exists():
-            out += [j.query for j in load_queries(path)]
+        out += [j.query for j in load_queries(shared(path))]
     return out
 
 
@@ -52,10 +51,13 @@ def test_tier_is_in_the_json(client: TestClient) -> None:
 def test_page_shows_not_available_yet_and_folds_the_rest(client: TestClient) -> None:
     searcher = client.app.state.runtime.searcher  # type: ignore[attr-defined]
     q = next(
-        (q for q in [*_questions(), "crying baby guidance for staff", "safe sleep checklist"]
-         if {h.tier for h in searcher.search(q, k=20).results} >= {2, 3}),
+        (
+            q
+            for q in [*_questions(), "crying baby guidance for staff", "safe sleep checklist"]
+            if {h.tier for h in searcher.search(q, k=20).results} >= {2, 3}
+        ),
         None,
-    )  # fmt: skip
+    )
     if q is None:
         pytest.skip("no question here has both a tier 2 and a tier 3 hit")
     page = client.get("/", params={"q": q, "k": 20}).text

@@ -26,9 +26,11 @@ def changed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cat = load_catalogue(CATALOGUE)
     first = cat.resources[0]
     cat.resources[0] = first.model_copy(
-        update={"summary": first.summary + " Now with a leaflet for grandparents.",
-                "status": "in-development"}
-    )  # fmt: skip
+        update={
+            "summary": first.summary + " Now with a leaflet for grandparents.",
+            "status": "in-development",
+        }
+    )
     edited = folder / "catalogue.yaml"
     edited.write_text(dump_catalogue(cat), encoding="utf-8")
     run_build(fake_settings(data, catalogue=edited))

@@ -100,8 +100,13 @@ def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    answer = Answer(b"x" * 200_000, media_type="text/csv", headers={}, write_timeout=30,
-                    deadline=time.monotonic() + 0.5)  # fmt: skip
+    answer = Answer(
+        b"x" * 200_000,
+        media_type="text/csv",
+        headers={},
+        write_timeout=30,
+        deadline=time.monotonic() + 0.5,
+    )
     started = time.monotonic()
     asyncio.run(answer({"type": "http", "path": "/sparql"}, receive, never_taken))
     assert time.monotonic() - started < 2  # the deadline, not the 30 s write timeout

@@ -65,8 +65,14 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all(tmp_path: Path) -> None
     (tmp_path / "pids").mkdir()
     proc = _supervisor(tmp_path, "run")
     try:
-        first = _wait(lambda: sorted((tmp_path / "pids").iterdir()) if len(
-            list((tmp_path / "pids").iterdir())) == 2 else None, "two workers")  # fmt: skip
+        first = _wait(
+            lambda: (
+                sorted((tmp_path / "pids").iterdir())
+                if len(list((tmp_path / "pids").iterdir())) == 2
+                else None
+            ),
+            "two workers",
+        )
         os.kill(int(first[0].name), signal.SIGKILL)
         _wait(lambda: len(list((tmp_path / "pids").iterdir())) == 3, "a replacement worker")
         assert proc.poll() is None
@@ -143,8 +149,13 @@ def _respond(app_held: int, other_held: int) -> list[tuple[bytes, bytes]]:
     from cradle.service.prefork import ConnectionShare, FairShare
 
     async def inner(scope, receive, send):  # type: ignore[no-untyped-def]
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"connection", b"keep-alive"), (b"x-a", b"1")]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"connection", b"keep-alive"), (b"x-a", b"1")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     share = ConnectionShare(2)

@@ -7,14 +7,27 @@ import hashlib
 import pytest
 from fastapi.testclient import TestClient
 
-PATHS = ["/", "/search", "/resource/gm-safer-sleep-policy", "/gaps", "/topics", "/health",
-         "/update", "/statements", "/sparql/update", "/no/such/path"]  # fmt: skip
+PATHS = [
+    "/",
+    "/search",
+    "/resource/gm-safer-sleep-policy",
+    "/gaps",
+    "/topics",
+    "/health",
+    "/update",
+    "/statements",
+    "/sparql/update",
+    "/no/such/path",
+]
 UPDATE = "DELETE WHERE { ?s ?p ?o }"
 
 
 def digest(client: TestClient) -> str:
-    body = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-                      headers={"accept": "application/n-triples"}).text  # fmt: skip
+    body = client.get(
+        "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"accept": "application/n-triples"},
+    ).text
     return hashlib.sha256("\n".join(sorted(body.splitlines())).encode()).hexdigest()
 
 

@@ -89,7 +89,9 @@ def test_api_docs_are_served_offline(client: TestClient) -> None:
     ):
         assert path in spec["paths"]
     assert set(spec["paths"]["/gaps"]["get"]["responses"]["200"]["content"]) == {
-        "application/json", "text/csv"}  # fmt: skip
+        "application/json",
+        "text/csv",
+    }
 
 
 def test_security_headers_forbid_other_origins(client: TestClient) -> None:
@@ -110,8 +112,9 @@ def test_unexpected_errors_answer_a_generic_500_without_internals(data_dir: Path
         r = c.get("/search", params={"q": "sleep"})
         page = c.get("/", params={"q": "sleep"}, headers={"accept": "text/html"})
     assert r.status_code == 500
-    assert r.json() == {"detail": "Internal error: the request could not be completed. "
-                                  "It has been logged."}  # fmt: skip
+    assert r.json() == {
+        "detail": "Internal error: the request could not be completed. It has been logged."
+    }
     assert "boom" not in page.text and not LEAKS.search(r.text)
 
 
@@ -148,8 +151,12 @@ def test_parse_graphs(tmp_path: Path) -> None:
     f = tmp_path / "d.nt"
     f.write_text("")
     assert parse_graphs([f"http://ex.org/g?x=1={f}"]) == {"http://ex.org/g?x=1": f}
-    for bad in ["nofile", f"not-an-iri={f}", "http://ex.org/g=/no/such/file",
-                f"http://ex.org/g={f}"]:  # fmt: skip
+    for bad in [
+        "nofile",
+        f"not-an-iri={f}",
+        "http://ex.org/g=/no/such/file",
+        f"http://ex.org/g={f}",
+    ]:
         with pytest.raises(ValueError):
             parse_graphs([bad, f"http://ex.org/g={f}"] if bad.endswith(str(f)) else [bad])
 

@@ -101,14 +101,19 @@ def test_including_shared_resources_adds_them(client: TestClient) -> None:
 
 def test_gaps_as_csv_matches_json(client: TestClient) -> None:
     body = client.get("/gaps").json()
-    for r in (client.get("/gaps", params={"format": "csv"}),
-              client.get("/gaps", headers={"accept": "text/csv"})):  # fmt: skip
+    for r in (
+        client.get("/gaps", params={"format": "csv"}),
+        client.get("/gaps", headers={"accept": "text/csv"}),
+    ):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(r.text)))
         assert len(rows) == len(body["cells"])
         for row, cell in zip(rows, body["cells"], strict=True):
             assert (row["locality"], row["topic"], int(row["count"])) == (
-                cell["locality"], cell["topic"], cell["count"])  # fmt: skip
+                cell["locality"],
+                cell["topic"],
+                cell["count"],
+            )
     assert client.get("/gaps", headers={"accept": "image/png"}).status_code == 406
 
 

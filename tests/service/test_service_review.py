@@ -74,8 +74,13 @@ def test_misses_count_topics_and_places_never_text() -> None:
 
     misses = Misses()
     for _ in range(MIN_SHOWN):
-        note_search(misses, Searcher(), "safe sleep wigan private words", {"topic": "Neglect"},
-                    SearchResponse("q"))  # fmt: skip
+        note_search(
+            misses,
+            Searcher(),
+            "safe sleep wigan private words",
+            {"topic": "Neglect"},
+            SearchResponse("q"),
+        )
     note_search(misses, Searcher(), "found", {}, SearchResponse("q", close_matches=1))
     shown = misses.shown()
     assert shown["searches"] == MIN_SHOWN
@@ -144,9 +149,23 @@ def test_review_page_reads_the_link_check_the_build_copied(tmp_path: Path) -> No
     path = tmp_path / "catalogue.yaml"
     path.write_text(dump_catalogue(cat), encoding="utf-8")
     links = links_beside(path)
-    links.write_text(json.dumps({"results": [
-        {"id": cat.resources[0].id, "url": url, "status": 404, "ok": False, "final_url": url,
-         "checked": "2026-11-29T10:00:00+00:00"}]}), encoding="utf-8")  # fmt: skip
+    links.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "id": cat.resources[0].id,
+                        "url": url,
+                        "status": 404,
+                        "ok": False,
+                        "final_url": url,
+                        "checked": "2026-11-29T10:00:00+00:00",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     data = tmp_path / "build"
     run_build(fake_settings(data, catalogue=path), with_index=False)
     assert DataDir(data).open().links_file.is_file()

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from cradle.index.hit import Hit, HowToGet, SearchResponse, Why
 from cradle.service.app import create_app
-from cradle.service.search import run_search
+from cradle.service.search import answer_search
 from tests.support import fake_settings
 from tests.support.service import built_dir
 
@@ -27,8 +27,13 @@ def test_search_json_is_cradle_search_json_plus_facets(client: TestClient, data_
     from cradle.index.commands import run_search as cli_search
 
     out = io.StringIO()
-    filters = {"locality": "manchester", "topic": None, "format": None, "audience": None,
-               "status": None}  # fmt: skip
+    filters = {
+        "locality": "manchester",
+        "topic": None,
+        "format": None,
+        "audience": None,
+        "status": None,
+    }
     cli_search(fake_settings(data_dir), "safe sleeping", filters, k=5, as_json=True, out=out)
     expected = json.loads(out.getvalue())
     r = client.get("/search", params={"q": "safe sleeping", "k": 5, "locality": "manchester"})
@@ -55,8 +60,9 @@ def test_facet_counts_count_the_close_matches(client: TestClient) -> None:
 
 def test_filters_restrict_results(client: TestClient) -> None:
     everything = client.get("/search", params={"q": "baby", "k": 100}).json()["results"]
-    bolton = client.get("/search", params={"q": "baby", "k": 100, "locality": "bolton",
-                                           "national": "false"}).json()["results"]  # fmt: skip
+    bolton = client.get(
+        "/search", params={"q": "baby", "k": 100, "locality": "bolton", "national": "false"}
+    ).json()["results"]
     assert bolton and len(bolton) < len(everything)
     assert all("bolton" in h["localities"] for h in bolton)
     videos = client.get("/search", params={"q": "baby", "format": "youtube-video"}).json()
@@ -80,7 +86,7 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
 
     async def main() -> None:
         pool = ThreadPoolExecutor(1, thread_name_prefix="cradle-search")
-        task = asyncio.create_task(run_search(Blocking(), pool, "cots", 3))
+        task = asyncio.create_task(answer_search(Blocking(), pool, "cots", 3))
         await asyncio.sleep(0.05)  # the loop keeps running while the search waits
         release.set()
         await task
@@ -95,7 +101,7 @@ def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hi
     return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
                None, None, HowToGet("none", "Not obtainable yet", None), "practitioners",
                "For practitioners", None, False, None, None, None, None,
-               True, 1, why, "", ())  # fmt: skip
+               True, 1, why, "", ())  # fmt: skip  # a table: Hit's fields in order, packed as one
 
 
 def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:

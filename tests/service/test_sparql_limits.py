@@ -124,8 +124,9 @@ def _wait_for(condition: Any, seconds: float = 30) -> None:
 
 def test_engine_errors_on_the_query_are_the_clients_fault() -> None:
     store = ox.Store()
-    kind, message = evaluate(store, Job("SELECT (<http://example.com/fn>(1) AS ?x) {}", "json",
-                                        [], [], 10))  # fmt: skip
+    kind, message = evaluate(
+        store, Job("SELECT (<http://example.com/fn>(1) AS ?x) {}", "json", [], [], 10)
+    )
     assert kind == "syntax" and "http://example.com/fn" in message
     with sparql_client(Settings(named_graphs=w3c_graphs())) as client:
         huge = client.post(
@@ -179,8 +180,7 @@ def test_one_client_cannot_take_every_worker(shared_app: FastAPI) -> None:
 
 
 def test_forwarded_for_counts_only_from_a_trusted_proxy(graph_dir: Path) -> None:
-    settings = Settings(data_dir=graph_dir, query_timeout=3, query_workers=3,
-                        queries_per_client=1)  # fmt: skip
+    settings = Settings(data_dir=graph_dir, query_timeout=3, query_workers=3, queries_per_client=1)
     with sparql_client(settings) as client, ThreadPoolExecutor(2) as pool:
         first = pool.submit(_from, client, "192.0.2.1", RUNAWAY)
         time.sleep(0.5)
@@ -237,8 +237,13 @@ def test_a_client_that_does_not_read_is_dropped(server: tuple[str, Any]) -> None
         while chunk := sock.recv(1 << 20):
             received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length")))  # fmt: skip
+    length = int(
+        next(
+            line.split(b":")[1]
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+    )
     assert len(body) < length  # the server closed the connection before the end
 
 

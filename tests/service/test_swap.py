@@ -241,8 +241,16 @@ def test_the_interval_is_a_setting() -> None:
 def build_cmd(root: Path, catalogue: Path) -> list[str]:
     import sys
 
-    return [sys.executable, "-m", "cradle.cli", "build", "--catalogue", str(catalogue),
-            "--data-dir", str(root)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "cradle.cli",
+        "build",
+        "--catalogue",
+        str(catalogue),
+        "--data-dir",
+        str(root),
+    ]
 
 
 class Loop:
@@ -320,8 +328,9 @@ def test_a_real_server_follows_builds_killed_builds_and_damage(
 
         with Loop(base) as loop:
             for step in ("previous", "switched"):  # just before / just after `current` moves
-                subprocess.run(build_cmd(root, newer), env=env | {KILL: step},
-                               capture_output=True, check=False)  # fmt: skip
+                subprocess.run(
+                    build_cmd(root, newer), env=env | {KILL: step}, capture_output=True, check=False
+                )
             second = DataDir(root).current_id()
             assert second != first
             took = wait_for(lambda: everywhere(lambda r: r.json()["versions"]["served"] == second))

@@ -55,11 +55,20 @@ def raw_get(app: Any, path: str, query: bytes, headers: list[tuple[bytes, bytes]
         (status, headers dict, body bytes).
     """
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
-        "root_path": "", "headers": [(b"host", b"testserver"), *(headers or [])],
-        "client": ("127.0.0.1", 1), "server": ("testserver", 80), "state": {},
-    }  # fmt: skip
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "state": {},
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -98,8 +107,17 @@ def serving(
     """``cradle serve`` in a subprocess on a free loopback port; yields its base URL and it."""
     port = free_port()
     env = os.environ | {"CRADLE_EMBEDDER": "fake", "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "cradle.cli", "serve", "--port", str(port),
-           "--data-dir", str(data_dir), *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "cradle.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *extra,
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         base = f"http://127.0.0.1:{port}"
