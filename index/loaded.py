@@ -131,9 +131,10 @@ class LoadedIndex:
 
     def any_of(self, facet: str, values: list[str]) -> np.ndarray:
         """Resources whose ``facet`` is any of ``values``."""
-        bits = np.zeros((self.size + 7) // 8, dtype=np.uint8)
-        for v in values:
-            found = self._members.get((facet, v))
-            if found is not None:
-                bits |= found
+        found = [b for v in values if (b := self._members.get((facet, v))) is not None]
+        if not found:  # the common case in a search (no place, no format named): no unpacking
+            return np.zeros(self.size, dtype=bool)
+        bits = found[0]
+        for more in found[1:]:
+            bits = bits | more
         return np.unpackbits(bits, count=self.size, bitorder="little").view(bool)
