@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -118,15 +119,26 @@ class Snippets:
             found = self._stems[n] = frozenset(stem(w) for w in normalise(self.texts[n]).split())
         return found
 
+    @cached_property
+    def _rows_and_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """``rows`` as an array (-1 also where the vectors file is short of a row) and the
+        vectors as a plain array over the same mapped memory: a search indexes both for every
+        hit shown, and the list and the memmap subclass cost more than the product
+        (bench/findings.md, "Search at 10k, issue 22 item 6")."""
+        rows = np.asarray(self.rows, dtype=np.int64)
+        rows = np.where(rows < len(self.vectors), rows, -1)
+        return rows, np.asarray(self.vectors).view(np.ndarray)
+
     def _scores(self, start: int, end: int, qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
         """Scores of sentences ``start:end``: cosine with the query and share of its words
         (one matrix product for the cosines; an index built without sentence vectors: the
         words decide)."""
-        rows = np.asarray(self.rows[start:end])
-        ok = (rows >= 0) & (rows < len(self.vectors))
+        rows, vectors = self._rows_and_vectors
+        found = rows[start:end]
+        ok = found >= 0
         cosine = np.zeros(end - start, dtype=np.float32)
         if ok.any():
-            cosine[ok] = np.asarray(self.vectors[rows[ok]], dtype=np.float32) @ qvec
+            cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
         share = np.array(
             [
                 len(self._words(n) & wanted) / len(wanted) if wanted else 0.0
