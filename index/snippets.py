@@ -129,21 +129,18 @@ class Snippets:
         rows = np.where(rows < len(self.vectors), rows, -1)
         return rows, np.asarray(self.vectors).view(np.ndarray)
 
-    def _scores(self, start: int, end: int, qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
-        """Scores of sentences ``start:end``: cosine with the query and share of its words
+    def _scores(self, sentences: list[int], qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
+        """Scores of the ``sentences`` (numbers): cosine with the query and share of its words
         (one matrix product for the cosines; an index built without sentence vectors: the
         words decide)."""
         rows, vectors = self._rows_and_vectors
-        found = rows[start:end]
+        found = rows[np.asarray(sentences, dtype=np.int64)]
         ok = found >= 0
-        cosine = np.zeros(end - start, dtype=np.float32)
+        cosine = np.zeros(len(sentences), dtype=np.float32)
         if ok.any():
             cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
         share = np.array(
-            [
-                len(self._words(n) & wanted) / len(wanted) if wanted else 0.0
-                for n in range(start, end)
-            ]
+            [len(self._words(n) & wanted) / len(wanted) if wanted else 0.0 for n in sentences]
         )
         return (1 - WORDS) * cosine + WORDS * share
 
@@ -155,13 +152,29 @@ class Snippets:
             qvec: the query's unit vector.
             tokens: the query's BM25 tokens (stemmed content words).
         """
-        start, end = self.offsets[i], self.offsets[i + 1]
+        return self.best_of([i], qvec, tokens)[0]
+
+    def best_of(
+        self, ids: Sequence[int], qvec: np.ndarray, tokens: list[str]
+    ) -> list[tuple[str, list[list[int]]]]:
+        """:meth:`best` for each resource of ``ids``, in order: the sentences of them all are
+        scored together (one product, not one per hit; bench/findings.md)."""
         wanted = set(tokens)
-        if end - start == 0:
-            return "", []
-        chosen = start
-        if end - start > 1:
-            chosen = start + int(np.argmax(self._scores(start, end, qvec, wanted)))
+        bounds = [(self.offsets[i], self.offsets[i + 1]) for i in ids]
+        several = [n for a, b in bounds if b - a > 1 for n in range(a, b)]
+        scored = self._scores(several, qvec, wanted) if several else None
+        out, at = [], 0
+        for start, end in bounds:
+            chosen = start
+            if end - start > 1 and scored is not None:
+                chosen = start + int(np.argmax(scored[at : at + end - start]))
+                at += end - start
+            out.append(self._snippet(chosen, end, wanted) if end > start else ("", []))
+        return out
+
+    def _snippet(self, chosen: int, end: int, wanted: set[str]) -> tuple[str, list[list[int]]]:
+        """Sentence ``chosen`` (and the next when it is short, up to ``end``), cut to
+        ``LONGEST``, with the spans of the ``wanted`` words."""
         text = self.texts[chosen]
         spans = self._marked(chosen, wanted, 0)
         if len(text) < SHORT and chosen + 1 < end:
