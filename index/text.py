@@ -22,6 +22,9 @@ STOPWORDS = frozenset(
 )
 
 
+# A search reads its question several times (spelling, six phrase finders, BM25 tokens, the why):
+# the question's words are worked out once (bench/findings.md, "Search at 10k, issue 22 item 6").
+@lru_cache(maxsize=4_096)
 def normalise(text: str) -> str:
     """Lower-case, fold accents and apostrophes, and keep only letters and digits as words."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -49,7 +52,12 @@ def stem(word: str) -> str:
 
 def keywords(text: str) -> list[str]:
     """Stemmed content words of ``text``, in order, stop words dropped (the BM25 tokens)."""
-    return [stem(w) for w in normalise(text).split() if w not in STOPWORDS]
+    return list(_keywords(text))
+
+
+@lru_cache(maxsize=4_096)
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in normalise(text).split() if w not in STOPWORDS)
 
 
 class PhraseMatcher:
