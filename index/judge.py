@@ -83,7 +83,7 @@ def judge(
         named: per candidate, whether the question names it by its title.
     """
     near = closeness(index, idx, dense, text, u)
-    usable = index.mask("status", AVAILABLE)[idx]
+    usable = index.any_at("status", [AVAILABLE], idx)
     return Judged(
         value=near.value,
         coverage=near.coverage,
