@@ -60,6 +60,12 @@ def _keywords(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in normalise(text).split() if w not in STOPWORDS)
 
 
+@lru_cache(maxsize=4_096)
+def _stems(text: str) -> tuple[str, ...]:
+    """Every word of ``text`` stemmed, stop words kept (what label phrases are matched in)."""
+    return tuple(stem(w) for w in normalise(text).split())
+
+
 class PhraseMatcher:
     """Finds labels in a query as whole word sequences (stemmed; longest label wins a word)."""
 
@@ -77,7 +83,7 @@ class PhraseMatcher:
 
     def find(self, text: str) -> dict[str, list[str]]:
         """Return key -> the labels found in ``text``; a label inside a longer match is skipped."""
-        words = [stem(w) for w in normalise(text).split()]
+        words = _stems(text)
         taken = [False] * len(words)
         found: dict[str, list[str]] = {}
         wanted = sorted({n for w in set(words) for n in self._by_word.get(w, [])})
