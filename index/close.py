@@ -133,8 +133,8 @@ def _coverage(
 ) -> np.ndarray:
     """Per candidate, the share of the query's content words (weighted by rarity) it contains,
     or is about (``about_c``: per candidate) through a recognised concept whose label holds the
-    word; one array operation
-    per word, not a loop over candidates (bench/RESULTS.md "One search pipeline")."""
+    word; one array operation per word, not a loop over candidates (bench/RESULTS.md "One search
+    pipeline")."""
     label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
     weights = {t: _idf(index, t) for t in content}
     coverage = np.zeros(len(idx))
