@@ -45,16 +45,19 @@ class Closeness:
     close: np.ndarray
 
 
-def about_mask(index: LoadedIndex, u: Understanding) -> dict[str, np.ndarray]:
-    """Concept named in the query -> resources about it or a narrower concept; a concept with
-    none of its own backs off to its broader concepts."""
+def about_mask(
+    index: LoadedIndex, u: Understanding, idx: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Concept named in the query -> resources about it or a narrower concept (all of them, or
+    per resource number of ``idx``); a concept with none of its own backs off to its broader
+    concepts."""
     out = {}
     for c in u.topics:
-        mask = index.any_of("topic", index.below("topic", c))
-        if not mask.any():
+        named = index.below("topic", c)
+        if not index.has_any("topic", named):
             broader = index.vocab.broader.get("topic", {}).get(c, [])
-            mask = index.any_of("topic", [t for b in broader for t in index.below("topic", b)])
-        out[c] = mask
+            named = [t for b in broader for t in index.below("topic", b)]
+        out[c] = index.any_of("topic", named) if idx is None else index.any_at("topic", named, idx)
     return out
 
 
@@ -106,10 +109,10 @@ def closeness(
     """
     place_words = set(keywords(" ".join(w for ls in u.localities.values() for w in ls)))
     content = [t for t in dict.fromkeys(keywords(text)) if t not in place_words | GENERIC]
-    about_c = about_mask(index, u)
+    about_c = about_mask(index, u, idx)  # per candidate
     about = np.zeros(len(idx), dtype=bool)
     for mask in about_c.values():
-        about |= mask[idx]
+        about |= mask
     if content:
         share = _word_share(index, np.asarray(idx, dtype=np.int64), content, u, about_c)
     elif u.localities:
@@ -129,8 +132,9 @@ def _word_share(
     about_c: dict[str, np.ndarray],
 ) -> np.ndarray:
     """Per candidate, the share of the query's content words (weighted by rarity) it contains,
-    or is about through a recognised concept whose label holds the word; one array operation
-    per word, not a loop over candidates (bench/RESULTS.md "One search pipeline")."""
+    or is about (``about_c``: per candidate) through a recognised concept whose label holds the
+    word; one array operation per word, not a loop over candidates (bench/RESULTS.md "One search
+    pipeline")."""
     label_words = {c: set(keywords(" ".join(ls))) for c, ls in u.topics.items()}
     weights = {t: _idf(index, t) for t in content}
     share = np.zeros(len(idx))
@@ -138,7 +142,7 @@ def _word_share(
         have = index.postings.has(t, idx)
         for c, mask in about_c.items():
             if t in label_words[c]:
-                have = have | mask[idx]
+                have = have | mask
         share += w * have
     return share / sum(weights.values())
 

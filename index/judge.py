@@ -83,9 +83,9 @@ def judge(
         named: per candidate, whether the question names it by its title.
     """
     near = closeness(index, idx, dense, text, u)
-    usable = index.mask("status", AVAILABLE)[idx]
+    usable = index.any_at("status", [AVAILABLE], idx)
     close = near.close & (
-        ~index.mask("for", "intervention")[idx] | named | _addresses(index, idx, u)
+        ~index.any_at("for", ["intervention"], idx) | named | _addresses(index, idx, u)
     )
     return Judged(
         value=near.value,

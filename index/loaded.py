@@ -130,11 +130,32 @@ class LoadedIndex:
         broader = self.vocab.broader.get(facet, {})
         return walk(broader.get(value, []), lambda v: broader.get(v, []))
 
+    def _bits(self, facet: str, values: list[str]) -> np.ndarray | None:
+        """One bit per resource whose ``facet`` is any of ``values`` (None: no such resource)."""
+        found = [b for v in values if (b := self._members.get((facet, v))) is not None]
+        if not found:
+            return None
+        bits = found[0]
+        for more in found[1:]:
+            bits = bits | more
+        return bits
+
     def any_of(self, facet: str, values: list[str]) -> np.ndarray:
         """Resources whose ``facet`` is any of ``values``."""
-        bits = np.zeros((self.size + 7) // 8, dtype=np.uint8)
-        for v in values:
-            found = self._members.get((facet, v))
-            if found is not None:
-                bits |= found
+        bits = self._bits(facet, values)
+        if bits is None:  # the common case in a search (no place, no format named): no unpacking
+            return np.zeros(self.size, dtype=bool)
         return np.unpackbits(bits, count=self.size, bitorder="little").view(bool)
+
+    def has_any(self, facet: str, values: list[str]) -> bool:
+        """Whether some resource's ``facet`` is any of ``values``."""
+        return self._bits(facet, values) is not None
+
+    def any_at(self, facet: str, values: list[str], idx: np.ndarray) -> np.ndarray:
+        """Per resource number of ``idx``: whether its ``facet`` is any of ``values`` (read
+        from the bits of those resources only, not unpacked for every resource)."""
+        bits = self._bits(facet, values)
+        idx = np.asarray(idx, dtype=np.int64)
+        if bits is None:
+            return np.zeros(len(idx), dtype=bool)
+        return ((bits[idx >> 3] >> (idx & 7).astype(np.uint8)) & 1).astype(bool)

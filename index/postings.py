@@ -31,13 +31,14 @@ class Postings:
             order = np.lexsort((indices, words))
             indices, data = indices[order], data[order]
         self.indices, self.data = indices, data
+        self._bounds: list[int] = self.indptr.tolist()  # plain ints: read for every query word
         self.size = int(bm25.scores["num_docs"])
 
     def _posting(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
         tid = self.vocab.get(token)
-        if tid is None or tid + 1 >= len(self.indptr):  # bm25s lists "" without a column
+        if tid is None or tid + 1 >= len(self._bounds):  # bm25s lists "" without a column
             return None
-        start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
+        start, end = self._bounds[tid], self._bounds[tid + 1]
         return self.indices[start:end], self.data[start:end]
 
     def frequency(self, token: str) -> int:
@@ -54,15 +55,20 @@ class Postings:
         Args:
             weighted: token -> weight; tokens not in the index add nothing.
         """
-        ids, values = [], []
+        ids, values, weights = [], [], []
         for token, weight in weighted.items():
             found = self._posting(token)
             if found is not None and weight:
                 ids.append(found[0])
-                values.append(found[1] if weight == 1.0 else np.float32(weight) * found[1])
+                values.append(found[1])
+                weights.append(weight)
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        summed = np.bincount(np.concatenate(ids), np.concatenate(values), minlength=self.size)
+        data = np.concatenate(values)
+        if any(w != 1.0 for w in weights):  # one product for every weighted posting, not one each
+            lengths = [len(v) for v in values]
+            data = data * np.repeat(np.asarray(weights, dtype=np.float32), lengths)
+        summed = np.bincount(np.concatenate(ids), data, minlength=self.size)
         return summed.astype(np.float32)
 
     def has(self, token: str, resources: np.ndarray) -> np.ndarray:

@@ -100,8 +100,9 @@ def present(
     below = {c: index.below("topic", c) for c in u.topics}
     below |= {c: index.below("locality", c) for c in u.localities}
     has = index.postings.present(tokens, s.idx[shown])
+    answers = index.snippets.best_of([int(i) for i in s.idx[shown]], qvec, tokens)
     out = []
-    for j, doc in zip(shown, has, strict=True):
+    for j, doc, (snippet, spans) in zip(shown, has, answers, strict=True):
         i = int(s.idx[j])
         parts = {
             "dense": float(s.dense[j]),
@@ -117,7 +118,6 @@ def present(
             about=bool(judged.about[j]),
             close=bool(judged.close[j]),
         )
-        snippet, spans = index.snippets.best(i, qvec, tokens)
         tier: Tier = int(judged.tier[j])  # type: ignore[assignment]
         out.append(
             Hit(

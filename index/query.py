@@ -122,6 +122,10 @@ class QueryReader:
         self._situations = PhraseMatcher(
             {k: v for k, v in all_labels("situation").items() if k in self._related}
         )
+        # per topic, worked out on first use (the index never changes): its labels' tokens and
+        # how many resources it and its narrower concepts have
+        self._label_tokens: dict[str, list[str]] = {}
+        self._sizes: dict[str, int] = {}
 
     @cached_property
     def country(self) -> list[str]:
@@ -214,7 +218,7 @@ class QueryReader:
         ix = self.index
         out: dict[str, list[str]] = {}
         for topic in topics:
-            if int(ix.any_of("topic", ix.below("topic", topic)).sum()) >= FEW:
+            if self._size(topic) >= FEW:
                 continue
             todo = list(ix.vocab.broader.get("topic", {}).get(topic, []))
             seen: set[str] = set()
@@ -228,6 +232,23 @@ class QueryReader:
                 else:
                     todo += ix.vocab.broader.get("topic", {}).get(b, [])
         return out
+
+    def _size(self, topic: str) -> int:
+        """How many resources are about ``topic`` or a narrower concept."""
+        found = self._sizes.get(topic)
+        if found is None:
+            ix = self.index
+            found = self._sizes[topic] = int(ix.any_of("topic", ix.below("topic", topic)).sum())
+        return found
+
+    def _tokens(self, topic: str) -> list[str]:
+        """The BM25 tokens of ``topic``'s labels, shown and hidden (its expansion terms)."""
+        found = self._label_tokens.get(topic)
+        if found is None:
+            vocab = self.index.vocab
+            labels = vocab.labels["topic"][topic] + vocab.hidden.get("topic", {}).get(topic, [])
+            found = self._label_tokens[topic] = keywords(" ".join(labels))
+        return found
 
     def understand(self, query: str) -> Understanding:
         """Find thesaurus concepts, places and formats named in ``query``."""
@@ -246,8 +267,7 @@ class QueryReader:
         vocab = self.index.vocab
         extra: list[str] = []
         for topic in u.topics:
-            labels = vocab.labels["topic"][topic] + vocab.hidden.get("topic", {}).get(topic, [])
-            for token in keywords(" ".join(labels)):
+            for token in self._tokens(topic):
                 if token not in own and token not in extra:
                     extra.append(token)
         u.expansion = extra

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -118,20 +119,28 @@ class Snippets:
             found = self._stems[n] = frozenset(stem(w) for w in normalise(self.texts[n]).split())
         return found
 
-    def _scores(self, start: int, end: int, qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
-        """Scores of sentences ``start:end``: cosine with the query and share of its words
+    @cached_property
+    def _rows_and_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """``rows`` as an array (-1 also where the vectors file is short of a row) and the
+        vectors as a plain array over the same mapped memory: a search indexes both for every
+        hit shown, and the list and the memmap subclass cost more than the product
+        (bench/findings.md, "Search at 10k, issue 22 item 6")."""
+        rows = np.asarray(self.rows, dtype=np.int64)
+        rows = np.where(rows < len(self.vectors), rows, -1)
+        return rows, np.asarray(self.vectors).view(np.ndarray)
+
+    def _scores(self, sentences: list[int], qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
+        """Scores of the ``sentences`` (numbers): cosine with the query and share of its words
         (one matrix product for the cosines; an index built without sentence vectors: the
         words decide)."""
-        rows = np.asarray(self.rows[start:end])
-        ok = (rows >= 0) & (rows < len(self.vectors))
-        cosine = np.zeros(end - start, dtype=np.float32)
+        rows, vectors = self._rows_and_vectors
+        found = rows[np.asarray(sentences, dtype=np.int64)]
+        ok = found >= 0
+        cosine = np.zeros(len(sentences), dtype=np.float32)
         if ok.any():
-            cosine[ok] = np.asarray(self.vectors[rows[ok]], dtype=np.float32) @ qvec
+            cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
         share = np.array(
-            [
-                len(self._words(n) & wanted) / len(wanted) if wanted else 0.0
-                for n in range(start, end)
-            ]
+            [len(self._words(n) & wanted) / len(wanted) if wanted else 0.0 for n in sentences]
         )
         return (1 - WORDS) * cosine + WORDS * share
 
@@ -143,13 +152,29 @@ class Snippets:
             qvec: the query's unit vector.
             tokens: the query's BM25 tokens (stemmed content words).
         """
-        start, end = self.offsets[i], self.offsets[i + 1]
+        return self.best_of([i], qvec, tokens)[0]
+
+    def best_of(
+        self, ids: Sequence[int], qvec: np.ndarray, tokens: list[str]
+    ) -> list[tuple[str, list[list[int]]]]:
+        """:meth:`best` for each resource of ``ids``, in order: the sentences of them all are
+        scored together (one product, not one per hit; bench/findings.md)."""
         wanted = set(tokens)
-        if end - start == 0:
-            return "", []
-        chosen = start
-        if end - start > 1:
-            chosen = start + int(np.argmax(self._scores(start, end, qvec, wanted)))
+        bounds = [(self.offsets[i], self.offsets[i + 1]) for i in ids]
+        several = [n for a, b in bounds if b - a > 1 for n in range(a, b)]
+        scored = self._scores(several, qvec, wanted) if several else None
+        out, at = [], 0
+        for start, end in bounds:
+            chosen = start
+            if end - start > 1 and scored is not None:
+                chosen = start + int(np.argmax(scored[at : at + end - start]))
+                at += end - start
+            out.append(self._snippet(chosen, end, wanted) if end > start else ("", []))
+        return out
+
+    def _snippet(self, chosen: int, end: int, wanted: set[str]) -> tuple[str, list[list[int]]]:
+        """Sentence ``chosen`` (and the next when it is short, up to ``end``), cut to
+        ``LONGEST``, with the spans of the ``wanted`` words."""
         text = self.texts[chosen]
         spans = self._marked(chosen, wanted, 0)
         if len(text) < SHORT and chosen + 1 < end:

@@ -22,6 +22,9 @@ STOPWORDS = frozenset(
 )
 
 
+# A search reads its question several times (spelling, six phrase finders, BM25 tokens, the why):
+# the question's words are worked out once (bench/findings.md, "Search at 10k, issue 22 item 6").
+@lru_cache(maxsize=4_096)
 def normalise(text: str) -> str:
     """Lower-case, fold accents and apostrophes, and keep only letters and digits as words."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -49,7 +52,18 @@ def stem(word: str) -> str:
 
 def keywords(text: str) -> list[str]:
     """Stemmed content words of ``text``, in order, stop words dropped (the BM25 tokens)."""
-    return [stem(w) for w in normalise(text).split() if w not in STOPWORDS]
+    return list(_keywords(text))
+
+
+@lru_cache(maxsize=4_096)
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in normalise(text).split() if w not in STOPWORDS)
+
+
+@lru_cache(maxsize=4_096)
+def _stems(text: str) -> tuple[str, ...]:
+    """Every word of ``text`` stemmed, stop words kept (what label phrases are matched in)."""
+    return tuple(stem(w) for w in normalise(text).split())
 
 
 class PhraseMatcher:
@@ -69,7 +83,7 @@ class PhraseMatcher:
 
     def find(self, text: str) -> dict[str, list[str]]:
         """Return key -> the labels found in ``text``; a label inside a longer match is skipped."""
-        words = [stem(w) for w in normalise(text).split()]
+        words = _stems(text)
         taken = [False] * len(words)
         found: dict[str, list[str]] = {}
         wanted = sorted({n for w in set(words) for n in self._by_word.get(w, [])})

@@ -97,3 +97,18 @@ def test_shape_conforming_and_violating(name: str) -> None:
     assert violations(Graph().parse(data=PREFIXES + good, format="turtle")) == []
     found = violations(Graph().parse(data=PREFIXES + bad, format="turtle"))
     assert any(words in v for v in found), found
+
+
+def test_shapes_use_no_advanced_features() -> None:
+    """Validation runs with pyshacl's ``advanced=False``: it would skip SHACL-AF rules, custom
+    targets and functions, so the shapes must have none (add ``advanced=True`` back with one)."""
+    from rdflib.namespace import SH
+
+    from cradle.core.settings import ONTOLOGY_DIR
+    from cradle.graph.build.ontology import load_shapes
+
+    shapes = load_shapes(ONTOLOGY_DIR)
+    advanced = (SH.rule, SH.target, SH.SPARQLTarget, SH.SPARQLFunction, SH.shapesGraph)
+    found = {p for p in advanced for _ in shapes.triples((None, p, None))}
+    found |= {o for o in advanced for _ in shapes.triples((None, None, o))}
+    assert not found, found
