@@ -131,7 +131,7 @@ def test_a_runaway_query_times_out_at_the_deadline(loaded: str) -> None:
     start = time.monotonic()
     with pytest.raises(QueryTimeout):
         remote_query(loaded, RUNAWAY, 1.0)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 10  # a 1 s deadline; generous for a loaded machine
 
 
 def test_unreachable_store_says_so(tmp_path: Path) -> None:

@@ -210,6 +210,8 @@ def test_search_box_is_a_combobox_of_suggestions(web: Watched) -> None:
     page.keyboard.press("ArrowDown")
     options.first.wait_for()
     page.keyboard.press("ArrowDown")
+    # an option is active before Enter (the list may still be refreshing on a loaded machine)
+    page.wait_for_function("() => !!document.activeElement.getAttribute('aria-activedescendant')")
     page.keyboard.press("Enter")  # the topic's label is searched
     page.wait_for_url(re.compile(r"q=safer?\+sleep", re.I))
     page.locator("li.hit").first.wait_for()

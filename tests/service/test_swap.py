@@ -221,7 +221,7 @@ def test_a_client_loop_sees_no_failure_during_a_publish(
     try:
         run_build(fake_settings(root, catalogue=with_new_entry(tmp_path)))
         took = wait_for(lambda: found_new(client))
-        time.sleep(0.5)
+        wait_for(lambda: len(seen) == 2)  # a loop request answered by the new version too
     finally:
         stop.set()
         for t in threads:
