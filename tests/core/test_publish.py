@@ -26,7 +26,7 @@ from cradle.core.datadir import (
     Version,
 )
 from cradle.core.errors import NotBuilt, StaleIndex
-from tests.support import CATALOGUE, ROOT, fake_settings
+from tests.support import CATALOGUE, ROOT, build_cmd, fake_settings
 
 #: Every step of a publish at which the test hook can kill the build (cradle.core.datadir).
 STEPS = ["staging", "built", "renamed", "previous", "switched", "cleaned"]
@@ -206,19 +206,6 @@ def real_consistent(version: Version) -> str:
 
     assert named(store) == named(parsed)
     return sha
-
-
-def build_cmd(root: Path, catalogue: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "cradle.cli",
-        "build",
-        "--catalogue",
-        str(catalogue),
-        "--data-dir",
-        str(root),
-    ]
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from cradle.commands import run_build
 from cradle.core.datadir import KILL_AT_ENV as KILL
 from cradle.core.datadir import DataDir
 from cradle.core.errors import NotBuilt
-from tests.support import CATALOGUE, fake_settings
+from tests.support import CATALOGUE, build_cmd, fake_settings
 
 NEW_ID = "zebrafinch-weaning-workshop"
 NEW_WORD = "zebrafinch"
@@ -236,21 +236,6 @@ def test_the_interval_is_a_setting() -> None:
 
     assert Settings().reload_interval > 0
     assert Settings(reload_interval=0).reload_interval == 0  # type: ignore[call-arg]
-
-
-def build_cmd(root: Path, catalogue: Path) -> list[str]:
-    import sys
-
-    return [
-        sys.executable,
-        "-m",
-        "cradle.cli",
-        "build",
-        "--catalogue",
-        str(catalogue),
-        "--data-dir",
-        str(root),
-    ]
 
 
 class Loop:

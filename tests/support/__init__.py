@@ -86,3 +86,11 @@ def catalogue_problems(path: Path) -> list[str]:
     with pytest.raises(CatalogueError) as info:
         load_catalogue(path)
     return info.value.problems
+
+
+def build_cmd(root: Path, catalogue: Path) -> list[str]:
+    """``cradle build`` of ``catalogue`` into the data dir ``root``, as a command line."""
+    import sys
+
+    return [sys.executable, "-m", "cradle.cli", "build", "--catalogue", str(catalogue),
+            "--data-dir", str(root)]  # fmt: skip  # a table: one command line
