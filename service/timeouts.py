@@ -36,6 +36,8 @@ def _raw_answer(status: str, message: str) -> bytes:
 BUSY = _raw_answer(
     "503 Service Unavailable", "the server has too many open connections; retry in a few seconds"
 )
+#: How long a connection cut for a slow body stays open, unread, after its 408 and FIN.
+LINGER_SECONDS = 1.0
 SLOW_BODY = _raw_answer(
     "408 Request Timeout", "the request body did not arrive in time; send it in one go"
 )
@@ -114,7 +116,19 @@ class LimitedH11(H11Protocol):
         log.info("a request body did not arrive in %g s: closed", self.body_seconds)
         if not cycle.response_started:
             self.transport.write(SLOW_BODY)
-        self.transport.close()  # the app's next receive() says the client went away
+        cycle.disconnected = True  # the app's next receive() says the client went away
+        cycle.message_event.set()
+        self._close_gently()
+
+    def _close_gently(self) -> None:
+        """Close after the answer has left. Closing a socket with unread bytes (the client is
+        still trickling its body) makes the kernel send a reset that can discard the 408 before
+        the client reads it; so the answer goes with a FIN first, reading stops (what else
+        arrives stays unread), and the socket is closed a moment later."""
+        self.transport.pause_reading()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def header_timeout_protocol(
