@@ -39,98 +39,126 @@ def _query_words(query: str) -> tuple[tuple[str, str], ...]:
     return tuple((w, stem(w)) for w in words)
 
 
-def why(
-    res: Resource,
-    vocab: Vocabulary,
-    query: str,
-    u: Understanding,
-    scores: dict[str, float],
-    below: dict[str, list[str]],
-    doc: frozenset[str],
-    near: Near,
-) -> Why:
-    """Explain one hit.
+class Explainer:
+    """Why hits matched one search: what the question contributes to every explanation is
+    worked out once (its words, thesaurus terms, the concepts and places it names), and what
+    depends only on a resource's kind, format, audience or topics once per combination."""
 
-    Args:
-        res: the resource.
-        vocab: labels for ids.
-        query: the (possibly truncated) query.
-        u: what the graph recognised in the query.
-        scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``,
-            ``form``, ``audience``); a ``topic`` below 1 is a back-off to a broader concept.
-        below: topic/locality id named in the query -> it and the ids under it.
-        doc: the query's BM25 tokens the resource contains (from ``Postings.present``).
-        near: the hit's closeness, word share, whether it is about a named concept, and
-            whether it is a close match.
+    def __init__(
+        self, vocab: Vocabulary, query: str, u: Understanding, below: dict[str, list[str]]
+    ) -> None:
+        """Prepare for the hits of one search.
 
-    Returns:
-        The explanation: ``backoff`` says "about X, which covers Y" when the hit is lifted for
-        a broader concept X of a recognised topic Y that has few resources; ``audience`` names
-        the audience the query asked about that the resource is for; ``purposes`` lists the
-        everyday words that named the resource's kind, format or audience ("something to
-        watch -> Video"); ``situations`` says which situations the question described that
-        this hit addresses ("baby sling: a safer sleep question").
-    """
-    terms = tuple(w for w, stemmed in _query_words(query) if stemmed in doc)
-    thesaurus = tuple(
-        f"{label} -> {vocab.label('topic', t)}" for t, ls in u.topics.items() for label in ls
-    )
-    topics = tuple(t for t in res.topics if any(t in below.get(c, [c]) for c in u.topics))
-    place = _place(res, vocab, u, scores.get("place", 0.0), below)
-    form = _form(res, vocab, u) if scores.get("form") else ""
-    backoff = _backoff(res, vocab, u) if 0 < scores.get("topic", 0.0) < 1 else ""
-    audience = ""
-    if scores.get("audience"):
-        audience = ", ".join(vocab.label("audience", a) for a in u.audiences if a in res.audience)
-    purposes = tuple(_purposes(res, vocab, u, query))
-    situations = tuple(situation_notes(res.topics, u.situations, vocab, below))  # issue 27
-    said = [
-        ("matches: " + ", ".join(terms)) if terms else "",
-        ("about: " + ", ".join(vocab.label("topic", t) for t in topics)) if topics else "",
-        f"place: {place}" if place else "",
-        backoff,
-        f"format: {form}" if form else "",
-        f"for: {audience}" if audience else "",
-        ("you asked about: " + ", ".join(purposes)) if purposes else "",
-        *situations,
-    ]
-    # plain words for the page (the scores stay in the JSON); a hit that is not close is never
-    # called close
-    text = "; ".join(p for p in said if p) or (NEAR if near.close else NOT_NEAR)
-    return Why(
-        text=text,
-        dense=round(scores["dense"], 4),
-        keyword=round(scores["keyword"], 4),
-        terms=terms,
-        thesaurus=thesaurus,
-        topics=topics,
-        locality=place or None,
-        format=form or None,
-        backoff=backoff or None,
-        audience=audience or None,
-        purposes=purposes,
-        situations=situations,
-        closeness=near.value,
-        word_share=near.word_share,
-        about=near.about,
-    )
+        Args:
+            vocab: labels for ids.
+            query: the (possibly truncated) query.
+            u: what the graph recognised in the query.
+            below: topic/locality id named in the query -> it and the ids under it.
+        """
+        self.vocab, self.query, self.u, self.below = vocab, query, u, below
+        self.words = _query_words(query)
+        self.thesaurus = tuple(
+            f"{label} -> {vocab.label('topic', t)}" for t, ls in u.topics.items() for label in ls
+        )
+        self.topics = {t for c in u.topics for t in below.get(c, [c])}
+        self.places = {p for c in u.localities for p in below.get(c, [c])}
+        self._purposes: dict[tuple[str, str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._situations: dict[tuple[str, ...], tuple[str, ...]] = {}
 
+    def why(self, res: Resource, scores: dict[str, float], doc: frozenset[str], near: Near) -> Why:
+        """Explain one hit.
 
-def _place(
-    res: Resource, vocab: Vocabulary, u: Understanding, boost: float, below: dict[str, list[str]]
-) -> str:
-    """The place that lifted the hit: its own or adopting place named in the query, or the
-    wider area it belongs to ("Greater Manchester (covers Wigan)"); "" when none did."""
-    if boost >= 1.0:
-        for p in dict.fromkeys([res.locality, *res.adopted_in]):
-            if any(p in below.get(c, [c]) for c in u.localities):
-                how = "" if p == res.locality else " (adopted there)"
-                return f"{vocab.label('locality', p)}{how}"
+        Args:
+            res: the resource.
+            scores: ``dense``, ``keyword`` and the boosts that applied (``topic``, ``place``,
+                ``form``, ``audience``); a ``topic`` below 1 is a back-off to a broader concept.
+            doc: the query's BM25 tokens the resource contains (from ``Postings.present``).
+            near: the hit's closeness, word share, whether it is about a named concept, and
+                whether it is a close match.
+
+        Returns:
+            The explanation: ``backoff`` says "about X, which covers Y" when the hit is lifted
+            for a broader concept X of a recognised topic Y that has few resources;
+            ``audience`` names the audience the query asked about that the resource is for;
+            ``purposes`` lists the everyday words that named the resource's kind, format or
+            audience ("something to watch -> Video"); ``situations`` says which situations the
+            question described that this hit addresses ("baby sling: a safer sleep question").
+        """
+        vocab, u = self.vocab, self.u
+        terms = tuple(w for w, stemmed in self.words if stemmed in doc)
+        topics = tuple(t for t in res.topics if t in self.topics)
+        place = self._place(res, scores.get("place", 0.0))
+        form = _form(res, vocab, u) if scores.get("form") else ""
+        backoff = _backoff(res, vocab, u) if 0 < scores.get("topic", 0.0) < 1 else ""
+        audience = ""
+        if scores.get("audience"):
+            named = (a for a in u.audiences if a in res.audience)
+            audience = ", ".join(vocab.label("audience", a) for a in named)
+        purposes = self._purposes_of(res)
+        situations = self._situations_of(res)  # issue 27
+        said = [
+            ("matches: " + ", ".join(terms)) if terms else "",
+            ("about: " + ", ".join(vocab.label("topic", t) for t in topics)) if topics else "",
+            f"place: {place}" if place else "",
+            backoff,
+            f"format: {form}" if form else "",
+            f"for: {audience}" if audience else "",
+            ("you asked about: " + ", ".join(purposes)) if purposes else "",
+            *situations,
+        ]
+        # plain words for the page (the scores stay in the JSON); a hit that is not close is
+        # never called close
+        text = "; ".join(p for p in said if p) or (NEAR if near.close else NOT_NEAR)
+        return Why(
+            text=text,
+            dense=round(scores["dense"], 4),
+            keyword=round(scores["keyword"], 4),
+            terms=terms,
+            thesaurus=self.thesaurus,
+            topics=topics,
+            locality=place or None,
+            format=form or None,
+            backoff=backoff or None,
+            audience=audience or None,
+            purposes=purposes,
+            situations=situations,
+            closeness=near.value,
+            word_share=near.word_share,
+            about=near.about,
+        )
+
+    def _place(self, res: Resource, boost: float) -> str:
+        """The place that lifted the hit: its own or adopting place named in the query, or the
+        wider area it belongs to ("Greater Manchester (covers Wigan)"); "" when none did."""
+        vocab = self.vocab
+        if boost >= 1.0:
+            for p in dict.fromkeys([res.locality, *res.adopted_in]):
+                if p in self.places:
+                    how = "" if p == res.locality else " (adopted there)"
+                    return f"{vocab.label('locality', p)}{how}"
+            return ""
+        if boost:
+            named = ", ".join(vocab.label("locality", c) for c in self.u.localities)
+            return f"{vocab.label('locality', res.locality)} (covers {named})"
         return ""
-    if boost:
-        named = ", ".join(vocab.label("locality", c) for c in u.localities)
-        return f"{vocab.label('locality', res.locality)} (covers {named})"
-    return ""
+
+    def _purposes_of(self, res: Resource) -> tuple[str, ...]:
+        key = (res.kind, res.format, tuple(res.audience))
+        found = self._purposes.get(key)
+        if found is None:
+            found = self._purposes[key] = tuple(_purposes(res, self.vocab, self.u, self.query))
+        return found
+
+    def _situations_of(self, res: Resource) -> tuple[str, ...]:
+        if not self.u.situations:
+            return ()
+        key = tuple(res.topics)
+        found = self._situations.get(key)
+        if found is None:
+            found = self._situations[key] = tuple(
+                situation_notes(res.topics, self.u.situations, self.vocab, self.below)
+            )
+        return found
 
 
 def _form(res: Resource, vocab: Vocabulary, u: Understanding) -> str:

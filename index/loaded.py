@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from cradle.index.snippets import Snippets
 @dataclass
 class LoadedIndex:
     """Everything a search reads; never changed after loading (only the caches ``places`` and
-    ``ways`` grow, one whole value per key), so safe to share between threads."""
+    ``cards`` grow, one whole value per key), so safe to share between threads."""
 
     manifest: dict[str, Any]
     resources: list[Resource]
@@ -34,8 +35,8 @@ class LoadedIndex:
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     #: place -> how each resource counts for it (:func:`cradle.index.close.relations`)
     places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    #: resource number -> its ways and best action (:func:`cradle.index.present.card`)
-    ways: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: resource number -> (day, its card's fields but the score) (:func:`cradle.index.present.card`)
+    cards: dict[int, tuple[date, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, where: Path | Version) -> LoadedIndex:

@@ -8,8 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from cradle.index.access import Access, access
-from cradle.index.explain import Near, why
+from cradle.index.access import access
+from cradle.index.explain import Explainer, Near
 from cradle.index.hit import Card, Hit, HowToGet, Tier
 from cradle.index.judge import Judged
 from cradle.index.loaded import LoadedIndex
@@ -28,28 +28,26 @@ def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
     return Card(**_card_fields(index, i, score, today))
 
 
-def _ways(index: LoadedIndex, i: int) -> tuple[Access, HowToGet]:
-    """Resource ``i``'s ways and its one primary way (they never change: worked out once per
-    index; the primary way was worked out when the index was built)."""
-    found = index.ways.get(i)
-    if found is None:
-        r = index.resources[i]
-        ways = access(r.url, r.link_domain, r.summary)
-        way = HowToGet(r.get_kind, r.get_label, r.get_href or None)
-        found = index.ways[i] = (ways, way)
-    return found
-
-
 def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
+    """Resource ``i``'s card fields with ``score``. All but the score depend only on the
+    resource and the day: worked out once per resource and day (a resource is shown in many
+    searches; bench/findings.md, "Search at 10k")."""
+    found = index.cards.get(i)
+    if found is None or found[0] != today:
+        found = index.cards[i] = (today, _fields(index, i, today))
+    return {**found[1], "score": num(score)}
+
+
+def _fields(index: LoadedIndex, i: int, today: date) -> dict[str, object]:
     r = index.resources[i]
-    ways, way = _ways(index, i)
+    ways = access(r.url, r.link_domain, r.summary)
+    way = HowToGet(r.get_kind, r.get_label, r.get_href or None)  # chosen when the index was built
     status_badge, overdue = badge(r.status, r.expected, today)
     return {
         "uri": r.uri,
         "id": r.id,
         "title": r.title,
         "summary": r.summary,
-        "score": num(score),
         "localities": tuple(dict.fromkeys([r.locality, *r.adopted_in])),
         "topics": tuple(r.topics),
         "format": r.format,
@@ -99,6 +97,7 @@ def present(
     """
     below = {c: index.below("topic", c) for c in u.topics}
     below |= {c: index.below("locality", c) for c in u.localities}
+    explainer = Explainer(index.vocab, text, u, below)
     has = index.postings.present(tokens, s.idx[shown])
     answers = index.snippets.best_of([int(i) for i in s.idx[shown]], qvec, tokens)
     out = []
@@ -124,7 +123,7 @@ def present(
                 **_card_fields(index, i, float(s.total[j]), today),  # type: ignore[arg-type]
                 close=near.close,
                 tier=tier,
-                why=why(index.resources[i], index.vocab, text, u, parts, below, doc, near),
+                why=explainer.why(index.resources[i], parts, doc, near),
                 snippet=snippet,
                 snippet_marks=tuple((a, b) for a, b in spans),
             )

@@ -13,6 +13,9 @@ from cradle.index.query import Understanding
 #: Eligible sets up to this size are scored completely; larger ones are pruned safely (see
 #: :func:`score`).
 EXACT_LIMIT = 2_000
+#: Above ``EXACT_LIMIT`` with an exact (flat) dense index, the candidates judged are the
+#: resources with the best ``CANDIDATES`` totals (all ties at the last included).
+CANDIDATES = 256
 WINDOW = 128
 #: Keyword windows over more resources than this estimate their cut-off from ``SAMPLE`` scores.
 SAMPLED_FROM = 16_384
@@ -180,6 +183,70 @@ def _rrf(values: np.ndarray, k: int = 60) -> np.ndarray:
     return (k + 1) / (k + ranks)
 
 
+def _rest(kw_all: np.ndarray, extra: np.ndarray, best: float, w: Weights) -> np.ndarray:
+    """Every resource's total without its cosine part: (1 - dense) x BM25 scaled by the best
+    eligible one, plus its boosts."""
+    return kw_all * ((1.0 - w.dense) / best) + extra if best > 0 else extra
+
+
+def _best_totals(
+    index: LoadedIndex,
+    qvec: np.ndarray,
+    kw_all: np.ndarray,
+    extra: np.ndarray,
+    best: float,
+    eligible: np.ndarray,
+    every: bool,
+    w: Weights,
+) -> tuple[np.ndarray, np.ndarray]:
+    """An exact dense index: every resource's cosine in one product (cheaper than FAISS's flat
+    search, which computes the same products and keeps a heap; bench/findings.md), so every
+    eligible total is exact; the candidates are the ``CANDIDATES`` best (ties at the last
+    included) and their cosines."""
+    cosine = np.asarray(index.vectors @ qvec, dtype=np.float32)
+    # float32 for choosing (partitioning float64 costs half as much again); the candidates'
+    # totals are worked out again in float64 by the caller
+    totals = np.float32(w.dense) * cosine + _rest(kw_all, extra, best, w).astype(np.float32)
+    if not every:
+        totals = np.where(eligible, totals, -np.inf)
+    if len(totals) <= CANDIDATES:
+        idx = np.flatnonzero(eligible)
+    else:
+        cut = float(np.partition(totals, len(totals) - CANDIDATES)[len(totals) - CANDIDATES])
+        idx = np.flatnonzero(totals >= cut) if np.isfinite(cut) else np.flatnonzero(eligible)
+    return idx, cosine[idx]
+
+
+def _pruned(
+    index: LoadedIndex,
+    qvec: np.ndarray,
+    kw_all: np.ndarray,
+    extra: np.ndarray,
+    best: float,
+    eligible: np.ndarray,
+    every: bool,
+    w: Weights,
+    k: int,
+) -> np.ndarray:
+    """An approximate dense index (HNSW): the dense window (FAISS, the filter applied inside
+    the search) and the BM25 window, then every other eligible resource whose total could still
+    reach the k-th best (bounded by the window's lowest cosine plus its own BM25 score and
+    boosts): the best ``k`` are exactly those of a full scan."""
+    window, window_scores = _dense_window(index, qvec, eligible)
+    rest = _rest(kw_all, extra, best, w)
+    chosen = np.zeros(index.size, dtype=bool)
+    chosen[window] = True
+    chosen[_keyword_window(kw_all, eligible)] = True
+    first = np.flatnonzero(chosen)
+    totals = w.dense * (index.vectors[first] @ qvec) + rest[first]
+    kth = float(np.sort(totals)[-k]) if len(totals) >= k else -np.inf
+    floor = float(window_scores.min()) if len(window) >= WINDOW else -1.0
+    # no resource outside the window has a cosine above its floor: bound its total by that
+    reach = rest >= kth - w.dense * floor - BOUND_SLACK
+    chosen |= reach if every else reach & eligible
+    return np.flatnonzero(chosen)
+
+
 def score(
     index: LoadedIndex,
     qvec: np.ndarray,
@@ -189,12 +256,12 @@ def score(
     w: Weights,
     k: int = 10,
 ) -> Scored:
-    """Score the eligible resources for a query; the best ``k`` are exactly those of a full scan.
+    """Score the eligible resources for a query: the candidates to judge and their scores.
 
-    Small eligible sets are scored completely. Larger ones: the dense window (FAISS, the
-    filter applied inside the search) and the BM25 window are scored exactly; then every other
-    eligible resource whose score could still reach the k-th best (bounded by the window's
-    lowest cosine plus its own BM25 score and boosts) is scored exactly too.
+    Eligible sets up to ``EXACT_LIMIT`` are scored completely. Larger ones, with an exact
+    (flat) dense index: every eligible total exactly, and the ``CANDIDATES`` best are the
+    candidates (:func:`_best_totals`); with an approximate one (HNSW): windows and a bound, so
+    that the best ``k`` are exactly those of a full scan (:func:`_pruned`).
     """
     kw_all = _bm25(index, tokens, list(u.expansion), w.expansion, u.narrative, w.narrative)
     topic, place, form = boosts(index, u, w.backoff)
@@ -214,22 +281,12 @@ def score(
             extra += weight * hits
     if n_eligible <= EXACT_LIMIT or w.fusion == "rrf":
         idx = np.flatnonzero(eligible)
+        dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
+    elif index.manifest.get("dense_index") == "hnsw":
+        idx = _pruned(index, qvec, kw_all, extra, best, eligible, every, w, k)
+        dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
     else:
-        window, window_scores = _dense_window(index, qvec, eligible)
-        # a total without its cosine part: (1 - dense) x BM25 scaled by the best, plus boosts
-        rest = kw_all * ((1.0 - w.dense) / best) + extra if best > 0 else extra
-        chosen = np.zeros(index.size, dtype=bool)
-        chosen[window] = True
-        chosen[_keyword_window(kw_all, eligible)] = True
-        first = np.flatnonzero(chosen)
-        totals = w.dense * (index.vectors[first] @ qvec) + rest[first]
-        kth = float(np.sort(totals)[-k]) if len(totals) >= k else -np.inf
-        floor = float(window_scores.min()) if len(window) >= WINDOW else -1.0
-        # no resource outside the window has a cosine above its floor: bound its total by that
-        reach = rest >= kth - w.dense * floor - BOUND_SLACK
-        chosen |= reach if every else reach & eligible
-        idx = np.flatnonzero(chosen)
-    dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
+        idx, dense = _best_totals(index, qvec, kw_all, extra, best, eligible, every, w)
     kw = kw_all[idx]
     kw_norm = kw / best if best > 0 else np.zeros_like(kw)
     if w.fusion == "rrf":

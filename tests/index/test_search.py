@@ -90,25 +90,51 @@ def test_filters_are_exact(searcher: Searcher, entries: list[dict]) -> None:
     assert ids(searcher, audience="parents") == want
 
 
-def test_filter_beyond_any_candidate_window(
-    searcher: Searcher, entries: list[dict], monkeypatch: pytest.MonkeyPatch
+FILTER_CASES = [
+    ("lullaby trust guidance", {"status": "in-development"}, True),
+    ("safe sleep video in Bolton", {}, True),
+    ("fathers", {"locality": "oldham"}, False),
+    ("crying baby", {"format": "word"}, True),
+]
+
+
+def _scored(searcher: Searcher, q: str, filters: dict, national: bool, k: int) -> rank.Scored:
+    asked = searcher.read(q)
+    eligible = searcher.reader.eligible(filters, national)
+    qvec = searcher.embed_query(asked.text)
+    return rank.score(searcher.index, qvec, asked.tokens, asked.u, eligible, searcher.weights, k)
+
+
+def _best(s: rank.Scored, n: int) -> list[int]:
+    return [
+        int(s.idx[j]) for j in sorted(range(len(s.idx)), key=lambda j: (-s.total[j], s.idx[j]))
+    ][:n]
+
+
+def test_candidates_above_the_exact_limit(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cases = [
-        ("lullaby trust guidance", {"status": "in-development"}),
-        ("safe sleep video in Bolton", {}),
-        ("fathers", {"locality": "oldham", "national": False}),
-        ("crying baby", {"format": "word"}),
-    ]
-    full = [searcher.search(q, k=5, **f).to_dict() for q, f in cases]  # type: ignore[arg-type]
-    monkeypatch.setattr(rank, "EXACT_LIMIT", 0)  # force the windowed, pruned path
+    """Above EXACT_LIMIT, a flat index's candidates are the CANDIDATES best totals of a full
+    scan; an approximate (HNSW) index's windows and bound keep the best k of a full scan."""
+    full = [_scored(searcher, q, f, national, 5) for q, f, national in FILTER_CASES]
+    monkeypatch.setattr(rank, "EXACT_LIMIT", 0)
+    monkeypatch.setattr(rank, "CANDIDATES", 8)
+    for (q, f, national), whole in zip(FILTER_CASES, full, strict=True):
+        flat = _scored(searcher, q, f, national, 5)
+        want = _best(whole, 8)
+        assert set(want) <= set(flat.idx.tolist()) <= set(whole.idx.tolist())
+        assert _best(flat, 5) == want[:5]
+    monkeypatch.setitem(searcher.index.manifest, "dense_index", "hnsw")
     monkeypatch.setattr(rank, "WINDOW", 2)
-    searcher._cache.clear()
-    pruned = [searcher.search(q, k=5, **f).to_dict() for q, f in cases]  # type: ignore[arg-type]
-    assert pruned == full
-    monkeypatch.setattr(rank, "SAMPLED_FROM", 0)  # the keyword window's cut-off from a sample
-    monkeypatch.setattr(rank, "SAMPLE", 4)
-    sampled = [searcher.search(q, k=5, **f).to_dict() for q, f in cases]  # type: ignore[arg-type]
-    assert sampled == full
+    for sampled in (False, True):
+        if sampled:  # the keyword window's cut-off from a sample
+            monkeypatch.setattr(rank, "SAMPLED_FROM", 0)
+            monkeypatch.setattr(rank, "SAMPLE", 4)
+        for (q, f, national), whole in zip(FILTER_CASES, full, strict=True):
+            assert _best(_scored(searcher, q, f, national, 5), 5) == _best(whole, 5)
+
+
+def test_filter_beyond_any_candidate_window(searcher: Searcher, entries: list[dict]) -> None:
     want = {e["id"] for e in entries if e["status"] == "in-development"}
     got = searcher.search("lullaby trust guidance", k=100, status="in-development").results
     assert {h.id for h in got} == want
