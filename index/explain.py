@@ -41,8 +41,8 @@ def _query_words(query: str) -> tuple[tuple[str, str], ...]:
 
 class Explainer:
     """Why hits matched one search: what the question contributes to every explanation is
-    worked out once (its words, thesaurus terms, the concepts and places it names), and what
-    depends only on a resource's kind, format, audience or topics once per combination."""
+    worked out once (its words, thesaurus terms, the concepts and places it names), and the
+    situations a set of topics addresses once per set."""
 
     def __init__(
         self, vocab: Vocabulary, query: str, u: Understanding, below: dict[str, list[str]]
@@ -62,7 +62,6 @@ class Explainer:
         )
         self.topics = {t for c in u.topics for t in below.get(c, [c])}
         self.places = {p for c in u.localities for p in below.get(c, [c])}
-        self._purposes: dict[tuple[str, str, tuple[str, ...]], tuple[str, ...]] = {}
         self._situations: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def why(self, res: Resource, scores: dict[str, float], doc: frozenset[str], near: Near) -> Why:
@@ -94,7 +93,7 @@ class Explainer:
         if scores.get("audience"):
             named = (a for a in u.audiences if a in res.audience)
             audience = ", ".join(vocab.label("audience", a) for a in named)
-        purposes = self._purposes_of(res)
+        purposes = tuple(_purposes(res, vocab, u, self.query))
         situations = self._situations_of(res)  # issue 27
         said = [
             ("matches: " + ", ".join(terms)) if terms else "",
@@ -141,13 +140,6 @@ class Explainer:
             named = ", ".join(vocab.label("locality", c) for c in self.u.localities)
             return f"{vocab.label('locality', res.locality)} (covers {named})"
         return ""
-
-    def _purposes_of(self, res: Resource) -> tuple[str, ...]:
-        key = (res.kind, res.format, tuple(res.audience))
-        found = self._purposes.get(key)
-        if found is None:
-            found = self._purposes[key] = tuple(_purposes(res, self.vocab, self.u, self.query))
-        return found
 
     def _situations_of(self, res: Resource) -> tuple[str, ...]:
         if not self.u.situations:
@@ -198,6 +190,8 @@ def _purposes(res: Resource, vocab: Vocabulary, u: Understanding, query: str) ->
         ("audience", u.audiences, res.audience),
     ):
         for value in values:
+            if value not in found:
+                continue
             pref = vocab.label(facet, value)
             named = _words(pref)
             for label in found.get(value, []):

@@ -127,19 +127,34 @@ class SearchResponse:
         return out
 
 
+#: Values that are JSON as they are.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 @cache
-def _names(cls: type) -> tuple[tuple[str, str], ...]:
-    """``(attribute, JSON name)`` of each field of a dataclass, in order."""
+def _names(cls: type) -> tuple[tuple[str, str], ...] | None:
+    """``(attribute, JSON name)`` of each field of a dataclass, in order (None: not one)."""
+    if not is_dataclass(cls):
+        return None
     return tuple((f.name, f.metadata.get("json", f.name)) for f in fields(cls))
 
 
 def plain(value: Any) -> Any:
     """``value`` as plain JSON values: dataclasses as dicts (fields in order, under their JSON
-    names), tuples as lists."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {key: plain(getattr(value, name)) for name, key in _names(type(value))}
+    names), tuples as lists. Every answer goes through here: the type tests are by exact type,
+    and each dataclass's field names are looked up once (bench/findings.md, "Search at 10k")."""
+    cls: type = type(value)
+    if cls in _SCALARS:
+        return value
+    names = _names(cls)
+    if names is not None:
+        out = {}
+        for name, key in names:
+            v = getattr(value, name)
+            out[key] = v if type(v) in _SCALARS else plain(v)
+        return out
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [v if type(v) in _SCALARS else plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value

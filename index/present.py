@@ -17,6 +17,9 @@ from cradle.index.query import Understanding
 from cradle.index.rank import Scored
 from cradle.index.usable import badge, out_of_date
 
+#: At most this many resources' card fields are kept (then they are worked out afresh).
+CARDS_KEPT = 20_000
+
 
 def num(x: float) -> float:
     """A score for the JSON: four decimals, and 0.0 for what is not a finite number."""
@@ -34,6 +37,8 @@ def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[
     searches; bench/findings.md, "Search at 10k")."""
     found = index.cards.get(i)
     if found is None or found[0] != today:
+        if len(index.cards) >= CARDS_KEPT:
+            index.cards.clear()
         found = index.cards[i] = (today, _fields(index, i, today))
     return {**found[1], "score": num(score)}
 

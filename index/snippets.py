@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from cradle.core.datadir import Version
-from cradle.index.text import normalise, stem
+from cradle.index.text import normalise, stem, stem_words
 
 #: A best sentence shorter than this is followed by the next one ("the sentence or two").
 SHORT = 80
@@ -51,6 +51,25 @@ def _word_spans(text: str) -> list[tuple[int, int, frozenset[str]]]:
     return out
 
 
+def stem_spans(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Each stem of ``text``'s words -> the spans of the words with that stem, in order.
+
+    Plain ASCII text (nearly every sentence) is stemmed in one call to the stemmer; a word is
+    then one token. Other text goes word by word through :func:`normalise`."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    if not text.isascii():
+        for a, b, stems in _word_spans(text):
+            for s in stems:
+                out.setdefault(s, []).append((a, b))
+        return out
+    found = [(m.start(), m.end(), m.group().lower().replace("'", "")) for m in _WORD.finditer(text)]
+    stems = stem_words([w for _, _, w in found])
+    for (a, b, word), s in zip(found, stems, strict=True):
+        if word:
+            out.setdefault(s, []).append((a, b))
+    return out
+
+
 def marks(text: str, tokens: set[str]) -> list[list[int]]:
     """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
     return [[a, b] for a, b, stems in _word_spans(text) if not stems.isdisjoint(tokens)]
@@ -71,8 +90,7 @@ class Snippets:
     texts: list[str]
     rows: list[int]
     vectors: np.ndarray
-    _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
-    _spans: dict[int, list[tuple[int, int, frozenset[str]]]] = field(
+    _spans: dict[int, dict[str, list[tuple[int, int]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -111,12 +129,12 @@ class Snippets:
             return cls.split(summaries)[0]
         return cls(data["offsets"], data["texts"], data["rows"], vectors)
 
-    def _words(self, n: int) -> frozenset[str]:
-        """Sentence ``n``'s stemmed words, worked out once (a hit's sentences recur in many
-        questions; see bench/RESULTS.md, "10k before and after")."""
-        found = self._stems.get(n)
+    def _stems(self, n: int) -> dict[str, list[tuple[int, int]]]:
+        """Sentence ``n``'s stems and where their words are, worked out once (a hit's
+        sentences recur in many questions; see bench/RESULTS.md, "10k before and after")."""
+        found = self._spans.get(n)
         if found is None:
-            found = self._stems[n] = frozenset(stem(w) for w in normalise(self.texts[n]).split())
+            found = self._spans[n] = stem_spans(self.texts[n])
         return found
 
     @cached_property
@@ -139,9 +157,9 @@ class Snippets:
         cosine = np.zeros(len(sentences), dtype=np.float32)
         if ok.any():
             cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
-        share = np.array(
-            [len(self._words(n) & wanted) / len(wanted) if wanted else 0.0 for n in sentences]
-        )
+        share = np.array([len(self._stems(n).keys() & wanted) for n in sentences], dtype=float)
+        if wanted:
+            share /= len(wanted)
         return (1 - WORDS) * cosine + WORDS * share
 
     def best(self, i: int, qvec: np.ndarray, tokens: list[str]) -> tuple[str, list[list[int]]]:
@@ -186,12 +204,11 @@ class Snippets:
         return text, spans
 
     def _marked(self, n: int, wanted: set[str], shift: int) -> list[list[int]]:
-        """The spans of sentence ``n``'s words whose stems are ``wanted`` (as :func:`marks`
-        finds them; the words are worked out once per sentence), moved by ``shift``."""
-        found = self._spans.get(n)
-        if found is None:
-            found = self._spans[n] = _word_spans(self.texts[n])
-        return [[a + shift, b + shift] for a, b, stems in found if not stems.isdisjoint(wanted)]
+        """The spans of sentence ``n``'s words whose stems are ``wanted``, in order, moved by
+        ``shift``."""
+        stems = self._stems(n)
+        found = {span for s in wanted if s in stems for span in stems[s]}
+        return [[a + shift, b + shift] for a, b in sorted(found)]
 
 
 def segments(text: str, spans: Sequence[tuple[int, int] | list[int]]) -> list[tuple[str, bool]]:

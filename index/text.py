@@ -50,6 +50,11 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def stem_words(words: list[str]) -> list[str]:
+    """The stems of lower-case ``words``, in one call to the stemmer."""
+    return [str(s) for s in _stemmer().stemWords(words)]
+
+
 def keywords(text: str) -> list[str]:
     """Stemmed content words of ``text``, in order, stop words dropped (the BM25 tokens)."""
     return list(_keywords(text))
