@@ -2,10 +2,10 @@
 
 These are the one shape every layer reads (the service's JSON, the page, the CLI, the
 notebooks' tables): made once by the index, read as attributes, turned into JSON by
-:func:`plain` only. A field's JSON name is its Python name unless its metadata says otherwise
-(``field(metadata={"json": "for"})`` for a name Python reserves). Adding a field to a hit is one
-edit here plus where the index fills it (:mod:`cradle.index.present`); docs/search.md lists the
-fields.
+:func:`plain` (or, by an encoder, through :func:`fields_of`) only. A field's JSON name is its
+Python name unless its metadata says otherwise (``field(metadata={"json": "for"})`` for a name
+Python reserves). Adding a field to a hit is one edit here plus where the index fills it
+(:mod:`cradle.index.present`); docs/search.md lists the fields.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from cradle.graph.read.obtain import HowToGet
 
 __all__ = ["CLOSE_NOT_USABLE", "CLOSE_USABLE", "NOT_CLOSE", "Card", "Hit", "HowToGet", "Label",
-           "SearchResponse", "Why", "plain"]  # fmt: skip
+           "SearchResponse", "Why", "fields_of", "plain"]  # fmt: skip
 
 #: The three tiers of a ranking, best first (docs/search.md "Tiers").
 CLOSE_USABLE: Literal[1] = 1
@@ -137,6 +137,16 @@ def _names(cls: type) -> tuple[tuple[str, str], ...] | None:
     if not is_dataclass(cls):
         return None
     return tuple((f.name, f.metadata.get("json", f.name)) for f in fields(cls))
+
+
+def fields_of(value: Any) -> dict[str, Any] | None:
+    """A dataclass value's fields under their JSON names, in order, not converted further
+    (None when ``value`` is not a dataclass value): what a JSON encoder's hook returns."""
+    cls: type = type(value)
+    names = _names(cls)
+    if names is None:
+        return None
+    return {key: getattr(value, name) for name, key in names}
 
 
 def plain(value: Any) -> Any:
