@@ -37,8 +37,9 @@ def hit_keys() -> dict[str, str]:
     return {f.id: f.hit_field for f in facets.FACETS} | facets.COUNTED
 
 
-def facet_filters(request: Request) -> dict[str, str | None]:
-    """The facet filters of a request (``?locality=bolton&topic=...``): every facet the registry
+async def facet_filters(request: Request) -> dict[str, str | None]:
+    """The facet filters of a request (``?locality=bolton&topic=...``; async: a plain function
+    would be run on a worker thread, a hop for every request): every facet the registry
     declares (:mod:`cradle.core.facets`), None where absent or empty.
 
     Raises:
