@@ -52,7 +52,7 @@ class TitleWords:
             ids = self._ids.get(token)
             if ids is None:
                 return np.zeros(len(idx), dtype=bool)
-            at = np.minimum(np.searchsorted(ids, idx), len(ids) - 1)
+            at = np.minimum(ids.searchsorted(idx), len(ids) - 1)
             out &= ids[at] == idx
         return out
 

@@ -21,8 +21,8 @@ from cradle.index.snippets import Snippets
 
 @dataclass
 class LoadedIndex:
-    """Everything a search reads; never changed after loading (only the caches ``places`` and
-    ``cards`` grow, one whole value per key), so safe to share between threads."""
+    """Everything a search reads; never changed after loading (only the caches ``places``,
+    ``cards`` and ``_walks`` grow, one whole value per key), so safe to share between threads."""
 
     manifest: dict[str, Any]
     resources: list[Resource]
@@ -35,6 +35,8 @@ class LoadedIndex:
     _members: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     #: place -> how each resource counts for it (:func:`cradle.index.close.relations`)
     places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: ("below" or "above", facet, id) -> the ids walked (:meth:`below`, :meth:`above`)
+    _walks: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
     #: resource number -> (day, its card's fields but the score) (:func:`cradle.index.present.card`)
     cards: dict[int, tuple[date, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
@@ -117,9 +119,14 @@ class LoadedIndex:
         return out
 
     def below(self, facet: str, value: str) -> list[str]:
-        """``value`` and every id under it in the facet's hierarchy (the read model's walker)."""
-        narrower = self.narrower.get(facet, {})
-        return walk([value], lambda v: narrower.get(v, []))
+        """``value`` and every id under it in the facet's hierarchy (the read model's walker;
+        each walk once per index: a search asks for the same ones many times)."""
+        key = ("below", facet, value)
+        found = self._walks.get(key)
+        if found is None:
+            narrower = self.narrower.get(facet, {})
+            found = self._walks[key] = tuple(walk([value], lambda v: narrower.get(v, [])))
+        return list(found)
 
     def top(self, facet: str) -> list[str]:
         """The ids at the top of the facet's hierarchy (for localities: the country)."""
@@ -128,8 +135,13 @@ class LoadedIndex:
 
     def above(self, facet: str, value: str) -> list[str]:
         """Every id strictly above ``value`` in the facet's hierarchy, nearest first."""
-        broader = self.vocab.broader.get(facet, {})
-        return walk(broader.get(value, []), lambda v: broader.get(v, []))
+        key = ("above", facet, value)
+        found = self._walks.get(key)
+        if found is None:
+            broader = self.vocab.broader.get(facet, {})
+            found = tuple(walk(broader.get(value, []), lambda v: broader.get(v, [])))
+            self._walks[key] = found
+        return list(found)
 
     def _bits(self, facet: str, values: list[str]) -> np.ndarray | None:
         """One bit per resource whose ``facet`` is any of ``values`` (None: no such resource)."""

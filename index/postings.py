@@ -3,8 +3,8 @@
 bm25s precomputes each word's BM25 score in every resource that contains it (a sparse
 word x resource matrix, one posting list per word). Scoring a query is summing the postings
 of its words; bm25s does that with one ``np.add.at`` per word, which at 100k resources costs
-several times the sum itself. Here the query words and the thesaurus expansion (at its weight)
-are summed in one ``bincount``.
+several times the sum itself. Here a query's words are summed in one ``bincount``, and each
+topic's thesaurus expansion once per index (:meth:`Postings.summed`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+#: Token groups (a topic's expansion) whose summed scores are kept: at most this many vectors of
+#: one float64 per resource.
+SUMS_KEPT = 32
 
 
 class Postings:
@@ -33,6 +37,7 @@ class Postings:
         self.indices, self.data = indices, data
         self._bounds: list[int] = self.indptr.tolist()  # plain ints: read for every query word
         self.size = int(bm25.scores["num_docs"])
+        self._sums: dict[tuple[str, ...], np.ndarray] = {}
 
     def _posting(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
         tid = self.vocab.get(token)
@@ -46,7 +51,19 @@ class Postings:
         found = self._posting(token)
         return 0 if found is None else len(found[0])
 
-    def scores(self, weighted: dict[str, float]) -> np.ndarray:
+    def summed(self, tokens: tuple[str, ...]) -> np.ndarray:
+        """``sum(BM25(token, resource))`` over ``tokens`` for every resource, as float64,
+        remembered for the last ``SUMS_KEPT`` token groups (a topic's expansion tokens recur in
+        every question naming it)."""
+        found = self._sums.get(tokens)
+        if found is None:
+            found = self.scores(dict.fromkeys(tokens, 1.0), np.float64)
+            if len(self._sums) >= SUMS_KEPT:
+                self._sums.pop(next(iter(self._sums)), None)
+            self._sums[tokens] = found
+        return found
+
+    def scores(self, weighted: dict[str, float], dtype: type = np.float32) -> np.ndarray:
         """``sum(weight * BM25(token, resource))`` for every resource, as float32.
 
         The postings of all the tokens are summed in one ``bincount`` (half the time of one
@@ -63,13 +80,13 @@ class Postings:
                 values.append(found[1])
                 weights.append(weight)
         if not ids:
-            return np.zeros(self.size, dtype=np.float32)
+            return np.zeros(self.size, dtype=dtype)
         data = np.concatenate(values)
         if any(w != 1.0 for w in weights):  # one product for every weighted posting, not one each
             lengths = [len(v) for v in values]
             data = data * np.repeat(np.asarray(weights, dtype=np.float32), lengths)
         summed = np.bincount(np.concatenate(ids), data, minlength=self.size)
-        return summed.astype(np.float32)
+        return summed if dtype is np.float64 else summed.astype(dtype)
 
     def has(self, token: str, resources: np.ndarray) -> np.ndarray:
         """Per resource number in ``resources`` (int64), whether it contains ``token``."""
@@ -77,7 +94,7 @@ class Postings:
         if posting is None or not len(resources):
             return np.zeros(len(resources), dtype=bool)
         ids = posting[0]
-        at = np.minimum(np.searchsorted(ids, resources), len(ids) - 1)
+        at = np.minimum(ids.searchsorted(resources), len(ids) - 1)
         return np.asarray(ids[at] == resources)
 
     def present(self, tokens: list[str], resources: np.ndarray) -> list[frozenset[str]]:
@@ -89,7 +106,7 @@ class Postings:
             if posting is None or not len(resources):
                 continue
             ids = posting[0]
-            at = np.minimum(np.searchsorted(ids, resources), len(ids) - 1)
-            for j in np.flatnonzero(ids[at] == resources):
+            at = np.minimum(ids.searchsorted(resources), len(ids) - 1)
+            for j in (ids[at] == resources).nonzero()[0]:
                 found[int(j)].append(token)
         return [frozenset(f) for f in found]

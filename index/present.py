@@ -10,12 +10,16 @@ import numpy as np
 
 from cradle.index.access import access
 from cradle.index.explain import Explainer, Near
-from cradle.index.hit import Card, Hit, HowToGet, Tier
+from cradle.index.hit import Card, Hit, HowToGet
 from cradle.index.judge import Judged
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 from cradle.index.rank import Scored
 from cradle.index.usable import badge, out_of_date
+
+#: The scores a hit's why reads, and the judgements it carries (fields of Scored and Judged).
+_PARTS = ("dense", "keyword", "topic", "place", "form", "audience")
+_JUDGED = ("value", "word_share", "about", "close", "tier")
 
 #: At most this many resources' card fields are kept (then they are worked out afresh).
 CARDS_KEPT = 20_000
@@ -103,32 +107,25 @@ def present(
     below = {c: index.below("topic", c) for c in u.topics}
     below |= {c: index.below("locality", c) for c in u.localities}
     explainer = Explainer(index.vocab, text, u, below)
+    rows = s.idx[shown].tolist()
     has = index.postings.present(tokens, s.idx[shown])
-    answers = index.snippets.best_of([int(i) for i in s.idx[shown]], qvec, tokens)
+    answers = index.snippets.best_of(rows, qvec, tokens)
+    # each array read once for the hits shown, as Python values (not one numpy scalar a field)
+    parts = zip(*(getattr(s, name)[shown].tolist() for name in _PARTS), strict=True)
+    judgements = zip(*(getattr(judged, name)[shown].tolist() for name in _JUDGED), strict=True)
     out = []
-    for j, doc, (snippet, spans) in zip(shown, has, answers, strict=True):
-        i = int(s.idx[j])
-        parts = {
-            "dense": float(s.dense[j]),
-            "keyword": float(s.keyword[j]),
-            "topic": float(s.topic[j]),
-            "place": float(s.place[j]),
-            "form": float(s.form[j]),
-            "audience": float(s.audience[j]),
-        }
-        near = Near(
-            value=num(judged.value[j]),
-            word_share=num(judged.word_share[j]),
-            about=bool(judged.about[j]),
-            close=bool(judged.close[j]),
-        )
-        tier: Tier = int(judged.tier[j])  # type: ignore[assignment]
+    for i, total, doc, (snippet, spans), scores, (value, share, about, close, tier) in zip(
+        rows, s.total[shown].tolist(), has, answers, parts, judgements, strict=True
+    ):
+        near = Near(value=num(value), word_share=num(share), about=about, close=close)
         out.append(
             Hit(
-                **_card_fields(index, i, float(s.total[j]), today),  # type: ignore[arg-type]
-                close=near.close,
+                **_card_fields(index, i, total, today),  # type: ignore[arg-type]
+                close=close,
                 tier=tier,
-                why=explainer.why(index.resources[i], parts, doc, near),
+                why=explainer.why(
+                    index.resources[i], dict(zip(_PARTS, scores, strict=True)), doc, near
+                ),
                 snippet=snippet,
                 snippet_marks=tuple((a, b) for a, b in spans),
             )

@@ -27,6 +27,9 @@ class Understanding:
         formats: format id -> labels found; kinds: kind id -> labels found.
         audiences: audience id -> labels found (who the question is about or for).
         expansion: BM25 tokens added from the thesaurus (not already in the query).
+        expansion_groups: each recognised topic's BM25 tokens, once each, the query's own
+            included: ``expansion`` is their union less the query's own tokens (BM25 sums a
+            topic's postings once per index, :meth:`cradle.index.postings.Postings.summed`).
         focus: for a long question (a story), the phrases the graph recognised in it, as one
             text; empty for a short query (see :func:`focus_text`).
         narrative: for a long question, its BM25 tokens outside every recognised phrase.
@@ -45,6 +48,7 @@ class Understanding:
     kinds: dict[str, list[str]] = field(default_factory=dict)
     audiences: dict[str, list[str]] = field(default_factory=dict)
     expansion: list[str] = field(default_factory=list)
+    expansion_groups: list[tuple[str, ...]] = field(default_factory=list)
     focus: str = ""
     narrative: frozenset[str] = frozenset()
     broader: dict[str, list[str]] = field(default_factory=dict)
@@ -267,9 +271,9 @@ class QueryReader:
         vocab = self.index.vocab
         extra: list[str] = []
         for topic in u.topics:
-            for token in self._tokens(topic):
-                if token not in own and token not in extra:
-                    extra.append(token)
+            group = tuple(dict.fromkeys(self._tokens(topic)))
+            u.expansion_groups.append(group)
+            extra += [token for token in group if token not in own and token not in extra]
         u.expansion = extra
         u.broader = self.back_off(list(u.topics))
         u.to_give = TO_GIVE.search(query) is not None

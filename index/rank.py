@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,17 +82,36 @@ class Scored:
 def _bm25(
     index: LoadedIndex,
     tokens: list[str],
-    expansion: list[str],
+    u: Understanding,
     weight: float,
     narrative: frozenset[str] = frozenset(),
     narrative_weight: float = 1.0,
 ) -> np.ndarray:
     """BM25 of the query's words (those in ``narrative`` at ``narrative_weight``) plus
-    ``weight`` times BM25 of the expansion terms."""
+    ``weight`` times BM25 of the expansion terms (``u.expansion``)."""
     weighted = {t: narrative_weight if t in narrative else 1.0 for t in tokens if t}
-    for t in dict.fromkeys(t for t in expansion if t):
-        weighted[t] = weighted.get(t, 0.0) + weight
-    return index.postings.scores(weighted)
+    expansion = [t for t in dict.fromkeys(u.expansion) if t]
+    if not (weight and expansion):
+        return index.postings.scores(weighted)
+    own = index.postings.scores(weighted, np.float64)
+    return (own + weight * _expansion(index, u, expansion, weighted)).astype(np.float32)
+
+
+def _expansion(
+    index: LoadedIndex, u: Understanding, expansion: list[str], own: dict[str, float]
+) -> np.ndarray:
+    """BM25 of the expansion terms, each once: the sums of the recognised topics' groups (once
+    per index), less the postings of the terms counted twice or that are the query's own."""
+    groups = u.expansion_groups
+    counts = Counter(t for group in groups for t in group)
+    if [t for t in counts if t not in own] != expansion:  # not made by QueryReader.understand
+        return index.postings.scores(dict.fromkeys(expansion, 1.0), np.float64)
+    out = index.postings.summed(groups[0]) if len(groups) == 1 else None
+    if out is None:
+        out = np.sum([index.postings.summed(group) for group in groups], axis=0)
+    extra = {t: float(1 - n) for t, n in counts.items() if n > 1 and t not in own}
+    extra |= {t: float(-n) for t, n in counts.items() if t in own}
+    return out + index.postings.scores(extra, np.float64) if extra else out
 
 
 def topic_match(index: LoadedIndex, u: Understanding, backoff: float) -> np.ndarray:
@@ -209,12 +229,24 @@ def _best_totals(
     totals = np.float32(w.dense) * cosine + _rest(kw_all, extra, best, w).astype(np.float32)
     if not every:
         totals = np.where(eligible, totals, -np.inf)
-    if len(totals) <= CANDIDATES:
-        idx = np.flatnonzero(eligible)
-    else:
-        cut = float(np.partition(totals, len(totals) - CANDIDATES)[len(totals) - CANDIDATES])
-        idx = np.flatnonzero(totals >= cut) if np.isfinite(cut) else np.flatnonzero(eligible)
+    cut = _kth_largest(totals, CANDIDATES)
+    idx = (totals >= cut).nonzero()[0] if np.isfinite(cut) else eligible.nonzero()[0]
     return idx, cosine[idx]
+
+
+def _kth_largest(values: np.ndarray, k: int) -> float:
+    """The ``k``-th largest of ``values`` (-inf when there are fewer): partitioned among the
+    values at or above the ``k``-th largest of every eighth one (a lower bound of the answer),
+    which are few; a full partition only when that bound leaves fewer than ``k``."""
+    n = len(values)
+    if n <= k:
+        return -np.inf
+    sample = values[::8]
+    if len(sample) >= k:
+        bound = np.partition(sample, len(sample) - k)[len(sample) - k]
+        values = values[values >= bound]
+        n = len(values)
+    return float(np.partition(values, n - k)[n - k])
 
 
 def _pruned(
@@ -263,7 +295,7 @@ def score(
     candidates (:func:`_best_totals`); with an approximate one (HNSW): windows and a bound, so
     that the best ``k`` are exactly those of a full scan (:func:`_pruned`).
     """
-    kw_all = _bm25(index, tokens, list(u.expansion), w.expansion, u.narrative, w.narrative)
+    kw_all = _bm25(index, tokens, u, w.expansion, u.narrative, w.narrative)
     topic, place, form = boosts(index, u, w.backoff)
     audience = audience_match(index, u)
     n_eligible = int(eligible.sum())

@@ -185,7 +185,7 @@ class Snippets:
         for start, end in bounds:
             chosen = start
             if end - start > 1 and scored is not None:
-                chosen = start + int(np.argmax(scored[at : at + end - start]))
+                chosen = start + int(scored[at : at + end - start].argmax())
                 at += end - start
             out.append(self._snippet(chosen, end, wanted) if end > start else ("", []))
         return out
