@@ -35,6 +35,10 @@ def _fold_word(match: re.Match[str]) -> str:
     return word
 
 
+#: ASCII control characters: the whitespace ones read as a space, the others dropped.
+_ASCII_CONTROLS = {c: (" " if chr(c) in "\t\n\r\f\v" else None) for c in [*range(32), 127]}
+
+
 def clean_query(text: str) -> str:
     """The query with invisible characters dropped, forms folded and look-alikes read as Latin.
 
@@ -44,6 +48,8 @@ def clean_query(text: str) -> str:
     Returns:
         The cleaned query, whitespace collapsed; empty when nothing visible was typed.
     """
+    if text.isascii():  # nearly every query: no format characters, no forms, no look-alikes
+        return _SPACE.sub(" ", text.translate(_ASCII_CONTROLS)).strip()
     text = "".join(
         " " if ch in "\t\n\r\f\v" else ch
         for ch in text
