@@ -91,11 +91,14 @@ class PhraseMatcher:
         words = _stems(text)
         taken = [False] * len(words)
         found: dict[str, list[str]] = {}
-        wanted = sorted({n for w in set(words) for n in self._by_word.get(w, [])})
+        starts: dict[str, list[int]] = {}  # word -> where it stands: a label is tried there only
+        for i, w in enumerate(words):
+            starts.setdefault(w, []).append(i)
+        wanted = sorted({n for w in starts for n in self._by_word.get(w, [])})
         for key, label, seq in (self._items[n] for n in wanted):
             n = len(seq)
-            for i in range(len(words) - n + 1):
-                if tuple(words[i : i + n]) == seq and not any(taken[i : i + n]):
+            for i in starts[seq[0]]:
+                if words[i : i + n] == seq and not any(taken[i : i + n]):
                     taken[i : i + n] = [True] * n
                     if label not in found.get(key, []):
                         found.setdefault(key, []).append(label)
