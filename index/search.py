@@ -10,7 +10,6 @@ hits shown only). :meth:`Searcher.search` composes them; the answer is typed
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -36,10 +35,15 @@ from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
 
-__all__ = ["MAX_K", "SearchResponse", "Searcher", "open_searcher", "search_threads"]
+__all__ = ["MAX_K", "SEARCH_THREADS", "SearchResponse", "Searcher", "open_searcher"]
 from cradle.index.urgent import urgent
 
 MAX_K = 100
+#: Searches one server process runs at once. One: a process runs Python on one thread at a
+#: time (the interpreter lock) and its event loop (HTTP, JSON) needs it too, so a second search
+#: thread only queues and contends for it (16 clients, one process: bench/findings.md, "Search
+#: at 10k"; with several processes, each has its own).
+SEARCH_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -280,14 +284,3 @@ def open_searcher(where: Path | Version, settings: Settings) -> Searcher:
             f"settings name {embedder.name!r}: run `cradle build` with the same model"
         )
     return Searcher(index, embedder)
-
-
-def search_threads(workers: int) -> int:
-    """How many searches one of ``workers`` server processes should run at once: its share
-    of the cores this process may use, at least one.
-
-    More threads than cores only queue for the interpreter lock and spread the waits
-    (measured at 100k with two workers and 16 clients: bench/findings.md).
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // max(1, workers))

@@ -38,12 +38,10 @@ log = logging.getLogger("cradle.service")
 def _load(rt: Runtime, settings: Settings) -> None:
     """Open the data dir's published version (or the named graphs) as the one served; later
     versions are followed by :func:`cradle.service.swap.watching`."""
-    from cradle.index.search import search_threads
+    from cradle.index.search import SEARCH_THREADS
 
     rt.named_graphs = bool(settings.named_graphs)
-    rt.search_pool = ThreadPoolExecutor(
-        search_threads(settings.workers), thread_name_prefix="cradle-search"
-    )
+    rt.search_pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="cradle-search")
     rt.data_dir = None if rt.named_graphs else DataDir(settings.data_dir)
     rt.served = swap.open_served(settings, rt.data_dir)
 

@@ -12,7 +12,7 @@ import yaml
 from cradle.core.datadir import Version
 from cradle.core.errors import InvalidSearch
 from cradle.index import rank
-from cradle.index.search import Searcher, open_searcher, search_threads
+from cradle.index.search import Searcher, open_searcher
 from tests.support import CATALOGUE, FAKE, indexed_copy
 
 KEYS = {
@@ -247,12 +247,3 @@ def test_place_boost_follows_the_hierarchy(searcher: Searcher, entries: list[dic
     _, place, _ = rank.boosts(searcher.index, gm)
     boroughs = {r.id for r, v in zip(searcher.index.resources, place, strict=True) if v == 1.0}
     assert {e["id"] for e in entries if e["locality"] == "bolton"} <= boroughs
-
-
-def test_search_threads_share_the_cores_among_server_workers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import os
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    assert [search_threads(w) for w in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]

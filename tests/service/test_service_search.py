@@ -96,6 +96,13 @@ def test_search_runs_on_the_search_pool_not_the_event_loop() -> None:
     assert seen and seen[0].startswith("cradle-search")
 
 
+def test_a_server_process_runs_one_search_at_a_time(client: TestClient) -> None:
+    from cradle.service.runtime import runtime_of
+
+    pool = runtime_of(client.app).search_pool  # type: ignore[arg-type]
+    assert pool is not None and pool._max_workers == 1
+
+
 def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hit:
     why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), (), 0.5, 0.5, False)
     return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
