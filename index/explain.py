@@ -62,6 +62,7 @@ class Explainer:
         )
         self.topics = {t for c in u.topics for t in below.get(c, [c])}
         self.places = {p for c in u.localities for p in below.get(c, [c])}
+        self.purposeful = bool(u.kinds or u.formats or u.audiences)  # words for a purpose
         self._situations: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def why(self, res: Resource, scores: dict[str, float], doc: frozenset[str], near: Near) -> Why:
@@ -93,7 +94,7 @@ class Explainer:
         if scores.get("audience"):
             named = (a for a in u.audiences if a in res.audience)
             audience = ", ".join(vocab.label("audience", a) for a in named)
-        purposes = tuple(_purposes(res, vocab, u, self.query))
+        purposes = tuple(_purposes(res, vocab, u, self.query)) if self.purposeful else ()
         situations = self._situations_of(res)  # issue 27
         said = [
             ("matches: " + ", ".join(terms)) if terms else "",
