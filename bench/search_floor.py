@@ -91,7 +91,7 @@ def measure(data_dir: Path, warm: list[str], qs: list[str]) -> dict[str, Any]:
 
     def floor_bm25s(q: str) -> None:
         tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
-        bm25.retrieve(tokens, k=TOP, show_progress=False, n_threads=1)
+        bm25.retrieve(tokens, k=TOP, show_progress=False)  # its defaults: one thread, in line
         index.faiss_index.search(vecs[q][None, :], TOP)
 
     def search(q: str) -> None:
