@@ -69,7 +69,8 @@ def _changed(old: dict[str, Any], after: dict[str, dict[str, Any]]) -> dict[str,
     differ (old values unknown, null, when the previous file kept only fingerprints)."""
     before = old.get("values")
     prints = old.get("fingerprints") or {}
-    now = fingerprints_of(after) if before is None else {}
+    # digests only to compare with a file that kept them: a first build has nothing to compare
+    now = fingerprints_of(after) if before is None and prints else {}
     out = {}
     for ident, values in after.items():
         if before is not None and ident in before:

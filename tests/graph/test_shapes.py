@@ -112,3 +112,57 @@ def test_shapes_use_no_advanced_features() -> None:
     found = {p for p in advanced for _ in shapes.triples((None, p, None))}
     found |= {o for o in advanced for _ in shapes.triples((None, None, o))}
     assert not found, found
+
+
+def _as_written() -> Graph:
+    from cradle.core.settings import ONTOLOGY_DIR
+    from cradle.graph.build.ontology import SHAPES_FILE
+
+    return Graph().parse(ONTOLOGY_DIR / SHAPES_FILE, format="turtle")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_targeted_property_shapes_find_what_the_shapes_as_written_find(name: str) -> None:
+    """Validation uses the shapes with their property shapes targeted directly (faster): the
+    violations are those of the shapes as written, line for line."""
+    from cradle.graph.build.ontology import load_shapes
+
+    bad = Graph().parse(data=PREFIXES + CASES[name][1], format="turtle")
+    assert violations(bad, _as_written()) == violations(bad, load_shapes())
+
+
+def test_targeted_property_shapes_agree_on_many_broken_resources() -> None:
+    """Several resources, each broken in two ways, in one graph: the same violations."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
+
+    from cradle.core.namespaces import CRADLE, TOPIC
+    from cradle.graph.build.ontology import load_shapes
+
+    data = Graph().parse(data=PREFIXES, format="turtle")
+    breaks = [
+        lambda r: data.remove((r, DCTERMS.title, None)),
+        lambda r: data.add((r, DCTERMS.title, Literal("Second", lang="en"))),
+        lambda r: data.remove((r, DCTERMS.description, None)),
+        lambda r: data.add((r, DCAT.landingPage, Literal("example.org"))),
+        lambda r: data.add((r, DCTERMS.modified, Literal("January"))),
+        lambda r: data.add((r, CRADLE.reviewEvery, Literal(0))),
+        lambda r: data.remove((r, DCTERMS.publisher, None)),
+        lambda r: data.set((r, DCTERMS.spatial, TOPIC["safer-sleep"])),
+        lambda r: data.add((r, DCAT.theme, URIRef("https://w3id.org/cradle/topic/none"))),
+        lambda r: data.add((r, DCTERMS.issued, Literal("2021", datatype=XSD.string))),
+    ]
+    for i in range(len(breaks)):
+        data.parse(data=PREFIXES + RESOURCE.replace("leaflet", f"r{i}"), format="turtle")
+        node = URIRef(f"https://w3id.org/cradle/resource/r{i}")
+        breaks[i](node)
+        breaks[(i + 3) % len(breaks)](node)
+    data.add((URIRef("https://w3id.org/cradle/org/x"), RDF.type, URIRef(ORG_CLASS)))
+    found = violations(data, _as_written())
+    assert len(found) >= len(breaks), found
+    shapes = load_shapes()
+    assert len(set(shapes.subjects(SH.targetClass, DCAT.Resource))) > 2  # the targeted form
+    assert violations(data, shapes) == found
+
+
+ORG_CLASS = "http://www.w3.org/ns/org#Organization"
