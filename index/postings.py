@@ -53,13 +53,13 @@ class Postings:
 
     def summed(self, tokens: tuple[str, ...]) -> np.ndarray:
         """``sum(BM25(token, resource))`` over ``tokens`` for every resource, as float64,
-        remembered for the last ``SUMS_KEPT`` token groups (a topic's expansion tokens recur in
+        remembered for up to ``SUMS_KEPT`` token groups (a topic's expansion tokens recur in
         every question naming it)."""
         found = self._sums.get(tokens)
         if found is None:
             found = self.scores(dict.fromkeys(tokens, 1.0), np.float64)
-            if len(self._sums) >= SUMS_KEPT:
-                self._sums.pop(next(iter(self._sums)), None)
+            if len(self._sums) >= SUMS_KEPT:  # all at once: safe while other threads read
+                self._sums.clear()
             self._sums[tokens] = found
         return found
 
