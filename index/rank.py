@@ -210,14 +210,7 @@ def _rest(kw_all: np.ndarray, extra: np.ndarray, best: float, w: Weights) -> np.
 
 
 def _best_totals(
-    index: LoadedIndex,
-    qvec: np.ndarray,
-    kw_all: np.ndarray,
-    extra: np.ndarray,
-    best: float,
-    eligible: np.ndarray,
-    every: bool,
-    w: Weights,
+    index: LoadedIndex, qvec: np.ndarray, rest: np.ndarray, eligible: np.ndarray, dense: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """An exact dense index: every resource's cosine in one product (cheaper than FAISS's flat
     search, which computes the same products and keeps a heap; bench/findings.md), so every
@@ -226,8 +219,8 @@ def _best_totals(
     cosine = np.asarray(index.vectors @ qvec, dtype=np.float32)
     # float32 for choosing (partitioning float64 costs half as much again); the candidates'
     # totals are worked out again in float64 by the caller
-    totals = np.float32(w.dense) * cosine + _rest(kw_all, extra, best, w).astype(np.float32)
-    if not every:
+    totals = np.float32(dense) * cosine + rest.astype(np.float32)
+    if not eligible.all():
         totals = np.where(eligible, totals, -np.inf)
     cut = _kth_largest(totals, CANDIDATES)
     idx = (totals >= cut).nonzero()[0] if np.isfinite(cut) else eligible.nonzero()[0]
@@ -236,8 +229,8 @@ def _best_totals(
 
 def _kth_largest(values: np.ndarray, k: int) -> float:
     """The ``k``-th largest of ``values`` (-inf when there are fewer): partitioned among the
-    values at or above the ``k``-th largest of every eighth one (a lower bound of the answer),
-    which are few; a full partition only when that bound leaves fewer than ``k``."""
+    values at or above the ``k``-th largest of every eighth one (a lower bound of the answer,
+    leaving about ``8 k`` values); all of them when there are fewer than ``8 k``."""
     n = len(values)
     if n <= k:
         return -np.inf
@@ -253,11 +246,9 @@ def _pruned(
     index: LoadedIndex,
     qvec: np.ndarray,
     kw_all: np.ndarray,
-    extra: np.ndarray,
-    best: float,
+    rest: np.ndarray,
     eligible: np.ndarray,
-    every: bool,
-    w: Weights,
+    dense: float,
     k: int,
 ) -> np.ndarray:
     """An approximate dense index (HNSW): the dense window (FAISS, the filter applied inside
@@ -265,17 +256,16 @@ def _pruned(
     reach the k-th best (bounded by the window's lowest cosine plus its own BM25 score and
     boosts): the best ``k`` are exactly those of a full scan."""
     window, window_scores = _dense_window(index, qvec, eligible)
-    rest = _rest(kw_all, extra, best, w)
     chosen = np.zeros(index.size, dtype=bool)
     chosen[window] = True
     chosen[_keyword_window(kw_all, eligible)] = True
     first = np.flatnonzero(chosen)
-    totals = w.dense * (index.vectors[first] @ qvec) + rest[first]
+    totals = dense * (index.vectors[first] @ qvec) + rest[first]
     kth = float(np.sort(totals)[-k]) if len(totals) >= k else -np.inf
     floor = float(window_scores.min()) if len(window) >= WINDOW else -1.0
     # no resource outside the window has a cosine above its floor: bound its total by that
-    reach = rest >= kth - w.dense * floor - BOUND_SLACK
-    chosen |= reach if every else reach & eligible
+    reach = rest >= kth - dense * floor - BOUND_SLACK
+    chosen |= reach & eligible
     return np.flatnonzero(chosen)
 
 
@@ -315,10 +305,10 @@ def score(
         idx = np.flatnonzero(eligible)
         dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
     elif index.manifest.get("dense_index") == "hnsw":
-        idx = _pruned(index, qvec, kw_all, extra, best, eligible, every, w, k)
+        idx = _pruned(index, qvec, kw_all, _rest(kw_all, extra, best, w), eligible, w.dense, k)
         dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
     else:
-        idx, dense = _best_totals(index, qvec, kw_all, extra, best, eligible, every, w)
+        idx, dense = _best_totals(index, qvec, _rest(kw_all, extra, best, w), eligible, w.dense)
     kw = kw_all[idx]
     kw_norm = kw / best if best > 0 else np.zeros_like(kw)
     if w.fusion == "rrf":
