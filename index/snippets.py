@@ -25,6 +25,8 @@ SHORT = 80
 LONGEST = 320
 #: Share of a sentence's score from the query words it contains (the rest: its cosine).
 WORDS = 0.5
+#: At most this many sentences' stems are kept (then they are worked out afresh).
+SENTENCES_KEPT = 50_000
 
 _START = "[A-Z0-9‘“'\"(·]"  # what may begin a sentence
 _BREAK = re.compile(
@@ -134,6 +136,8 @@ class Snippets:
         sentences recur in many questions; see bench/RESULTS.md, "10k before and after")."""
         found = self._spans.get(n)
         if found is None:
+            if len(self._spans) >= SENTENCES_KEPT:  # a long-running server at 100k resources
+                self._spans.clear()
             found = self._spans[n] = stem_spans(self.texts[n])
         return found
 
