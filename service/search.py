@@ -105,9 +105,11 @@ def facet_counts(hits: Sequence[Hit]) -> dict[str, dict[str, int]]:
         counts: dict[str, int] = {}
         for hit in hits:
             value = getattr(hit, key)
-            values = value if isinstance(value, list | tuple) else [value]
-            for v in dict.fromkeys(str(v) for v in values if v):
-                counts[v] = counts.get(v, 0) + 1
+            if not isinstance(value, list | tuple):
+                value = (value,)
+            for v in dict.fromkeys(value):  # once per hit, in the hit's order
+                if v:
+                    counts[str(v)] = counts.get(str(v), 0) + 1
         out[facet] = dict(sorted(counts.items(), key=lambda item: -item[1]))
     return out
 
