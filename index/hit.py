@@ -152,7 +152,8 @@ def fields_of(value: Any) -> dict[str, Any] | None:
 def plain(value: Any) -> Any:
     """``value`` as plain JSON values: dataclasses as dicts (fields in order, under their JSON
     names), tuples as lists. Every answer goes through here: the type tests are by exact type,
-    and each dataclass's field names are looked up once (bench/findings.md, "Search at 10k")."""
+    and each dataclass's field names are looked up once (bench/findings.md, "Search at 10k
+    against round one")."""
     cls: type = type(value)
     if cls in _SCALARS:
         return value

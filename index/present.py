@@ -38,7 +38,7 @@ def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
 def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
     """Resource ``i``'s card fields with ``score``. All but the score depend only on the
     resource and the day: worked out once per resource and day (a resource is shown in many
-    searches; bench/findings.md, "Search at 10k")."""
+    searches; bench/findings.md, "Search at 10k against round one")."""
     found = index.cards.get(i)
     if found is None or found[0] != today:
         if len(index.cards) >= CARDS_KEPT:

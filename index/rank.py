@@ -217,8 +217,8 @@ def _best_totals(
     eligible total is exact; the candidates are the ``CANDIDATES`` best (ties at the last
     included) and their cosines."""
     cosine = np.asarray(index.vectors @ qvec, dtype=np.float32)
-    # float32 for choosing (partitioning float64 costs half as much again); the candidates'
-    # totals are worked out again in float64 by the caller
+    # float32 for choosing (partitioning float64 costs more); the candidates' totals are worked
+    # out again in float64 by the caller
     totals = np.float32(dense) * cosine + rest.astype(np.float32)
     if not eligible.all():
         totals = np.where(eligible, totals, -np.inf)

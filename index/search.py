@@ -41,8 +41,8 @@ from cradle.index.urgent import urgent
 MAX_K = 100
 #: Searches one server process runs at once. One: a process runs Python on one thread at a
 #: time (the interpreter lock) and its event loop (HTTP, JSON) needs it too, so a second search
-#: thread only queues and contends for it (16 clients, one process: bench/findings.md, "Search
-#: at 10k"; with several processes, each has its own).
+#: thread only queues and contends for it (bench/findings.md, "Search at 10k against round
+#: one"). With several processes (``--workers``), each has its own.
 SEARCH_THREADS = 1
 
 

@@ -129,8 +129,8 @@ def _encode_dataclass(value: Any) -> dict[str, Any]:
 class AnswerJSON(Response):
     """An answer as JSON, encoded by orjson straight from the typed answer (its dataclasses
     through :func:`cradle.index.hit.fields_of`, the one field-name mapping): a non-finite float
-    (never valid JSON) becomes null. Four times faster than building dicts and encoding them
-    with the standard library (bench/findings.md, "Search at 10k")."""
+    (never valid JSON) becomes null. Not dicts encoded by the standard library: that cost more
+    than most of the search (bench/findings.md, "Search at 10k against round one")."""
 
     media_type = "application/json"
 
