@@ -112,6 +112,11 @@ def pct(values: Sequence[float], p: float) -> float:
     return ordered[rank]
 
 
+def cradle_cmd(*args: str) -> list[str]:
+    """This interpreter's ``cradle`` command with ``args`` (``python -m cradle.cli ...``)."""
+    return [sys.executable, "-m", "cradle.cli", *args]
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, tree_pids  # noqa: E402
+from common import cradle_cmd, free_port, tree_pids  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,30 +65,12 @@ def main() -> None:
 
         catalogue = write_synthetic(args.resources, work / "synth", 1)
     data = work / "data"
-    build = [
-        sys.executable,
-        "-m",
-        "cradle.cli",
-        "build",
-        "--catalogue",
-        str(catalogue),
-        "--data-dir",
-        str(data),
-    ]
+    build = cradle_cmd("build", "--catalogue", str(catalogue), "--data-dir", str(data))
     subprocess.run(build, env=env, check=True, capture_output=True)
     port = free_port()
-    serve = [
-        sys.executable,
-        "-m",
-        "cradle.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data),
-        "--workers",
-        str(args.workers),
-    ]
+    serve = cradle_cmd(
+        "serve", "--port", str(port), "--data-dir", str(data), "--workers", str(args.workers)
+    )
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples: list[tuple[float, float]] = []

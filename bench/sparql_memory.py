@@ -15,16 +15,14 @@ import argparse
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from common import emit
+from common import ROOT, cradle_cmd, emit, free_port
 
-from cradle.core.settings import PROJECT_ROOT
 from cradle.graph.build.pipeline import build_graph
 
 BOMB = (
@@ -66,21 +64,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        build_graph(PROJECT_ROOT / "data" / "catalogue.yaml", data)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        build_graph(ROOT / "data" / "catalogue.yaml", data)
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "cradle.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ]
+        cmd = cradle_cmd("serve", "--port", str(port), "--data-dir", str(data))
         env = os.environ | {"CRADLE_EMBEDDER": "fake"}
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
