@@ -28,19 +28,7 @@ from cradle.graph.build.need import (
 from cradle.graph.build.ontology import load_ontology
 from cradle.graph.build.store import open_store
 from cradle.graph.sparql.run import run_query
-
-GM = {
-    "bolton",
-    "bury",
-    "manchester",
-    "oldham",
-    "rochdale",
-    "salford",
-    "stockport",
-    "tameside",
-    "trafford",
-    "wigan",
-}
+from tests.support import GM_BOROUGHS
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +90,7 @@ def test_gaps_by_need_on_the_api(client: Any) -> None:
     body = answer.json()
     assert body["attribution"] == ATTRIBUTION and "babies_under_one" in body["priority"]
     gaps = body["gaps"]
-    assert gaps and {g["locality"] for g in gaps} <= GM
+    assert gaps and {g["locality"] for g in gaps} <= GM_BOROUGHS
     priorities = [g["priority"] for g in gaps]
     assert priorities == sorted(priorities, reverse=True)
     assert gaps[0]["locality"] == "manchester" and gaps[0]["imd_rank"] >= 1

@@ -13,20 +13,7 @@ from cradle.core.datadir import Version
 from cradle.core.errors import InvalidSearch
 from cradle.index import rank
 from cradle.index.search import Searcher, open_searcher
-from tests.support import CATALOGUE, FAKE, indexed_copy
-
-KEYS = {
-    "uri",
-    "title",
-    "summary",
-    "score",
-    "localities",
-    "topics",
-    "format",
-    "publisher",
-    "status",
-    "why",
-}
+from tests.support import CATALOGUE, FAKE, GM_BOROUGHS, HIT_KEYS, indexed_copy
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def test_response_shape_and_json_safety(searcher: Searcher) -> None:
     assert out["query"] == "safe sleep video" and out["truncated"] is False
     assert len(out["results"]) == 5
     for hit in out["results"]:
-        assert set(hit) >= KEYS
+        assert set(hit) >= HIT_KEYS
         assert {"dense", "keyword", "terms", "thesaurus", "topics", "text"} <= set(hit["why"])
     json.dumps(out, allow_nan=False)
     scores = [h["score"] for h in out["results"]]
@@ -149,19 +136,7 @@ def test_topic_filter_includes_narrower(searcher: Searcher, entries: list[dict])
 
 
 def test_locality_hierarchy_and_national(searcher: Searcher, entries: list[dict]) -> None:
-    gm = {
-        "greater-manchester",
-        "bolton",
-        "bury",
-        "manchester",
-        "oldham",
-        "rochdale",
-        "salford",
-        "stockport",
-        "tameside",
-        "trafford",
-        "wigan",
-    }
+    gm = {"greater-manchester", *GM_BOROUGHS}
 
     def place(e: dict) -> set[str]:
         return {e["locality"], *e.get("adopted_in", [])}

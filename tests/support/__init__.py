@@ -25,6 +25,36 @@ SHARED = Settings().shared_dir  # CRADLE_SHARED_DIR points elsewhere
 SOURCE_DOCUMENT = SHARED / "000_7ea27756e6b4f046.txt"
 #: Settings with the fake (hashing) embedder and nothing else changed.
 FAKE = Settings.model_validate({"embedder": "fake"})
+#: Greater Manchester's ten boroughs (locality ids).
+GM_BOROUGHS = frozenset(
+    [
+        "bolton",
+        "bury",
+        "manchester",
+        "oldham",
+        "rochdale",
+        "salford",
+        "stockport",
+        "tameside",
+        "trafford",
+        "wigan",
+    ]
+)
+#: Fields every search hit has in the JSON (the whole list: tests/index/search_fields.json).
+HIT_KEYS = frozenset(
+    [
+        "uri",
+        "title",
+        "summary",
+        "score",
+        "localities",
+        "topics",
+        "format",
+        "publisher",
+        "status",
+        "why",
+    ]
+)
 
 
 def in_ci() -> bool:
