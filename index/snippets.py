@@ -72,11 +72,6 @@ def stem_spans(text: str) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def marks(text: str, tokens: set[str]) -> list[list[int]]:
-    """``[start, end]`` character spans of the words of ``text`` whose stem is in ``tokens``."""
-    return [[a, b] for a, b, stems in _word_spans(text) if not stems.isdisjoint(tokens)]
-
-
 @dataclass
 class Snippets:
     """Every resource's sentences and the vectors of those in summaries of several sentences.

@@ -89,12 +89,9 @@ class Answer:
     response: SearchResponse
     facets: dict[str, dict[str, int]]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``cradle search --json`` plus ``facets``."""
-        return self.response.to_dict() | {"facets": self.facets}
-
     def encodable(self) -> dict[str, Any]:
-        """:meth:`to_dict` with the response's values left typed, for :class:`AnswerJSON`."""
+        """The JSON of ``cradle search --json`` plus ``facets``, the response's values left
+        typed for :class:`AnswerJSON`."""
         return (fields_of(self.response) or {}) | {"facets": self.facets}
 
 
