@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -25,8 +25,6 @@ SHORT = 80
 LONGEST = 320
 #: Share of a sentence's score from the query words it contains (the rest: its cosine).
 WORDS = 0.5
-#: At most this many sentences' stems are kept (then they are worked out afresh).
-SENTENCES_KEPT = 50_000
 
 _START = "[A-Z0-9‘“'\"(·]"  # what may begin a sentence
 _BREAK = re.compile(
@@ -72,28 +70,56 @@ def stem_spans(text: str) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
+def sentence_words(texts: Sequence[str]) -> tuple[list[str], list[int], np.ndarray]:
+    """Every sentence's words as stems and spans, for :class:`Snippets` (worked out at build
+    time: a search only compares numbers; bench/findings.md, "Sentence words at build time").
+
+    Returns:
+        The stems (a word's stem is its number in this list); per sentence, where its words
+        start in the table (one more entry than ``texts``); the table (``int32``, one row per
+        word and stem, in text order): stem number, start, end.
+    """
+    numbers: dict[str, int] = {}
+    offsets, rows = [0], []
+    for text in texts:
+        found = stem_spans(text)
+        rows += sorted(
+            (a, b, numbers.setdefault(s, len(numbers)))
+            for s, spans in found.items()
+            for a, b in spans
+        )
+        offsets.append(len(rows))
+    table = np.array([(n, a, b) for a, b, n in rows], dtype=np.int32).reshape(len(rows), 3)
+    return list(numbers), offsets, table
+
+
 @dataclass
 class Snippets:
-    """Every resource's sentences and the vectors of those in summaries of several sentences.
+    """Every resource's sentences, their words, and the vectors of those in summaries of several
+    sentences.
 
     Attributes:
         offsets: resource i's sentences are ``texts[offsets[i]:offsets[i + 1]]``.
         texts: all sentences, in resource order.
         rows: per sentence, its row in ``vectors`` (-1: a one-sentence summary, not embedded).
         vectors: unit sentence vectors (float16).
+        stems: the stems of the sentences' words (:func:`sentence_words`).
+        word_offsets: sentence n's words are ``words[word_offsets[n]:word_offsets[n + 1]]``.
+        words: one row per word and stem: stem number, start, end.
     """
 
     offsets: list[int]
     texts: list[str]
     rows: list[int]
     vectors: np.ndarray
-    _spans: dict[int, dict[str, list[tuple[int, int]]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    stems: list[str]
+    word_offsets: list[int]
+    words: np.ndarray
 
     @classmethod
     def split(cls, summaries: list[str]) -> tuple[Snippets, list[str]]:
-        """Sentences of ``summaries`` (vectors still empty) and the sentences to embed."""
+        """Sentences of ``summaries`` with their words (vectors still empty), and the sentences
+        to embed."""
         offsets, rows = [0], []
         texts: list[str] = []
         wanted: list[str] = []
@@ -107,59 +133,81 @@ class Snippets:
                 else:
                     rows.append(-1)
             offsets.append(len(texts))
-        return cls(offsets, texts, rows, np.zeros((0, 0), dtype=np.float16)), wanted
+        none = np.zeros((0, 0), dtype=np.float16)
+        return cls(offsets, texts, rows, none, *sentence_words(texts)), wanted
 
     def save(self, version: Version) -> None:
-        """Write the sentences (JSON) and their vectors (``.npy``) into ``version``'s index."""
-        data = {"offsets": self.offsets, "texts": self.texts, "rows": self.rows}
+        """Write the sentences (JSON), their vectors and their words (``.npy``) into
+        ``version``'s index."""
+        data = {
+            "offsets": self.offsets,
+            "texts": self.texts,
+            "rows": self.rows,
+            "stems": self.stems,
+            "word_offsets": self.word_offsets,
+        }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         version.sentences_file.write_text(text)
         np.save(version.sentence_vectors_file, self.vectors.astype(np.float16))
+        np.save(version.sentence_words_file, self.words)
 
     @classmethod
     def load(cls, version: Version, summaries: list[str]) -> Snippets:
-        """Read what :meth:`save` wrote; an index built without it gets sentences only."""
+        """Read what :meth:`save` wrote; an index built without vectors gets sentences only,
+        one built without words has them worked out now."""
         try:
             data = json.loads(version.sentences_file.read_text())
             vectors = np.load(version.sentence_vectors_file, mmap_mode="r")
         except (OSError, ValueError):
             return cls.split(summaries)[0]
-        return cls(data["offsets"], data["texts"], data["rows"], vectors)
-
-    def _stems(self, n: int) -> dict[str, list[tuple[int, int]]]:
-        """Sentence ``n``'s stems and where their words are, worked out once (a hit's
-        sentences recur in many questions; see bench/RESULTS.md, "10k before and after")."""
-        found = self._spans.get(n)
-        if found is None:
-            if len(self._spans) >= SENTENCES_KEPT:  # a long-running server at 100k resources
-                self._spans.clear()
-            found = self._spans[n] = stem_spans(self.texts[n])
-        return found
+        try:
+            words = np.load(version.sentence_words_file, mmap_mode="r").view(np.ndarray)
+            stems, word_offsets = data["stems"], data["word_offsets"]
+        except (OSError, ValueError, KeyError):  # built before sentence words were saved
+            stems, word_offsets, words = sentence_words(data["texts"])
+        return cls(
+            data["offsets"], data["texts"], data["rows"], vectors, stems, word_offsets, words
+        )
 
     @cached_property
-    def _rows_and_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """``rows`` as an array (-1 also where the vectors file is short of a row) and the
-        vectors as a plain array over the same mapped memory: a search indexes both for every
-        hit shown, and the list and the memmap subclass cost more than the product
-        (bench/findings.md, "Search at 10k, issue 22 item 6")."""
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+        """``rows`` as an array (-1 also where the vectors file is short of a row), the vectors
+        as a plain array over the same mapped memory, ``word_offsets`` as an array and stem ->
+        number: a search indexes them for every hit shown, and the lists and the memmap
+        subclass cost more than the product (bench/findings.md, "Search at 10k, issue 22
+        item 6")."""
         rows = np.asarray(self.rows, dtype=np.int64)
         rows = np.where(rows < len(self.vectors), rows, -1)
-        return rows, np.asarray(self.vectors).view(np.ndarray)
+        word_offsets = np.asarray(self.word_offsets, dtype=np.int64)
+        numbers = {s: n for n, s in enumerate(self.stems)}
+        return rows, np.asarray(self.vectors).view(np.ndarray), word_offsets, numbers
 
-    def _scores(self, sentences: list[int], qvec: np.ndarray, wanted: set[str]) -> np.ndarray:
-        """Scores of the ``sentences`` (numbers): cosine with the query and share of its words
-        (one matrix product for the cosines; an index built without sentence vectors: the
-        words decide)."""
-        rows, vectors = self._rows_and_vectors
-        found = rows[np.asarray(sentences, dtype=np.int64)]
-        ok = found >= 0
-        cosine = np.zeros(len(sentences), dtype=np.float32)
-        if ok.any():
-            cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
-        share = np.array([len(self._stems(n).keys() & wanted) for n in sentences], dtype=float)
-        if wanted:
-            share /= len(wanted)
-        return (1 - WORDS) * cosine + WORDS * share
+    def _matches(
+        self, bounds: list[tuple[int, int]], sentences: list[int], tokens: list[str]
+    ) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:
+        """For the ``sentences`` of resources whose sentences are ``bounds``: how many of the
+        query's ``tokens`` each one holds, and the spans of its words that are one of them (by
+        position in ``sentences``; only those with any)."""
+        _, _, word_offsets, numbers = self._arrays
+        wanted = np.array([numbers[t] for t in set(tokens) if t in numbers], dtype=np.int32)
+        if not len(wanted) or not sentences:
+            return np.zeros(len(sentences), dtype=np.int64), {}
+        # a resource's sentences are consecutive, and so are their words
+        first = self.word_offsets
+        at = np.concatenate([np.arange(first[a], first[b]) for a, b in bounds])
+        rows, cols = np.nonzero(self.words[at, 0][:, None] == wanted)
+        at = at[rows]
+        position = {n: p for p, n in enumerate(sentences)}
+        found = np.searchsorted(word_offsets, at, side="right") - 1  # the words' sentences
+        where = [position[n] for n in found.tolist()]
+        held = np.zeros((len(sentences), len(wanted)), dtype=bool)
+        held[where, cols] = True  # each of the query's stems once a sentence
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for p, a, b in zip(where, *self.words[at, 1:].T.tolist(), strict=True):
+            marks = spans.setdefault(p, [])
+            if not marks or marks[-1] != (a, b):  # a word of several stems: one span
+                marks.append((a, b))
+        return held.sum(axis=1), spans
 
     def best(self, i: int, qvec: np.ndarray, tokens: list[str]) -> tuple[str, list[list[int]]]:
         """Resource ``i``'s snippet for a query: the text and the spans of the query's words.
@@ -175,39 +223,52 @@ class Snippets:
         self, ids: Sequence[int], qvec: np.ndarray, tokens: list[str]
     ) -> list[tuple[str, list[list[int]]]]:
         """:meth:`best` for each resource of ``ids``, in order: the sentences of them all are
-        scored together (one product, not one per hit; bench/findings.md)."""
-        wanted = set(tokens)
+        scored together (one product and one comparison of words, not one per hit;
+        bench/findings.md).
+
+        A sentence scores its cosine with the query and the share of the query's words it
+        holds (``WORDS``); an index built without sentence vectors: the words decide."""
+        rows, vectors, _, _ = self._arrays
         bounds = [(self.offsets[i], self.offsets[i + 1]) for i in ids]
-        several = [n for a, b in bounds if b - a > 1 for n in range(a, b)]
-        scored = self._scores(several, qvec, wanted) if several else None
+        sentences = [n for a, b in bounds for n in range(a, b)]
+        held, spans = self._matches(bounds, sentences, tokens)
+        share = held.astype(float)
+        if tokens:
+            share /= len(set(tokens))
+        found = rows[sentences]
+        counts = [b - a for a, b in bounds]
+        several = np.repeat(np.array([c > 1 for c in counts], dtype=bool), counts)
+        ok = (found >= 0) & several
+        cosine = np.zeros(len(sentences), dtype=np.float32)
+        if ok.any():
+            cosine[ok] = np.asarray(vectors[found[ok]], dtype=np.float32) @ qvec
+        scored = ((1 - WORDS) * cosine + WORDS * share).tolist()
         out, at = [], 0
-        for start, end in bounds:
-            chosen = start
-            if end - start > 1 and scored is not None:
-                chosen = start + int(scored[at : at + end - start].argmax())
-                at += end - start
-            out.append(self._snippet(chosen, end, wanted) if end > start else ("", []))
+        for (start, _), count in zip(bounds, counts, strict=True):
+            chosen = at
+            if count > 1:
+                window = scored[at : at + count]
+                chosen = at + window.index(max(window))
+            out.append(self._snippet(chosen, at + count, start - at, spans) if count else ("", []))
+            at += count
         return out
 
-    def _snippet(self, chosen: int, end: int, wanted: set[str]) -> tuple[str, list[list[int]]]:
+    def _snippet(
+        self, chosen: int, end: int, shift: int, spans: dict[int, list[tuple[int, int]]]
+    ) -> tuple[str, list[list[int]]]:
         """Sentence ``chosen`` (and the next when it is short, up to ``end``), cut to
-        ``LONGEST``, with the spans of the ``wanted`` words."""
-        text = self.texts[chosen]
-        spans = self._marked(chosen, wanted, 0)
+        ``LONGEST``, with the spans of the query's words (positions in the sentences scored;
+        ``shift`` turns them into sentence numbers)."""
+        text = self.texts[chosen + shift]
+        marks = [[a, b] for a, b in spans.get(chosen, ())]
         if len(text) < SHORT and chosen + 1 < end:
-            spans += self._marked(chosen + 1, wanted, len(text) + 1)
-            text = f"{text} {self.texts[chosen + 1]}"
+            moved = len(text) + 1
+            marks += [[a + moved, b + moved] for a, b in spans.get(chosen + 1, ())]
+            text = f"{text} {self.texts[chosen + 1 + shift]}"
         if len(text) > LONGEST:
             text = text[: text.rfind(" ", 0, LONGEST)].rstrip(",;:") + " …"
-            spans = [s for s in spans if s[1] <= len(text) - 2]
-        return text, spans
-
-    def _marked(self, n: int, wanted: set[str], shift: int) -> list[list[int]]:
-        """The spans of sentence ``n``'s words whose stems are ``wanted``, in order, moved by
-        ``shift``."""
-        stems = self._stems(n)
-        found = {span for s in wanted if s in stems for span in stems[s]}
-        return [[a + shift, b + shift] for a, b in sorted(found)]
+            marks = [s for s in marks if s[1] <= len(text) - 2]
+        return text, marks
 
 
 def segments(text: str, spans: Sequence[tuple[int, int] | list[int]]) -> list[tuple[str, bool]]:

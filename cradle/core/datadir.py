@@ -54,6 +54,7 @@ META = "resources.json"
 WORDS = "words.json"
 SENTENCES = "sentences.json"
 SENTENCE_VECTORS = "sentences.npy"
+SENTENCE_WORDS = "sentence-words.npy"
 CACHE_DIR = "cache"
 SYNTH_DIR = "synth"
 #: The default data dir's name before it became ``var`` (:func:`moved_data_dir`).
@@ -196,6 +197,11 @@ class Version:
     def sentence_vectors_file(self) -> Path:
         """The sentences' embeddings (``search/sentences.npy``)."""
         return self.index_dir / SENTENCE_VECTORS
+
+    @property
+    def sentence_words_file(self) -> Path:
+        """The sentences' words: stem number, start, end (``search/sentence-words.npy``)."""
+        return self.index_dir / SENTENCE_WORDS
 
     @property
     def meta_file(self) -> Path:
