@@ -72,7 +72,10 @@ def _config(settings: Settings, app: Any = None) -> Any:
         proxy_headers=False,
         server_header=False,
         http=header_timeout_protocol(
-            settings.header_timeout, settings.body_timeout, settings.max_connections
+            settings.header_timeout,
+            settings.body_timeout,
+            settings.max_connections,
+            settings.max_url_bytes,
         ),
         timeout_keep_alive=max(1, round(settings.header_timeout)),
         limit_concurrency=settings.max_connections,

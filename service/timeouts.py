@@ -1,5 +1,11 @@
 """Connection limits for uvicorn's HTTP/1.1 protocol: a header timeout, a body timeout, a cap on
-open connections, and one log line a minute when the process cannot accept connections.
+a request's head, a cap on open connections, and one log line a minute when the process cannot
+accept connections.
+
+The protocol is uvicorn's httptools one (llhttp, in C): the h11 one parses in Python, and cost
+a 16-client server about a tenth of its throughput (bench/findings.md, "Search at 10k against
+round one"). llhttp sets no limit on a request's head and uvicorn appends a URL's pieces as
+they arrive, so the head is capped here, as h11 capped it.
 
 uvicorn's own ``timeout_keep_alive`` only runs between requests and stops at the first byte
 received, so a client that connects and sends nothing, or sends headers a byte at a time,
@@ -15,7 +21,7 @@ import logging
 import time
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 log = logging.getLogger("cradle.service")
 
@@ -41,17 +47,27 @@ LINGER_SECONDS = 1.0
 SLOW_BODY = _raw_answer(
     "408 Request Timeout", "the request body did not arrive in time; send it in one go"
 )
+#: What a request's head (request line and headers) may hold beyond its URL (h11's own limit).
+HEADERS_BYTES = 16 * 1024
+HEAD_TOO_LONG = _raw_answer(
+    "431 Request Header Fields Too Large",
+    "the request line and headers are too long; send a shorter URL or fewer headers",
+)
 
 
-class LimitedH11(H11Protocol):
-    """uvicorn's h11 protocol with the limits of the module docstring, read from the class
-    attributes that :func:`header_timeout_protocol` sets."""
+class LimitedHTTP(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits of the module docstring, read from the
+    class attributes that :func:`header_timeout_protocol` sets."""
 
     header_seconds: float = 10.0
     body_seconds: float | None = None
     max_connections: int | None = None
+    max_head_bytes: int = 16_384 + HEADERS_BYTES
     _header_timer: asyncio.TimerHandle | None = None
     _body_timer: asyncio.TimerHandle | None = None
+    _head_bytes: int = 0  # bytes of the head being received
+    _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
+    _in_body: bool = False
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
@@ -69,10 +85,26 @@ class LimitedH11(H11Protocol):
     def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
         if self._header_timer is None and self._between_requests():
             self._arm()
+        if not self._in_body:  # counted before parsing, up to the head's end: linear
+            seen = self._tail + data
+            end = seen.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
+            self._tail = seen[-3:]
+            if self._head_bytes > self.max_head_bytes:
+                self._head_too_long()
+                return
         super().data_received(data)
         if not self._between_requests():
             self._disarm()  # a request's headers are in: the app has it now
             self._watch_body()
+
+    def on_headers_complete(self) -> None:  # noqa: D102 - uvicorn's
+        self._head_bytes, self._tail, self._in_body = 0, b"", True
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:  # noqa: D102 - uvicorn's
+        self._in_body = False
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:  # noqa: D102 - uvicorn's
         super().on_response_complete()
@@ -120,6 +152,15 @@ class LimitedH11(H11Protocol):
         cycle.message_event.set()
         self._close_gently()
 
+    def _head_too_long(self) -> None:
+        log.info("a request's head went over %d bytes: closed", self.max_head_bytes)
+        self._disarm()
+        if self._between_requests():
+            self.transport.write(HEAD_TOO_LONG)
+            self._close_gently()
+        else:  # an answer is being written: nothing can go after it but the end
+            self.transport.close()
+
     def _close_gently(self) -> None:
         """Close after the answer has left. Closing a socket with unread bytes (the client is
         still trickling its body) makes the kernel send a reset that can discard the 408 before
@@ -132,9 +173,12 @@ class LimitedH11(H11Protocol):
 
 
 def header_timeout_protocol(
-    seconds: float, body_seconds: float | None = None, max_connections: int | None = None
-) -> type[H11Protocol]:
-    """uvicorn's h11 protocol with the limits of the module docstring.
+    seconds: float,
+    body_seconds: float | None = None,
+    max_connections: int | None = None,
+    max_url_bytes: int = 16_384,
+) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with the limits of the module docstring.
 
     Args:
         seconds: a request's headers must arrive within this (counted from the connection or
@@ -143,13 +187,17 @@ def header_timeout_protocol(
             client gets 408 and the connection is closed (None: no limit).
         max_connections: a connection beyond this many open ones gets 503 at once and is
             closed (None: no limit).
+        max_url_bytes: the longest URL the service answers (the app answers 414 above it); a
+            head longer than this plus :data:`HEADERS_BYTES` gets 431 and the connection is
+            closed.
     """
     limits = {
         "header_seconds": seconds,
         "body_seconds": body_seconds,
         "max_connections": max_connections,
+        "max_head_bytes": max_url_bytes + HEADERS_BYTES,
     }
-    return type("HeaderTimeout", (LimitedH11,), limits)
+    return type("HeaderTimeout", (LimitedHTTP,), limits)
 
 
 class AcceptErrors(logging.Filter):
