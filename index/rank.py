@@ -222,24 +222,28 @@ def _best_totals(
     totals = np.float32(dense) * cosine + rest.astype(np.float32)
     if not eligible.all():
         totals = np.where(eligible, totals, -np.inf)
-    cut = _kth_largest(totals, CANDIDATES)
-    idx = (totals >= cut).nonzero()[0] if np.isfinite(cut) else eligible.nonzero()[0]
+    idx = _at_or_above_kth(totals, CANDIDATES)
+    if idx is None:
+        idx = eligible.nonzero()[0]
     return idx, cosine[idx]
 
 
-def _kth_largest(values: np.ndarray, k: int) -> float:
-    """The ``k``-th largest of ``values`` (-inf when there are fewer): partitioned among the
-    values at or above the ``k``-th largest of every eighth one (a lower bound of the answer,
-    leaving about ``8 k`` values); all of them when there are fewer than ``8 k``."""
+def _at_or_above_kth(values: np.ndarray, k: int) -> np.ndarray | None:
+    """Positions (in order) of the ``values`` at or above the ``k``-th largest, ties included;
+    None when there are not ``k`` finite values. The ``k``-th largest is partitioned among the
+    values at or above the ``k``-th largest of every eighth one (a lower bound of it, leaving
+    about ``8 k`` values), and those positions are kept, so every value is compared once."""
     n = len(values)
     if n <= k:
-        return -np.inf
+        return None
     sample = values[::8]
     if len(sample) >= k:
-        bound = np.partition(sample, len(sample) - k)[len(sample) - k]
-        values = values[values >= bound]
-        n = len(values)
-    return float(np.partition(values, n - k)[n - k])
+        above = np.flatnonzero(values >= np.partition(sample, len(sample) - k)[len(sample) - k])
+    else:
+        above = np.arange(n)
+    held = values[above]
+    cut = np.partition(held, len(held) - k)[len(held) - k]
+    return above[held >= cut] if np.isfinite(cut) else None
 
 
 def _pruned(
