@@ -2,6 +2,7 @@
 
     CRADLE_EMBEDDER=fake .venv/bin/python bench/search_floor.py --data-dir DIR
         [--queries 600] [--warm 600] [--against PYTHON:DATA_DIR] [--runs 2] [--http]
+        [--http-queries 2000]
         [--profile]
 
 Questions are unique (``search_latency.queries``): the first ``--warm`` warm each side's caches of
@@ -22,7 +23,8 @@ second, so that neither side runs with the other's data in the CPU caches:
 ``--against PYTHON:DATA_DIR`` runs this script with another interpreter (another checkout's
 venv, e.g. round one's) on its own build, alternately with this one, ``--runs`` times each; with
 ``--http`` each run also measures 1 and 16 HTTP clients against a ``cradle serve`` of each
-(``search_latency.over_http``, new questions). Prints JSON. Not a test.
+(``search_latency.over_http``): the server first answers the warm questions, then
+``--http-queries`` new ones per client count are measured. Prints JSON. Not a test.
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ def against(args: argparse.Namespace, warm: list[str], qs: list[str]) -> dict[st
     sides = {"this": (sys.executable, args.data_dir), "other": (python, Path(other))}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"warm": warm, "questions": qs}, f)
-    fresh = search_latency.queries(24 + len(warm) + len(qs) + 2 * args.runs * 2 * 600)
+    per = 2 * args.http_queries  # one set for 1 client, one for 16
+    fresh = search_latency.queries(24 + len(warm) + len(qs) + 2 * args.runs * per)
     fresh = fresh[24 + len(warm) + len(qs) :]
     out: dict[str, Any] = {"other": args.against, "runs": []}
     try:
@@ -155,8 +158,10 @@ def against(args: argparse.Namespace, warm: list[str], qs: list[str]) -> dict[st
                 found["in_process"] = _child(py, data, Path(f.name))
                 if args.http:
                     search_latency.BIN = Path(py).parent
-                    at = (2 * run + (side == "other")) * 600
-                    http = search_latency.over_http(data, fresh[at : at + 600], clients=(1, 16))
+                    at = (2 * run + (side == "other")) * per
+                    http = search_latency.over_http(
+                        data, fresh[at : at + per], clients=(1, 16), warm=warm
+                    )
                     found["http"] = {c: http[c] for c in ("clients_1", "clients_16")}
                     found["http"]["load_average"] = os.getloadavg()[0]
                 out["runs"].append(found)
@@ -176,6 +181,9 @@ def main() -> None:
     p.add_argument("--against", help="PYTHON:DATA_DIR of another checkout, run alternately")
     p.add_argument("--runs", type=int, default=2, help="alternations with --against")
     p.add_argument("--http", action="store_true", help="with --against: 1 and 16 HTTP clients")
+    p.add_argument(
+        "--http-queries", type=int, default=2000, help="measured questions per client count"
+    )
     p.add_argument("--profile", action="store_true")
     args = p.parse_args()
     if args.questions:
