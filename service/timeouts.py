@@ -68,6 +68,7 @@ class LimitedHTTP(HttpToolsProtocol):
     _head_bytes: int = 0  # bytes of the head being received
     _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
     _in_body: bool = False
+    _refusing: bool = False  # a head went over the cap
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
@@ -83,23 +84,45 @@ class LimitedHTTP(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
-        if self._header_timer is None and self._between_requests():
-            self._arm()
-        if not self._in_body:  # counted before parsing, up to the head's end: linear
-            seen = self._tail + data
-            end = seen.find(b"\r\n\r\n")
-            self._head_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
-            self._tail = seen[-3:]
-            if self._head_bytes > self.max_head_bytes:
-                self._head_too_long()
-                return
-        super().data_received(data)
-        if not self._between_requests():
-            self._disarm()  # a request's headers are in: the app has it now
-            self._watch_body()
+        # Given to the parser a head at a time, so that each head is counted on its own before
+        # it is parsed (a read may hold the end of one and the start of the next); each byte is
+        # looked at once. Bytes after a body's end in the same read start a head uncounted: at
+        # most one read.
+        at = 0
+        while at < len(data):
+            if self._refusing or self.transport.is_closing():
+                return  # a head went over the cap, or the parser refused the request
+            if self._header_timer is None and self._between_requests():
+                self._arm()
+            end = -1 if self._in_body else self._head_end(data, at)
+            stop = len(data) if end < 0 else end
+            if not self._in_body:
+                self._head_bytes += stop - at
+                if self._head_bytes > self.max_head_bytes:
+                    self._head_too_long()
+                    return
+            super().data_received(data[at:stop])
+            # a head still coming keeps its last bytes: its end may be split between two reads
+            still = end < 0 and not self._in_body
+            self._tail = (self._tail + data[max(at, stop - 3) : stop])[-3:] if still else b""
+            at = stop
+            if not self._between_requests():
+                self._disarm()  # a request's headers are in: the app has it now
+                self._watch_body()
+
+    def _head_end(self, data: bytes, at: int) -> int:
+        """Just past the blank line ending the head being received, in ``data`` from ``at``
+        (its start may be in the last read); -1 when it is not there."""
+        if self._tail:
+            joined = self._tail + data[at : at + 3]
+            found = joined.find(b"\r\n\r\n")
+            if found >= 0:
+                return at + found + 4 - len(self._tail)
+        found = data.find(b"\r\n\r\n", at)
+        return -1 if found < 0 else found + 4
 
     def on_headers_complete(self) -> None:  # noqa: D102 - uvicorn's
-        self._head_bytes, self._tail, self._in_body = 0, b"", True
+        self._head_bytes, self._in_body = 0, True
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:  # noqa: D102 - uvicorn's
@@ -155,11 +178,13 @@ class LimitedHTTP(HttpToolsProtocol):
     def _head_too_long(self) -> None:
         log.info("a request's head went over %d bytes: closed", self.max_head_bytes)
         self._disarm()
+        self._refusing = True
         if self._between_requests():
             self.transport.write(HEAD_TOO_LONG)
             self._close_gently()
-        else:  # an answer is being written: nothing can go after it but the end
-            self.transport.close()
+        elif self.cycle is not None:
+            # requests before it (pipelined) are still answered, then the connection closes
+            self.cycle.keep_alive = False
 
     def _close_gently(self) -> None:
         """Close after the answer has left. Closing a socket with unread bytes (the client is

@@ -120,6 +120,11 @@ def test_a_head_over_the_cap_gets_431_and_the_server_goes_on(server: tuple[str, 
     pieces = (b"GET /search?q=" if i == 0 else b"a" * 64 for i in range(2 * cap // 64))
     assert _answer_to(base, pieces).startswith(b"HTTP/1.1 431")
     assert time.monotonic() - started < 5
+    # a request already in, then a head over the cap on the same connection: the request is
+    # still answered, then the connection closes
+    first = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    answered = _answer_to(base, iter([first + b"GET /health?" + b"a" * (2 * cap)]))
+    assert answered.startswith(b"HTTP/1.1 200") and answered.count(b"HTTP/1.1") == 1
     # a head under the cap, and a body far over it, are answered
     ok = httpx.get(base + "/health", headers={"X-Long": "a" * 8_000}, timeout=5)
     assert ok.status_code == 200
@@ -131,6 +136,16 @@ def test_a_head_over_the_cap_gets_431_and_the_server_goes_on(server: tuple[str, 
         timeout=10,
     )
     assert posted.status_code == 200
+    # ... also when the body's head ends in the next piece and a request came before it
+    body = query.encode()
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    answers = _answer_to(base, iter([first + head[:-1], head[-1:] + body]))
+    assert answers.count(b"HTTP/1.1 200") == 2, answers[:200]
+    trickled = iter([head[:-4], b"\r", b"\n", b"\r", b"\n" + body])  # the blank line byte by byte
+    assert _answer_to(base, trickled).startswith(b"HTTP/1.1 200")
 
 
 def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
