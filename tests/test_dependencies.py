@@ -19,6 +19,7 @@ RUNTIME_FOLDERS = ("cradle", "graph", "index", "service")
 NOT_IMPORTED = {
     "jinja2": "renders the service's templates through starlette.templating",
     "python-multipart": "parses the service's form posts (SPARQL POST forms)",
+    "httptools": "uvicorn's httptools protocol, which service/timeouts.py extends, parses with it",
     "pytest": "the test runner",
     "pytest-timeout": "the timeout marker of the tests that kill builds and run notebooks",
     "ruff": "the linter (make lint)",
