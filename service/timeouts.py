@@ -68,7 +68,10 @@ class LimitedHTTP(HttpToolsProtocol):
     _head_bytes: int = 0  # bytes of the head being received
     _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
     _in_body: bool = False
-    _refusing: bool = False  # a head went over the cap
+    _refusing: bool = False  # a head, or a chunked body's framing, went over the cap
+    _body_bytes: int = 0  # the body's bytes so far (without a chunked body's framing)
+    _framing: int = 0  # a chunked body's chunk sizes and trailers so far
+    _heads: int = 0  # heads parsed on this connection
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
@@ -87,7 +90,8 @@ class LimitedHTTP(HttpToolsProtocol):
         # Given to the parser a head at a time, so that each head is counted on its own before
         # it is parsed (a read may hold the end of one and the start of the next); each byte is
         # looked at once. Bytes after a body's end in the same read start a head uncounted: at
-        # most one read.
+        # most one read. In a body, what is not body (a chunked body's sizes and trailers) is
+        # counted after each read.
         at = 0
         while at < len(data):
             if self._refusing or self.transport.is_closing():
@@ -96,12 +100,19 @@ class LimitedHTTP(HttpToolsProtocol):
                 self._arm()
             end = -1 if self._in_body else self._head_end(data, at)
             stop = len(data) if end < 0 else end
-            if not self._in_body:
+            in_body, body, heads = self._in_body, self._body_bytes, self._heads
+            if not in_body:
                 self._head_bytes += stop - at
                 if self._head_bytes > self.max_head_bytes:
                     self._head_too_long()
                     return
             super().data_received(data[at:stop])
+            if in_body and self._in_body and self._heads == heads:  # still the same body
+                # what was not body: chunk sizes and trailers
+                self._framing += stop - at - (self._body_bytes - body)
+                if self._framing > self.max_head_bytes + self._body_bytes // 4:
+                    self._framing_too_long()
+                    return
             # a head still coming keeps its last bytes: its end may be split between two reads
             still = end < 0 and not self._in_body
             self._tail = (self._tail + data[max(at, stop - 3) : stop])[-3:] if still else b""
@@ -122,8 +133,13 @@ class LimitedHTTP(HttpToolsProtocol):
         return -1 if found < 0 else found + 4
 
     def on_headers_complete(self) -> None:  # noqa: D102 - uvicorn's
-        self._head_bytes, self._in_body = 0, True
+        self._head_bytes, self._in_body, self._body_bytes, self._framing = 0, True, 0, 0
+        self._heads += 1
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:  # noqa: D102 - uvicorn's
+        self._body_bytes += len(body)
+        super().on_body(body)
 
     def on_message_complete(self) -> None:  # noqa: D102 - uvicorn's
         self._in_body = False
@@ -185,6 +201,15 @@ class LimitedHTTP(HttpToolsProtocol):
         elif self.cycle is not None:
             # requests before it (pipelined) are still answered, then the connection closes
             self.cycle.keep_alive = False
+
+    def _framing_too_long(self) -> None:
+        """A chunked body whose chunk sizes and trailers grow past a head's cap (plus a quarter
+        of its data, for small chunks): the parser would keep a trailer whole, copying it on
+        every read. The request is dropped and the connection closed."""
+        log.info("a chunked body's framing went over %d bytes: closed", self.max_head_bytes)
+        self._refusing = True
+        self._disarm_body()
+        self.transport.close()
 
     def _close_gently(self) -> None:
         """Close after the answer has left. Closing a socket with unread bytes (the client is

@@ -148,6 +148,26 @@ def test_a_head_over_the_cap_gets_431_and_the_server_goes_on(server: tuple[str, 
     assert _answer_to(base, trickled).startswith(b"HTTP/1.1 200")
 
 
+@pytest.mark.slow
+def test_a_chunked_body_s_framing_is_capped_like_a_head(server: tuple[str, Any]) -> None:
+    base, _ = server
+    cap = 16_384 + HEADERS_BYTES
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    query = b"SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 20_000
+    chunks = [query[i : i + 100] for i in range(0, len(query), 100)]  # small chunks: answered
+    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+    assert _answer_to(base, iter([head, body])).startswith(b"HTTP/1.1 200")
+    # a trailer that never ends, in small pieces: the connection is closed at the cap
+    started = time.monotonic()
+    pieces = [head, b"5\r\nSELEC\r\n0\r\nX-Trailer: "] + [b"a" * 64] * (4 * cap // 64)
+    assert _answer_to(base, iter(pieces)) == b""  # closed, not a 408 at the body's timeout
+    assert time.monotonic() - started < 1
+    assert httpx.get(base + "/health", timeout=5).status_code == 200
+
+
 def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
     from cradle.service.sparql import Answer
 
