@@ -72,12 +72,14 @@ def stem_spans(text: str) -> dict[str, list[tuple[int, int]]]:
 
 def sentence_words(texts: Sequence[str]) -> tuple[list[str], list[int], np.ndarray]:
     """Every sentence's words as stems and spans, for :class:`Snippets` (worked out at build
-    time: a search only compares numbers; bench/findings.md, "Sentence words at build time").
+    time: a search only compares numbers; bench/findings.md, "Search at 10k against round
+    one", third pass).
 
     Returns:
         The stems (a word's stem is its number in this list); per sentence, where its words
-        start in the table (one more entry than ``texts``); the table (``int32``, one row per
-        word and stem, in text order): stem number, start, end.
+        start in the table (one more entry than ``texts``); the table (``int32``, one column
+        per word and stem, in text order; rows: stem number, start, end: a search reads the
+        stems of a few runs of words, contiguous this way).
     """
     numbers: dict[str, int] = {}
     offsets, rows = [0], []
@@ -89,8 +91,8 @@ def sentence_words(texts: Sequence[str]) -> tuple[list[str], list[int], np.ndarr
             for a, b in spans
         )
         offsets.append(len(rows))
-    table = np.array([(n, a, b) for a, b, n in rows], dtype=np.int32).reshape(len(rows), 3)
-    return list(numbers), offsets, table
+    table = np.array([(n, a, b) for a, b, n in rows], dtype=np.int32).reshape(len(rows), 3).T
+    return list(numbers), offsets, np.ascontiguousarray(table)
 
 
 @dataclass
@@ -105,7 +107,7 @@ class Snippets:
         vectors: unit sentence vectors (float16).
         stems: the stems of the sentences' words (:func:`sentence_words`).
         word_offsets: sentence n's words are ``words[word_offsets[n]:word_offsets[n + 1]]``.
-        words: one row per word and stem: stem number, start, end.
+        words: one column per word and stem; rows: stem number, start, end.
     """
 
     offsets: list[int]
@@ -163,6 +165,8 @@ class Snippets:
         try:
             words = np.load(version.sentence_words_file, mmap_mode="r").view(np.ndarray)
             stems, word_offsets = data["stems"], data["word_offsets"]
+            if words.ndim != 2 or len(words) != 3:
+                raise ValueError("not three rows")
         except (OSError, ValueError, KeyError):  # built before sentence words were saved
             stems, word_offsets, words = sentence_words(data["texts"])
         return cls(
@@ -194,8 +198,11 @@ class Snippets:
             return np.zeros(len(sentences), dtype=np.int64), {}
         # a resource's sentences are consecutive, and so are their words
         first = self.word_offsets
-        at = np.concatenate([np.arange(first[a], first[b]) for a, b in bounds])
-        rows, cols = np.nonzero(self.words[at, 0][:, None] == wanted)
+        starts = np.array([first[a] for a, _ in bounds], dtype=np.int64)
+        counts = np.array([first[b] for _, b in bounds], dtype=np.int64) - starts
+        # every word of those resources: each run's start, plus its place within the run
+        at = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        rows, cols = np.nonzero(self.words[0][at][:, None] == wanted)
         at = at[rows]
         position = {n: p for p, n in enumerate(sentences)}
         found = np.searchsorted(word_offsets, at, side="right") - 1  # the words' sentences
@@ -203,7 +210,8 @@ class Snippets:
         held = np.zeros((len(sentences), len(wanted)), dtype=bool)
         held[where, cols] = True  # each of the query's stems once a sentence
         spans: dict[int, list[tuple[int, int]]] = {}
-        for p, a, b in zip(where, *self.words[at, 1:].T.tolist(), strict=True):
+        starts, ends = self.words[1][at].tolist(), self.words[2][at].tolist()
+        for p, a, b in zip(where, starts, ends, strict=True):
             marks = spans.setdefault(p, [])
             if not marks or marks[-1] != (a, b):  # a word of several stems: one span
                 marks.append((a, b))
