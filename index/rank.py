@@ -117,6 +117,8 @@ def _expansion(
 def topic_match(index: LoadedIndex, u: Understanding, backoff: float) -> np.ndarray:
     """1 for resources about a recognised topic (or a narrower one); ``backoff`` for those
     about a broader concept it backs off to (:meth:`QueryReader.back_off`); else 0."""
+    if not u.topics and not u.broader:
+        return np.zeros(index.size)
     exact = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
     out = exact.astype(np.float64)
     if u.broader and backoff:
@@ -143,16 +145,19 @@ def boosts(
     (a Greater Manchester policy applies in Oldham).
     """
     topic = topic_match(index, u, backoff)
-    inside = index.any_of("place", [p for c in u.localities for p in index.below("locality", c)])
-    wider = [a for c in u.localities for a in index.above("locality", c)]
-    covering = index.any_of("spatial", [a for a in wider if index.above("locality", a)])
-    if len(inside) and inside.all():
-        inside = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
     place = np.zeros(index.size)
     if u.localities:
+        below = [p for c in u.localities for p in index.below("locality", c)]
+        inside = index.any_of("place", below)
+        wider = [a for c in u.localities for a in index.above("locality", c)]
+        covering = index.any_of("spatial", [a for a in wider if index.above("locality", a)])
+        if len(inside) and inside.all():
+            inside = np.zeros(index.size, dtype=bool)  # naming the country narrows nothing
         place[covering] = 0.5
         place[inside] = 1.0
-    form = index.any_of("format", list(u.formats)) | index.any_of("kind", list(u.kinds))
+    form = np.zeros(index.size, dtype=bool)
+    if u.formats or u.kinds:
+        form = index.any_of("format", list(u.formats)) | index.any_of("kind", list(u.kinds))
     return topic, place, form
 
 
@@ -296,15 +301,17 @@ def score(
     every = n_eligible == index.size
     best = float(kw_all.max() if every else kw_all[eligible].max()) if n_eligible else 0.0
     extra = np.zeros(index.size)
-    for weight, hits in (
-        (w.topic, topic),
-        (w.place, place),
-        (w.form, form),
-        (w.audience, audience),
-        (w.families, index.mask("for", "families") if u.to_give else np.zeros_like(audience)),
+    # a boost is added only when the question names what it is for (else it is zero everywhere)
+    for weight, named, hits in (
+        (w.topic, u.topics or u.broader, topic),
+        (w.place, u.localities, place),
+        (w.form, u.formats or u.kinds, form),
+        (w.audience, len(u.audiences) == 1, audience),
     ):
-        if weight and hits.any():
+        if weight and named:
             extra += weight * hits
+    if w.families and u.to_give:
+        extra += w.families * index.mask("for", "families")
     if n_eligible <= EXACT_LIMIT or w.fusion == "rrf":
         idx = np.flatnonzero(eligible)
         dense = np.asarray(index.vectors[idx] @ qvec, dtype=np.float32)
