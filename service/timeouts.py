@@ -2,10 +2,10 @@
 a request's head, a cap on open connections, and one log line a minute when the process cannot
 accept connections.
 
-The protocol is uvicorn's httptools one (llhttp, in C): the h11 one parses in Python, and cost
-a 16-client server about a tenth of its throughput (bench/findings.md, "Search at 10k against
-round one"). llhttp sets no limit on a request's head and uvicorn appends a URL's pieces as
-they arrive, so the head is capped here, as h11 capped it.
+The protocol is uvicorn's httptools one (llhttp, in C), not the h11 one, which parses in
+Python on the event loop every search shares (bench/findings.md, "Search at 10k against round
+one", third pass). llhttp sets no limit on a request's head, and uvicorn appends a URL's pieces
+as they arrive, so the head is capped here, as h11 capped it; so is a chunked body's framing.
 
 uvicorn's own ``timeout_keep_alive`` only runs between requests and stops at the first byte
 received, so a client that connects and sends nothing, or sends headers a byte at a time,
