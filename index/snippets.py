@@ -198,10 +198,10 @@ class Snippets:
             return np.zeros(len(sentences), dtype=np.int64), {}
         # a resource's sentences are consecutive, and so are their words
         first = self.word_offsets
-        starts = np.array([first[a] for a, _ in bounds], dtype=np.int64)
-        counts = np.array([first[b] for _, b in bounds], dtype=np.int64) - starts
-        # every word of those resources: each run's start, plus its place within the run
-        at = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        run = np.array([first[a] for a, _ in bounds], dtype=np.int64)  # each resource's run
+        length = np.array([first[b] for _, b in bounds], dtype=np.int64) - run
+        # every word of those resources: its run's start, plus its place within the run
+        at = np.repeat(run - (np.cumsum(length) - length), length) + np.arange(length.sum())
         rows, cols = np.nonzero(self.words[0][at][:, None] == wanted)
         at = at[rows]
         position = {n: p for p, n in enumerate(sentences)}
