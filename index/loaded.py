@@ -121,12 +121,8 @@ class LoadedIndex:
     def below(self, facet: str, value: str) -> list[str]:
         """``value`` and every id under it in the facet's hierarchy (the read model's walker;
         each walk once per index: a search asks for the same ones many times)."""
-        key = ("below", facet, value)
-        found = self._walks.get(key)
-        if found is None:
-            narrower = self.narrower.get(facet, {})
-            found = self._walks[key] = tuple(walk([value], lambda v: narrower.get(v, [])))
-        return list(found)
+        narrower = self.narrower.get(facet, {})
+        return self._walked(("below", facet, value), [value], narrower)
 
     def top(self, facet: str) -> list[str]:
         """The ids at the top of the facet's hierarchy (for localities: the country)."""
@@ -135,12 +131,16 @@ class LoadedIndex:
 
     def above(self, facet: str, value: str) -> list[str]:
         """Every id strictly above ``value`` in the facet's hierarchy, nearest first."""
-        key = ("above", facet, value)
+        broader = self.vocab.broader.get(facet, {})
+        return self._walked(("above", facet, value), broader.get(value, []), broader)
+
+    def _walked(
+        self, key: tuple[str, str, str], start: list[str], edges: dict[str, list[str]]
+    ) -> list[str]:
+        """The read model's walk from ``start`` along ``edges``, kept under ``key``."""
         found = self._walks.get(key)
         if found is None:
-            broader = self.vocab.broader.get(facet, {})
-            found = tuple(walk(broader.get(value, []), lambda v: broader.get(v, [])))
-            self._walks[key] = found
+            found = self._walks[key] = tuple(walk(start, lambda v: edges.get(v, [])))
         return list(found)
 
     def _bits(self, facet: str, values: list[str]) -> np.ndarray | None:

@@ -106,9 +106,8 @@ def _expansion(
     counts = Counter(t for group in groups for t in group)
     if [t for t in counts if t not in own] != expansion:  # not made by QueryReader.understand
         return index.postings.scores(dict.fromkeys(expansion, 1.0), np.float64)
-    out = index.postings.summed(groups[0]) if len(groups) == 1 else None
-    if out is None:
-        out = np.sum([index.postings.summed(group) for group in groups], axis=0)
+    summed = [index.postings.summed(group) for group in groups]
+    out = summed[0] if len(summed) == 1 else np.sum(summed, axis=0)
     extra = {t: float(1 - n) for t, n in counts.items() if n > 1 and t not in own}
     extra |= {t: float(-n) for t, n in counts.items() if t in own}
     return out + index.postings.scores(extra, np.float64) if extra else out

@@ -203,6 +203,6 @@ async def search(
     answer = await answer_search(
         searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters
     )
-    # One serialiser (SearchResponse.to_dict): answered as is, not revalidated against
-    # SearchResult (which only documents it).
+    # The typed answer, through the one field-name mapping (cradle.index.hit.fields_of):
+    # answered as is, not revalidated against SearchResult (which only documents it).
     return AnswerJSON(answer.encodable())
