@@ -63,7 +63,8 @@ class Explainer:
         self.topics = {t for c in u.topics for t in below.get(c, [c])}
         self.places = {p for c in u.localities for p in below.get(c, [c])}
         self.purposeful = bool(u.kinds or u.formats or u.audiences)  # words for a purpose
-        self._situations: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._topics: dict[tuple[str, ...], tuple[tuple[str, ...], str, tuple[str, ...]]] = {}
+        self._purposes: dict[tuple[str, str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def why(self, res: Resource, scores: dict[str, float], doc: frozenset[str], near: Near) -> Why:
         """Explain one hit.
@@ -85,8 +86,8 @@ class Explainer:
             question described that this hit addresses ("baby sling: a safer sleep question").
         """
         vocab, u = self.vocab, self.u
-        terms = tuple(w for w, stemmed in self.words if stemmed in doc)
-        topics = tuple(t for t in res.topics if t in self.topics)
+        terms = tuple([w for w, stemmed in self.words if stemmed in doc])
+        topics, about, situations = self._of_topics(res.topics)
         place = self._place(res, scores.get("place", 0.0))
         form = _form(res, vocab, u) if scores.get("form") else ""
         backoff = _backoff(res, vocab, u) if 0 < scores.get("topic", 0.0) < 1 else ""
@@ -94,11 +95,10 @@ class Explainer:
         if scores.get("audience"):
             named = (a for a in u.audiences if a in res.audience)
             audience = ", ".join(vocab.label("audience", a) for a in named)
-        purposes = tuple(_purposes(res, vocab, u, self.query)) if self.purposeful else ()
-        situations = self._situations_of(res)  # issue 27
+        purposes = self._purposes_of(res) if self.purposeful else ()
         said = [
             ("matches: " + ", ".join(terms)) if terms else "",
-            ("about: " + ", ".join(vocab.label("topic", t) for t in topics)) if topics else "",
+            about,
             f"place: {place}" if place else "",
             backoff,
             f"format: {form}" if form else "",
@@ -108,7 +108,7 @@ class Explainer:
         ]
         # plain words for the page (the scores stay in the JSON); a hit that is not close is
         # never called close
-        text = "; ".join(p for p in said if p) or (NEAR if near.close else NOT_NEAR)
+        text = "; ".join([p for p in said if p]) or (NEAR if near.close else NOT_NEAR)
         return Why(
             text=text,
             dense=round(scores["dense"], 4),
@@ -127,6 +127,36 @@ class Explainer:
             about=near.about,
         )
 
+    def _of_topics(self, topics: list[str]) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+        """What a resource's topics say in its why: those the question named (or that are under
+        one it named), "about: ..." with their labels, and the situations the question
+        described that they address (issue 27). Once per set of topics in a search: the hits
+        shown share a few."""
+        key = tuple(topics)
+        found = self._topics.get(key)
+        if found is None:
+            named = tuple([t for t in topics if t in self.topics])
+            about = (
+                ("about: " + ", ".join(self.vocab.label("topic", t) for t in named))
+                if named
+                else ""
+            )
+            situations = (
+                tuple(situation_notes(topics, self.u.situations, self.vocab, self.below))
+                if self.u.situations
+                else ()
+            )
+            found = self._topics[key] = (named, about, situations)
+        return found
+
+    def _purposes_of(self, res: Resource) -> tuple[str, ...]:
+        """:func:`_purposes`, once per kind, format and audience in a search."""
+        key = (res.kind, res.format, tuple(res.audience))
+        found = self._purposes.get(key)
+        if found is None:
+            found = self._purposes[key] = tuple(_purposes(res, self.vocab, self.u, self.query))
+        return found
+
     def _place(self, res: Resource, boost: float) -> str:
         """The place that lifted the hit: its own or adopting place named in the query, or the
         wider area it belongs to ("Greater Manchester (covers Wigan)"); "" when none did."""
@@ -141,17 +171,6 @@ class Explainer:
             named = ", ".join(vocab.label("locality", c) for c in self.u.localities)
             return f"{vocab.label('locality', res.locality)} (covers {named})"
         return ""
-
-    def _situations_of(self, res: Resource) -> tuple[str, ...]:
-        if not self.u.situations:
-            return ()
-        key = tuple(res.topics)
-        found = self._situations.get(key)
-        if found is None:
-            found = self._situations[key] = tuple(
-                situation_notes(res.topics, self.u.situations, self.vocab, self.below)
-            )
-        return found
 
 
 def _form(res: Resource, vocab: Vocabulary, u: Understanding) -> str:

@@ -37,8 +37,10 @@ class LoadedIndex:
     places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: ("below" or "above", facet, id) -> the ids walked (:meth:`below`, :meth:`above`)
     _walks: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
-    #: resource number -> (day, its card's fields but the score) (:func:`cradle.index.present.card`)
-    cards: dict[int, tuple[date, dict[str, Any]]] = field(default_factory=dict, repr=False)
+    #: resource number -> (day, its card's fields before and after the score)
+    cards: dict[int, tuple[date, tuple[Any, ...], tuple[Any, ...]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def load(cls, where: Path | Version) -> LoadedIndex:

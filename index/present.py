@@ -4,7 +4,9 @@ its badges), why it matched and its answering sentence (see :mod:`cradle.index.s
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -32,19 +34,29 @@ def num(x: float) -> float:
 
 def card(index: LoadedIndex, i: int, score: float, today: date) -> Card:
     """Resource ``i``'s card with ``score``: its facts, the way to it and its badges."""
-    return Card(**_card_fields(index, i, score, today))
+    before, after = _card_parts(index, i, today)
+    return Card(*before, num(score), *after)
 
 
-def _card_fields(index: LoadedIndex, i: int, score: float, today: date) -> dict[str, object]:
-    """Resource ``i``'s card fields with ``score``. All but the score depend only on the
-    resource and the day: worked out once per resource and day (a resource is shown in many
-    searches; bench/findings.md, "Search at 10k against round one")."""
+#: A card's fields in order, and where its score is (the only one that is not the resource's).
+_CARD = tuple(f.name for f in fields(Card))
+_SCORE = _CARD.index("score")
+
+
+def _card_parts(index: LoadedIndex, i: int, today: date) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Resource ``i``'s card fields before the score and after it, in order. They depend only
+    on the resource and the day: worked out once per resource and day (a resource is shown in
+    many searches), and passed by position, not by name (bench/findings.md, "Search at 10k
+    against round one")."""
     found = index.cards.get(i)
     if found is None or found[0] != today:
         if len(index.cards) >= CARDS_KEPT:
             index.cards.clear()
-        found = index.cards[i] = (today, _fields(index, i, today))
-    return {**found[1], "score": num(score)}
+        f = _fields(index, i, today)
+        before = tuple(f[name] for name in _CARD[:_SCORE])
+        after = tuple(f[name] for name in _CARD[_SCORE + 1 :])
+        found = index.cards[i] = (today, before, after)
+    return found[1], found[2]
 
 
 def _fields(index: LoadedIndex, i: int, today: date) -> dict[str, object]:
@@ -118,9 +130,12 @@ def present(
         rows, s.total[shown].tolist(), has, answers, parts, judgements, strict=True
     ):
         near = Near(value=num(value), word_share=num(share), about=about, close=close)
+        before, after = _card_parts(index, i, today)
         out.append(
             Hit(
-                **_card_fields(index, i, total, today),  # type: ignore[arg-type]
+                *before,
+                num(total),
+                *after,
                 close=close,
                 tier=tier,
                 why=explainer.why(
