@@ -21,6 +21,7 @@ from cradle.core.datadir import Version
 from cradle.core.errors import NotServed
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
+from cradle.index.process import SearchProcess
 from cradle.index.search import Searcher
 from cradle.service.graphdata import GraphData
 from cradle.service.misses import Misses
@@ -61,6 +62,12 @@ async def require_searcher(request: Request) -> Searcher:
     if served.searcher is None:
         raise NotServed(served.search_problem or NAMED_GRAPHS_ONLY)
     return served.searcher
+
+
+async def get_search_process(request: Request) -> SearchProcess | None:
+    """The process answering the searches of the version served (None: they run on the
+    search thread; ``CRADLE_SEARCH_PROCESS``)."""
+    return served_of(request).search_process
 
 
 async def get_graph_data(request: Request) -> GraphData:
@@ -107,6 +114,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 EngineDep = Annotated[QueryEngine, Depends(get_engine)]
 SearcherDep = Annotated[Searcher | None, Depends(get_searcher)]
 RequiredSearcherDep = Annotated[Searcher, Depends(require_searcher)]
+SearchProcessDep = Annotated[SearchProcess | None, Depends(get_search_process)]
 MissesDep = Annotated[Misses | None, Depends(get_misses)]
 GraphDataDep = Annotated[GraphData, Depends(get_graph_data)]
 OptionalGraphDataDep = Annotated[GraphData | None, Depends(get_graph_data_or_none)]

@@ -32,6 +32,7 @@ from cradle.core.errors import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    SearchStopped,
     StaleIndex,
     StoreUnavailable,
     UnknownArea,
@@ -72,6 +73,7 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
     (MissingDependency, 503, "A component this request needs is not installed on the server."),
     (ModelNotFound, 503, "The search model is not installed on the server."),
     (NotServed, 503, None),
+    (SearchStopped, 503, None),
 ]
 GENERIC = "Internal error: the request could not be completed. It has been logged."
 #: Why search is off, per error opening the index at start-up (for staff: no paths).
@@ -85,6 +87,7 @@ SEARCH_OFF: list[tuple[type[Exception], str]] = [
     ),
     (MissingDependency, "search needs the 'search' extra: pip install -e '.[search]'"),
     (ImportError, "search needs the 'search' extra: pip install -e '.[search]'"),
+    (SearchStopped, "the search process did not start: see the server's log"),
     (Exception, "the search index could not be loaded (damaged?): run `cradle build`"),
 ]
 

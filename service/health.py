@@ -20,7 +20,9 @@ def health_report(state: Runtime) -> dict[str, Any]:
     problems: list[str] = list(served.problems)
     manifest: dict[str, Any] = served.graph_manifest or {}
     engine, searcher, data = served.engine, served.searcher, served.graph_data
-    index: dict[str, Any] = searcher.info() if searcher is not None else {}
+    # the process answering searches knows how it embeds them (this one never does)
+    answering = served.search_process or searcher
+    index: dict[str, Any] = answering.info() if answering is not None else {}
     graph_sha = manifest.get("graph_sha256")
     match = bool(graph_sha) and index.get("graph_sha256") == graph_sha if index else None
     if match is False:

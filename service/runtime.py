@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cradle.core.datadir import DataDir, Version
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import QueryEngine
+from cradle.index.process import SearchProcess
 from cradle.index.search import Searcher
 from cradle.service.graphdata import GraphData
 from cradle.service.misses import Misses
@@ -44,6 +45,8 @@ class Served:
         graph_data: its graph's read model with its store.
         graph_manifest: its graph manifest.
         searcher: its search index (None when there is none); an opaque object.
+        search_process: the process answering its searches (None: they run on the search
+            thread, with ``searcher``; ``CRADLE_SEARCH_PROCESS``).
         search_problem: why search is off, for people (None when it is on).
         problems: what opening it found wrong (``/health``).
         catalogue_date: the catalogue's own date (its ``modified``), for pages.
@@ -57,6 +60,7 @@ class Served:
     graph_data: GraphData | None = None
     graph_manifest: dict[str, Any] | None = None
     searcher: Searcher | None = None
+    search_process: SearchProcess | None = None
     search_problem: str | None = None
     problems: list[str] = field(default_factory=list)
     catalogue_date: str | None = None
@@ -146,7 +150,10 @@ class Runtime:
 
     @searcher.setter
     def searcher(self, value: Searcher | None) -> None:
-        self.served = replace(self.served, searcher=value)
+        # a stand-in (tests) answers searches itself: the process of the one it replaces stops
+        if self.served.search_process is not None:
+            self.served.search_process.close()
+        self.served = replace(self.served, searcher=value, search_process=None)
 
     @property
     def graph_data(self) -> GraphData | None:

@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.hit import Hit, SearchResponse, fields_of
+from cradle.index.process import SearchProcess
 from cradle.index.search import Searcher
-from cradle.service.deps import RequiredSearcherDep, SearchPoolDep
+from cradle.service.deps import RequiredSearcherDep, SearchPoolDep, SearchProcessDep
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
 from cradle.service.runtime import runtime_of
@@ -155,14 +156,17 @@ async def answer_search(
     exact: bool = False,
     misses: Misses | None = None,
     filters: Mapping[str, str | None] | None = None,
+    process: SearchProcess | None = None,
 ) -> Answer:
-    """Search on the pool's threads: the response of ``cradle search --json`` plus ``facets``
+    """Search on the pool's threads (answered by ``process`` when there is one, else by
+    ``searcher`` on that thread): the response of ``cradle search --json`` plus ``facets``
     (counted over the close matches only). A search with no close match is counted in
     ``misses`` by topic and place (never its text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
             searcher rejects it (an unknown facet value, ...).
+        SearchStopped: the search process stopped or passed its deadline.
     """
     text = clean_query(q)
     if not text:
@@ -171,7 +175,8 @@ async def answer_search(
         name: clean_query(value) or None if value else None
         for name, value in (filters or {}).items()
     }
-    call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
+    answers = process or searcher
+    call = functools.partial(answers.search_filtered, text, k, cleaned, national, exact=exact)
     response = await asyncio.get_running_loop().run_in_executor(pool, call)
     response = replace(response, results=_ranked(response.results))
     note_search(misses, searcher, text, cleaned, response)
@@ -191,6 +196,7 @@ async def search(
     request: Request,
     searcher: RequiredSearcherDep,
     pool: SearchPoolDep,
+    process: SearchProcessDep,
     filters: FiltersDep,
     q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
     k: int = Query(10, ge=1, le=MAX_K, description="how many results"),
@@ -201,7 +207,7 @@ async def search(
 ) -> AnswerJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     answer = await answer_search(
-        searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters
+        searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters, process
     )
     # The typed answer, through the one field-name mapping (cradle.index.hit.fields_of):
     # answered as is, not revalidated against SearchResult (which only documents it).

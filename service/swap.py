@@ -38,7 +38,6 @@ from cradle.service.graphdata import GraphData, load_graph_data
 from cradle.service.runtime import Runtime, Served, served_of
 
 log = logging.getLogger("cradle.service")
-WARM_UP = "safe sleep"
 _CATALOG = ox.NamedNode("http://www.w3.org/ns/dcat#Catalog")
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
@@ -61,11 +60,15 @@ def search_problem(exc: Exception) -> str:
 
 def _open_searcher(served: Served, settings: Settings) -> None:
     try:
+        from cradle.index.process import WARM_UP, SearchProcess
         from cradle.index.search import open_searcher
 
         assert served.version is not None
         searcher = open_searcher(served.version, settings)
-        searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
+        if settings.search_process:  # it searches once on starting: the model loads there
+            served.search_process = SearchProcess(served.version, settings)
+        else:
+            searcher.search(WARM_UP, k=1)  # loads the model now, not on the first request
         served.searcher = searcher
     except Exception as exc:  # serve anyway: SPARQL, pages and coverage need no index
         reason = search_problem(exc)
@@ -158,11 +161,13 @@ def close_served(served: Served) -> None:
     if served.engine is not None:
         with contextlib.suppress(Exception):  # a broken engine must not stop the rest
             served.engine.close()
-    close = getattr(served.searcher, "close", None)
-    if callable(close):
-        with contextlib.suppress(Exception):
-            close()
+    for part in (served.search_process, served.searcher):
+        close = getattr(part, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()
     served.engine, served.searcher, served.graph_data = None, None, None
+    served.search_process = None
     if served.version is not None:
         release(served.version)
 

@@ -34,6 +34,7 @@ from cradle.service.deps import (
     OptionalGraphDataDep,
     SearcherDep,
     SearchPoolDep,
+    SearchProcessDep,
     SettingsDep,
     TemplatesDep,
 )
@@ -108,6 +109,7 @@ async def search_page(
     templates: TemplatesDep,
     searcher: SearcherDep,
     pool: SearchPoolDep,
+    process: SearchProcessDep,
     data: OptionalGraphDataDep,
     filters: FiltersDep,
     q: str = "",
@@ -145,6 +147,7 @@ async def search_page(
                 exact=exact,
                 misses=runtime_of(request.app).misses,
                 filters=filters,
+                process=process,
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)

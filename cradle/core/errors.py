@@ -69,6 +69,11 @@ class NotServed(CradleError):
     written for clients, says which and why."""
 
 
+class SearchStopped(CradleError):
+    """The process answering searches stopped (it ended, or passed its deadline and was
+    killed); the next search starts a new one. The message, written for clients, says which."""
+
+
 class InvalidQueries(CradleError):
     """An evaluation queries file is missing or malformed; the message names file and entry."""
 

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="server processes sharing the port (one per core for search)"
     )
+    search_process: bool = Field(
+        True,
+        description="answer searches in a process of their own beside each server process; "
+        "false: on a thread of the server process",
+    )
     reload_interval: float = Field(
         5.0,
         ge=0,

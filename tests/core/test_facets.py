@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,17 @@ KIND = facets.Facet("kind", "Kind of resource", "kind", "kind")
 @pytest.fixture()
 def with_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(facets, "FACETS", (*facets.FACETS, KIND))
+
+
+@pytest.fixture(scope="module")
+def client(data_dir: Path) -> Iterator[TestClient]:
+    """The app with searches on its own thread: the facet these tests add to the registry at
+    run time (a real one is added in the code, which a search process imports too) would not
+    reach a search process."""
+    from cradle.service.app import create_app
+
+    with TestClient(create_app(fake_settings(data_dir, search_process=False))) as c:
+        yield c
 
 
 @pytest.mark.usefixtures("with_kind")

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import math
+import os
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,41 @@ def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hi
                None, None, HowToGet("none", "Not obtainable yet", None), "practitioners",
                "For practitioners", None, False, None, None, None, None,
                True, 1, why, "", ())  # fmt: skip  # a table: Hit's fields in order, packed as one
+
+
+def test_searches_are_answered_by_a_process_of_their_own(
+    client: TestClient, data_dir: Path
+) -> None:
+    from cradle.index.hit import plain
+    from cradle.index.search import open_searcher
+    from cradle.service.runtime import runtime_of
+
+    served = runtime_of(client.app).served  # type: ignore[arg-type]
+    assert served.search_process is not None and served.search_process.pid != os.getpid()
+    body = client.get("/search", params={"q": "crying baby", "locality": "wigan"}).json()
+    here = open_searcher(data_dir, fake_settings(data_dir))
+    expected = plain(here.search("crying baby", k=10, locality="wigan"))
+    assert {key: body[key] for key in expected} == expected
+    assert client.get("/health").json()["index"]["queries"] == "hashing"
+
+
+def test_a_search_past_its_deadline_answers_503_and_the_next_one_is_answered(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cradle.index import process
+
+    with TestClient(create_app(fake_settings(data_dir))) as c:
+        old = c.app.state.runtime.served.search_process.pid  # type: ignore[attr-defined]
+        monkeypatch.setattr(process, "DEADLINE", 0.0)
+        stopped = c.get("/search", params={"q": "safe sleep"})
+        monkeypatch.undo()
+        again = c.get("/search", params={"q": "safe sleep"})
+        new = c.app.state.runtime.served.search_process.pid  # type: ignore[attr-defined]
+    assert stopped.status_code == 503
+    assert stopped.json() == {"detail": "Search took too long and was stopped: retry in a moment."}
+    assert again.status_code == 200 and again.json()["results"]
+    assert new not in (None, old)
+    assert not Path(f"/proc/{new}/status").exists()  # the app's shutdown ended it
 
 
 def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:

@@ -1,0 +1,129 @@
+"""Searches answered by a process of their own (:mod:`cradle.index.process`): the same answers
+and errors as the searcher in process, a process that ends is replaced, one past its deadline
+is killed, and closing ends it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cradle.core.datadir import DataDir, Version
+from cradle.core.errors import InvalidSearch, ModelNotFound, SearchStopped
+from cradle.index import process as process_module
+from cradle.index.hit import plain
+from cradle.index.process import SearchProcess
+from cradle.index.search import open_searcher
+from tests.support import fake_settings
+
+
+def alive(pid: int) -> bool:
+    """Whether any thread of process ``pid`` is still running (a killed process with several
+    threads shows as a zombie before its last thread has exited and it can be reaped)."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            states.append((task / "stat").read_text().split(") ", 1)[1][0])
+        except (OSError, IndexError):
+            continue
+    return any(state not in "ZX" for state in states)
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended within ``within`` seconds."""
+    end = time.monotonic() + within
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.02)
+    return not alive(pid)
+
+
+@pytest.fixture(scope="module")
+def version(data_dir: Path) -> Version:
+    return DataDir(data_dir).open()
+
+
+@pytest.fixture(scope="module")
+def answering(version: Version, data_dir: Path) -> Iterator[SearchProcess]:
+    found = SearchProcess(version, fake_settings(data_dir))
+    yield found
+    found.close()
+
+
+QUESTIONS = [
+    ("safe sleep for twins", {}),
+    ("my baby will not stop crying", {"locality": "wigan"}),
+    ("something for dads", {"status": "available"}),
+    ("cot deth leaflet", {}),  # corrected before searching
+    ("baby", {"topic": "safer-sleep", "format": None}),
+]
+
+
+@pytest.mark.parametrize(("query", "filters"), QUESTIONS)
+def test_answers_are_those_of_the_searcher_in_process(
+    answering: SearchProcess, version: Version, data_dir: Path, query: str, filters: dict
+) -> None:
+    here = open_searcher(version, fake_settings(data_dir))
+    there = answering.search_filtered(query, 10, filters)
+    assert plain(there) == plain(here.search_filtered(query, 10, filters))
+    assert there.results
+
+
+def test_a_domain_error_reaches_the_caller_as_raised_and_the_process_goes_on(
+    answering: SearchProcess,
+) -> None:
+    pid = answering.pid
+    with pytest.raises(InvalidSearch, match="unknown locality 'atlantis'"):
+        answering.search_filtered("cots", 5, {"locality": "atlantis"})
+    assert answering.search_filtered("cots", 3).results
+    assert answering.pid == pid
+
+
+def test_info_is_the_child_searchers(answering: SearchProcess, version: Version) -> None:
+    info = answering.info()
+    assert info["queries"] == "hashing"
+    assert info["graph_sha256"] == version.graph_manifest()["graph_sha256"]
+
+
+def test_a_process_that_ended_while_idle_is_replaced_before_the_next_search(
+    answering: SearchProcess,
+) -> None:
+    old = answering.pid
+    assert old is not None and old != os.getpid()
+    os.kill(old, signal.SIGKILL)
+    assert gone(old)
+    assert answering.search_filtered("crying", 3).results
+    assert answering.pid not in (None, old)
+
+
+def test_a_search_past_its_deadline_is_stopped_with_its_process(
+    answering: SearchProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = answering.pid
+    assert old is not None
+    monkeypatch.setattr(process_module, "DEADLINE", 0.0)  # no search answers in no time
+    with pytest.raises(SearchStopped, match="took too long"):
+        answering.search_filtered("safe sleep", 5)
+    assert gone(old)
+    monkeypatch.undo()
+    assert answering.search_filtered("safe sleep", 5).results
+
+
+def test_an_index_the_child_cannot_open_raises_what_opening_raised(
+    version: Version, data_dir: Path
+) -> None:
+    settings = fake_settings(data_dir, embedder="sentence-transformers", model="no-such-model")
+    with pytest.raises(ModelNotFound):
+        SearchProcess(version, settings)
+
+
+def test_closing_ends_the_process(version: Version, data_dir: Path) -> None:
+    found = SearchProcess(version, fake_settings(data_dir))
+    pid = found.pid
+    assert pid is not None and alive(pid)
+    found.close()
+    assert gone(pid)
+    assert found.pid is None
