@@ -3,10 +3,14 @@
 A server's event loop and a search on one of its threads take turns at the interpreter lock,
 and each turn costs the search as well as the loop (bench/findings.md, "Search at 10k against
 round one, fourth pass"). Here the searches run in a child process with its own interpreter: it
-opens the version's index with the server's settings (:func:`open_searcher`) and answers one
-search at a time over a pipe; the server's search thread only sends the question and reads the
-typed answer back. A search that outlives :data:`DEADLINE` is killed with its process, and the
-next search starts a new one.
+opens the version's index with the server's settings (:func:`open_searcher`) and answers the
+searches sent to it in order, one at a time, over a pipe. The server only sends a question and
+reads the typed answer back, on a thread of this module, and the next question waits in the
+pipe while the child answers one, so the child never waits for the server.
+
+A search the child has worked on for :data:`DEADLINE` is stopped with the child (it and the
+searches queued behind it get :class:`SearchStopped`); a child that ended, for any reason, is
+replaced by the next search, which waits for the new one.
 
 The child is ``python -m cradle.index.process FD``, as the SPARQL workers are
 (:mod:`cradle.graph.sparql.embedded`): a plain interpreter, not a fork of the server.
@@ -21,7 +25,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,7 +42,7 @@ __all__ = ["DEADLINE", "START_TIMEOUT", "SearchProcess"]
 
 log = logging.getLogger("cradle.search")
 
-#: Seconds a search may take in the child before the child is killed. Far above any search
+#: Seconds the child may work on one search before it is stopped. Far above any search
 #: measured (bench/RESULTS.md), so only a stuck process reaches it.
 DEADLINE = 30.0
 #: Seconds the child may take to open the index and load the model.
@@ -43,10 +51,61 @@ START_TIMEOUT = 600.0
 #: first request).
 WARM_UP = "safe sleep"
 
+_TOO_LONG = "Search took too long and was stopped: retry in a moment."
+_STOPPED = "Search stopped while answering: retry in a moment."
+
+
+@dataclass(eq=False)
+class _Child:
+    """One child process: its pipe, and the searches sent to it not answered yet (in order)."""
+
+    proc: subprocess.Popen[bytes]
+    conn: Connection
+    info: dict[str, Any]
+    sent: deque[tuple[Future[SearchResponse], float]] = field(default_factory=deque)
+    ended: bool = False
+
+
+def _spawn(version: Version, settings: Settings) -> _Child:
+    """Start a child, have it open ``version``'s index and wait until it is ready.
+
+    Raises:
+        CradleError: what opening the index raised in the child.
+        SearchStopped: the child ended, or did not start in :data:`START_TIMEOUT`.
+    """
+    parent, end = mp.Pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cradle.index.process", str(end.fileno())],
+        pass_fds=(end.fileno(),),
+        stdin=subprocess.DEVNULL,
+    )
+    end.close()
+    try:
+        parent.send((version, settings))
+        if not parent.poll(START_TIMEOUT):
+            raise SearchStopped("The search process did not start in time.")
+        kind, payload = parent.recv()
+        if kind != "ready":
+            raise payload
+    except BaseException as exc:
+        _end(proc, parent)
+        if isinstance(exc, EOFError | OSError):
+            raise SearchStopped("The search process stopped while starting.") from None
+        raise
+    return _Child(proc, parent, payload)
+
+
+def _end(proc: subprocess.Popen[bytes], conn: Connection) -> None:
+    """Stop a child now and close its pipe."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    conn.close()
+
 
 class SearchProcess:
-    """One version's searches, in a child process; safe to call from several threads (one
-    search at a time goes to the child)."""
+    """One version's searches, in a child process; :meth:`submit` may be called from any
+    thread (the event loop included: it never waits for the child)."""
 
     def __init__(self, version: Version, settings: Settings) -> None:
         """Start the child and wait until it has opened the index and searched once.
@@ -58,52 +117,58 @@ class SearchProcess:
         """
         self.version, self.settings = version, settings
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._conn: Connection | None = None
-        self._start()
+        self._waiting: list[tuple[Future[SearchResponse], tuple[Any, ...]]] = []
+        self._starting = False
+        self._closed = False
+        self._child: _Child | None = None
+        self._adopt(_spawn(version, settings))
 
     @property
     def pid(self) -> int | None:
-        """The child's process id (None between a stop and the next search)."""
-        return self._proc.pid if self._proc is not None else None
+        """The child's process id (None while there is none)."""
+        child = self._child
+        return child.proc.pid if child is not None else None
 
     def info(self) -> dict[str, Any]:
         """:meth:`cradle.index.search.Searcher.info` of the child's searcher (how it embeds
         queries, among others), as of its last start."""
         return dict(self._info)
 
-    def _start(self) -> None:
-        parent, child = mp.Pipe()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cradle.index.process", str(child.fileno())],
-            pass_fds=(child.fileno(),),
-            stdin=subprocess.DEVNULL,
-        )
-        child.close()
-        self._proc, self._conn = proc, parent
-        try:
-            parent.send((self.version, self.settings))
-            kind, payload = self._reply(START_TIMEOUT)
-        except BaseException:
-            self._stop()
-            raise
-        if kind != "ready":
-            self._stop()
-            raise payload
-        self._info: dict[str, Any] = payload
+    def submit(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Mapping[str, str | None] | None = None,
+        national: bool = True,
+        exact: bool = False,
+    ) -> Future[SearchResponse]:
+        """Send a search to the child (:meth:`Searcher.search_filtered`'s arguments); never
+        waits for it. A child that ended is replaced first, in the background.
 
-    def _reply(self, timeout: float) -> tuple[str, Any]:
-        """The child's next message, or :class:`SearchStopped` (the child is then stopped)."""
-        assert self._conn is not None
-        try:
-            if not self._conn.poll(timeout):
-                self._stop(kill=True)
-                raise SearchStopped("Search took too long and was stopped: retry in a moment.")
-            found: tuple[str, Any] = self._conn.recv()
-            return found
-        except (EOFError, OSError):
-            self._stop()
-            raise SearchStopped("Search stopped while answering: retry in a moment.") from None
+        Returns:
+            The answer to come; it raises ``InvalidSearch`` as the searcher does, or
+            :class:`SearchStopped` when the child stopped or passed :data:`DEADLINE`.
+        """
+        future: Future[SearchResponse] = Future()
+        # running from the start: it is settled only here, never cancelled (an asyncio task
+        # awaiting it may be; its answer is then dropped)
+        future.set_running_or_notify_cancel()
+        request = (query, k, dict(filters or {}), national, exact)
+        with self._lock:
+            if self._closed:
+                future.set_exception(SearchStopped(_STOPPED))
+                return future
+            child = self._child
+            if child is not None and not child.ended and child.proc.poll() is None:
+                self._send(child, future, request)
+                return future
+            self._waiting.append((future, request))
+            if not self._starting:
+                self._starting = True
+                threading.Thread(
+                    target=self._restart, name="cradle-search-start", daemon=True
+                ).start()
+        return future
 
     def search_filtered(
         self,
@@ -113,49 +178,106 @@ class SearchProcess:
         national: bool = True,
         exact: bool = False,
     ) -> SearchResponse:
-        """:meth:`cradle.index.search.Searcher.search_filtered`, answered by the child.
+        """:meth:`submit`, waiting for the answer (for callers that are not event loops)."""
+        return self.submit(query, k, filters, national, exact).result()
 
-        Raises:
-            InvalidSearch: as the searcher raises it.
-            SearchStopped: the child stopped or passed :data:`DEADLINE` (it is killed; the next
-                search starts a new one).
-        """
+    def _send(self, child: _Child, future: Future[SearchResponse], request: tuple) -> None:
+        """Send one request to ``child`` (the lock held)."""
+        child.sent.append((future, time.monotonic()))
+        try:
+            child.conn.send(request)
+        except OSError:  # it ended: its reader fails what it was sent
+            child.ended = True
+
+    def _adopt(self, child: _Child) -> None:
+        """Serve with ``child`` from now on, and read its answers on a thread of their own."""
         with self._lock:
-            if self._proc is None or self._proc.poll() is not None:  # stopped, or ended idle
-                self._stop()
-                self._start()
-            assert self._conn is not None
-            try:
-                self._conn.send((query, k, dict(filters or {}), national, exact))
-            except OSError:
-                self._stop()
-                raise SearchStopped("Search stopped while answering: retry in a moment.") from None
-            kind, payload = self._reply(DEADLINE)
-        if kind == "ok":
-            answer: SearchResponse = payload
-            return answer
-        raise payload
+            if self._child is None:
+                self._info = child.info
+            self._child = child
+        threading.Thread(
+            target=self._read, args=(child,), name="cradle-search-answers", daemon=True
+        ).start()
 
-    def _stop(self, kill: bool = False) -> None:
-        """End the child: at once (``kill``), or by closing its pipe, which it reads as the
-        end of its work (killed if it has not ended in 2 s)."""
-        conn, proc = self._conn, self._proc
-        self._conn = self._proc = None
-        if proc is not None and kill:
-            proc.kill()
-        if conn is not None:
-            conn.close()
-        if proc is not None:
+    def _restart(self) -> None:
+        """Start a new child, then send it what waited (or fail that with what went wrong)."""
+        try:
+            child = _spawn(self.version, self.settings)
+        except Exception as exc:  # noqa: BLE001 - the searches that waited raise it
+            with self._lock:
+                waiting, self._waiting, self._starting = self._waiting, [], False
+            for future, _ in waiting:
+                future.set_exception(exc)
+            return
+        with self._lock:
+            waiting, self._waiting, self._starting = self._waiting, [], False
+            if self._closed:
+                _end(child.proc, child.conn)
+                for future, _ in waiting:
+                    future.set_exception(SearchStopped(_STOPPED))
+                return
+        self._adopt(child)
+        with self._lock:
+            for future, request in waiting:
+                self._send(child, future, request)
+
+    def _read(self, child: _Child) -> None:
+        """Hand each of ``child``'s answers to its search, in order; when it ends or passes
+        the deadline, stop it and fail what it was sent."""
+        why, answered_at = _STOPPED, time.monotonic()
+        while True:
+            with self._lock:
+                head = child.sent[0] if child.sent else None
+            if head is None:
+                timeout = 1.0  # idle: look again for searches sent meanwhile
+            else:
+                timeout = DEADLINE - (time.monotonic() - max(head[1], answered_at))
+                if timeout <= 0:
+                    why = _TOO_LONG
+                    break
             try:
-                proc.wait(2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                if not child.conn.poll(min(timeout, 1.0)):
+                    if child.ended or child.proc.poll() is not None:
+                        break
+                    continue
+                kind, payload = child.conn.recv()
+            except (EOFError, OSError):
+                break
+            answered_at = time.monotonic()
+            with self._lock:
+                future, _ = child.sent.popleft()
+            if kind == "ok":
+                future.set_result(payload)
+            else:
+                future.set_exception(payload)
+        with self._lock:
+            child.ended = True
+            lost = list(child.sent)
+            child.sent.clear()
+            if self._child is child:
+                self._child = None
+        _end(child.proc, child.conn)
+        for future, _ in lost:
+            future.set_exception(SearchStopped(why))
 
     def close(self) -> None:
-        """Stop the child (it finishes the search it is on, if any, first)."""
+        """Stop the child (what it was sent, or waits for a new one, gets
+        :class:`SearchStopped`)."""
         with self._lock:
-            self._stop()
+            self._closed = True
+            child, self._child = self._child, None
+            waiting, self._waiting = self._waiting, []
+        for future, _ in waiting:
+            future.set_exception(SearchStopped(_STOPPED))
+        if child is not None:
+            with self._lock:
+                child.ended = True
+            with contextlib.suppress(OSError):
+                child.proc.terminate()  # its reader sees the pipe end, fails the rest, reaps it
+            try:
+                child.proc.wait(2)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
 
 
 def _failure(exc: BaseException) -> Exception:

@@ -158,10 +158,10 @@ async def answer_search(
     filters: Mapping[str, str | None] | None = None,
     process: SearchProcess | None = None,
 ) -> Answer:
-    """Search on the pool's threads (answered by ``process`` when there is one, else by
-    ``searcher`` on that thread): the response of ``cradle search --json`` plus ``facets``
-    (counted over the close matches only). A search with no close match is counted in
-    ``misses`` by topic and place (never its text).
+    """Search in ``process`` when there is one, else with ``searcher`` on the pool's thread:
+    the response of ``cradle search --json`` plus ``facets`` (counted over the close matches
+    only). A search with no close match is counted in ``misses`` by topic and place (never its
+    text).
 
     Raises:
         InvalidSearch: the query is empty once invisible characters are dropped, or the
@@ -175,9 +175,11 @@ async def answer_search(
         name: clean_query(value) or None if value else None
         for name, value in (filters or {}).items()
     }
-    answers = process or searcher
-    call = functools.partial(answers.search_filtered, text, k, cleaned, national, exact=exact)
-    response = await asyncio.get_running_loop().run_in_executor(pool, call)
+    if process is not None:  # sent from here, answered on the process's own thread
+        response = await asyncio.wrap_future(process.submit(text, k, cleaned, national, exact))
+    else:
+        call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
+        response = await asyncio.get_running_loop().run_in_executor(pool, call)
     response = replace(response, results=_ranked(response.results))
     note_search(misses, searcher, text, cleaned, response)
     return Answer(response, facet_counts([h for h in response.results if h.close]))

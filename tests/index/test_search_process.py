@@ -104,12 +104,22 @@ def test_a_search_past_its_deadline_is_stopped_with_its_process(
 ) -> None:
     old = answering.pid
     assert old is not None
-    monkeypatch.setattr(process_module, "DEADLINE", 0.0)  # no search answers in no time
-    with pytest.raises(SearchStopped, match="took too long"):
-        answering.search_filtered("safe sleep", 5)
+    monkeypatch.setattr(process_module, "DEADLINE", 0.5)
+    os.kill(old, signal.SIGSTOP)  # a child that never answers
+    queued = [answering.submit("safe sleep", 5) for _ in range(3)]
+    for future in queued:  # the search it was on, and those waiting behind it
+        with pytest.raises(SearchStopped, match="took too long"):
+            future.result(timeout=30)
     assert gone(old)
     monkeypatch.undo()
     assert answering.search_filtered("safe sleep", 5).results
+    assert answering.pid not in (None, old)
+
+
+def test_searches_sent_together_are_answered_each_its_own(answering: SearchProcess) -> None:
+    questions = ["cots", "crying", "dads", "bath seat", "sling"]
+    futures = [answering.submit(q, 3) for q in questions]
+    assert [f.result(timeout=30).query for f in futures] == questions
 
 
 def test_an_index_the_child_cannot_open_raises_what_opening_raised(

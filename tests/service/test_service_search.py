@@ -9,6 +9,7 @@ import json
 import math
 import os
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,11 +132,14 @@ def test_searches_are_answered_by_a_process_of_their_own(
 def test_a_search_past_its_deadline_answers_503_and_the_next_one_is_answered(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import signal
+
     from cradle.index import process
 
     with TestClient(create_app(fake_settings(data_dir))) as c:
         old = c.app.state.runtime.served.search_process.pid  # type: ignore[attr-defined]
-        monkeypatch.setattr(process, "DEADLINE", 0.0)
+        monkeypatch.setattr(process, "DEADLINE", 0.5)
+        os.kill(old, signal.SIGSTOP)  # a search process that never answers
         stopped = c.get("/search", params={"q": "safe sleep"})
         monkeypatch.undo()
         again = c.get("/search", params={"q": "safe sleep"})
@@ -144,7 +148,17 @@ def test_a_search_past_its_deadline_answers_503_and_the_next_one_is_answered(
     assert stopped.json() == {"detail": "Search took too long and was stopped: retry in a moment."}
     assert again.status_code == 200 and again.json()["results"]
     assert new not in (None, old)
-    assert not Path(f"/proc/{new}/status").exists()  # the app's shutdown ended it
+    assert not Path(f"/proc/{old}/status").exists()
+
+
+def test_the_search_process_ends_with_the_app(data_dir: Path) -> None:
+    with TestClient(create_app(fake_settings(data_dir))) as c:
+        pid = c.app.state.runtime.served.search_process.pid  # type: ignore[attr-defined]
+        assert c.get("/search", params={"q": "cots"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}/status").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}/status").exists()
 
 
 def test_non_finite_numbers_never_reach_json(data_dir: Path) -> None:
