@@ -19,6 +19,11 @@ from cradle.graph.read.obtain import HowToGet
 __all__ = ["CLOSE_NOT_USABLE", "CLOSE_USABLE", "NOT_CLOSE", "Card", "Hit", "HowToGet", "Label",
            "SearchResponse", "Why", "fields_of", "plain"]  # fmt: skip
 
+# The classes are frozen but not slotted: an answer crosses from the search process pickled
+# (cradle.index.process), and a slotted dataclass pickles through Python-level __getstate__ and
+# __setstate__ for every object, more than twice the cost (bench/findings.md, "Search at 10k
+# against round one, fourth pass").
+
 #: The three tiers of a ranking, best first (docs/search.md "Tiers").
 CLOSE_USABLE: Literal[1] = 1
 CLOSE_NOT_USABLE: Literal[2] = 2
@@ -26,7 +31,7 @@ NOT_CLOSE: Literal[3] = 3
 Tier = Literal[1, 2, 3]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Why:
     """Why a hit matched: words, thesaurus terms, topics, boosts, and its scores.
 
@@ -52,7 +57,7 @@ class Why:
     about: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Card:
     """What is shown of a resource wherever it is listed (a search hit, a related resource)."""
 
@@ -83,7 +88,7 @@ class Card:
     period: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Hit(Card):
     """One search result: the resource's card, whether it is a close match, its tier
     (1 close and usable now, 2 close but not usable yet, 3 not close), why it matched, and the
@@ -96,7 +101,7 @@ class Hit(Card):
     snippet_marks: tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Label:
     """A concept or place the query named: its id and preferred label."""
 
@@ -104,7 +109,7 @@ class Label:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SearchResponse:
     """A search's answer: the query as typed (cut to the model's window), the corrected query
     that was searched instead (or None), how many hits are close matches, a note about the place

@@ -53,7 +53,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 _PHONE = re.compile(r"Tel(?:ephone)?\s*[:.]?\s*((?:\+44\s?|0)\d{2,4}(?:[\s-]?\d{3,4}){2})\b", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: it crosses processes pickled (cradle.index.hit)
 class HowToGet:
     """The one primary way to get a resource.
 
