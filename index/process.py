@@ -38,13 +38,17 @@ from cradle.core.errors import CradleError, SearchStopped
 from cradle.core.settings import Settings
 from cradle.index.hit import SearchResponse
 
-__all__ = ["DEADLINE", "START_TIMEOUT", "SearchProcess"]
+__all__ = ["DEADLINE", "IN_FLIGHT", "START_TIMEOUT", "SearchProcess"]
 
 log = logging.getLogger("cradle.search")
 
 #: Seconds the child may work on one search before it is stopped. Far above any search
 #: measured (bench/RESULTS.md), so only a stuck process reaches it.
 DEADLINE = 30.0
+#: Searches sent to the child and not answered yet, at most: one it works on and the next,
+#: waiting in the pipe. The rest wait in the server, so a flood of questions never fills the
+#: pipe (a full pipe would stop the event loop that writes to it).
+IN_FLIGHT = 2
 #: Seconds the child may take to open the index and load the model.
 START_TIMEOUT = 600.0
 #: The question the child searches once when it starts (the model loads then, not on the
@@ -105,7 +109,7 @@ def _end(proc: subprocess.Popen[bytes], conn: Connection) -> None:
 
 class SearchProcess:
     """One version's searches, in a child process; :meth:`submit` may be called from any
-    thread (the event loop included: it never waits for the child)."""
+    thread (the event loop included: it never waits for the child, nor for the pipe)."""
 
     def __init__(self, version: Version, settings: Settings) -> None:
         """Start the child and wait until it has opened the index and searched once.
@@ -117,11 +121,14 @@ class SearchProcess:
         """
         self.version, self.settings = version, settings
         self._lock = threading.Lock()
-        self._waiting: list[tuple[Future[SearchResponse], tuple[Any, ...]]] = []
+        #: searches not sent to a child yet, in order
+        self._queue: deque[tuple[Future[SearchResponse], tuple[Any, ...]]] = deque()
         self._starting = False
         self._closed = False
         self._child: _Child | None = None
-        self._adopt(_spawn(version, settings))
+        first = _spawn(version, settings)
+        self._info = first.info
+        self._adopt(first)
 
     @property
     def pid(self) -> int | None:
@@ -131,7 +138,7 @@ class SearchProcess:
 
     def info(self) -> dict[str, Any]:
         """:meth:`cradle.index.search.Searcher.info` of the child's searcher (how it embeds
-        queries, among others), as of its last start."""
+        queries, among others), as of its first start."""
         return dict(self._info)
 
     def submit(
@@ -142,8 +149,8 @@ class SearchProcess:
         national: bool = True,
         exact: bool = False,
     ) -> Future[SearchResponse]:
-        """Send a search to the child (:meth:`Searcher.search_filtered`'s arguments); never
-        waits for it. A child that ended is replaced first, in the background.
+        """Queue a search for the child (:meth:`Searcher.search_filtered`'s arguments); never
+        waits. A child that ended is replaced first, in the background.
 
         Returns:
             The answer to come; it raises ``InvalidSearch`` as the searcher does, or
@@ -153,21 +160,12 @@ class SearchProcess:
         # running from the start: it is settled only here, never cancelled (an asyncio task
         # awaiting it may be; its answer is then dropped)
         future.set_running_or_notify_cancel()
-        request = (query, k, dict(filters or {}), national, exact)
         with self._lock:
             if self._closed:
                 future.set_exception(SearchStopped(_STOPPED))
                 return future
-            child = self._child
-            if child is not None and not child.ended and child.proc.poll() is None:
-                self._send(child, future, request)
-                return future
-            self._waiting.append((future, request))
-            if not self._starting:
-                self._starting = True
-                threading.Thread(
-                    target=self._restart, name="cradle-search-start", daemon=True
-                ).start()
+            self._queue.append((future, (query, k, dict(filters or {}), national, exact)))
+            self._pump()
         return future
 
     def search_filtered(
@@ -181,56 +179,63 @@ class SearchProcess:
         """:meth:`submit`, waiting for the answer (for callers that are not event loops)."""
         return self.submit(query, k, filters, national, exact).result()
 
-    def _send(self, child: _Child, future: Future[SearchResponse], request: tuple) -> None:
-        """Send one request to ``child`` (the lock held)."""
-        child.sent.append((future, time.monotonic()))
-        try:
-            child.conn.send(request)
-        except OSError:  # it ended: its reader fails what it was sent
-            child.ended = True
+    def _pump(self) -> None:
+        """Send queued searches while the child has fewer than :data:`IN_FLIGHT`; with no
+        live child, start one in the background (the lock held)."""
+        child = self._child
+        if child is None or child.ended or child.proc.poll() is not None:
+            if self._queue and not self._starting and not self._closed:
+                self._starting = True
+                threading.Thread(
+                    target=self._restart, name="cradle-search-start", daemon=True
+                ).start()
+            return
+        while self._queue and len(child.sent) < IN_FLIGHT:
+            future, request = self._queue.popleft()
+            child.sent.append((future, time.monotonic()))
+            try:
+                child.conn.send(request)
+            except OSError:  # it ended: its reader fails what it was sent
+                child.ended = True
+                return
 
     def _adopt(self, child: _Child) -> None:
         """Serve with ``child`` from now on, and read its answers on a thread of their own."""
         with self._lock:
-            if self._child is None:
-                self._info = child.info
             self._child = child
+            self._pump()
         threading.Thread(
             target=self._read, args=(child,), name="cradle-search-answers", daemon=True
         ).start()
 
     def _restart(self) -> None:
-        """Start a new child, then send it what waited (or fail that with what went wrong)."""
+        """Start a new child for the queued searches (or fail them with what went wrong)."""
         try:
             child = _spawn(self.version, self.settings)
         except Exception as exc:  # noqa: BLE001 - the searches that waited raise it
             with self._lock:
-                waiting, self._waiting, self._starting = self._waiting, [], False
-            for future, _ in waiting:
+                failed, self._starting = list(self._queue), False
+                self._queue.clear()
+            for future, _ in failed:
                 future.set_exception(exc)
             return
         with self._lock:
-            waiting, self._waiting, self._starting = self._waiting, [], False
-            if self._closed:
-                _end(child.proc, child.conn)
-                for future, _ in waiting:
-                    future.set_exception(SearchStopped(_STOPPED))
-                return
+            self._starting = False
+            closed = self._closed
+        if closed:
+            _end(child.proc, child.conn)
+            return
         self._adopt(child)
-        with self._lock:
-            for future, request in waiting:
-                self._send(child, future, request)
 
     def _read(self, child: _Child) -> None:
-        """Hand each of ``child``'s answers to its search, in order; when it ends or passes
-        the deadline, stop it and fail what it was sent."""
+        """Hand each of ``child``'s answers to its search, in order, sending it the next queued
+        one; when it ends or passes the deadline, stop it and fail what it was sent."""
         why, answered_at = _STOPPED, time.monotonic()
         while True:
             with self._lock:
                 head = child.sent[0] if child.sent else None
-            if head is None:
-                timeout = 1.0  # idle: look again for searches sent meanwhile
-            else:
+            timeout = 1.0  # idle: look again for a child that ended meanwhile
+            if head is not None:
                 timeout = DEADLINE - (time.monotonic() - max(head[1], answered_at))
                 if timeout <= 0:
                     why = _TOO_LONG
@@ -246,6 +251,8 @@ class SearchProcess:
             answered_at = time.monotonic()
             with self._lock:
                 future, _ = child.sent.popleft()
+                if self._child is child:
+                    self._pump()
             if kind == "ok":
                 future.set_result(payload)
             else:
@@ -256,22 +263,23 @@ class SearchProcess:
             child.sent.clear()
             if self._child is child:
                 self._child = None
+                self._pump()  # what is still queued waits for a new child
         _end(child.proc, child.conn)
         for future, _ in lost:
             future.set_exception(SearchStopped(why))
 
     def close(self) -> None:
-        """Stop the child (what it was sent, or waits for a new one, gets
-        :class:`SearchStopped`)."""
+        """Stop the child; what it was sent, and what is queued, gets :class:`SearchStopped`."""
         with self._lock:
             self._closed = True
             child, self._child = self._child, None
-            waiting, self._waiting = self._waiting, []
-        for future, _ in waiting:
+            queued = list(self._queue)
+            self._queue.clear()
+            if child is not None:
+                child.ended = True
+        for future, _ in queued:
             future.set_exception(SearchStopped(_STOPPED))
         if child is not None:
-            with self._lock:
-                child.ended = True
             with contextlib.suppress(OSError):
                 child.proc.terminate()  # its reader sees the pipe end, fails the rest, reaps it
             try:

@@ -106,14 +106,30 @@ def test_a_search_past_its_deadline_is_stopped_with_its_process(
     assert old is not None
     monkeypatch.setattr(process_module, "DEADLINE", 0.5)
     os.kill(old, signal.SIGSTOP)  # a child that never answers
-    queued = [answering.submit("safe sleep", 5) for _ in range(3)]
-    for future in queued:  # the search it was on, and those waiting behind it
+    futures = [answering.submit("safe sleep", 5) for _ in range(process_module.IN_FLIGHT + 1)]
+    sent, queued = futures[:-1], futures[-1]
+    for future in sent:  # the search it was on, and the one sent behind it
         with pytest.raises(SearchStopped, match="took too long"):
             future.result(timeout=30)
+    assert queued.result(timeout=60).results  # not sent yet: answered by the next child
     assert gone(old)
-    monkeypatch.undo()
-    assert answering.search_filtered("safe sleep", 5).results
     assert answering.pid not in (None, old)
+
+
+def test_a_flood_of_long_questions_to_a_stuck_child_never_blocks_the_caller(
+    answering: SearchProcess,
+) -> None:
+    pid = answering.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        # 4 MB of questions: far more than a pipe holds, were they all written to it
+        futures = [answering.submit("cot " * 1000, 3) for _ in range(1000)]
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert all(f.result(timeout=120).query for f in futures[-3:])
 
 
 def test_searches_sent_together_are_answered_each_its_own(answering: SearchProcess) -> None:
