@@ -153,8 +153,9 @@ class SearchProcess:
         waits. A child that ended is replaced first, in the background.
 
         Returns:
-            The answer to come; it raises ``InvalidSearch`` as the searcher does, or
-            :class:`SearchStopped` when the child stopped or passed :data:`DEADLINE`.
+            The answer to come (``.result()`` waits for it); it raises ``InvalidSearch`` as
+            the searcher does, or :class:`SearchStopped` when the child stopped or passed
+            :data:`DEADLINE`.
         """
         future: Future[SearchResponse] = Future()
         # running from the start: it is settled only here, never cancelled (an asyncio task
@@ -167,17 +168,6 @@ class SearchProcess:
             self._queue.append((future, (query, k, dict(filters or {}), national, exact)))
             self._pump()
         return future
-
-    def search_filtered(
-        self,
-        query: str,
-        k: int = 10,
-        filters: Mapping[str, str | None] | None = None,
-        national: bool = True,
-        exact: bool = False,
-    ) -> SearchResponse:
-        """:meth:`submit`, waiting for the answer (for callers that are not event loops)."""
-        return self.submit(query, k, filters, national, exact).result()
 
     def _pump(self) -> None:
         """Send queued searches while the child has fewer than :data:`IN_FLIGHT`; with no

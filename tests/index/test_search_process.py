@@ -67,7 +67,7 @@ def test_answers_are_those_of_the_searcher_in_process(
     answering: SearchProcess, version: Version, data_dir: Path, query: str, filters: dict
 ) -> None:
     here = open_searcher(version, fake_settings(data_dir))
-    there = answering.search_filtered(query, 10, filters)
+    there = answering.submit(query, 10, filters).result(timeout=60)
     assert plain(there) == plain(here.search_filtered(query, 10, filters))
     assert there.results
 
@@ -77,8 +77,8 @@ def test_a_domain_error_reaches_the_caller_as_raised_and_the_process_goes_on(
 ) -> None:
     pid = answering.pid
     with pytest.raises(InvalidSearch, match="unknown locality 'atlantis'"):
-        answering.search_filtered("cots", 5, {"locality": "atlantis"})
-    assert answering.search_filtered("cots", 3).results
+        answering.submit("cots", 5, {"locality": "atlantis"}).result(timeout=60)
+    assert answering.submit("cots", 3).result(timeout=60).results
     assert answering.pid == pid
 
 
@@ -95,7 +95,7 @@ def test_a_process_that_ended_while_idle_is_replaced_before_the_next_search(
     assert old is not None and old != os.getpid()
     os.kill(old, signal.SIGKILL)
     assert gone(old)
-    assert answering.search_filtered("crying", 3).results
+    assert answering.submit("crying", 3).result(timeout=60).results
     assert answering.pid not in (None, old)
 
 
