@@ -9,8 +9,8 @@ reads the typed answer back, on a thread of this module, and the next question w
 pipe while the child answers one, so the child never waits for the server.
 
 A search the child has worked on for :data:`DEADLINE` is stopped with the child (it and the
-searches queued behind it get :class:`SearchStopped`); a child that ended, for any reason, is
-replaced by the next search, which waits for the new one.
+one sent behind it get :class:`SearchStopped`; the searches still waiting in the server go to a
+new child); a child that ended, for any reason, is replaced while the next searches wait.
 
 The child is ``python -m cradle.index.process FD``, as the SPARQL workers are
 (:mod:`cradle.graph.sparql.embedded`): a plain interpreter, not a fork of the server.
