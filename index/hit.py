@@ -21,8 +21,8 @@ __all__ = ["CLOSE_NOT_USABLE", "CLOSE_USABLE", "NOT_CLOSE", "Card", "Hit", "HowT
 
 # The classes are frozen but not slotted: an answer crosses from the search process pickled
 # (cradle.index.process), and a slotted dataclass pickles through Python-level __getstate__ and
-# __setstate__ for every object, more than twice the cost (bench/findings.md, "Search at 10k
-# against round one, fourth pass").
+# __setstate__ for every object (what that costs: bench/findings.md, "Search at 10k against
+# round one, fourth pass").
 
 #: The three tiers of a ranking, best first (docs/search.md "Tiers").
 CLOSE_USABLE: Literal[1] = 1
