@@ -99,11 +99,17 @@ def _spawn(version: Version, settings: Settings) -> _Child:
     return _Child(proc, parent, payload)
 
 
-def _end(proc: subprocess.Popen[bytes], conn: Connection) -> None:
-    """Stop a child now and close its pipe."""
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a child now (it holds nothing to save) and reap it."""
     if proc.poll() is None:
         proc.kill()
     proc.wait()
+
+
+def _end(proc: subprocess.Popen[bytes], conn: Connection) -> None:
+    """:func:`_stop` a child and close its pipe (only where nothing else reads the pipe: a
+    closed descriptor's number may be reused while another thread still polls it)."""
+    _stop(proc)
     conn.close()
 
 
@@ -270,12 +276,7 @@ class SearchProcess:
         for future, _ in queued:
             future.set_exception(SearchStopped(_STOPPED))
         if child is not None:
-            with contextlib.suppress(OSError):
-                child.proc.terminate()  # its reader sees the pipe end, fails the rest, reaps it
-            try:
-                child.proc.wait(2)
-            except subprocess.TimeoutExpired:
-                child.proc.kill()
+            _stop(child.proc)  # its reader sees the pipe end, fails the rest, closes the pipe
 
 
 def _failure(exc: BaseException) -> Exception:
