@@ -51,9 +51,6 @@ DEADLINE = 30.0
 IN_FLIGHT = 2
 #: Seconds the child may take to open the index and load the model.
 START_TIMEOUT = 600.0
-#: The question the child searches once when it starts (the model loads then, not on the
-#: first request).
-WARM_UP = "safe sleep"
 
 _TOO_LONG = "Search took too long and was stopped: retry in a moment."
 _STOPPED = "Search stopped while answering: retry in a moment."
@@ -291,7 +288,7 @@ def _failure(exc: BaseException) -> Exception:
 def serve(conn: Connection) -> None:
     """The child's work: open the index the parent names, then answer searches until the pipe
     closes."""
-    from cradle.index.search import open_searcher
+    from cradle.index.search import WARM_UP, open_searcher
 
     version, settings = conn.recv()
     try:

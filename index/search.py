@@ -35,10 +35,13 @@ from cradle.index.rank import Weights, score
 from cradle.index.spelling import Speller, label_words
 from cradle.index.text import keywords, model_lexicon, stem
 
-__all__ = ["MAX_K", "SEARCH_THREADS", "SearchResponse", "Searcher", "open_searcher"]
+__all__ = ["MAX_K", "SEARCH_THREADS", "WARM_UP", "SearchResponse", "Searcher", "open_searcher"]
 from cradle.index.urgent import urgent
 
 MAX_K = 100
+#: The question a server's searcher (or its search process) searches once on opening, so the
+#: model loads then and not on the first request.
+WARM_UP = "safe sleep"
 #: Searches one server process runs at once. One: a process runs Python on one thread at a
 #: time (the interpreter lock) and its event loop (HTTP, JSON) needs it too, so a second search
 #: thread only queues and contends for it (bench/findings.md, "Search at 10k against round

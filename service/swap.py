@@ -60,8 +60,8 @@ def search_problem(exc: Exception) -> str:
 
 def _open_searcher(served: Served, settings: Settings) -> None:
     try:
-        from cradle.index.process import WARM_UP, SearchProcess
-        from cradle.index.search import open_searcher
+        from cradle.index.process import SearchProcess
+        from cradle.index.search import WARM_UP, open_searcher
 
         assert served.version is not None
         searcher = open_searcher(served.version, settings)
