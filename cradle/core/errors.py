@@ -1,5 +1,7 @@
 """Domain errors. Core code raises these; only the service maps them to HTTP status codes."""
 
+from __future__ import annotations
+
 
 class CradleError(Exception):
     """Base class for every error Cradle raises on purpose."""
@@ -16,6 +18,10 @@ class CatalogueError(CradleError):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def __reduce__(self) -> tuple[type[CatalogueError], tuple[list[str]]]:
+        """Pickled with its problems (errors cross to and from worker processes)."""
+        return type(self), (self.problems,)
+
 
 class UnreadableFile(CatalogueError):
     """An input file cannot be read at all (missing, a folder, no permission)."""
@@ -27,6 +33,10 @@ class ValidationFailed(CradleError):
     def __init__(self, violations: list[str]) -> None:
         self.violations = violations
         super().__init__("\n".join(violations))
+
+    def __reduce__(self) -> tuple[type[ValidationFailed], tuple[list[str]]]:
+        """Pickled with its violations (see :meth:`CatalogueError.__reduce__`)."""
+        return type(self), (self.violations,)
 
 
 class DataDirError(CradleError):
