@@ -20,7 +20,7 @@ from cradle.core import facets
 from cradle.core.errors import InvalidSearch
 from cradle.index.hit import Hit, SearchResponse, fields_of
 from cradle.index.process import SearchProcess
-from cradle.index.search import Searcher
+from cradle.index.search import MAX_K, Searcher
 from cradle.service.deps import RequiredSearcherDep, SearchPoolDep, SearchProcessDep
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
@@ -28,8 +28,9 @@ from cradle.service.runtime import runtime_of
 
 router = APIRouter(tags=["search"])
 
+#: The longest question and facet value a request may send (characters); ``k`` is at most
+#: :data:`cradle.index.search.MAX_K`, the searcher's own limit.
 MAX_QUERY = 1000
-MAX_K = 100
 MAX_FILTER = 200
 
 
