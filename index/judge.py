@@ -32,7 +32,8 @@ class Judged:
 
 
 class TitleWords:
-    """Which resources' titles hold a word: word (BM25 token) -> resource numbers, sorted."""
+    """Which resources' titles hold a word (word, a BM25 token -> resource numbers, sorted), and
+    how many words each title has."""
 
     def __init__(self, titles: list[str]) -> None:
         """Index the BM25 tokens of every title."""
@@ -41,20 +42,29 @@ class TitleWords:
             for token in dict.fromkeys(keywords(title)):
                 found[token].append(i)
         self._ids = {t: np.asarray(ids, dtype=np.int64) for t, ids in found.items()}
+        self._size = np.zeros(len(titles), dtype=np.int64)
+        for ids in self._ids.values():
+            self._size[ids] += 1
 
-    def holding_all(self, tokens: list[str], idx: np.ndarray) -> np.ndarray:
-        """Per resource of ``idx``: its title holds every one of ``tokens`` (none: False)."""
+    def named(self, tokens: list[str], idx: np.ndarray) -> np.ndarray:
+        """Per resource of ``idx``: the question (its BM25 ``tokens``) names it by its title.
+
+        It does when it holds every word of the title (of two words or more, or the whole
+        question: "letters from parents" names "Parent to Parent Letter"), or when every word
+        of the question is in the title and they are at least half of the title's words ("safe
+        sleeping risk assessment" names "Safe sleep risk assessment tool for practitioners";
+        "safe sleep" does not name "Local thematic safe sleeping review")."""
         wanted = set(tokens)
-        if not wanted:
-            return np.zeros(len(idx), dtype=bool)
-        out = np.ones(len(idx), dtype=bool)
+        held = np.zeros(len(idx), dtype=np.int64)
         for token in wanted:
             ids = self._ids.get(token)
-            if ids is None:
-                return np.zeros(len(idx), dtype=bool)
-            at = np.minimum(ids.searchsorted(idx), len(ids) - 1)
-            out &= ids[at] == idx
-        return out
+            if ids is not None:
+                at = np.minimum(ids.searchsorted(idx), len(ids) - 1)
+                held += ids[at] == idx
+        size = self._size[idx]
+        whole_title = (held == size) & ((size >= 2) | (size == len(wanted)))
+        most_of_it = (held == len(wanted)) & (2 * len(wanted) >= size)
+        return (size > 0) & (whole_title | most_of_it)
 
 
 def tiers(close: np.ndarray, usable: np.ndarray, named: np.ndarray) -> np.ndarray:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from cradle.index.evaluate import load_queries
+from cradle.index.judge import TitleWords
 from cradle.index.search import Searcher
+from cradle.index.text import keywords
 from tests.support import ROOT, SHARED, shared
 
 SETS = [SHARED / "eval" / "dev_queries.json", ROOT / "bench" / "search_probe_queries.json"]
@@ -66,3 +69,39 @@ def test_page_shows_not_available_yet_and_folds_the_rest(client: TestClient) -> 
     assert page.index("Not available yet") < page.index("other results that are not close matches")
     folded = page[page.index('<details class="not-close"') :]
     assert folded.split(">", 1)[0].find("open") == -1  # folded while close matches show
+
+
+TITLES = [
+    "Parent to Parent Letter",
+    "Local thematic safe sleeping review",
+    "Safe sleep risk assessment tool for practitioners",
+    "Neglect",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # every word of a title of two words or more
+        ("letters from parents who have been through child protection", {0}),
+        # most of a title's words, and nothing else
+        ("safe sleeping risk assessment", {2}),
+        # part of a title is not its name; neither is one word of a longer question
+        ("safe sleep", set()),
+        ("sleep", set()),
+        ("neglect of a baby at home", set()),
+        # a one-word title is named by itself
+        ("neglect", {3}),
+        ("what is on tonight", set()),
+    ],
+)
+def test_a_question_names_a_resource_by_its_title(question: str, named: set[int]) -> None:
+    words = TitleWords(TITLES)
+    found = words.named(keywords(question), np.arange(len(TITLES)))
+    assert set(np.flatnonzero(found).tolist()) == named
+
+
+def test_a_short_question_does_not_lift_a_resource_not_usable_yet(searcher: Searcher) -> None:
+    for q in ("safe sleep", "sleep"):
+        hits = searcher.search(q, k=10).results
+        assert all(h.status == "available" for h in hits if h.tier == 1), q
