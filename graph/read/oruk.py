@@ -5,9 +5,9 @@ module turns the built graph's read model into one (docs/oruk.md says what maps 
 
 - each resource is a ``service`` (name, description, url, status mapped to ORUK's ``active`` /
   ``inactive``, ``assured_date`` = when staff last reviewed it) and, when reviewed, a ``review``;
-- its publisher is an ``organization``; Cradle keeps no public contact details, so ``contact``
-  rows are written only for what the graph holds (none for the shipped catalogue) and no phone,
-  email or address is ever made up;
+- its publisher is an ``organization``, with the shared mailbox and website staff recorded for
+  it (``email``, ``url``; docs/catalogue.md "Organisations: how to reach them"); no ``contact``
+  rows (ORUK's are per service and person) and no phone, email or address is ever made up;
 - its place and the places that adopted it are ``service_area`` rows carrying the GSS code
   (``identifier``) and the place's URI;
 - its topics are ``taxonomy`` rows (the SKOS thesaurus, ``vocabulary`` naming it) linked to the
@@ -144,9 +144,12 @@ def _organizations(model: ReadModel) -> list[dict[str, Any]]:
     for org, n in published.items():
         term = model.term("org", org)
         name = term.label if term else org
+        reach = model.contacts.get(org)
         rows.append({"id": oruk_id(_org_iri(model, org)), "name": name,
                      "description": f"Publisher of {n} resource{'s' if n != 1 else ''} in this "
                      "catalogue of good practice for safeguarding babies under one.",
+                     "email": (reach.email if reach else None) or "",
+                     "url": (reach.website if reach else None) or "",
                      "uri": term.iri if term else ""})  # fmt: skip
     return rows
 

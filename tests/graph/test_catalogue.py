@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -60,6 +61,12 @@ def test_minimal_entry_loads(tmp_path: Path) -> None:
         ({"status": "lost"}, "status", "unknown value 'lost'"),
         ({"date": "Sept 2021"}, "date", "not YYYY or YYYY-MM"),
         ({"topics": []}, "topics", "at least one topic"),
+        ({"status": "in-development", "expected": "2025-13"}, "expected", "month 01 to 12"),
+        ({"title": None}, "title", "empty: write the text after the colon"),
+        ({"date": dt.date(2026, 10, 15)}, "date", "is a whole date"),
+        ({"summary": "Ring Jane on 07700 900123."}, "summary", "a mobile phone number"),
+        ({"title": "Leaflet from jane.smith@bolton.gov.uk"}, "title", "an e-mail address"),
+        ({"url": "https://youtube"}, "url", "is not a whole site name"),
     ],
 )
 def test_bad_field_is_named(tmp_path: Path, change: dict, field: str, words: str) -> None:
@@ -75,6 +82,32 @@ def test_missing_title_is_named(tmp_path: Path) -> None:
     entry = {k: v for k, v in GOOD_ENTRY.items() if k != "title"}
     problems = problems_for(write(tmp_path, [entry]))
     assert any("entry tiny-safer-sleep: title: missing" in p for p in problems), problems
+
+
+def test_missing_topics_are_named(tmp_path: Path) -> None:
+    entry = {k: v for k, v in GOOD_ENTRY.items() if k != "topics"}
+    (problem,) = problems_for(write(tmp_path, [entry]))
+    words = "entry tiny-safer-sleep: topics: at least one topic is needed: `cradle topics` lists"
+    assert words in problem
+
+
+def test_a_date_that_does_not_exist_is_named_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, [{**GOOD_ENTRY, "reviewed": dt.date(2026, 11, 30)}])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["resources"] = [{**GOOD_ENTRY, "reviewed": dt.date(2026, 11, 30)}]
+    text = yaml.safe_dump(data, sort_keys=False)  # the id first, as in a real catalogue
+    path.write_text(text.replace("2026-11-30", "2026-11-31"), encoding="utf-8")
+    line = text[: text.index("2026-11-30")].count("\n") + 1
+    (problem,) = problems_for(path)
+    assert problem.startswith(f"{path}:{line}: entry tiny-safer-sleep: reviewed: 2026-11-31 ")
+    assert "is not a real date" in problem
+
+
+def test_an_organisation_with_a_problem_is_not_also_unknown(tmp_path: Path) -> None:
+    org = {"id": "bolton-council", "name": "Bolton Council", "email": "0161 770 3000"}
+    entry = {**GOOD_ENTRY, "publisher": "bolton-council"}
+    problems = problems_for(write(tmp_path, [entry], organisations=[org]))
+    assert len(problems) == 1 and "organisation bolton-council: email: must be" in problems[0]
 
 
 def test_duplicate_id_is_named(tmp_path: Path) -> None:

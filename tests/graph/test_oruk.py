@@ -102,3 +102,29 @@ def test_the_service_serves_the_same_services(client: Any, exported: Path) -> No
     first = body["content"][0]
     assert first["organization"]["name"] and first["service_areas"]
     assert first["service_taxonomys"][0]["taxonomy"]["vocabulary"]
+
+
+def test_an_organisation_carries_the_mailbox_and_website_staff_recorded(tmp_path: Path) -> None:
+    from cradle.commands import run_build
+    from cradle.core.settings import Settings
+    from tests.support import CATALOGUE
+
+    text = CATALOGUE.read_text(encoding="utf-8").replace(
+        "  name: Oldham Council\n",
+        "  name: Oldham Council\n  email: safeguarding@oldham.example.gov.uk\n"
+        "  website: https://www.oldham.example.gov.uk/\n",
+        1,
+    )
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(text, encoding="utf-8")
+    run_build(Settings(), catalogue=catalogue, data_dir=tmp_path / "var", with_index=False)
+    out = tmp_path / "oruk"
+    result = CliRunner().invoke(
+        app, ["export", "--format", "oruk", "--out", str(out), "--data-dir", str(tmp_path / "var")]
+    )
+    assert result.exit_code == 0, result.output
+    (oldham,) = [o for o in rows(out, "organizations.csv") if o["name"] == "Oldham Council"]
+    assert oldham["email"] == "safeguarding@oldham.example.gov.uk"
+    assert oldham["url"] == "https://www.oldham.example.gov.uk/"
+    others = [o for o in rows(out, "organizations.csv") if o["name"] != "Oldham Council"]
+    assert not any(o["email"] or o["url"] for o in others)  # nothing made up

@@ -65,7 +65,7 @@ def parse_catalogue(
     header = _header(report, raw, top, loaded)
     orgs = _items(report, raw, "organisations", Organisation, top, loaded)
     places_def = _items(report, raw, "localities", LocalityDef, top, loaded)
-    ctx = _context(vocab, orgs, places_def, report)
+    ctx = _context(vocab, orgs, places_def, report, _invalid_ids(raw, "organisations", orgs))
     _area(ctx, header, raw, loaded)
     entries, lines = _entries(ctx, raw, top, loaded)
     _text_problems(report, raw, loaded)
@@ -166,10 +166,26 @@ def _items(
     return out
 
 
+def _invalid_ids(raw: dict[str, Any], key: str, valid: list[Any]) -> list[str]:
+    """The ids of the items under ``key`` that have problems of their own (already reported):
+    entries naming one are not told that it is unknown."""
+    items = raw.get(key)
+    known = {o.id for o in valid}
+    if not isinstance(items, list):
+        return []
+    found = (item.get("id") for item in items if isinstance(item, dict))
+    return [i for i in found if isinstance(i, str) and i not in known]
+
+
 def _context(
-    vocab: Terms, orgs: list[Organisation], places_def: list[LocalityDef], report: Report
+    vocab: Terms,
+    orgs: list[Organisation],
+    places_def: list[LocalityDef],
+    report: Report,
+    invalid_orgs: list[str],
 ) -> Context:
-    """What entries are checked against: the ontology's terms plus the file's own places."""
+    """What entries are checked against: the ontology's terms plus the file's own places and
+    organisations (those with problems of their own too)."""
     places = dict(vocab.localities)
     tables = {name: dict(table) for name, table in vocab.aliases.items()}
     ids = {
@@ -191,7 +207,7 @@ def _context(
     for loc in places_def:
         if loc.within not in places:
             report.add(1, f"locality {loc.id}", "within", f"unknown locality {cut(loc.within)}")
-    org_table: dict[str, str] = {}
+    org_table: dict[str, str] = {i: i for i in invalid_orgs}
     for o in orgs:
         org_table[o.id] = o.id
         org_table.setdefault(" ".join(o.name.lower().split()), o.id)

@@ -33,7 +33,7 @@ from cradle.graph.build.catalogue.model import Entry
 from cradle.graph.build.ontology import Terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-YEAR_MONTH = re.compile(r"^\d{4}(-\d{2})?$")
+YEAR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 PERIOD = re.compile(r"^\d{4}/\d{4}$")
 #: Fields naming terms: field -> (its value list in ``Terms.aliases``, a list of values?).
 REFERENCE_FIELDS = {
@@ -227,12 +227,12 @@ def _id_form(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place)
 
 
 def _some_text(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
-    """A title of spaces is empty; ``topics: []`` names none."""
+    """A title of spaces is empty; no ``topics`` (or ``topics: []``) names none."""
     title = data.get("title")
     if isinstance(title, str) and title and not title.strip():
         at.add("title", "must not be empty")
-    if "topics" in data and data["topics"] == []:
-        at.add("topics", "at least one topic is needed")
+    if data.get("topics", []) == []:
+        at.add("topics", "at least one topic is needed: `cradle topics` lists them")
 
 
 def _summary(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
@@ -252,7 +252,10 @@ def _periods(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place)
     for fld in ("date", "expected"):
         value = data.get(fld)
         if isinstance(value, str) and not YEAR_MONTH.match(value):
-            at.add(fld, f"{cut(value)} is not YYYY or YYYY-MM (e.g. 2021-12)")
+            at.add(
+                fld,
+                f"{cut(value)} is not YYYY or YYYY-MM, month 01 to 12 (e.g. 2021-12)",
+            )
     period = data.get("period")
     if isinstance(period, str) and not PERIOD.match(period):
         at.add("period", f"{cut(period)} is not YYYY/YYYY (e.g. 2021/2023)")
@@ -275,6 +278,37 @@ def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
         )
 
 
+#: An e-mail address and a UK mobile number in free text (bounded repeats: linear in the text).
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z]")
+_MOBILE_IN_TEXT = re.compile(
+    r"(?<!\d)(?:07|\+44\s?(?:\(0\)\s?)?7)\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)"
+)
+#: The free-text fields of an entry that pages and search results show.
+SHOWN_TEXT = ("title", "summary", "link_text", "status_note", "referral_criteria")
+
+
+def _no_contact_details(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
+    """No e-mail address or mobile number in an entry's text: they are people's, and pages and
+    search show the text (docs/privacy.md); an organisation's public contact goes under
+    ``organisations:``."""
+    for fld in SHOWN_TEXT:
+        value = data.get(fld)
+        if not isinstance(value, str):
+            continue
+        what = (
+            "an e-mail address" if _EMAIL_IN_TEXT.search(value)
+            else "a mobile phone number" if _MOBILE_IN_TEXT.search(value)
+            else None
+        )  # fmt: skip
+        if what:
+            at.add(
+                fld,
+                f"holds {what}: people's contact details are not kept in the catalogue; remove "
+                "it, and put the organisation's public e-mail or phone under `organisations:` "
+                "(docs/catalogue.md)",
+            )
+
+
 def _url(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
     url = data.get("url")
     if isinstance(url, str) and (problem := url_problem(url)):
@@ -291,6 +325,7 @@ RULES: tuple[Rule, ...] = (
     _periods,
     _not_future,
     _url,
+    _no_contact_details,
 )
 
 
@@ -307,6 +342,11 @@ def url_problem(url: str) -> str | None:
             f"{cut(url)} is not a web address: write it in full, starting https:// "
             "(for example https://www.lullabytrust.org.uk/)"
         )
-    if not parts.hostname or "." not in parts.hostname:
+    if not parts.hostname:
         return f"{cut(url)} has no site name after {parts.scheme}://"
+    if "." not in parts.hostname:
+        return (
+            f"{cut(url)}: {cut(parts.hostname)} is not a whole site name (like www.example.org); "
+            "copy the address from the browser's address bar"
+        )
     return None

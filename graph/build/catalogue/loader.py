@@ -36,6 +36,14 @@ class _AliasUsed(Exception):
     """A node was reached a second time: the file uses a YAML alias."""
 
 
+class _NoSuchDate(Exception):
+    """A date written YYYY-MM-DD whose day or month does not exist (2026-11-31)."""
+
+    def __init__(self, value: str, line: int) -> None:
+        super().__init__(value)
+        self.value, self.line = value, line
+
+
 class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
     """A safe YAML loader that remembers where each mapping and key (and each list item) is,
     notes repeated keys and refuses aliases."""
@@ -64,6 +72,14 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
                 keys[str(key)] = line
             data[key] = self.construct_object(value_node, deep=False)
         self.where[id(data)] = (node.start_mark.line + 1, keys)
+
+    def construct_date(self, node: yaml.ScalarNode) -> Any:
+        """A YAML date, or :class:`_NoSuchDate` for one that does not exist (``date()`` raises
+        ``ValueError``, which would otherwise read as a number too long)."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            raise _NoSuchDate(str(node.value), node.start_mark.line + 1) from None
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> list[Any]:
         done, out = self.constructed_objects, []
@@ -103,6 +119,7 @@ def _unused_tag(loader: _LineLoader, node: yaml.Node) -> Any:
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_lined_seq)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_date)
 for _tag in _UNUSED_TAGS:
     _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unused_tag)
 
@@ -129,8 +146,8 @@ def read_yaml(text: str, source: str) -> Loaded:
         source: the file name used in problem lines.
 
     Raises:
-        CatalogueError: one line: the YAML is malformed, uses an alias, or holds a number too
-            long to read.
+        CatalogueError: one line: the YAML is malformed, uses an alias, or holds a date that
+            does not exist or a number too long to read.
     """
     loader = _LineLoader(text)
     try:
@@ -139,6 +156,14 @@ def read_yaml(text: str, source: str) -> Loaded:
         raise CatalogueError([_yaml_problem(exc, text, source)]) from None
     except _AliasUsed:
         raise CatalogueError([_alias_problem(text, source)]) from None
+    except _NoSuchDate as exc:
+        where, fld = _located(text, exc.line)
+        raise CatalogueError(
+            [
+                f"{source}:{exc.line}: {where}: {fld}{exc.value[:SHOWN]} is not a real date: "
+                "write YYYY-MM-DD with a day that exists in that month (e.g. 2026-11-30)"
+            ]
+        ) from None
     except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
         raise CatalogueError([_long_number_problem(text, source)]) from None
     finally:

@@ -7,6 +7,7 @@ more than a short one; an unknown value or field comes with the closest valid on
 
 from __future__ import annotations
 
+import datetime as dt
 import reprlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +181,6 @@ _PLAIN = {
     "int_parsing": "{given} is not a whole number",
     "int_type": "{given} is not a whole number",
     "int_from_float": "{given} is not a whole number",
-    "string_type": "expected text, got {kind} {text}",
     "list_type": "expected a list (one '- item' per line), got {text}",
     "bool_parsing": "{given} is not true or false",
 }
@@ -193,10 +193,31 @@ def friendly(err: ErrorDetails) -> str:
         return f"{cut(given)} is not a date; write it as YYYY-MM-DD, for example 2026-03-31"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{cut(given)} is out of range: {err['msg'].lower()}"
+    if kind == "string_type":
+        return _not_text(given)
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
     if kind in _PLAIN:
         text = given[:SHOWN] if isinstance(given, str) else cut(given)[:SHOWN]
         return _PLAIN[kind].format(given=cut(given), text=repr(text), kind=type(given).__name__)
     return str(err["msg"])
+
+
+def _not_text(given: object) -> str:
+    """Why a value YAML did not read as text, and what to write."""
+    if given is None:
+        return (
+            "empty: write the text after the colon (text starting with '#' is read as a "
+            'comment: put it in double quotes, "#1 like this")'
+        )
+    if isinstance(given, dt.date):
+        return (
+            f"{given.isoformat()} is a whole date, and this field takes text: for a month write "
+            f"YYYY-MM ({given.isoformat()[:7]}), for other text put it in double quotes"
+        )
+    if isinstance(given, bool | int | float):
+        return f"{cut(given)} was read as a number or yes/no: put it in double quotes as text"
+    return "expected text, not a list or a block of fields: write the value on the same line"
 
 
 def unknown_field(name: str, fields: list[str]) -> str:
