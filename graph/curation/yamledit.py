@@ -52,15 +52,17 @@ def _entries(text: str, source: str) -> dict[str, CommentedMap]:
 
 
 def _one_line(entry: CommentedMap, key: str, lines: list[str]) -> int | None:
-    """The 0-based line of ``key`` in ``entry`` when its value is on that line alone."""
+    """The 0-based line of ``key`` in ``entry`` when its value is on that line alone (comment
+    and blank lines may follow it)."""
     if key not in entry:
         return None
     line = entry.lc.key(key)[0]
     keys = list(entry)
     after = keys.index(key) + 1
     nxt = entry.lc.key(keys[after])[0] if after < len(keys) else None
-    if nxt is not None and nxt != line + 1:
-        return None
+    between = lines[line + 1 : nxt] if nxt is not None else []
+    if any(text.strip() and not text.lstrip().startswith("#") for text in between):
+        return None  # the value goes on over the lines up to the next key
     if isinstance(entry[key], list | dict) or line >= len(lines):
         return None
     return line

@@ -108,3 +108,19 @@ def test_linkcheck_record_writes_url_checked_beside_url(tmp_path: Path, server: 
         "icon-babies-cry-you-can-cope",
         "family-nurse-partnership",
     }
+
+
+def test_a_field_with_a_comment_line_under_it_is_replaced_in_place(tmp_path: Path) -> None:
+    from cradle.graph.curation.yamledit import set_fields
+
+    path, text = _edited(tmp_path)
+    before = text.replace(
+        "- id: family-nurse-partnership\n  reviewed: 2025-01-10  # with the FNP lead\n",
+        "- id: family-nurse-partnership\n  reviewed: 2025-01-10\n  # checked with the FNP lead\n",
+        1,
+    )
+    path.write_text(before, encoding="utf-8")
+    set_fields(path, {"family-nurse-partnership": {"reviewed": "2026-12-01"}})
+    after = path.read_text(encoding="utf-8")
+    assert _changed_lines(before, after) == ["-  reviewed: 2025-01-10", "+  reviewed: 2026-12-01"]
+    assert "  # checked with the FNP lead\n" in after
