@@ -103,6 +103,17 @@ def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _chosen_terms(data: GraphData, selected: dict[str, str]) -> list[tuple[str, str]]:
+    """The filters chosen without words: ``(label, path)`` of each value's own page, which
+    lists its resources (an unknown value is left out)."""
+    out = []
+    for f in facets.FACETS:
+        term = data.terms.get(f.vocabulary, {}).get(selected.get(f.id, ""))
+        if term is not None:
+            out.append((term.label, f"/{f.vocabulary}/{term.id}"))
+    return out
+
+
 @router.get("/", response_class=HTMLResponse)
 async def search_page(
     request: Request,
@@ -158,6 +169,8 @@ async def search_page(
                 context["tell_us"] = tell_us(data, topics, places)
         except CradleError as exc:
             code, context["message"] = domain_status(exc)
+    elif data is not None:
+        context["browse"] = _chosen_terms(data, selected)
 
     def refine(facet: str, value: str) -> str:
         params = {f: v for f, v in selected.items() if v} | {"q": q, facet: value}

@@ -38,6 +38,7 @@ PAGES = [
     "/?q=crying&locality=bolton",
     "/?q=car+seat+safety",
     "/?q=colic+on+a+long+flight+abroad",
+    "/?q=&locality=oldham&topic=safer-sleep",
     "/resource/gm-safer-sleep-policy",
     "/resource/manchester-vulnerable-babies-service?back=%2F%3Fq%3Ddad%26locality%3Dmanchester",
     "/resource/stockport-caring-dads",

@@ -161,3 +161,14 @@ def test_choose_media_type() -> None:
     assert choose("text/turtle;q=nan, text/html;q=0.2", offered) == "text/html"
     assert choose("garbage", offered) is None
     assert choose("text/turtle;q=0", offered) is None
+
+
+def test_filters_without_words_point_to_the_pages_of_what_was_chosen(client: TestClient) -> None:
+    page = client.get("/", params={"q": "", "locality": "oldham", "topic": "safer-sleep"})
+    assert page.status_code == 200
+    assert "Type a few words in the search box" in page.text
+    for path in ('href="/locality/oldham"', 'href="/topic/safer-sleep"'):
+        assert path in page.text
+    assert client.get("/locality/oldham").status_code == 200
+    plain = client.get("/")
+    assert "Type a few words in the search box" not in plain.text  # nothing chosen: no note
