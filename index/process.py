@@ -4,9 +4,11 @@ A server's event loop and a search on one of its threads take turns at the inter
 and each turn costs the search as well as the loop (bench/findings.md, "Search at 10k against
 round one, fourth pass"). Here the searches run in a child process with its own interpreter: it
 opens the version's index with the server's settings (:func:`open_searcher`) and answers the
-searches sent to it in order, one at a time, over a pipe. The server only sends a question and
-reads the typed answer back, on a thread of this module, and the next question waits in the
-pipe while the child answers one, so the child never waits for the server.
+searches sent to it one at a time, over a pipe. The server only sends a question and reads the
+typed answer back, on a thread of this module, and the next question waits in the pipe while
+the child answers one, so the child never waits for the server. Questions waiting to be sent
+are taken one client at a time, in turns (:class:`_TakeTurns`): a client that sends many at
+once waits for its own, not everyone else.
 
 A search the child has worked on for :data:`DEADLINE` is stopped with the child (it and the
 one sent behind it get :class:`SearchStopped`; the searches still waiting in the server go to a
@@ -110,6 +112,46 @@ def _end(proc: subprocess.Popen[bytes], conn: Connection) -> None:
     conn.close()
 
 
+_Queued = tuple[Future[SearchResponse], tuple[Any, ...]]
+
+
+class _TakeTurns:
+    """Searches waiting to be sent, taken one client at a time in turn: a client's questions
+    wait behind each other, never in front of another client's (one client with many
+    connections cannot make everyone else wait)."""
+
+    def __init__(self) -> None:
+        #: client -> its waiting searches; the dict's order is the order of turns
+        self._by: dict[str, deque[_Queued]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, client: str, item: _Queued) -> None:
+        """Queue ``item`` behind ``client``'s other waiting searches."""
+        self._by.setdefault(client, deque()).append(item)
+        self._count += 1
+
+    def popleft(self) -> _Queued:
+        """The next search: the oldest of the client whose turn it is (that client's turn then
+        goes to the back)."""
+        client = next(iter(self._by))
+        waiting = self._by.pop(client)
+        item = waiting.popleft()
+        if waiting:
+            self._by[client] = waiting
+        self._count -= 1
+        return item
+
+    def take_all(self) -> list[_Queued]:
+        """Every waiting search, now no longer waiting."""
+        out = [item for waiting in self._by.values() for item in waiting]
+        self._by.clear()
+        self._count = 0
+        return out
+
+
 class SearchProcess:
     """One version's searches, in a child process; :meth:`submit` may be called from any
     thread (the event loop included: it never waits for the child, nor for the pipe)."""
@@ -124,8 +166,8 @@ class SearchProcess:
         """
         self.version, self.settings = version, settings
         self._lock = threading.Lock()
-        #: searches not sent to a child yet, in order
-        self._queue: deque[tuple[Future[SearchResponse], tuple[Any, ...]]] = deque()
+        #: searches not sent to a child yet, in turns per client
+        self._queue = _TakeTurns()
         self._starting = False
         self._closed = False
         self._child: _Child | None = None
@@ -151,9 +193,11 @@ class SearchProcess:
         filters: Mapping[str, str | None] | None = None,
         national: bool = True,
         exact: bool = False,
+        client: str = "",
     ) -> Future[SearchResponse]:
-        """Queue a search for the child (:meth:`Searcher.search_filtered`'s arguments); never
-        waits. A child that ended is replaced first, in the background.
+        """Queue a search for the child (:meth:`Searcher.search_filtered`'s arguments), in
+        ``client``'s turn (its address: clients' searches are sent in turns); never waits. A
+        child that ended is replaced first, in the background.
 
         Returns:
             The answer to come (``.result()`` waits for it); it raises ``InvalidSearch`` as
@@ -168,7 +212,8 @@ class SearchProcess:
             if self._closed:
                 future.set_exception(SearchStopped(_STOPPED))
                 return future
-            self._queue.append((future, (query, k, dict(filters or {}), national, exact)))
+            request = (query, k, dict(filters or {}), national, exact)
+            self._queue.append(client, (future, request))
             self._pump()
         return future
 
@@ -207,8 +252,7 @@ class SearchProcess:
             child = _spawn(self.version, self.settings)
         except Exception as exc:  # noqa: BLE001 - the searches that waited raise it
             with self._lock:
-                failed, self._starting = list(self._queue), False
-                self._queue.clear()
+                failed, self._starting = self._queue.take_all(), False
             for future, _ in failed:
                 future.set_exception(exc)
             return
@@ -266,8 +310,7 @@ class SearchProcess:
         with self._lock:
             self._closed = True
             child, self._child = self._child, None
-            queued = list(self._queue)
-            self._queue.clear()
+            queued = self._queue.take_all()
             if child is not None:
                 child.ended = True
         for future, _ in queued:

@@ -109,6 +109,25 @@ async def get_misses(request: Request) -> Misses | None:
     return runtime_of(request.app).misses
 
 
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the last
+    ``X-Forwarded-For`` entry that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop
+    return peer
+
+
+async def get_client(request: Request) -> str:
+    """Who sent the request, as per-client limits and turns count it (:func:`client_address`)."""
+    return client_address(request, runtime_of(request.app).settings.trusted_proxies)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 EngineDep = Annotated[QueryEngine, Depends(get_engine)]
@@ -121,3 +140,4 @@ OptionalGraphDataDep = Annotated[GraphData | None, Depends(get_graph_data_or_non
 VersionDep = Annotated[Version | None, Depends(get_version)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 SearchPoolDep = Annotated[ThreadPoolExecutor, Depends(get_search_pool)]
+ClientDep = Annotated[str, Depends(get_client)]

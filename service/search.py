@@ -21,7 +21,7 @@ from cradle.core.errors import InvalidSearch
 from cradle.index.hit import Hit, SearchResponse, fields_of
 from cradle.index.process import SearchProcess
 from cradle.index.search import MAX_K, Searcher
-from cradle.service.deps import RequiredSearcherDep, SearchPoolDep, SearchProcessDep
+from cradle.service.deps import ClientDep, RequiredSearcherDep, SearchPoolDep, SearchProcessDep
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
 from cradle.service.runtime import runtime_of
@@ -158,8 +158,10 @@ async def answer_search(
     misses: Misses | None = None,
     filters: Mapping[str, str | None] | None = None,
     process: SearchProcess | None = None,
+    client: str = "",
 ) -> Answer:
-    """Search in ``process`` when there is one, else with ``searcher`` on the pool's thread:
+    """Search in ``process`` when there is one (in ``client``'s turn), else with ``searcher``
+    on the pool's thread:
     the response of ``cradle search --json`` plus ``facets`` (counted over the close matches
     only). A search with no close match is counted in ``misses`` by topic and place (never its
     text).
@@ -177,7 +179,8 @@ async def answer_search(
         for name, value in (filters or {}).items()
     }
     if process is not None:  # sent from here, answered on the process's own thread
-        response = await asyncio.wrap_future(process.submit(text, k, cleaned, national, exact))
+        submitted = process.submit(text, k, cleaned, national, exact, client)
+        response = await asyncio.wrap_future(submitted)
     else:
         call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
         response = await asyncio.get_running_loop().run_in_executor(pool, call)
@@ -201,6 +204,7 @@ async def search(
     pool: SearchPoolDep,
     process: SearchProcessDep,
     filters: FiltersDep,
+    client: ClientDep,
     q: str = Query(..., max_length=MAX_QUERY, description="what to look for, in plain words"),
     k: int = Query(10, ge=1, le=MAX_K, description="how many results"),
     national: bool = Query(
@@ -210,7 +214,16 @@ async def search(
 ) -> AnswerJSON:
     """Semantic and keyword search over the catalogue, with facet filters and counts."""
     answer = await answer_search(
-        searcher, pool, q, k, national, exact, runtime_of(request.app).misses, filters, process
+        searcher,
+        pool,
+        q,
+        k,
+        national,
+        exact,
+        runtime_of(request.app).misses,
+        filters,
+        process,
+        client,
     )
     # The typed answer, through the one field-name mapping (cradle.index.hit.fields_of):
     # answered as is, not revalidated against SearchResult (which only documents it).

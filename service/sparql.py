@@ -44,7 +44,7 @@ from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.graph.sparql.run import STARTER_QUERY
 from cradle.service import sparql_html
-from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep
+from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep, client_address
 from cradle.service.errors import domain_status, error_response
 from cradle.service.graphdata import GraphData
 from cradle.service.publicurl import public_url
@@ -242,20 +242,6 @@ class Answer(Response):
                 )
                 return  # the server closes a connection whose answer was left incomplete
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-def client_address(request: Request, trusted_proxies: list[str]) -> str:
-    """The client's address: the peer's, or, when the peer is a trusted proxy, the last
-    ``X-Forwarded-For`` entry that is not itself a trusted proxy."""
-    peer = request.client.host if request.client else "unknown"
-    if peer not in trusted_proxies:
-        return peer
-    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted_proxies:
-            return hop
-    return peer
 
 
 async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:

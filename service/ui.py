@@ -30,6 +30,7 @@ from cradle.graph.read.readmodel import Term, walk
 from cradle.index.hit import Card, Hit
 from cradle.index.snippets import segments
 from cradle.service.deps import (
+    ClientDep,
     GraphDataDep,
     OptionalGraphDataDep,
     SearcherDep,
@@ -123,6 +124,7 @@ async def search_page(
     process: SearchProcessDep,
     data: OptionalGraphDataDep,
     filters: FiltersDep,
+    client: ClientDep,
     q: str = "",
     exact: bool = False,
     k: int = Query(20, ge=1, le=100),
@@ -159,6 +161,7 @@ async def search_page(
                 misses=runtime_of(request.app).misses,
                 filters=filters,
                 process=process,
+                client=client,
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)

@@ -132,6 +132,26 @@ def test_a_flood_of_long_questions_to_a_stuck_child_never_blocks_the_caller(
     assert all(f.result(timeout=120).query for f in futures[-3:])
 
 
+def test_clients_take_turns_so_one_with_many_questions_never_holds_up_another(
+    answering: SearchProcess,
+) -> None:
+    pid = answering.pid
+    assert pid is not None
+    order: list[str] = []
+    os.kill(pid, signal.SIGSTOP)  # everything waits until all are queued
+    try:
+        many = [answering.submit(f"crying {n}", 3, client="10.0.0.1") for n in range(12)]
+        one = answering.submit("safe sleep", 3, client="10.0.0.2")
+        for future, who in [*((f, "many") for f in many), (one, "one")]:
+            future.add_done_callback(lambda _, who=who: order.append(who))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert one.result(timeout=60).query == "safe sleep"
+    assert all(f.result(timeout=60) for f in many)
+    # two of the first client's were already in the pipe; then it is the other client's turn
+    assert order.index("one") <= 3, order
+
+
 def test_searches_sent_together_are_answered_each_its_own(answering: SearchProcess) -> None:
     questions = ["cots", "crying", "dads", "bath seat", "sling"]
     futures = [answering.submit(q, 3) for q in questions]
