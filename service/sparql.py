@@ -141,8 +141,9 @@ async def _answer(
             deadline=deadline,
         ),
     )
-    if table:
-        return _results_page(request, query, result, data)
+    if table:  # built off the event loop: a page of a long answer takes a while
+        limit = settings.max_url_bytes
+        return await anyio.to_thread.run_sync(_results_page, request, query, result, data, limit)
     return Answer(
         result.body,
         media_type=_content_type(result.media_type),
@@ -337,6 +338,7 @@ def _page(request: Request, engine: QueryEngine, settings: Settings) -> Response
         "examples": examples,
         "query": examples[0]["text"] if examples else STARTER_QUERY,
     }
+    context["edit"] = sparql_html.editor_link(context["query"])
     return _templates(request).TemplateResponse(
         request, "sparql.html", context, headers={"Vary": "Accept"}
     )
@@ -349,14 +351,21 @@ def _templates(request: Request) -> Jinja2Templates:
     return templates
 
 
-def _results_page(request: Request, query: str, result: Any, data: GraphData | None) -> Response:
-    """A query's results as an HTML table, with the query in a form to change and run again."""
+def _results_page(
+    request: Request, query: str, result: Any, data: GraphData | None, limit: int
+) -> Response:
+    """A query's results as an HTML table, with the query in a form to change and run again;
+    the links that carry the query only when they are at most ``limit`` bytes (a longer URL is
+    refused, and a page repeating a long query in several links grows many times its size)."""
+    links = sparql_html.query_links(query, limit)
     context = {
         "nav": "query",
         "query": query,
         "result": result,
         "table": sparql_html.results_table(result, data),
-        "edit": sparql_html.editor_link(query),
+        "links": links,
+        "edit": links["edit"] if links else None,
+        "long_query": links is None,
         "page_rows": sparql_html.PAGE_ROWS,
     }
     return _templates(request).TemplateResponse(

@@ -154,6 +154,17 @@ def run_link(query: str) -> str:
     return "/sparql?" + urlencode({"query": query})
 
 
+def query_links(query: str, limit: int) -> dict[str, str] | None:
+    """The links that carry ``query``: its results as CSV and JSON, and the editor opening it;
+    None when one would be longer than ``limit`` bytes."""
+    links = {
+        "csv": "/sparql?" + urlencode({"query": query, "format": "csv"}),
+        "json": "/sparql?" + urlencode({"query": query, "format": "json"}),
+        "edit": editor_link(query),
+    }
+    return links if max(len(v) for v in links.values()) <= limit else None
+
+
 def editor_link(query: str) -> str:
     """The URL of the editor opening ``query`` in a tab of its own (a share link)."""
     return "/query#query=" + quote(query, safe="")

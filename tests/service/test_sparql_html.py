@@ -97,3 +97,23 @@ def test_construct_results_as_a_page(client: Any) -> None:
     query = "CONSTRUCT { ?r dct:title ?t } WHERE { ?r dct:title ?t } LIMIT 2"
     page = client.get("/sparql", params={"query": query}, headers=BROWSER)
     assert page.status_code == 200 and "(triples)" in page.text and "dct:title" in page.text
+
+
+def test_a_long_query_is_shown_once_and_sent_back_in_a_body(client: Any) -> None:
+    query = "# " + "é<" * 40_000 + "\nASK {}"  # 120 KB: its links would be far over the URL limit
+    page = client.post(
+        "/sparql",
+        content=query.encode(),
+        headers={**BROWSER, "content-type": "application/sparql-query"},
+    )
+    assert page.status_code == 200 and "The answer is" in page.text
+    assert len(page.content) < 3 * len(query.encode())  # the query once, escaped, not in links
+    assert "too long for a link" in page.text and 'method="post"' in page.text
+    again = client.post("/sparql", data={"query": query, "format": "html"}, headers=BROWSER)
+    assert again.status_code == 200 and "The answer is" in again.text  # the form's POST works
+    short = client.post(
+        "/sparql",
+        content=b"ASK {}",
+        headers={**BROWSER, "content-type": "application/sparql-query"},
+    )
+    assert 'href="/query#query=ASK' in short.text and 'method="get"' in short.text
