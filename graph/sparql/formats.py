@@ -35,8 +35,14 @@ RESULT_FORMATS = (  # SELECT and ASK; the first is the default
 GRAPH_FORMATS = (  # CONSTRUCT and DESCRIBE; the first is the default
     Format("turtle", "text/turtle", ("application/x-turtle", "ttl", "n3", "text/n3")),
     Format("ntriples", "application/n-triples", ("text/plain", "nt", "n-triples")),
-    Format("jsonld", "application/ld+json", ("application/json", "json-ld", "json")),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "xml", "rdf")),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        ("application/json", "application/x-json+ld", "json-ld", "json"),
+    ),
+    Format(
+        "rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "xml", "rdf", "rdf+xml")
+    ),
 )
 
 #: pyoxigraph's serialisers for the formats above, by short name.
@@ -65,17 +71,18 @@ def negotiate(accept: str | None, formats: tuple[Format, ...], fmt: str | None =
     Args:
         accept: the Accept header (None or empty means anything).
         formats: the formats on offer, in order of preference.
-        fmt: a ``format=`` value (short name or media type); it overrides ``accept``.
+        fmt: a ``format=`` value (short name or media type, or several separated by commas,
+            the first that fits winning, as SPARQLWrapper sends them); it overrides ``accept``.
 
     Raises:
         NotAcceptable: nothing on offer is acceptable; the message lists what is.
     """
     offered = ", ".join(f.media_type for f in formats)
     if fmt:
-        wanted = fmt.strip().lower()
-        for f in formats:
-            if wanted in (f.name, f.media_type, *f.aliases):
-                return f
+        for wanted in (w.strip().lower() for w in fmt.split(",")):
+            for f in formats:
+                if wanted in (f.name, f.media_type, *f.aliases):
+                    return f
         names = ", ".join(f.name for f in formats)
         raise NotAcceptable(f"format={fmt!r} does not fit this query; use one of: {names}")
     ranges = parse_accept(accept if accept and accept.strip() else "*/*")

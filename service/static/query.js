@@ -35,8 +35,15 @@
   Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
     var html = link.call(this, binding, prefixes);
     if (base && binding.value.indexOf(base) === 0) {
-      var local = "/" + binding.value.slice(base.length);
-      html = html.split("href='" + binding.value + "'").join("href='" + local + "'");
+      // YASR's markup is sanitised (attributes re-quoted), so change the link through the DOM
+      var box = document.createElement("div");
+      box.innerHTML = html;
+      box.querySelectorAll("a.iri").forEach(function (a) {
+        a.setAttribute("href", "/" + binding.value.slice(base.length));
+        a.setAttribute("target", "_self");
+        a.removeAttribute("ref");
+      });
+      html = box.innerHTML;
     }
     return html;
   };

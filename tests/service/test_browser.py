@@ -440,6 +440,8 @@ def test_a_shared_editor_link_opens_the_shared_query(web: Watched) -> None:
     rows.first.wait_for(timeout=20_000)
     assert rows.count() == 3
     assert '"' not in rows.first.inner_text()  # plain values by default
+    href = rows.first.locator("a.iri").first.get_attribute("href")
+    assert href is not None and href.startswith("/") and "w3id.org" not in href, href  # here
 
 
 def test_the_editor_keeps_work_across_a_reload(web: Watched) -> None:

@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from rdflib import Graph, URIRef
-from SPARQLWrapper import GET, JSON, POST, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import GET, JSON, JSONLD, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from cradle.core.settings import Settings
@@ -92,6 +92,16 @@ def test_construct(endpoint: str, fmt: str) -> None:
         graph = Graph().parse(data=graph, format="turtle")
     titles = list(graph.triples((None, URIRef("http://purl.org/dc/terms/title"), None)))
     assert len(titles) >= 30
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+def test_describe_as_json_ld(endpoint: str, method: str) -> None:
+    # SPARQLWrapper sends format=json-ld and format=application/ld+json,application/x-json+ld
+    query = "DESCRIBE <https://w3id.org/cradle/resource/icon-babies-cry-you-can-cope>"
+    graph = client(endpoint, query, JSONLD, method).queryAndConvert()
+    if not isinstance(graph, Graph):
+        graph = Graph().parse(data=graph, format="json-ld")
+    assert len(graph) > 5
 
 
 def test_malformed_query_is_reported(endpoint: str) -> None:
