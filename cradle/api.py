@@ -13,6 +13,8 @@ Graph work never imports torch: the searcher is loaded on the first call to :met
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,9 @@ from cradle.graph.read.coverage import DEFAULT_STATUS
 from cradle.graph.read.coverage import coverage as cover
 from cradle.graph.read.priority import GAP_FIELDS, ranked_gaps
 from cradle.graph.read.readmodel import ReadModel, read_model
-from cradle.graph.sparql.run import run_query, with_prefixes
+from cradle.graph.sparql.engine import QueryEngine, open_engine
+from cradle.graph.sparql.run import with_prefixes
+from cradle.graph.sparql.scan import scan
 
 
 class Catalogue:
@@ -51,6 +55,8 @@ class Catalogue:
         self.settings = settings
         self._searcher: Any = None
         self._model: ReadModel | None = None
+        self._engine: QueryEngine | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     @classmethod
     def open(
@@ -77,7 +83,10 @@ class Catalogue:
         return f"Catalogue(data_dir={str(self.data_dir)!r})"
 
     def sparql(self, query: str, compact: bool = True) -> pd.DataFrame | bool:
-        """Run a SPARQL query; the project's PREFIXes are added when the query declares none.
+        """Run a SPARQL query as ``cradle sparql`` and ``/sparql`` do: read-only, no
+        ``SERVICE``, in a worker process of its own stopped at ``CRADLE_QUERY_TIMEOUT`` (and when
+        the call is interrupted), at most ``CRADLE_ROW_CAP`` rows (a cut answer warns). The
+        project's PREFIXes the query uses and does not declare are added.
 
         Args:
             query: a SELECT, ASK, CONSTRUCT or DESCRIBE query.
@@ -91,13 +100,40 @@ class Catalogue:
 
         Raises:
             QuerySyntaxError: the query does not parse; the message says where.
+            QueryRefused: the query asks for what a read-only endpoint never does (``SERVICE``,
+                an update, ...).
+            QueryTimeout: it ran past the deadline and was stopped.
         """
-        result = run_query(self._store, with_prefixes(query))
+        text = with_prefixes(query)
+        graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
+        if self._engine is None:
+            limits = {"data_dir": self.data_dir, "query_workers": 1}
+            self._engine = open_engine(self.settings.model_copy(update=limits), self.version)
+            self._finalizer = weakref.finalize(self, self._engine.close)
+        try:
+            answer = self._engine.execute(
+                text, default_graphs=[], named_graphs=[], accept=None,
+                fmt="ntriples" if graph else "json",
+            )  # fmt: skip
+        except KeyboardInterrupt:  # the notebook's "interrupt": stop the query's worker too
+            self.close()
+            raise
+        if answer.truncated:
+            warnings.warn(
+                f"the answer was cut at {answer.row_cap} rows (CRADLE_ROW_CAP)", stacklevel=2
+            )
+        if graph:
+            return triples_frame(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES), compact)
+        result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
-        if isinstance(result, ox.QueryTriples):
-            return triples_frame(result, compact)
         return solutions_frame(result, compact)
+
+    def close(self) -> None:
+        """Stop the query worker :meth:`sparql` started (the next call starts a new one)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._engine, self._finalizer = None, None
 
     def resources(self) -> pd.DataFrame:
         """One row per catalogue entry, in the document's order.

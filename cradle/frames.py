@@ -9,7 +9,7 @@ pandas ``string``. Unbound values are missing (``<NA>``/``NaN``/``NaT``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import pyoxigraph as ox
@@ -125,7 +125,7 @@ def solutions_frame(result: ox.QuerySolutions, compact: bool = True) -> pd.DataF
     )
 
 
-def triples_frame(result: ox.QueryTriples, compact: bool = True) -> pd.DataFrame:
+def triples_frame(result: Iterable[ox.Triple | ox.Quad], compact: bool = True) -> pd.DataFrame:
     """A CONSTRUCT or DESCRIBE result as a DataFrame with columns ``s``, ``p``, ``o``."""
     triples = list(result)
     return pd.DataFrame(

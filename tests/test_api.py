@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -50,6 +51,23 @@ def test_import_cradle_stays_light_and_graph_work_never_imports_torch(graph_dir:
 def test_open_an_unbuilt_dir_says_to_run_cradle_build(tmp_path: Path, sub: str) -> None:
     with pytest.raises(NotBuilt, match="cradle build"):
         Catalogue.open(tmp_path / sub)
+
+
+def test_sparql_keeps_the_endpoints_rules(graph_dir: Path) -> None:
+    from cradle.core.errors import QueryRefused, QueryTimeout
+    from cradle.core.settings import Settings
+
+    kg = Catalogue.open(graph_dir, Settings(data_dir=graph_dir, query_timeout=1))
+    try:
+        with pytest.raises(QueryRefused, match="SERVICE"):
+            kg.sparql("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        assert time.monotonic() - started < 30
+        assert kg.sparql("ASK { ?s ?p ?o }") is True  # a new worker after the stopped one
+    finally:
+        kg.close()
 
 
 def test_select_columns_are_typed(kg: Catalogue) -> None:
