@@ -76,6 +76,8 @@ def _config(settings: Settings, app: Any = None) -> Any:
             settings.body_timeout,
             settings.max_connections,
             settings.max_url_bytes,
+            settings.connections_per_client,
+            frozenset(settings.trusted_proxies),
         ),
         timeout_keep_alive=max(1, round(settings.header_timeout)),
         limit_concurrency=settings.max_connections,

@@ -42,6 +42,10 @@ def _raw_answer(status: str, message: str) -> bytes:
 BUSY = _raw_answer(
     "503 Service Unavailable", "the server has too many open connections; retry in a few seconds"
 )
+BUSY_CLIENT = _raw_answer(
+    "503 Service Unavailable",
+    "your address has too many open connections to this server; close some, then retry",
+)
 #: How long a connection cut for a slow body stays open, unread, after its 408 and FIN.
 LINGER_SECONDS = 1.0
 SLOW_BODY = _raw_answer(
@@ -62,7 +66,10 @@ class LimitedHTTP(HttpToolsProtocol):
     header_seconds: float = 10.0
     body_seconds: float | None = None
     max_connections: int | None = None
+    per_client: int | None = None
+    trusted: frozenset[str] = frozenset()
     max_head_bytes: int = 16_384 + HEADERS_BYTES
+    _peer: str | None = None  # the client's address (None: a trusted proxy's, or unknown)
     _header_timer: asyncio.TimerHandle | None = None
     _body_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0  # bytes of the head being received
@@ -79,7 +86,22 @@ class LimitedHTTP(HttpToolsProtocol):
             transport.write(BUSY)
             transport.close()
             return
+        if self.per_client is not None and self._over_client_cap(transport):
+            transport.write(BUSY_CLIENT)
+            transport.close()
+            return
         self._arm()
+
+    def _over_client_cap(self, transport: Any) -> bool:
+        """Whether this connection's address now holds more than :attr:`per_client` of this
+        process's connections (one pass over them: at most ``max_connections``)."""
+        peer = transport.get_extra_info("peername")
+        host = peer[0] if isinstance(peer, tuple) and peer else None
+        if host is None or host in self.trusted:
+            return False
+        self._peer = host
+        same = sum(1 for c in self.connections if getattr(c, "_peer", None) == host)
+        return same > (self.per_client or 0)
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102 - uvicorn's
         self._disarm()
@@ -227,6 +249,8 @@ def header_timeout_protocol(
     body_seconds: float | None = None,
     max_connections: int | None = None,
     max_url_bytes: int = 16_384,
+    per_client: int | None = None,
+    trusted: frozenset[str] = frozenset(),
 ) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with the limits of the module docstring.
 
@@ -240,11 +264,17 @@ def header_timeout_protocol(
         max_url_bytes: the longest URL the service answers (the app answers 414 above it); a
             head longer than this plus :data:`HEADERS_BYTES` gets 431 and the connection is
             closed.
+        per_client: a connection beyond this many open ones from one address gets 503 at
+            once and is closed (None: no limit); the addresses in ``trusted`` (reverse
+            proxies, whose connections carry many clients) are not counted.
+        trusted: the reverse proxies' addresses.
     """
     limits = {
         "header_seconds": seconds,
         "body_seconds": body_seconds,
         "max_connections": max_connections,
+        "per_client": per_client,
+        "trusted": trusted,
         "max_head_bytes": max_url_bytes + HEADERS_BYTES,
     }
     return type("HeaderTimeout", (LimitedHTTP,), limits)

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
         description="open connections one server process keeps; a connection beyond them is "
         "answered 503 at once and closed (keep it below the open-files limit, ulimit -n)",
     )
+    connections_per_client: int = Field(
+        100,
+        gt=0,
+        description="open connections one address keeps with one server process (a trusted "
+        "proxy's are not counted); a connection beyond them is answered 503 at once and closed",
+    )
     linkcheck_allow_private: bool = Field(
         False,
         description="let `cradle linkcheck` check loopback, private and link-local addresses "

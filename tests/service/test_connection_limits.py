@@ -92,6 +92,29 @@ def test_connections_over_the_cap_get_a_quick_503(server: tuple[str, Any]) -> No
     assert httpx.get(base + "/health", timeout=5).status_code == 200
 
 
+@pytest.mark.slow
+def test_one_address_cannot_take_every_connection(
+    graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRADLE_MAX_CONNECTIONS", "40")
+    monkeypatch.setenv("CRADLE_CONNECTIONS_PER_CLIENT", "10")
+    with serving(graph_dir, tmp_path / "server.log") as (base, _):
+        port = port_of(base)
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(12)]
+        try:
+            time.sleep(0.3)
+            mine = httpx.get(base + "/health", timeout=5)
+            assert mine.status_code == 503 and "your address" in mine.text
+            other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+            with other:
+                assert other.get(base + "/health", timeout=5).status_code == 200
+        finally:
+            for sock in held:
+                sock.close()
+        time.sleep(0.3)
+        assert httpx.get(base + "/health", timeout=5).status_code == 200
+
+
 def _answer_to(base: str, pieces: Iterator[bytes]) -> bytes:
     """Send ``pieces`` on one connection (stopping when the server closes it); what came back."""
     with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
