@@ -9,8 +9,10 @@ how it was made and how sure it is (:class:`Match`):
    or above :data:`TITLE_MATCH`; when two candidates are nearly as close (within
    :data:`AMBIGUOUS_MARGIN`) the row is listed for a person to decide, never guessed;
 3. **position**: a row left over between two matched rows, with exactly one curated entry of the
-   same place left over between the same two entries, is that entry (a retitled row); more than
-   one either side is ambiguous, listed for a person.
+   same place left over between the same two entries, is that entry (a retitled row) when their
+   titles are at least :data:`POSITION_MATCH` alike; more than one either side, or titles less
+   alike, is ambiguous, listed for a person. A row before the first or after the last matched
+   row is never matched by position (it is new; the entry it may replace is kept and listed).
 
 A matched entry keeps what staff curated (:data:`CURATED_FIELDS`: its id, so its web address,
 url, topics, audiences, review dates) and takes the document's fields (:data:`DOCUMENT_FIELDS`);
@@ -65,6 +67,10 @@ CURATED_FIELDS = (
 TITLE_MATCH = 85
 #: Two candidates this close in title similarity are ambiguous: a person decides.
 AMBIGUOUS_MARGIN = 3
+#: A row matched by position needs a title at least this alike (``fuzz.ratio``) to the entry's;
+#: below it the two are listed for a person (a row removed and another added in its place
+#: would otherwise turn one resource into another).
+POSITION_MATCH = 40
 
 MatchKind = Literal["id", "title", "position"]
 
@@ -248,8 +254,7 @@ class _Matcher:
     def by_position(self) -> None:
         decided = {a.row for a in self.report.ambiguous}
         rows = sorted(self.found)
-        bounds = [-1, *rows, len(self.imp)]
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in zip(rows, rows[1:], strict=False):  # only between two matched rows
             left = [r for r in range(lo + 1, hi) if r not in decided]
             if not left:
                 continue
@@ -259,10 +264,12 @@ class _Matcher:
                 here = [r for r in left if self.imp[r].locality == place]
                 free = [a for a in range(c_lo + 1, c_hi)
                         if a not in self.row_of and self.cur[a].locality == place]  # fmt: skip
+                score = 0
                 if len(here) == 1 and len(free) == 1:
                     score = round(
                         fuzz.ratio(_key(self.cur[free[0]].title), _key(self.imp[here[0]].title))
                     )
+                if score >= POSITION_MATCH:
                     self.take(here[0], free[0], "position", score)
                 elif here and free:
                     ids = tuple(self.cur[a].id for a in free[:3])

@@ -178,6 +178,28 @@ def test_two_equally_close_entries_are_left_to_a_person() -> None:
     assert "ambiguous: 'Safer sleep guide for parents and carers'" in render_merge(report, imported)
 
 
+def test_a_different_row_in_place_of_a_removed_one_is_never_taken_for_it() -> None:
+    curated = load_catalogue(CATALOGUE)
+    base = curated.resources[0]
+    titles = ["Safer sleep guide", "Home safety checklist", "Crying leaflet", "Dads' group"]
+    curated.resources = [
+        base.model_copy(update={"id": f"entry-{n}", "title": t}) for n, t in enumerate(titles)
+    ]
+    imported = curated.model_copy(deep=True)
+    imported.resources = [r.model_copy(update={"id": f"row-{n}"}) for n, r in enumerate(
+        curated.resources)]  # fmt: skip
+    # the last row replaced by another resource; the second by one of a wholly other title
+    imported.resources[3] = base.model_copy(update={"id": "row-3", "title": "Baby sleep video"})
+    imported.resources[1] = base.model_copy(update={"id": "row-1", "title": "Cot thermometer"})
+    merged, report = merge_import(curated, imported)
+    matched = {m.entry for m in report.matches}
+    assert matched == {"entry-0", "entry-2"}  # by title only
+    assert [a.row for a in report.ambiguous] == [1]  # 1 is listed for a person
+    ids = {e.id for e in merged.resources}
+    assert {"entry-1", "entry-3"} <= ids  # kept, not turned into something else
+    assert any(e.title == "Baby sleep video" for e in merged.resources)  # added as new
+
+
 def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
     old = load_catalogue(CATALOGUE)
     new = old.model_copy(deep=True)
