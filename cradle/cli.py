@@ -166,10 +166,27 @@ def build(
             progress=verbose > 0,
         )
     except CradleError as exc:
-        _fail(exc)
+        for line in str(exc).splitlines():
+            typer.echo(line, err=True)
+        typer.echo(_not_built(settings.data_dir), err=True)
+        raise typer.Exit(exit_code(exc)) from None
     typer.echo(
         f"built {result.resources} resources, {result.triples} triples into "
         f"{settings.data_dir} (graph {result.graph_sha256[:12]})"
+    )
+
+
+def _not_built(data_dir: Path) -> str:
+    """What a failed build left: the build before (still served), or none."""
+    from cradle.core.datadir import DataDir
+
+    try:
+        DataDir(data_dir).open()
+    except CradleError:
+        return "nothing was built; fix what is listed and run `cradle build` again"
+    return (
+        f"nothing was built: {data_dir} still holds, and servers still serve, the build before; "
+        "fix what is listed and run `cradle build` again"
     )
 
 

@@ -67,6 +67,7 @@ def test_minimal_entry_loads(tmp_path: Path) -> None:
         ({"summary": "Ring Jane on 07700 900123."}, "summary", "a mobile phone number"),
         ({"title": "Leaflet from jane.smith@bolton.gov.uk"}, "title", "an e-mail address"),
         ({"url": "https://youtube"}, "url", "is not a whole site name"),
+        ({"phone": "0161 234 5678"}, "phone", "contact details belong to the publisher"),
     ],
 )
 def test_bad_field_is_named(tmp_path: Path, change: dict, field: str, words: str) -> None:
@@ -150,3 +151,22 @@ def test_bad_catalogue_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError):
         build(Settings(), catalogue=bad, data_dir=data_dir, with_index=False)
     assert files() == before and DataDir(data_dir).current_id() == published
+
+
+def test_a_failed_build_says_what_is_still_served(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cradle.cli import app
+
+    bad = write(tmp_path, [{**GOOD_ENTRY, "title": ""}])
+    out = tmp_path / "var"
+    args = ["build", "--graph-only", "--catalogue", str(bad), "--data-dir", str(out)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 1 and "title: must not be empty" in first.output
+    assert "nothing was built; fix what is listed" in first.output
+    good = write(tmp_path, [GOOD_ENTRY])
+    ok = ["build", "--graph-only", "--catalogue", str(good), "--data-dir", str(out)]
+    assert CliRunner().invoke(app, ok).exit_code == 0
+    bad = write(tmp_path, [{**GOOD_ENTRY, "title": ""}])
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1 and "servers still serve, the build before" in again.output

@@ -32,9 +32,11 @@ _ALIASES_OF = {
 FIELD_ALIASES = {alias: name for name, aliases in _ALIASES_OF.items() for alias in aliases}
 #: Where the valid values of each reference field are listed, for a value with no close match.
 VALUE_LISTS = {
-    "topics": "the topics in ontology/topics.ttl",
-    "locality": "the places in ontology/localities.ttl (or under `localities:` in this file)",
-    "adopted_in": "the places in ontology/localities.ttl (or under `localities:` in this file)",
+    "topics": "the topics `cradle topics` lists",
+    "locality": "the places /locality/scheme lists; a place not there is added under "
+    "`localities:` (docs/catalogue.md, 'A place that is not in the list')",
+    "adopted_in": "the places /locality/scheme lists; a place not there is added under "
+    "`localities:` (docs/catalogue.md, 'A place that is not in the list')",
     "format": "the formats in ontology/values.ttl",
     "kind": "the kinds in ontology/values.ttl",
     "status": "available, awaiting-information, in-development",
@@ -220,8 +222,18 @@ def _not_text(given: object) -> str:
     return "expected text, not a list or a block of fields: write the value on the same line"
 
 
+#: Fields of an organisation written on an entry: a contact belongs to who publishes it.
+_CONTACT_FIELDS = frozenset({"email", "phone", "website", "address", "how_to_request"})
+
+
 def unknown_field(name: str, fields: list[str]) -> str:
     """An unknown field's problem: the field meant, when one is close."""
+    if str(name).lower() in _CONTACT_FIELDS and "publisher" in fields:
+        return (
+            f"unknown field {cut(name)}: contact details belong to the publisher, under "
+            "`organisations:` at the top of the file (docs/catalogue.md, 'Organisations: how to "
+            "reach them'); for the resource itself, give its `url`"
+        )
     guess = FIELD_ALIASES.get(str(name).lower())
     options = [guess] if guess in fields else suggest(str(name), fields, limit=2)
     hint = did_you_mean(options) or "; the fields are described in docs/catalogue.md"
