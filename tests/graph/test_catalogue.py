@@ -124,6 +124,14 @@ def test_malformed_yaml_names_line(tmp_path: Path) -> None:
     assert problem.startswith(f"{path}:3: ") and "malformed YAML" in problem
 
 
+def test_an_unclosed_quote_is_named_where_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.yaml"
+    lines = ["catalogue:", "  id: t", "resources:", "- id: one", '  title: "Safer sleep', "  x: y"]
+    path.write_text("\n".join(lines) + "\n" + "\n" * 200, encoding="utf-8")
+    (problem,) = problems_for(path)
+    assert problem.startswith(f"{path}:5: entry one: title: a quote opened at column 10")
+
+
 def test_unknown_publisher_is_named(tmp_path: Path) -> None:
     problems = problems_for(write(tmp_path, [{**GOOD_ENTRY, "publisher": "nobody"}]))
     words = "entry tiny-safer-sleep: publisher: unknown organisation 'nobody'"

@@ -205,6 +205,16 @@ def _entry_around(lines: list[str], line: int) -> str | None:
 def _yaml_problem(exc: yaml.YAMLError, text: str, source: str) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or "the file is not valid YAML"
+    started = getattr(exc, "context_mark", None)
+    unclosed = "end of stream" in problem or "document separator" in problem
+    if started is not None and unclosed and "quoted scalar" in str(getattr(exc, "context", "")):
+        # the file ended (or a line broke) inside quotes: where they opened is what to fix
+        line = started.line + 1
+        where, fld = _located(text, line)
+        return (
+            f"{source}:{line}: {where}: {fld}a quote opened at column {started.column + 1} is "
+            "never closed: end the value with the same quote mark, or remove the opening one"
+        )
     if mark is None:
         return f"{source}:1: (file): malformed YAML: {problem}"
     line = mark.line + 1
