@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cradle.core.conneg import choose
@@ -208,6 +208,32 @@ def _term_route(kind: str) -> None:
     )
 
 
+def _part_route(kind: str) -> None:
+    async def part_of(term_id: str, part: str, request: Request, data: GraphDataDep) -> Response:
+        _check(data, kind, term_id)
+        iri = ox.NamedNode(f"{NAMESPACES[kind]}{term_id}/{part}") if ID.match(part) else None
+        if iri is None or next(data.store.quads_for_pattern(iri, None, None), None) is None:
+            raise UnknownIri(f"Nothing is known about {NAMESPACES[kind]}{term_id}/{part[:200]}.")
+        # its description is its parent's (GraphData.describe takes in the IRIs under it)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/{kind}/{term_id}{query}", status_code=303)
+
+    part_of.__name__ = f"{kind}_part"
+    part_of.__doc__ = (
+        f"An IRI under a {kind} (a resource's link, an organisation's contact point): "
+        "303 See Other to the page that describes it."
+    )
+    router.add_api_route(
+        f"/{kind}/{{term_id}}/{{part}}",
+        part_of,
+        methods=["GET"],
+        responses={303: {"description": "described by its parent's page"}},
+        response_class=Response,
+        summary=f"Dereference an IRI under a {kind}",
+    )
+
+
 for _kind in NAMESPACES:
     if _kind != "resource":
         _term_route(_kind)
+    _part_route(_kind)

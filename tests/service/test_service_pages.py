@@ -172,3 +172,26 @@ def test_filters_without_words_point_to_the_pages_of_what_was_chosen(client: Tes
     assert client.get("/locality/oldham").status_code == 200
     plain = client.get("/")
     assert "Type a few words in the search box" not in plain.text  # nothing chosen: no note
+
+
+def test_an_iri_under_a_resource_or_organisation_is_described_by_its_parent(
+    client: TestClient, graph: Graph
+) -> None:
+    under = sorted(
+        str(s)
+        for s in set(graph.subjects())
+        if isinstance(s, URIRef)
+        and str(s).startswith(BASE)
+        and str(s)[len(BASE) :].count("/") == 2
+        and str(s)[len(BASE) :].split("/")[0] in ("resource", "org")
+    )
+    assert any(u.endswith("/link") for u in under) and any(u.endswith("/contact") for u in under)
+    for iri in under:
+        path = "/" + iri[len(BASE) :]
+        moved = client.get(path, headers={"accept": "text/turtle"}, follow_redirects=False)
+        assert moved.status_code == 303, path
+        parent = path.rsplit("/", 1)[0]
+        assert moved.headers["location"] == parent
+        described = Graph().parse(data=client.get(parent, headers={"accept": "text/turtle"}).text)
+        assert (URIRef(iri), None, None) in described, iri
+    assert client.get("/resource/icon-babies-cry-you-can-cope/nothing").status_code == 404
