@@ -89,7 +89,11 @@ def negotiate(accept: str | None, formats: tuple[Format, ...], fmt: str | None =
     best: tuple[float, int] | None = None
     chosen = None
     for order, f in enumerate(formats):
-        q = max(quality(ranges, t) for t in (f.media_type, *f.aliases) if "/" in t)
+        # a wildcard (text/*) reaches a format by its own type only, not by an alias: text/*
+        # is CSV or TSV, not SPARQL XML through its alias text/xml
+        named = {(r.kind, r.sub) for r in ranges}
+        aliases = [t for t in f.aliases if "/" in t and tuple(t.split("/", 1)) in named]
+        q = max(quality(ranges, t) for t in (f.media_type, *aliases))
         if q > 0 and (best is None or (q, -order) > best):
             best, chosen = (q, -order), f
     if chosen is None:
