@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cradle.core.errors import CatalogueError, QuerySyntaxError, UnreadableFile
+from cradle.core.errors import CatalogueError, NotAcceptable, QuerySyntaxError, UnreadableFile
 from cradle.core.settings import ONTOLOGY_DIR, Settings
 from cradle.graph.build.catalogue import load_catalogue
 from cradle.graph.build.ontology import load_ontology, terms
@@ -42,7 +42,10 @@ def query_text(arg: str) -> str:
 
 def run_sparql(settings: Settings, query: str, fmt: str) -> str:
     """Run ``query`` on the store of ``settings.data_dir``; render as ``table``, ``json`` or
-    ``csv``.
+    ``csv`` (a CONSTRUCT or DESCRIBE: Turtle, or JSON-LD for ``json``).
+
+    Raises:
+        NotAcceptable: ``csv`` for a CONSTRUCT or DESCRIBE.
 
     The query goes through the service's engine (:func:`cradle.graph.sparql.engine.query_once`)
     with every setting given (deadline, row cap, an external store): read-only, no SERVICE; a
@@ -50,7 +53,13 @@ def run_sparql(settings: Settings, query: str, fmt: str) -> str:
     """
     text = with_prefixes(query)
     is_graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
-    wire = "turtle" if is_graph else "csv" if fmt == "csv" else "json"
+    if is_graph and fmt == "csv":
+        raise NotAcceptable(
+            "--format csv is for SELECT and ASK; a CONSTRUCT or DESCRIBE prints Turtle (the "
+            "default) or JSON-LD (--format json)"
+        )
+    graph_wire = "jsonld" if fmt == "json" else "turtle"
+    wire = graph_wire if is_graph else "csv" if fmt == "csv" else "json"
     answer = query_once(settings, text, wire)
     if answer.truncated:
         sys.stderr.write(f"warning: result truncated at the row cap of {answer.row_cap}\n")

@@ -48,6 +48,15 @@ def test_sparql_syntax_error_is_reported(graph_dir: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
+def test_sparql_graph_results_as_json_are_json_ld_and_csv_is_refused(graph_dir: Path) -> None:
+    q = "CONSTRUCT { ?r dct:title ?t } WHERE { ?r a dcat:Resource ; dct:title ?t } LIMIT 2"
+    as_json = runner.invoke(app, ["sparql", q, "--format", "json", "--data-dir", str(graph_dir)])
+    assert as_json.exit_code == 0
+    assert all("@id" in node for node in json.loads(as_json.output))
+    as_csv = runner.invoke(app, ["sparql", q, "--format", "csv", "--data-dir", str(graph_dir)])
+    assert as_csv.exit_code != 0 and "JSON-LD (--format json)" in as_csv.output
+
+
 def test_sparql_without_build_says_what_to_do(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sparql", "ASK {}", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "cradle build" in result.output
