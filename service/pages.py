@@ -38,9 +38,15 @@ MEDIA: dict[str, str] = {
     "application/rdf+xml": "xml",
     "application/json": "json-ld",
 }
-FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json",
-           "nt": "application/n-triples", "rdf": "application/rdf+xml"}  # fmt: skip
-FormatParam = Literal["html", "ttl", "jsonld", "nt", "rdf"]
+#: ``format=`` values: the short names, and the names ``/sparql`` takes for the same formats.
+FORMATS = {"html": "text/html", "ttl": "text/turtle", "turtle": "text/turtle",
+           "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+           "json": "application/ld+json", "nt": "application/n-triples",
+           "ntriples": "application/n-triples", "rdf": "application/rdf+xml",
+           "rdfxml": "application/rdf+xml", "xml": "application/rdf+xml"}  # fmt: skip
+FormatParam = Literal[
+    "html", "ttl", "turtle", "jsonld", "json-ld", "json", "nt", "ntriples", "rdf", "rdfxml", "xml"
+]
 RELATED = 6
 RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

@@ -100,6 +100,10 @@ def test_format_parameter_overrides_accept(client: TestClient) -> None:
     r = client.get("/locality/bolton", params={"format": "ttl"}, headers=HTML)
     assert r.headers["content-type"].startswith("text/turtle")
     assert client.get("/locality/bolton", params={"format": "exe"}).status_code == 422
+    for name, media in [("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
+                        ("rdfxml", "application/rdf+xml")]:  # fmt: skip
+        got = client.get("/topic/safer-sleep", params={"format": name}, headers=HTML)
+        assert got.headers["content-type"].startswith(media)  # the names /sparql takes too
 
 
 def test_resource_page_shows_what_the_graph_says(client: TestClient, data_dir: Path) -> None:
