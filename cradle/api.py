@@ -107,7 +107,10 @@ class Catalogue:
         text = with_prefixes(query)
         graph = scan(text).form in ("CONSTRUCT", "DESCRIBE")
         if self._engine is None:
-            limits = {"data_dir": self.data_dir, "query_workers": 1}
+            # this catalogue's own version, never an external store or named graphs the
+            # environment may name: the same graph its other methods read
+            limits = {"data_dir": self.data_dir, "query_workers": 1, "store_url": None,
+                      "named_graphs": {}}  # fmt: skip
             self._engine = open_engine(self.settings.model_copy(update=limits), self.version)
             self._finalizer = weakref.finalize(self, self._engine.close)
         try:

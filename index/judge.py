@@ -50,10 +50,11 @@ class TitleWords:
         """Per resource of ``idx``: the question (its BM25 ``tokens``) names it by its title.
 
         It does when it holds every word of the title (of two words or more, or the whole
-        question: "letters from parents" names "Parent to Parent Letter"), or when every word
-        of the question is in the title and they are at least half of the title's words ("safe
-        sleeping risk assessment" names "Safe sleep risk assessment tool for practitioners";
-        "safe sleep" does not name "Local thematic safe sleeping review")."""
+        question: "letters from parents" names "Parent to Parent Letter"), or when the question
+        has two words or more, all in the title, and they are at least half of the title's
+        words ("safe sleeping risk assessment" names "Safe sleep risk assessment tool for
+        practitioners"; "safe sleep" does not name "Local thematic safe sleeping review", nor
+        "parents" "Parent to Parent Letter")."""
         wanted = set(tokens)
         held = np.zeros(len(idx), dtype=np.int64)
         for token in wanted:
@@ -63,7 +64,7 @@ class TitleWords:
                 held += ids[at] == idx
         size = self._size[idx]
         whole_title = (held == size) & ((size >= 2) | (size == len(wanted)))
-        most_of_it = (held == len(wanted)) & (2 * len(wanted) >= size)
+        most_of_it = (held == len(wanted)) & (2 * len(wanted) >= size) & (len(wanted) >= 2)
         return (size > 0) & (whole_title | most_of_it)
 
 

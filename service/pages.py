@@ -28,7 +28,7 @@ from cradle.service.resourceview import resource_facts
 
 router = APIRouter(tags=["linked data"])
 
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # whole ids only: fullmatch
 #: media type -> rdflib serializer ("html" for the page), in the server's order of preference.
 MEDIA: dict[str, str] = {
     "text/html": "html",
@@ -43,9 +43,24 @@ FORMATS = {"html": "text/html", "ttl": "text/turtle", "turtle": "text/turtle",
            "jsonld": "application/ld+json", "json-ld": "application/ld+json",
            "json": "application/ld+json", "nt": "application/n-triples",
            "ntriples": "application/n-triples", "rdf": "application/rdf+xml",
-           "rdfxml": "application/rdf+xml", "xml": "application/rdf+xml"}  # fmt: skip
+           "rdfxml": "application/rdf+xml", "xml": "application/rdf+xml",
+           "n3": "text/turtle", "n-triples": "application/n-triples",
+           "rdf+xml": "application/rdf+xml"}  # fmt: skip
 FormatParam = Literal[
-    "html", "ttl", "turtle", "jsonld", "json-ld", "json", "nt", "ntriples", "rdf", "rdfxml", "xml"
+    "html",
+    "ttl",
+    "turtle",
+    "n3",
+    "jsonld",
+    "json-ld",
+    "json",
+    "nt",
+    "ntriples",
+    "n-triples",
+    "rdf",
+    "rdfxml",
+    "rdf+xml",
+    "xml",
 ]
 RELATED = 6
 RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -124,7 +139,7 @@ def period(data: GraphData, res: Resource) -> str:
 
 
 def _check(data: GraphData, kind: str, term_id: str) -> None:
-    if not ID.match(term_id) or not data.exists(kind, term_id):
+    if not ID.fullmatch(term_id) or not data.exists(kind, term_id):
         raise UnknownIri(f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
 
 
@@ -217,7 +232,7 @@ def _term_route(kind: str) -> None:
 def _part_route(kind: str) -> None:
     async def part_of(term_id: str, part: str, request: Request, data: GraphDataDep) -> Response:
         _check(data, kind, term_id)
-        iri = ox.NamedNode(f"{NAMESPACES[kind]}{term_id}/{part}") if ID.match(part) else None
+        iri = ox.NamedNode(f"{NAMESPACES[kind]}{term_id}/{part}") if ID.fullmatch(part) else None
         if iri is None or next(data.store.quads_for_pattern(iri, None, None), None) is None:
             raise UnknownIri(f"Nothing is known about {NAMESPACES[kind]}{term_id}/{part[:200]}.")
         # its description is its parent's (GraphData.describe takes in the IRIs under it)

@@ -94,7 +94,9 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def _over_client_cap(self, transport: Any) -> bool:
         """Whether this connection's address now holds more than :attr:`per_client` of this
-        process's connections (one pass over them: at most ``max_connections``)."""
+        process's connections (one pass over them: at most ``max_connections``). The address is
+        the peer's, as :func:`cradle.service.deps.client_address` takes it before any header is
+        read; a trusted proxy's connections carry many clients and are not counted."""
         peer = transport.get_extra_info("peername")
         host = peer[0] if isinstance(peer, tuple) and peer else None
         if host is None or host in self.trusted:

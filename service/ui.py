@@ -28,6 +28,7 @@ from cradle.graph.read.coverage import (
 from cradle.graph.read.priority import model_need
 from cradle.graph.read.readmodel import Term, walk
 from cradle.index.hit import Card, Hit
+from cradle.index.search import MAX_K
 from cradle.index.snippets import segments
 from cradle.service.deps import (
     ClientDep,
@@ -127,7 +128,7 @@ async def search_page(
     client: ClientDep,
     q: str = "",
     exact: bool = False,
-    k: int = Query(20, ge=1, le=100),
+    k: int = Query(20, ge=1, le=MAX_K),
 ) -> Response:
     """The search page: the box and (folded) filters, then the close matches with the way to
     each, their "why" and counts; when nothing is close, help instead and the nearest ones."""

@@ -382,5 +382,8 @@ def open_model(data_dir: Path | Version) -> tuple[ox.Store, ReadModel]:
 
 
 def iri_path(iri: str) -> str | None:
-    """The service path (``/topic/safer-sleep``) of one of Cradle's IRIs, else None."""
-    return "/" + iri[len(BASE) :] if iri.startswith(BASE) else None
+    """The service path (``/topic/safer-sleep``) of one of Cradle's IRIs, else None (also for
+    one whose path would start ``//``: a browser reads that as another site)."""
+    if not iri.startswith(BASE) or iri[len(BASE) :].startswith("/"):
+        return None
+    return "/" + iri[len(BASE) :]

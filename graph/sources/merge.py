@@ -8,11 +8,11 @@ how it was made and how sure it is (:class:`Match`):
 2. **title**: the closest title among the curated entries of the same place and publisher, at
    or above :data:`TITLE_MATCH`; when two candidates are nearly as close (within
    :data:`AMBIGUOUS_MARGIN`) the row is listed for a person to decide, never guessed;
-3. **position**: a row left over between two matched rows, with exactly one curated entry of the
-   same place left over between the same two entries, is that entry (a retitled row) when their
-   titles are at least :data:`POSITION_MATCH` alike; more than one either side, or titles less
-   alike, is ambiguous, listed for a person. A row before the first or after the last matched
-   row is never matched by position (it is new; the entry it may replace is kept and listed).
+3. **position**: a row left over between two matched rows (or a matched row and the document's
+   start or end), with exactly one curated entry of the same place left over between the same
+   two entries, is that entry (a retitled row) when their titles are at least
+   :data:`POSITION_MATCH` alike; more than one either side, or titles less alike, is ambiguous,
+   listed for a person.
 
 A matched entry keeps what staff curated (:data:`CURATED_FIELDS`: its id, so its web address,
 url, topics, audiences, review dates) and takes the document's fields (:data:`DOCUMENT_FIELDS`);
@@ -254,7 +254,8 @@ class _Matcher:
     def by_position(self) -> None:
         decided = {a.row for a in self.report.ambiguous}
         rows = sorted(self.found)
-        for lo, hi in zip(rows, rows[1:], strict=False):  # only between two matched rows
+        bounds = [-1, *rows, len(self.imp)]  # the document's ends bound the first and last
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
             left = [r for r in range(lo + 1, hi) if r not in decided]
             if not left:
                 continue

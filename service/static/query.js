@@ -34,7 +34,8 @@
   var link = Table.prototype.getUriLinkFromBinding;
   Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
     var html = link.call(this, binding, prefixes);
-    if (base && binding.value.indexOf(base) === 0) {
+    // a Cradle IRI opens here; one whose path starts "//" would be another site: left alone
+    if (base && binding.value.indexOf(base) === 0 && binding.value.charAt(base.length) !== "/") {
       // YASR's markup is sanitised (attributes re-quoted), so change the link through the DOM
       var box = document.createElement("div");
       box.innerHTML = html;

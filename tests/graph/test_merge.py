@@ -194,10 +194,28 @@ def test_a_different_row_in_place_of_a_removed_one_is_never_taken_for_it() -> No
     merged, report = merge_import(curated, imported)
     matched = {m.entry for m in report.matches}
     assert matched == {"entry-0", "entry-2"}  # by title only
-    assert [a.row for a in report.ambiguous] == [1]  # 1 is listed for a person
+    assert [a.row for a in report.ambiguous] == [1, 3]  # listed for a person
     ids = {e.id for e in merged.resources}
     assert {"entry-1", "entry-3"} <= ids  # kept, not turned into something else
     assert any(e.title == "Baby sleep video" for e in merged.resources)  # added as new
+
+
+def test_a_retitled_last_row_is_still_matched_by_position() -> None:
+    curated = load_catalogue(CATALOGUE)
+    base = curated.resources[0]
+    titles = ["Safer sleep guide", "Home safety checklist", "Dads' group"]
+    curated.resources = [
+        base.model_copy(update={"id": f"entry-{n}", "title": t}) for n, t in enumerate(titles)
+    ]
+    imported = curated.model_copy(deep=True)
+    imported.resources = [r.model_copy(update={"id": f"row-{n}"}) for n, r in enumerate(
+        curated.resources)]  # fmt: skip
+    imported.resources[2] = base.model_copy(
+        update={"id": "row-2", "title": "Dads and partners group"}
+    )
+    _, report = merge_import(curated, imported)
+    last = next(m for m in report.matches if m.row == 2)
+    assert (last.entry, last.kind) == ("entry-2", "position")
 
 
 def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:

@@ -100,8 +100,10 @@ def test_format_parameter_overrides_accept(client: TestClient) -> None:
     r = client.get("/locality/bolton", params={"format": "ttl"}, headers=HTML)
     assert r.headers["content-type"].startswith("text/turtle")
     assert client.get("/locality/bolton", params={"format": "exe"}).status_code == 422
-    for name, media in [("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
-                        ("rdfxml", "application/rdf+xml")]:  # fmt: skip
+    from cradle.graph.sparql.formats import GRAPH_FORMATS
+
+    names = [(n, f.media_type) for f in GRAPH_FORMATS for n in (f.name, *f.aliases) if "/" not in n]
+    for name, media in names:
         got = client.get("/topic/safer-sleep", params={"format": name}, headers=HTML)
         assert got.headers["content-type"].startswith(media)  # the names /sparql takes too
 
@@ -199,3 +201,16 @@ def test_an_iri_under_a_resource_or_organisation_is_described_by_its_parent(
         described = Graph().parse(data=client.get(parent, headers={"accept": "text/turtle"}).text)
         assert (URIRef(iri), None, None) in described, iri
     assert client.get("/resource/icon-babies-cry-you-can-cope/nothing").status_code == 404
+
+
+def test_an_id_with_a_line_break_is_unknown_not_an_error(client: TestClient) -> None:
+    for path in ("/topic/safer-sleep%0A", "/resource/icon-babies-cry-you-can-cope/link%0A"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_only_a_path_on_this_site_is_made_of_a_cradle_iri() -> None:
+    from cradle.graph.read.readmodel import iri_path
+
+    assert iri_path(BASE + "topic/safer-sleep") == "/topic/safer-sleep"
+    assert iri_path(BASE + "/evil.example/x") is None  # "//evil.example/x" is another site
+    assert iri_path("https://example.org/x") is None
