@@ -89,6 +89,13 @@ def test_vulnerable_babies_service_is_called_and_its_team_page_has_the_address(
     assert "The catalogue has no contact for Oldham Council yet." in bare
 
 
+def test_a_card_with_no_address_says_what_to_look_for(client: TestClient) -> None:
+    page = client.get("/", params={"q": "lullaby trust safer sleep guidance", "k": 40}).text
+    named = re.findall(r'<p class="named">([^<]*)</p>', page)
+    assert "Look for “The Lullaby Trust - Safer sleep for babies, Support for families”" in named
+    assert not any("huddle" in n.lower() for n in named)  # a file host's name is no help
+
+
 def test_search_links_carry_the_way_back(client: TestClient) -> None:
     page = client.get("/", params={"q": "safe sleep", "locality": "bolton"}).text
     assert "?back=%2F%3Fq%3Dsafe%2Bsleep%26locality%3Dbolton" in page or (
