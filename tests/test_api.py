@@ -66,6 +66,9 @@ def test_sparql_keeps_the_endpoints_rules(graph_dir: Path) -> None:
             kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
         assert time.monotonic() - started < 30
         assert kg.sparql("ASK { ?s ?p ?o }") is True  # a new worker after the stopped one
+        kg.close()
+        kg.close()  # twice is fine
+        assert kg.sparql("ASK { ?s ?p ?o }") is True  # and the next call starts one again
     finally:
         kg.close()
 
