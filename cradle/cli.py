@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from cradle.core.errors import CradleError, UnreadableFile
+from cradle.core.errors import CatalogueError, CradleError, UnreadableFile, ValidationFailed
 from cradle.core.settings import Settings
 from cradle.facet_options import facet_options
 from cradle.graph.curation.ranking import REASONS
@@ -165,11 +165,13 @@ def build(
             report=(lambda line: typer.echo(line, err=True)) if tty else None,
             progress=verbose > 0,
         )
-    except CradleError as exc:
+    except (CatalogueError, ValidationFailed) as exc:  # the catalogue's problems, listed
         for line in str(exc).splitlines():
             typer.echo(line, err=True)
         typer.echo(_not_built(settings.data_dir), err=True)
         raise typer.Exit(exit_code(exc)) from None
+    except CradleError as exc:  # one line that says what is unchanged (a disk error, ...)
+        _fail(exc)
     typer.echo(
         f"built {result.resources} resources, {result.triples} triples into "
         f"{settings.data_dir} (graph {result.graph_sha256[:12]})"

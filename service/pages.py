@@ -248,7 +248,10 @@ def _part_route(kind: str) -> None:
         f"/{kind}/{{term_id}}/{{part}}",
         part_of,
         methods=["GET"],
-        responses={303: {"description": "described by its parent's page"}},
+        responses={
+            303: {"description": "Described by its parent's page."},
+            404: {"description": "Nothing is known about this IRI."},
+        },
         response_class=Response,
         summary=f"Dereference an IRI under a {kind}",
     )

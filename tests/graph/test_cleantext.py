@@ -89,7 +89,7 @@ def test_empty_resources_is_a_clear_error(tmp_path: Path) -> None:
 def test_ids_longer_than_pages_route_are_refused(tmp_path: Path) -> None:
     from cradle.service.pages import ID
 
-    assert ID.match("a" * cleantext.MAX_ID_CHARS) and not ID.match(
+    assert ID.fullmatch("a" * cleantext.MAX_ID_CHARS) and not ID.fullmatch(
         "a" * (1 + cleantext.MAX_ID_CHARS)
     )
 
