@@ -39,6 +39,9 @@ _NOT_TEXT = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_NOT_TEXT}]")
 _CONTROL_SHORT = re.compile(f"[\x00-\x1f\x7f-\x9f{_NOT_TEXT}]")
 BOM = "\ufeff"
+#: An e-mail address in free text (the importer takes them out of the document; the catalogue
+#: refuses them in an entry's text). Every repeat is bounded, so a search is linear in the text.
+EMAIL_IN_TEXT = re.compile(r"[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
 def text_problem(value: str, field: str) -> str | None:

@@ -31,7 +31,7 @@ MONTHS = {
     )
 }
 MONTH_RE = r"(Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+(\d{4})"
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = cleantext.EMAIL_IN_TEXT
 NAME = r"([A-Z][a-z]+(?: [A-Z][a-z'-]+)+)"
 PERSONAL = [  # (pattern whose group 1 is a person's name or address, replacement)
     (re.compile(r"\s*[–-]?\s*check with\s+(" + EMAIL.pattern + r")\s*"), ""),

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from cradle.graph.build import cleantext
 from cradle.graph.build.catalogue.messages import (
     Report,
     cut,
@@ -278,8 +279,7 @@ def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
         )
 
 
-#: An e-mail address and a UK mobile number in free text (bounded repeats: linear in the text).
-_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z]")
+#: A UK mobile number in free text (bounded repeats: linear in the text).
 _MOBILE_IN_TEXT = re.compile(
     r"(?<!\d)(?:07|\+44\s?(?:\(0\)\s?)?7)\d{3}[\s-]?\d{3}[\s-]?\d{3}(?!\d)"
 )
@@ -296,7 +296,7 @@ def _no_contact_details(ctx: Context, data: dict[str, Any], entry: Entry | None,
         if not isinstance(value, str):
             continue
         what = (
-            "an e-mail address" if _EMAIL_IN_TEXT.search(value)
+            "an e-mail address" if cleantext.EMAIL_IN_TEXT.search(value)
             else "a mobile phone number" if _MOBILE_IN_TEXT.search(value)
             else None
         )  # fmt: skip
