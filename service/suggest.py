@@ -44,6 +44,8 @@ def entries(data: GraphData) -> list[Entry]:
                     found.append(Entry(" " + normalise(label), label, kind, term.iri, detail))
         for r in data.resources.values():
             detail = data.label("locality", r.locality)
+            if r.status != "available":  # said before anyone opens it (awaiting information, ...)
+                detail += f", {data.label('status', r.status).lower()}"
             found.append(Entry(" " + normalise(r.title), r.title, "resource", r.iri, detail))
         data.derived["suggest"] = found
     return found

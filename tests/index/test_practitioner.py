@@ -222,6 +222,10 @@ def test_suggest_answers_labels_titles_and_places(client: TestClient) -> None:
     }
     shaken = client.get("/suggest", params={"q": "shaken"}).json()["suggestions"]
     assert shaken and shaken[0]["detail"] == "Abusive head trauma"  # an alternative label
+    safe = client.get("/suggest", params={"q": "safe sl"}).json()["suggestions"]
+    details = {s["label"]: s.get("detail") for s in safe if s["kind"] == "resource"}
+    assert details["Safe sleep animation"] == "Manchester"  # available: its place only
+    assert details["Local thematic safe sleeping review"] == "Bolton, awaiting information"
     assert client.get("/suggest", params={"q": "  "}).json()["suggestions"] == []
     assert client.get("/suggest").json()["suggestions"] == []
     assert client.get("/suggest", params={"q": "x" * 500}).status_code == 422
