@@ -30,7 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -217,6 +217,12 @@ class SearchProcess:
             self._pump()
         return future
 
+    def drop(self, future: Future[SearchResponse], why: Exception) -> None:
+        """Give up a search :meth:`submit` queued (its client went away): settled now with
+        ``why``, it is never sent to the child if it has not been yet (one already sent is
+        answered and its answer dropped)."""
+        _settle(future, why, ok=False)
+
     def _pump(self) -> None:
         """Send queued searches while the child has fewer than :data:`IN_FLIGHT`; with no
         live child, start one in the background (the lock held)."""
@@ -230,6 +236,8 @@ class SearchProcess:
             return
         while self._queue and len(child.sent) < IN_FLIGHT:
             future, request = self._queue.popleft()
+            if future.done():  # dropped while it waited (its client went away): never sent
+                continue
             child.sent.append((future, time.monotonic()))
             try:
                 child.conn.send(request)
@@ -254,7 +262,7 @@ class SearchProcess:
             with self._lock:
                 failed, self._starting = self._queue.take_all(), False
             for future, _ in failed:
-                future.set_exception(exc)
+                _settle(future, exc, ok=False)
             return
         with self._lock:
             self._starting = False
@@ -290,10 +298,7 @@ class SearchProcess:
                 future, _ = child.sent.popleft()
                 if self._child is child:
                     self._pump()
-            if kind == "ok":
-                future.set_result(payload)
-            else:
-                future.set_exception(payload)
+            _settle(future, payload, ok=kind == "ok")
         with self._lock:
             child.ended = True
             lost = list(child.sent)
@@ -303,7 +308,7 @@ class SearchProcess:
                 self._pump()  # what is still queued waits for a new child
         _end(child.proc, child.conn)
         for future, _ in lost:
-            future.set_exception(SearchStopped(why))
+            _settle(future, SearchStopped(why), ok=False)
 
     def close(self) -> None:
         """Stop the child; what it was sent, and what is queued, gets :class:`SearchStopped`."""
@@ -314,9 +319,19 @@ class SearchProcess:
             if child is not None:
                 child.ended = True
         for future, _ in queued:
-            future.set_exception(SearchStopped(_STOPPED))
+            _settle(future, SearchStopped(_STOPPED), ok=False)
         if child is not None:
             _stop(child.proc)  # its reader sees the pipe end, fails the rest, closes the pipe
+
+
+def _settle(future: Future[SearchResponse], outcome: Any, *, ok: bool) -> None:
+    """Settle ``future`` with ``outcome`` (an answer, or an error when not ``ok``) unless it is
+    settled already (a search dropped by its caller)."""
+    with contextlib.suppress(InvalidStateError):
+        if ok:
+            future.set_result(outcome)
+        else:
+            future.set_exception(outcome)
 
 
 def _failure(exc: BaseException) -> Exception:

@@ -123,6 +123,13 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
     return peer
 
 
+async def client_gone(request: Request) -> None:
+    """Return once the client of ``request`` has gone away (the ASGI ``http.disconnect``); a
+    request's body, if any, must have been read (this reads what comes after it)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 async def get_client(request: Request) -> str:
     """Who sent the request, as per-client limits and turns count it (:func:`client_address`)."""
     return client_address(request, runtime_of(request.app).settings.trusted_proxies)

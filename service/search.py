@@ -7,7 +7,7 @@ import asyncio
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -17,11 +17,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from cradle.core import facets
-from cradle.core.errors import InvalidSearch
+from cradle.core.errors import InvalidSearch, QueryCancelled
 from cradle.index.hit import Hit, SearchResponse, fields_of
 from cradle.index.process import SearchProcess
 from cradle.index.search import MAX_K, Searcher
-from cradle.service.deps import ClientDep, RequiredSearcherDep, SearchPoolDep, SearchProcessDep
+from cradle.service.deps import (
+    ClientDep,
+    RequiredSearcherDep,
+    SearchPoolDep,
+    SearchProcessDep,
+    client_gone,
+)
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
 from cradle.service.runtime import runtime_of
@@ -159,9 +165,10 @@ async def answer_search(
     filters: Mapping[str, str | None] | None = None,
     process: SearchProcess | None = None,
     client: str = "",
+    request: Request | None = None,
 ) -> Answer:
-    """Search in ``process`` when there is one (in ``client``'s turn), else with ``searcher``
-    on the pool's thread:
+    """Search in ``process`` when there is one (in ``client``'s turn; dropped if the client of
+    ``request`` goes away while it waits), else with ``searcher`` on the pool's thread:
     the response of ``cradle search --json`` plus ``facets`` (counted over the close matches
     only). A search with no close match is counted in ``misses`` by topic and place (never its
     text).
@@ -170,6 +177,7 @@ async def answer_search(
         InvalidSearch: the query is empty once invisible characters are dropped, or the
             searcher rejects it (an unknown facet value, ...).
         SearchStopped: the search process stopped or passed its deadline.
+        QueryCancelled: the client went away before the answer.
     """
     text = clean_query(q)
     if not text:
@@ -180,13 +188,35 @@ async def answer_search(
     }
     if process is not None:  # sent from here, answered on the process's own thread
         submitted = process.submit(text, k, cleaned, national, exact, client)
-        response = await asyncio.wrap_future(submitted)
+        response = await _answer_unless_gone(process, submitted, request)
     else:
         call = functools.partial(searcher.search_filtered, text, k, cleaned, national, exact=exact)
         response = await asyncio.get_running_loop().run_in_executor(pool, call)
     response = replace(response, results=_ranked(response.results))
     note_search(misses, searcher, text, cleaned, response)
     return Answer(response, facet_counts([h for h in response.results if h.close]))
+
+
+async def _answer_unless_gone(
+    process: SearchProcess, submitted: Future[SearchResponse], request: Request | None
+) -> SearchResponse:
+    """The answer to ``submitted``; if the client of ``request`` goes away first, the search is
+    dropped (never sent to the process when it still waits), so an abandoned request costs no
+    search and frees its place at once."""
+    answer = asyncio.wrap_future(submitted)
+    if request is None:
+        return await answer
+    gone = asyncio.ensure_future(client_gone(request))
+    try:
+        done, _ = await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if answer in done:
+        return answer.result()
+    why = QueryCancelled("the client went away before the answer")
+    answer.cancel()  # first: the dropped search's error then reaches no unawaited future
+    process.drop(submitted, why)
+    raise why
 
 
 @router.get(
@@ -224,6 +254,7 @@ async def search(
         filters,
         process,
         client,
+        request,
     )
     # The typed answer, through the one field-name mapping (cradle.index.hit.fields_of):
     # answered as is, not revalidated against SearchResult (which only documents it).

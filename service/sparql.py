@@ -44,7 +44,13 @@ from cradle.graph.sparql.engine import QueryEngine
 from cradle.graph.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cradle.graph.sparql.run import STARTER_QUERY
 from cradle.service import sparql_html
-from cradle.service.deps import EngineDep, OptionalGraphDataDep, SettingsDep, client_address
+from cradle.service.deps import (
+    EngineDep,
+    OptionalGraphDataDep,
+    SettingsDep,
+    client_address,
+    client_gone,
+)
 from cradle.service.errors import domain_status, error_response
 from cradle.service.graphdata import GraphData
 from cradle.service.publicurl import public_url
@@ -267,8 +273,7 @@ async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
     cancel = threading.Event()
 
     async def watch_disconnect() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
+        await client_gone(request)
         cancel.set()
 
     outcome: dict[str, Any] = {}

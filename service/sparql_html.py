@@ -156,13 +156,16 @@ def run_link(query: str) -> str:
 
 def query_links(query: str, limit: int) -> dict[str, str] | None:
     """The links that carry ``query``: its results as CSV and JSON, and the editor opening it;
-    None when one would be longer than ``limit`` bytes."""
+    None when one would be longer than ``limit`` bytes, or so would the page's form sent by GET
+    (a browser sends the query's line breaks as CR LF)."""
     links = {
         "csv": "/sparql?" + urlencode({"query": query, "format": "csv"}),
         "json": "/sparql?" + urlencode({"query": query, "format": "json"}),
         "edit": editor_link(query),
     }
-    return links if max(len(v) for v in links.values()) <= limit else None
+    as_sent = query.replace("\r\n", "\n").replace("\n", "\r\n")
+    form = "/sparql?" + urlencode({"query": as_sent, "format": "html"})
+    return links if max(len(v) for v in (*links.values(), form)) <= limit else None
 
 
 def editor_link(query: str) -> str:

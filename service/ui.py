@@ -163,6 +163,7 @@ async def search_page(
                 filters=filters,
                 process=process,
                 client=client,
+                request=request,
             )
             context["result"], context["facets"] = answer.response, answer.facets
             context |= by_tier(answer.response.results)

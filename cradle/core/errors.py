@@ -121,7 +121,8 @@ class QueryAborted(CradleError):
 
 
 class QueryCancelled(CradleError):
-    """A query was stopped because its client went away before the answer."""
+    """A query (SPARQL, or a search waiting its turn) was stopped because its client went away
+    before the answer."""
 
 
 class ClientOverLimit(CradleError):

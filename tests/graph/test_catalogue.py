@@ -68,6 +68,9 @@ def test_minimal_entry_loads(tmp_path: Path) -> None:
         ({"title": "Leaflet from jane.smith@bolton.gov.uk"}, "title", "an e-mail address"),
         ({"url": "https://youtube"}, "url", "is not a whole site name"),
         ({"phone": "0161 234 5678"}, "phone", "contact details belong to the publisher"),
+        ({"date": 2099}, "date", "2099 is in the future"),  # a year YAML reads as a number
+        ({"date": 20200101}, "date", "is not YYYY or YYYY-MM"),
+        ({"date": "１９９９"}, "date", "is not YYYY or YYYY-MM"),  # full-width digits
     ],
 )
 def test_bad_field_is_named(tmp_path: Path, change: dict, field: str, words: str) -> None:

@@ -152,6 +152,27 @@ def test_clients_take_turns_so_one_with_many_questions_never_holds_up_another(
     assert order.index("one") <= 3, order
 
 
+def test_a_dropped_search_is_never_sent_and_one_already_sent_is_dropped_quietly(
+    answering: SearchProcess,
+) -> None:
+    pid = answering.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        sent = [answering.submit(f"cots {n}", 3) for n in range(2)]  # in the pipe at once
+        waiting = answering.submit("crying", 3)
+        answering.drop(waiting, InvalidSearch("gone"))
+        answering.drop(sent[0], InvalidSearch("gone"))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    with pytest.raises(InvalidSearch, match="gone"):
+        waiting.result(timeout=30)
+    with pytest.raises(InvalidSearch, match="gone"):
+        sent[0].result(timeout=30)  # its answer came, and was dropped
+    assert sent[1].result(timeout=30).query == "cots 1"
+    assert answering.submit("sling", 3).result(timeout=30).query == "sling"  # and it goes on
+
+
 def test_searches_sent_together_are_answered_each_its_own(answering: SearchProcess) -> None:
     questions = ["cots", "crying", "dads", "bath seat", "sling"]
     futures = [answering.submit(q, 3) for q in questions]

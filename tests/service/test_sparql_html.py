@@ -4,6 +4,7 @@ exactly what they got before; a query may leave out PREFIX lines for the project
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -97,6 +98,14 @@ def test_construct_results_as_a_page(client: Any) -> None:
     query = "CONSTRUCT { ?r dct:title ?t } WHERE { ?r dct:title ?t } LIMIT 2"
     page = client.get("/sparql", params={"query": query}, headers=BROWSER)
     assert page.status_code == 200 and "(triples)" in page.text and "dct:title" in page.text
+
+
+def test_the_form_posts_a_query_whose_line_breaks_would_make_its_url_too_long() -> None:
+    from cradle.service.sparql_html import query_links
+
+    query = "ASK {}\n" + "\n" * 4900  # "%0A" in a link, "%0D%0A" from the form
+    assert len("/sparql?" + urlencode({"query": query, "format": "json"})) < 16_384
+    assert query_links(query, 16_384) is None
 
 
 def test_a_long_query_is_shown_once_and_sent_back_in_a_body(client: Any) -> None:

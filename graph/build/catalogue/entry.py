@@ -34,8 +34,8 @@ from cradle.graph.build.catalogue.model import Entry
 from cradle.graph.build.ontology import Terms
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-YEAR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
-PERIOD = re.compile(r"^\d{4}/\d{4}$")
+YEAR_MONTH = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]))?\Z")  # with .match: the whole value
+PERIOD = re.compile(r"[0-9]{4}/[0-9]{4}\Z")
 #: Fields naming terms: field -> (its value list in ``Terms.aliases``, a list of values?).
 REFERENCE_FIELDS = {
     "locality": ("locality", False),
@@ -251,7 +251,7 @@ def _summary(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place)
 def _periods(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
     """``date`` and ``expected`` are YYYY or YYYY-MM; ``period`` is YYYY/YYYY."""
     for fld in ("date", "expected"):
-        value = data.get(fld)
+        value = _year_text(data.get(fld))
         if isinstance(value, str) and not YEAR_MONTH.match(value):
             at.add(
                 fld,
@@ -262,6 +262,11 @@ def _periods(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place)
         at.add("period", f"{cut(period)} is not YYYY/YYYY (e.g. 2021/2023)")
 
 
+def _year_text(value: object) -> object:
+    """A year YAML read as a number (``date: 2099``), as the text the model keeps; else as is."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
     """Nothing was reviewed, checked, set or published in the future (``expected`` and
     ``period`` may be: they say what is to come)."""
@@ -270,7 +275,7 @@ def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
         value = getattr(entry, fld) if entry is not None else None
         if value is not None and value > today:
             at.add(fld, f"{value.isoformat()} is in the future")
-    published = data.get("date")  # YYYY or YYYY-MM: later than today's YYYY-MM-DD as text
+    published = _year_text(data.get("date"))  # YYYY or YYYY-MM: compared with today as text
     if isinstance(published, str) and YEAR_MONTH.match(published) and published > today.isoformat():
         at.add(
             "date",
