@@ -4,6 +4,7 @@ is killed, and closing ends it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -39,6 +40,18 @@ def gone(pid: int, within: float = 10.0) -> bool:
     while alive(pid) and time.monotonic() < end:
         time.sleep(0.02)
     return not alive(pid)
+
+
+@contextlib.contextmanager
+def stopped(answering: SearchProcess) -> Iterator[None]:
+    """The child stopped (SIGSTOP) while the block runs: what is submitted meanwhile waits."""
+    pid = answering.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")
@@ -119,33 +132,23 @@ def test_a_search_past_its_deadline_is_stopped_with_its_process(
 def test_a_flood_of_long_questions_to_a_stuck_child_never_blocks_the_caller(
     answering: SearchProcess,
 ) -> None:
-    pid = answering.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with stopped(answering):
         started = time.monotonic()
         # 4 MB of questions: far more than a pipe holds, were they all written to it
         futures = [answering.submit("cot " * 1000, 3) for _ in range(1000)]
         assert time.monotonic() - started < 5
-    finally:
-        os.kill(pid, signal.SIGCONT)
     assert all(f.result(timeout=120).query for f in futures[-3:])
 
 
 def test_clients_take_turns_so_one_with_many_questions_never_holds_up_another(
     answering: SearchProcess,
 ) -> None:
-    pid = answering.pid
-    assert pid is not None
     order: list[str] = []
-    os.kill(pid, signal.SIGSTOP)  # everything waits until all are queued
-    try:
+    with stopped(answering):  # everything waits until all are queued
         many = [answering.submit(f"crying {n}", 3, client="10.0.0.1") for n in range(12)]
         one = answering.submit("safe sleep", 3, client="10.0.0.2")
         for future, who in [*((f, "many") for f in many), (one, "one")]:
             future.add_done_callback(lambda _, who=who: order.append(who))
-    finally:
-        os.kill(pid, signal.SIGCONT)
     assert one.result(timeout=60).query == "safe sleep"
     assert all(f.result(timeout=60) for f in many)
     # two of the first client's were already in the pipe; then it is the other client's turn
@@ -155,16 +158,11 @@ def test_clients_take_turns_so_one_with_many_questions_never_holds_up_another(
 def test_a_dropped_search_is_never_sent_and_one_already_sent_is_dropped_quietly(
     answering: SearchProcess,
 ) -> None:
-    pid = answering.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with stopped(answering):
         sent = [answering.submit(f"cots {n}", 3) for n in range(2)]  # in the pipe at once
         waiting = answering.submit("crying", 3)
         answering.drop(waiting, InvalidSearch("gone"))
         answering.drop(sent[0], InvalidSearch("gone"))
-    finally:
-        os.kill(pid, signal.SIGCONT)
     with pytest.raises(InvalidSearch, match="gone"):
         waiting.result(timeout=30)
     with pytest.raises(InvalidSearch, match="gone"):
