@@ -14,6 +14,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
@@ -125,9 +126,17 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
 
 async def client_gone(request: Request) -> None:
     """Return once the client of ``request`` has gone away (the ASGI ``http.disconnect``); a
-    request's body, if any, must have been read (this reads what comes after it)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+    request's body, if any, must have been read (this reads what comes after it). A server that
+    answers the end of the body again instead of waiting has nothing more to tell: then this
+    waits until cancelled (asking again would never let the event loop run)."""
+    ended = False
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+        if ended:
+            await anyio.sleep_forever()
+        ended = not message.get("more_body", False)
 
 
 async def get_client(request: Request) -> str:
