@@ -159,6 +159,7 @@ async def answer_search(
     pool: Executor,
     q: str,
     k: int,
+    *,
     national: bool = True,
     exact: bool = False,
     misses: Misses | None = None,
@@ -248,13 +249,13 @@ async def search(
         pool,
         q,
         k,
-        national,
-        exact,
-        runtime_of(request.app).misses,
-        filters,
-        process,
-        client,
-        request,
+        national=national,
+        exact=exact,
+        misses=runtime_of(request.app).misses,
+        filters=filters,
+        process=process,
+        client=client,
+        request=request,
     )
     # The typed answer, through the one field-name mapping (cradle.index.hit.fields_of):
     # answered as is, not revalidated against SearchResult (which only documents it).
