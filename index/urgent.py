@@ -5,13 +5,29 @@ now ("not breathing", "fell down the stairs", "won't wake", "burnt") gets a shor
 above its results: call 999, or NHS 111 (``urgent: true`` in the search JSON; docs/search.md,
 "Urgent questions").
 
-The triggers are a small reviewed list, not a classifier: each names something happening to a
+The triggers are small reviewed lists, not a classifier: each names something happening to a
 baby, in the words a frightened parent types, and none is a topic's name ("burns", "choking",
 "head injury" are what resources are about; "burnt", "is choking", "hit his head" are what
-happened). A question is matched word for word after lower-casing and straightening
-apostrophes; a trigger matches whole words only. Changing the list: add the phrase here and to
-the table in docs/search.md, with a test in tests/test_urgent.py for it and for a
-question it must leave alone.
+happened). A question is read after lower-casing and straightening apostrophes, in two ways:
+
+- a trigger phrase (:data:`TRIGGERS`) as whole words ("not breathing", "fell down the stairs");
+- words that say how a baby is or what was done to it, in any order, so that the wording does
+  not decide ("baby is blue and floppy", "floppy baby", "baby went limp" alike):
+
+  - a sign (:data:`SIGNS`: floppy, limp, lifeless) in a question that names the baby
+    (:data:`BABY`: baby, newborn, son, she, him...);
+  - a colour of the skin (:data:`COLOURS`: blue, grey) said of the baby: after a word that
+    links it ("is", "went", "looks", "lips") or beside a sign ("blue and floppy"), in a
+    question that names the baby; "baby blues" and "blue badge" are not;
+  - a blow (:data:`BLOWS`: hit, threw, shook, hurt...) done to the baby: followed by the baby
+    ("threw the baby", "hit him"), or "was shaken" in a question that names the baby. Not when
+    it is a fear or a wish ("scared I will hurt my baby", "feel like hurting the baby": one of
+    :data:`THOUGHTS` in the three words before), which is a question for the resources on
+    coping, not for 999.
+
+Every step is one pass over the question's words (no pattern that can backtrack over them).
+Changing a list: edit it here and the table in docs/search.md, with a test in
+tests/index/test_urgent.py for it and for a question it must leave alone.
 """
 
 from __future__ import annotations
@@ -40,7 +56,37 @@ TRIGGERS: tuple[str, ...] = (
 )  # fmt: skip  # a table: the reviewed phrases, grouped by what happened
 
 #: Phrases that hold a trigger but say nothing happened to a baby; removed before matching.
-NOT_TRIGGERS: tuple[str, ...] = ("burnt out", "burned out", "unconscious bias")
+NOT_TRIGGERS: tuple[str, ...] = (
+    "burnt out", "burned out", "unconscious bias", "floppy head", "floppy neck",
+)  # fmt: skip
+
+#: Words that name the baby in a question (a possessive "baby's" counts as "baby").
+BABY = frozenset({"baby", "babies", "newborn", "infant", "son", "daughter", "he", "she", "him",
+                  "her", "his", "lo"})  # fmt: skip
+#: How a baby is that is urgent whatever the words around it, when the question names the baby.
+SIGNS = frozenset({"floppy", "limp", "lifeless"})
+#: Colours of the skin that are urgent when said of the baby (after a :data:`LINKS` word or
+#: beside a sign).
+COLOURS = frozenset({"blue", "grey", "gray"})
+#: Words that say a colour of the baby: "is blue", "went grey", "looks blue", "lips blue".
+LINKS = frozenset({"is", "was", "went", "gone", "going", "goes", "turned", "turning", "turns",
+                   "looks", "looking", "looked", "seems", "are", "were", "lips", "face", "skin",
+                   "all", "very", "bit", "slightly", "and"})  # fmt: skip
+#: Blows done to a baby, when followed by it ("threw the baby") or, for the forms after "was",
+#: "been" or "got" (:data:`DONE`), said of it ("the baby was shaken").
+BLOWS = frozenset({"hit", "threw", "thrown", "shook", "kicked", "punched", "slapped", "smacked",
+                   "squeezed", "strangled", "smothered", "suffocated", "hurt", "hurting", "harmed",
+                   "injured"})  # fmt: skip
+DONE = frozenset({"shaken", "hit", "thrown", "kicked", "punched", "slapped", "smacked",
+                  "squeezed", "strangled", "smothered", "suffocated", "hurt", "harmed",
+                  "injured"})  # fmt: skip
+#: Words before a blow (within three) that make it a fear, a wish or a question about one.
+THOUGHTS = frozenset({"will", "might", "may", "could", "would", "going", "gonna", "want",
+                      "wanna", "scared", "afraid", "worried", "feel", "like", "not", "never",
+                      "don't", "dont", "how", "avoid", "stop", "if", "to", "of",
+                      "about"})  # fmt: skip
+#: Words between a blow and the baby ("hit the baby", "shook my son").
+_OWNERS = frozenset({"the", "my", "our", "his", "her", "their", "your"})
 
 #: The notice's words where there is no page (``cradle search``); the page's copy, with its
 #: telephone links, is service/templates/_urgent.html.
@@ -60,6 +106,7 @@ def _words(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 _PATTERN = _words(TRIGGERS)
 _EXCEPTIONS = _words(NOT_TRIGGERS)
+_WORD = re.compile(r"[\w']+")
 
 
 def urgent(query: str) -> bool:
@@ -69,9 +116,41 @@ def urgent(query: str) -> bool:
         query: the question as typed.
 
     Returns:
-        True when a trigger phrase appears in it as whole words, in any case, outside the
+        True when a trigger phrase appears in it as whole words, in any case, or its words
+        say a sign, a colour or a blow of the baby (the module's docstring), outside the
         phrases of :data:`NOT_TRIGGERS`.
     """
     text = unicodedata.normalize("NFKC", query).translate(_APOSTROPHES).casefold()
     text = _EXCEPTIONS.sub(" ", " ".join(text.split()))
-    return _PATTERN.search(text) is not None
+    if _PATTERN.search(text) is not None:
+        return True
+    words = [w.removesuffix("'s") for w in _WORD.findall(text)]
+    return _of_the_baby(words)
+
+
+def _of_the_baby(words: list[str]) -> bool:
+    """Whether ``words`` say a sign, a colour or a blow of the baby (one pass over them)."""
+    if BABY.isdisjoint(words):  # every rule is about the baby
+        return False
+    for n, word in enumerate(words):
+        before = words[max(0, n - 3) : n]
+        if word in SIGNS or (word in COLOURS and _said_of(words, n)):
+            return True
+        if THOUGHTS.isdisjoint(before) and (
+            (word in BLOWS and _done_to_the_baby(words[n + 1 : n + 3]))
+            or (word in DONE and before[-1:] in (["was"], ["been"], ["got"], ["being"]))
+        ):
+            return True
+    return False
+
+
+def _said_of(words: list[str], n: int) -> bool:
+    """Whether the colour ``words[n]`` follows a word that links it or stands beside a sign."""
+    return (n > 0 and words[n - 1] in LINKS) or not SIGNS.isdisjoint(words[max(0, n - 2) : n + 3])
+
+
+def _done_to_the_baby(after: list[str]) -> bool:
+    """Whether the words after a blow are the baby ("the baby", "my son", "him")."""
+    if after[:1] and after[0] in _OWNERS:
+        after = after[1:]
+    return bool(after) and after[0] in BABY

@@ -22,6 +22,19 @@ NOW = [
     "I dropped the baby and she hit her head",
     "my partner shook the baby",
     "she swallowed a button battery",
+    # a sign, a colour or a blow of the baby, however it is worded
+    "baby is blue",
+    "baby is blue and floppy",
+    "floppy baby",
+    "baby floppy and blue",
+    "baby went limp",
+    "baby limp after crying",
+    "his lips are blue",
+    "baby's lips are blue",
+    "she looks grey and won't feed",
+    "my boyfriend threw the baby",
+    "he hit the baby",
+    "the baby was shaken",
 ]
 NOT_NOW = [
     "safer sleep leaflet",
@@ -35,6 +48,18 @@ NOT_NOW = [
     "unconscious bias training for health visitors",
     "coping with a crying baby",
     "sudden infant death",
+    "baby blues",
+    "baby blue blanket",
+    "blue badge for a disabled parent",
+    "is blue a good colour for a nursery",
+    "shaken baby syndrome training",
+    "shaking a baby",
+    "the baby kicked my ribs",
+    "baby threw up on her",
+    "how to support a newborn's floppy head",
+    # a fear or a wish is for the resources on coping, not for 999
+    "im scared i will hurt my baby",
+    "i feel like hurting the baby",
 ]
 
 
