@@ -107,8 +107,7 @@ def closeness(
     Place names and generic words are left out of the word share; a question that names only a
     place ("what is available in Oldham") is fully covered by that place's own resources.
     """
-    place_words = set(keywords(" ".join(w for ls in u.localities.values() for w in ls)))
-    content = [t for t in dict.fromkeys(keywords(text)) if t not in place_words | GENERIC]
+    content = [t for t in dict.fromkeys(keywords(text)) if t not in u.place_tokens() | GENERIC]
     about_c = about_mask(index, u, idx)  # per candidate
     about = np.zeros(len(idx), dtype=bool)
     for mask in about_c.values():

@@ -46,25 +46,33 @@ class TitleWords:
         for ids in self._ids.values():
             self._size[ids] += 1
 
-    def named(self, tokens: list[str], idx: np.ndarray) -> np.ndarray:
+    def named(
+        self, tokens: list[str], idx: np.ndarray, places: frozenset[str] = frozenset()
+    ) -> np.ndarray:
         """Per resource of ``idx``: the question (its BM25 ``tokens``) names it by its title.
 
         It does when it holds every word of the title (of two words or more, or the whole
         question: "letters from parents" names "Parent to Parent Letter"), or when the question
-        has two words or more, all in the title, and they are at least half of the title's
-        words ("safe sleeping risk assessment" names "Safe sleep risk assessment tool for
-        practitioners"; "safe sleep" does not name "Local thematic safe sleeping review", nor
-        "parents" "Parent to Parent Letter")."""
+        has two words or more besides the places it names (``places``: their tokens), all in
+        the title, and they are at least half of the title's words ("safe sleeping risk
+        assessment" names "Safe sleep risk assessment tool for practitioners", and "caring dads
+        Stockport" names "Caring Dads Programme"; "safe sleep" does not name "Local thematic safe
+        sleeping review", nor "parents" "Parent to Parent Letter")."""
         wanted = set(tokens)
         held = np.zeros(len(idx), dtype=np.int64)
+        held_what = np.zeros(len(idx), dtype=np.int64)  # of the words that are not places
         for token in wanted:
             ids = self._ids.get(token)
             if ids is not None:
                 at = np.minimum(ids.searchsorted(idx), len(ids) - 1)
-                held += ids[at] == idx
+                found = ids[at] == idx
+                held += found
+                if token not in places:
+                    held_what += found
+        what = len(wanted - places)
         size = self._size[idx]
         whole_title = (held == size) & ((size >= 2) | (size == len(wanted)))
-        most_of_it = (held == len(wanted)) & (2 * len(wanted) >= size) & (len(wanted) >= 2)
+        most_of_it = (held_what == what) & (2 * what >= size) & (what >= 2)
         return (size > 0) & (whole_title | most_of_it)
 
 

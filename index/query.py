@@ -56,6 +56,11 @@ class Understanding:
 
     to_give: bool = False
 
+    def place_tokens(self) -> frozenset[str]:
+        """The BM25 tokens of the places named: a question's words that say where, not what
+        (closeness and the naming rule leave them out)."""
+        return frozenset(keywords(" ".join(w for ls in self.localities.values() for w in ls)))
+
 
 #: Words that ask for something to give a family (docs/search.md "Who it is for").
 TO_GIVE = re.compile(

@@ -189,7 +189,7 @@ class Searcher:
         w = weights or self.weights
         qvec = focused(self.embed_query(asked.text), self.embed_query, asked.u.focus, w.focus)
         s = score(self.index, qvec, asked.tokens, asked.u, eligible, w, k)
-        named = self.titles.named(asked.tokens, s.idx)
+        named = self.titles.named(asked.tokens, s.idx, asked.u.place_tokens())
         judged = judge(self.index, s.idx, s.dense, asked.text, asked.u, named)
         shown = ranking(s.total, judged.tier, s.idx)[:k]
         hits = present(self.index, s, judged, shown, asked.text, asked.u, qvec, asked.tokens,

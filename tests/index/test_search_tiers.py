@@ -103,6 +103,15 @@ def test_a_question_names_a_resource_by_its_title(question: str, named: set[int]
     assert set(np.flatnonzero(found).tolist()) == named
 
 
+def test_a_place_beside_a_title_still_names_it() -> None:
+    words = TitleWords([*TITLES, "Caring Dads Programme"])
+    every = np.arange(len(TITLES) + 1)
+    stockport = frozenset(keywords("Stockport"))
+    assert np.flatnonzero(words.named(keywords("caring dads stockport"), every, stockport)) == [4]
+    # the place is not one of the title's words: without it, two words of three are not named
+    assert not words.named(keywords("caring stockport"), every, stockport).any()
+
+
 def test_a_short_question_does_not_lift_a_resource_not_usable_yet(searcher: Searcher) -> None:
     for q in ("safe sleep", "sleep", "parents", "letter"):
         hits = searcher.search(q, k=10).results
