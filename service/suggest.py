@@ -71,7 +71,9 @@ def _ranked(data: GraphData, wanted: str) -> list[tuple[int, int, int, int, str,
             continue
         ranked.append((fit, KINDS.index(e.kind), 0, len(e.label), e.label.casefold(), e))
     if not ranked and len(wanted) >= FUZZY_FROM:
-        found = entries(data)
+        # a typo keeps the first letter (as spelling correction assumes): "shakn" is not Hackney
+        initial = " " + wanted[0]
+        found = [e for e in entries(data) if initial in e.key]
         close = process.extract(
             wanted, [e.key for e in found], scorer=fuzz.partial_ratio, score_cutoff=FUZZY_AT,
             limit=None,
