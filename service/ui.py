@@ -95,14 +95,36 @@ def by_tier(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
     return lists | {"close": lists["usable"] + lists["pending"]}
 
 
-def _choices(data: GraphData | None) -> dict[str, list[tuple[str, str]]]:
-    """The page's filters: facet id -> ``(value id, label)`` of its vocabulary's terms."""
+#: A filter's values in groups: ``(group label, [(value id, label), ...])``; "" is no group.
+Groups = list[tuple[str, list[tuple[str, str]]]]
+
+
+def _choices(data: GraphData | None) -> dict[str, Groups]:
+    """The page's filters: facet id -> its vocabulary's terms, in one group; places in two
+    (:func:`_place_choices`)."""
     if data is None:
         return {}
     return {
-        f.id: [(t.id, t.label) for t in data.terms.get(f.vocabulary, {}).values()]
+        f.id: _place_choices(data)
+        if f.vocabulary == "locality"
+        else [("", [(t.id, t.label) for t in data.terms.get(f.vocabulary, {}).values()])]
         for f in facets.FACETS
     }
+
+
+def _place_choices(data: GraphData) -> Groups:
+    """The places the catalogue's resources come from or were adopted in, and the areas
+    containing them, from the country down (alphabetical under each); then every other place
+    by name. A practitioner in Bolton finds it near the top, not among England's 150 other
+    authorities."""
+    held = {p for r in data.resources.values() for p in (r.locality, *r.adopted_in)}
+    mine = {a for p in held for a in (p, *data.above("locality", p))}
+    places = data.terms.get("locality", {})
+    top = sorted((t.id for t in places.values() if not t.broader), key=lambda v: places[v].label)
+    first = [v for v in walk(top, lambda v: _by_label(data, v)) if v in mine and v in places]
+    rest = sorted((t for t in places.values() if t.id not in mine), key=lambda t: t.label)
+    groups = [("Places in the catalogue", [(v, places[v].label) for v in first])]
+    return groups + ([("Other places", [(t.id, t.label) for t in rest])] if rest else [])
 
 
 def _chosen_terms(data: GraphData, selected: dict[str, str]) -> list[tuple[str, str]]:

@@ -214,3 +214,19 @@ def test_only_a_path_on_this_site_is_made_of_a_cradle_iri() -> None:
     assert iri_path(BASE + "topic/safer-sleep") == "/topic/safer-sleep"
     assert iri_path(BASE + "/evil.example/x") is None  # "//evil.example/x" is another site
     assert iri_path("https://example.org/x") is None
+
+
+def test_the_place_filter_lists_the_catalogues_places_first(client: TestClient) -> None:
+    page = client.get("/").text
+    select = page[
+        page.index('<select id="f-locality"') : page.index(
+            "</select>", page.index('id="f-locality"')
+        )
+    ]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    assert groups == ["Places in the catalogue", "Other places"]
+    first, other = select.split('<optgroup label="Other places">')
+    ours = re.findall(r'<option value="([^"]+)"', first)
+    assert {"bolton", "wigan", "greater-manchester"} <= set(ours)
+    assert "barking-and-dagenham" in re.findall(r'<option value="([^"]+)"', other)
+    assert ours.index("greater-manchester") < ours.index("bolton")  # the area, then its places
