@@ -39,6 +39,18 @@ def test_one_content_negotiation_treats_bad_q_as_zero() -> None:
     assert not prefers(None, "text/html", ["text/turtle"])
 
 
+def test_an_accept_header_is_read_only_as_far_as_its_first_ranges() -> None:
+    from cradle.core.conneg import MAX_PARAMS, MAX_RANGES
+
+    flood = ",".join(["a/b"] * 10_000) + ",text/html"
+    assert len(parse_accept(flood)) == MAX_RANGES
+    assert choose(flood, ["text/html"]) is None  # past the ranges read: not offered
+    assert choose("text/html," + flood, ["text/html"]) == "text/html"
+    params = "text/html" + ";x=1" * 10_000 + ";q=0"
+    assert parse_accept(params)[0].q == 1.0  # its q comes after the parameters read
+    assert parse_accept("text/html" + ";x=1" * (MAX_PARAMS - 2) + ";q=0.5")[0].q == 0.5
+
+
 def test_a_browser_gets_the_endpoint_page(client: Any) -> None:
     page = client.get("/sparql", headers=BROWSER)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
