@@ -184,7 +184,11 @@ class EmbeddedEngine:
             self._stale = True  # a replacement opened a newer build than the one served
         self._idle.put(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, wait: bool = False) -> None:
+        """Kill ``worker`` and start another in its place: in the background, or, with ``wait``,
+        in the calling thread before it returns (so that whoever caused the replacement, a
+        client that went away, holds its share of queries until the new worker is ready and
+        cannot have workers restarted faster than they start)."""
         worker.kill()
         with self._lock:
             self._all.discard(worker)
@@ -197,7 +201,10 @@ class EmbeddedEngine:
             except Exception:  # noqa: BLE001 - the pool shrinks; callers then see EngineBusy
                 return
 
-        threading.Thread(target=restart, daemon=True, name="cradle-worker-restart").start()
+        if wait:
+            restart()
+        else:
+            threading.Thread(target=restart, daemon=True, name="cradle-worker-restart").start()
 
     def execute(
         self,
@@ -312,7 +319,7 @@ class EmbeddedEngine:
             worker.conn.send(job)
             while not worker.conn.poll(POLL_S):
                 if cancel is not None and cancel.is_set():
-                    self._replace(worker)
+                    self._replace(worker, wait=True)  # the request's share held meanwhile
                     self.cancelled += 1
                     raise QueryCancelled("the client went away; the query was stopped")
                 if time.monotonic() >= deadline:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from cradle.core.errors import (
     NotAcceptable,
     NotBuilt,
     QueryAborted,
+    QueryCancelled,
     QueryRefused,
     QuerySyntaxError,
     UpdateRefused,
@@ -198,6 +200,22 @@ def test_a_dead_worker_is_replaced(engine: EmbeddedEngine) -> None:
     result = engine.execute("ASK {}", default_graphs=[], named_graphs=[], accept=None)
     assert result.body == b'{"head":{},"boolean":true}'
     assert not victims & engine.worker_pids()
+
+
+def test_a_cancelled_query_returns_once_its_worker_is_replaced(engine: EmbeddedEngine) -> None:
+    """The request that went away holds its share until a new worker is ready: a client that
+    hangs up again and again cannot have workers restarted faster than they start."""
+    cancel = threading.Event()
+    runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    threading.Timer(0.3, cancel.set).start()
+    before = engine.worker_pids()
+    with pytest.raises(QueryCancelled):
+        engine.execute(
+            runaway, default_graphs=[f"{EX}g"], named_graphs=[], accept=None, cancel=cancel
+        )
+    after = engine.worker_pids()
+    assert len(after) == 2 and after != before  # replaced, and ready, before execute returned
+    assert engine._idle.qsize() == 2
 
 
 def test_open_engine_says_what_is_missing(tmp_path: Path) -> None:
