@@ -12,10 +12,12 @@ page when a browser asks (see :mod:`sparql_html`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -102,7 +104,8 @@ async def _handle(
     request: Request, engine: QueryEngine, settings: Settings, data: GraphData | None
 ) -> Response:
     try:
-        return await _answer(request, engine, settings, data)
+        with _share(request):  # before the body is read: a client's reading is in its share
+            return await _answer(request, engine, settings, data)
     except ClientDisconnect:
         log.info(
             "%s %s: the client went away while sending its request",
@@ -252,24 +255,14 @@ class Answer(Response):
 
 
 async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
-    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full or when
-    the client already runs its share of queries; stop it when the client goes away."""
+    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full; stop it
+    when the client goes away."""
     rt = runtime_of(request.app)
-    settings = rt.settings
     limiter = rt.sparql_limiter
     if limiter is None:
         limiter = rt.sparql_limiter = anyio.CapacityLimiter(engine.capacity)
-    clients = rt.sparql_clients
-    client = client_address(request, settings.trusted_proxies)
-    running = clients.get(client, 0)
-    if running >= settings.queries_per_client:
-        raise ClientOverLimit(
-            f"you already run {running} SPARQL queries at once, the most one client may; "
-            "wait for an answer, then send the next"
-        )
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
-    clients[client] = running + 1
     cancel = threading.Event()
 
     async def watch_disconnect() -> None:
@@ -277,20 +270,42 @@ async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
         cancel.set()
 
     outcome: dict[str, Any] = {}
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch_disconnect)
+        try:  # kept out of the task group's exception group: raised plainly below
+            outcome["result"] = await anyio.to_thread.run_sync(
+                functools.partial(call, cancel=cancel), limiter=limiter
+            )
+        except Exception as exc:  # noqa: BLE001
+            outcome["error"] = exc
+        finally:
+            group.cancel_scope.cancel()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+@contextlib.contextmanager
+def _share(request: Request) -> Iterator[None]:
+    """One of the client's requests to /sparql, from its first byte read to its answer: refused
+    at once when the client already has ``CRADLE_QUERIES_PER_CLIENT`` of them (reading and
+    decoding a body, checking and evaluating a query count alike).
+
+    Raises:
+        ClientOverLimit: the client has its share running.
+    """
+    rt = runtime_of(request.app)
+    clients = rt.sparql_clients
+    client = client_address(request, rt.settings.trusted_proxies)
+    running = clients.get(client, 0)
+    if running >= rt.settings.queries_per_client:
+        raise ClientOverLimit(
+            f"you already run {running} SPARQL queries at once, the most one client may; "
+            "wait for an answer, then send the next"
+        )
+    clients[client] = running + 1
     try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(watch_disconnect)
-            try:  # kept out of the task group's exception group: raised plainly below
-                outcome["result"] = await anyio.to_thread.run_sync(
-                    functools.partial(call, cancel=cancel), limiter=limiter
-                )
-            except Exception as exc:  # noqa: BLE001
-                outcome["error"] = exc
-            finally:
-                group.cancel_scope.cancel()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
+        yield
     finally:
         clients[client] -= 1
         if not clients[client]:

@@ -4,8 +4,10 @@ and its kinds); ``service/errors.py`` gives them their HTTP status."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 from fastapi import Request
 
 from cradle.core.errors import (
@@ -16,6 +18,7 @@ from cradle.core.errors import (
 )
 
 FORM = "application/x-www-form-urlencoded"
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 MAX_FIELDS = 1000
@@ -43,8 +46,8 @@ async def post_params(request: Request, limit: int) -> list[tuple[str, str]]:
     if charset not in (None, "utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset!r} is not accepted: send UTF-8")
     body = await _read_body(request, limit)
-    if media == FORM:
-        return parse_params(body, "form body")
+    if media == FORM:  # up to about 0.1 s a megabyte of escapes: not on the event loop
+        return await anyio.to_thread.run_sync(parse_params, body, "form body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -69,8 +72,16 @@ def parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
     """Form or URL parameters as (name, value) pairs, decoded strictly as UTF-8.
 
     Raises:
-        ProtocolViolation: bytes that are not percent-encoded UTF-8, or too many fields.
+        ProtocolViolation: bytes that are not percent-encoded UTF-8 (a ``%`` not followed by
+            two hexadecimal digits among them: found in one regular-expression pass before
+            decoding, which would cost about 0.4 s a megabyte of them), or too many fields.
     """
+    bad = _BAD_ESCAPE.search(raw)
+    if bad is not None:
+        raise ProtocolViolation(
+            f"the {where} has a '%' not followed by two hexadecimal digits at byte "
+            f"{bad.start()}: write a literal % as %25"
+        )
     try:
         text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
         return parse_qsl(

@@ -4,6 +4,7 @@ header timeout for silent connections."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -289,6 +290,37 @@ def test_a_query_whose_client_went_away_is_stopped(server: tuple[str, Any]) -> N
         assert time.monotonic() < give_up, "the abandoned query kept its worker"
         time.sleep(0.2)
     assert after.status_code == 200
+
+
+@pytest.mark.slow
+def test_bodies_still_arriving_are_in_the_clients_share(server: tuple[str, Any]) -> None:
+    base, _ = server
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+        b"query=ASK"
+    )
+    with contextlib.ExitStack() as stack:
+        for _ in range(2):  # the share (CRADLE_QUERIES_PER_CLIENT, 2): bodies not yet sent
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", port_of(base))))
+            sock.sendall(head)
+        time.sleep(0.5)
+        third = httpx.get(base + "/sparql", params={"query": CHEAP}, timeout=10)
+    assert third.status_code == 429 and "at once" in third.text
+    time.sleep(0.5)  # both went away: the share is free again
+    assert httpx.get(base + "/sparql", params={"query": CHEAP}, timeout=10).status_code == 200
+
+
+def test_a_bare_percent_in_a_form_body_is_refused_before_decoding(graph_dir: Path) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with sparql_client(Settings(data_dir=graph_dir)) as client:
+        answer = client.post("/sparql", content="query=" + "%" * 100_000, headers=form)
+        escaped = client.post("/sparql", content="query=ASK%20%7B%7D", headers=form)
+        in_url = client.get("/sparql?query=ASK%zz")
+    assert answer.status_code == 400
+    assert "'%' not followed by two hexadecimal digits at byte 6" in answer.text
+    assert escaped.status_code == 200
+    assert in_url.status_code == 400 and "URL query string" in in_url.text
 
 
 def _cancelled(base: str) -> bool:
