@@ -13,8 +13,11 @@ from cradle.graph.curation.review import add_months
 from cradle.graph.read.obtain import for_of, way_of
 from cradle.graph.read.readmodel import ReadModel, Resource
 
-#: A back link is a search of this site ("/?q=..."), never another address.
+#: A back link is a search of this site ("/?q=..."), never another address, of at most
+#: ``MAX_BACK`` characters (the search page leaves out a longer one rather than repeat it on
+#: every hit).
 _BACK = re.compile(r"^/\?[^\s/\\]*$")
+MAX_BACK = 2000
 
 
 def day(value: dt.date) -> str:
@@ -33,7 +36,7 @@ def review_dates(reviewed: str | None, every: int | None) -> tuple[str, str | No
 
 def back_link(back: str | None) -> str | None:
     """The results page to go back to: only a search of this site (``/?q=...``), else None."""
-    return back if back and len(back) <= 2000 and _BACK.match(back) else None
+    return back if back and len(back) <= MAX_BACK and _BACK.match(back) else None
 
 
 def asked(back: str | None) -> str | None:

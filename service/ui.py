@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -44,6 +45,7 @@ from cradle.service.elsewhere import tell_us, where_else
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
+from cradle.service.resourceview import MAX_BACK
 from cradle.service.runtime import runtime_of
 from cradle.service.search import MAX_QUERY, FiltersDep, answer_search
 
@@ -211,10 +213,16 @@ async def search_page(
     context["hit_path"], context["snippet_parts"] = hit_path, snippet_parts
     context["exact_url"] = search_url(exact="1")
     back = search_url(exact="1" if exact else "")
-    context["back_query"] = "?" + urlencode({"back": back}) if q.strip() else ""
+    # on every hit's link: only when the resource page would take it back
+    context["back_query"] = (
+        "?" + urlencode({"back": back}) if q.strip() and len(back) <= MAX_BACK else ""
+    )
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
-    return templates.TemplateResponse(request, "search.html", context, status_code=code)
+    # rendered off the event loop: a page of 100 hits for a long question takes tens of ms
+    return await anyio.to_thread.run_sync(
+        lambda: templates.TemplateResponse(request, "search.html", context, status_code=code)
+    )
 
 
 @router.get("/query", response_class=HTMLResponse)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -230,3 +231,17 @@ def test_the_place_filter_lists_the_catalogues_places_first(client: TestClient) 
     assert {"bolton", "wigan", "greater-manchester"} <= set(ours)
     assert "barking-and-dagenham" in re.findall(r'<option value="([^"]+)"', other)
     assert ours.index("greater-manchester") < ours.index("bolton")  # the area, then its places
+
+
+def test_a_back_link_the_resource_page_would_refuse_is_not_repeated_on_every_hit(
+    client: TestClient,
+) -> None:
+    from cradle.service.resourceview import MAX_BACK
+
+    short = client.get("/", params={"q": "safe sleep"}).text
+    assert "?back=%2F%3Fq%3Dsafe%2Bsleep" in short
+    long_question = "safe sleep " + "\ufdfa" * 400  # 9 bytes each in a URL
+    page = client.get("/", params={"q": long_question, "k": 20})
+    assert page.status_code == 200 and 'href="/resource/' in page.text
+    assert "?back=" not in page.text  # longer than MAX_BACK: the resource page would refuse it
+    assert len(urlencode({"back": "/?" + urlencode({"q": long_question})})) > MAX_BACK
