@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from cradle.core.conneg import parse_accept, quality
+from cradle.core.conneg import MAX_RANGES, parse_accept, quality
 from cradle.core.errors import NotAcceptable
 
 
@@ -72,19 +72,21 @@ def negotiate(accept: str | None, formats: tuple[Format, ...], fmt: str | None =
         accept: the Accept header (None or empty means anything).
         formats: the formats on offer, in order of preference.
         fmt: a ``format=`` value (short name or media type, or several separated by commas,
-            the first that fits winning, as SPARQLWrapper sends them); it overrides ``accept``.
+            the first that fits winning, as SPARQLWrapper sends them; the first
+            :data:`~cradle.core.conneg.MAX_RANGES` are read); it overrides ``accept``.
 
     Raises:
         NotAcceptable: nothing on offer is acceptable; the message lists what is.
     """
     offered = ", ".join(f.media_type for f in formats)
     if fmt:
-        for wanted in (w.strip().lower() for w in fmt.split(",")):
+        for wanted in (w.strip().lower() for w in fmt.split(",", MAX_RANGES)[:MAX_RANGES]):
             for f in formats:
                 if wanted in (f.name, f.media_type, *f.aliases):
                     return f
         names = ", ".join(f.name for f in formats)
-        raise NotAcceptable(f"format={fmt!r} does not fit this query; use one of: {names}")
+        shown = fmt if len(fmt) <= 80 else fmt[:80] + "..."
+        raise NotAcceptable(f"format={shown!r} does not fit this query; use one of: {names}")
     ranges = parse_accept(accept if accept and accept.strip() else "*/*")
     best: tuple[float, int] | None = None
     chosen = None

@@ -130,6 +130,14 @@ def test_negotiation_honours_q_values_and_format() -> None:
         negotiate(None, GRAPH_FORMATS, fmt="csv")
 
 
+def test_a_format_list_is_read_as_far_as_its_first_names() -> None:
+    flood = "," * 1_000_000 + "json"
+    with pytest.raises(NotAcceptable) as refused:
+        negotiate(None, RESULT_FORMATS, flood)
+    assert len(str(refused.value)) < 300  # the value is not echoed whole
+    assert negotiate(None, RESULT_FORMATS, "csv," + flood).name == "csv"
+
+
 def test_prepare_checks_everything_before_evaluation() -> None:
     prepared = prepare(
         "CONSTRUCT WHERE { ?s ?p ?o }",
