@@ -63,6 +63,14 @@ class QueryRefused(CradleError):
 class QueryTimeout(CradleError):
     """A SPARQL query ran past its deadline and was stopped."""
 
+    @classmethod
+    def after(cls, seconds: float) -> QueryTimeout:
+        """The one message, whichever engine stopped the query."""
+        return cls(
+            f"the query ran past the {seconds:g} s deadline and was stopped; "
+            "add LIMIT, narrow its patterns or avoid cross products"
+        )
+
 
 class InvalidSearch(CradleError):
     """A search request is invalid (empty query, k out of range, unknown facet value)."""

@@ -324,10 +324,7 @@ class EmbeddedEngine:
                     raise QueryCancelled("the client went away; the query was stopped")
                 if time.monotonic() >= deadline:
                     self._replace(worker)
-                    raise QueryTimeout(
-                        f"the query ran past the {self._timeout:g} s deadline and was stopped; "
-                        "add LIMIT, narrow its patterns or avoid cross products"
-                    )
+                    raise QueryTimeout.after(self._timeout)
             kind, payload, resident = worker.conn.recv()
         except (EOFError, OSError, ValueError):
             self._replace(worker)

@@ -134,15 +134,15 @@ def remote_query(
     named_graphs: list[str] | None = None,
     accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
     max_bytes: int | None = None,
-) -> tuple[str, bytes]:
+) -> tuple[str, bytes, bool]:
     """POST a query (already checked to be read-only) and read the answer within ``deadline``.
 
     Returns:
-        The response's media type and body.
+        The response's media type, its body, and whether the body was longer than
+        ``max_bytes`` (then only about that much of it was read: the rest is not).
 
     Raises:
         QueryTimeout: no complete answer within ``deadline`` seconds.
-        QueryAborted: the answer is longer than ``max_bytes`` (it is not read further).
         QuerySyntaxError: the store rejected the query (its message, shortened).
         StoreUnavailable: the store cannot be reached or failed.
     """
@@ -155,6 +155,7 @@ def remote_query(
         headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
     )
     start = time.monotonic()
+    longer = False
     try:
         with urllib.request.urlopen(request, timeout=deadline) as response:
             chunks, size = [], 0
@@ -162,10 +163,8 @@ def remote_query(
                 chunks.append(chunk)
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
-                    raise QueryAborted(
-                        "the store's answer is far longer than this endpoint sends; add LIMIT "
-                        "or select fewer or shorter values"
-                    )
+                    longer = True  # the rest is not read: the answer is cut as it stands
+                    break
                 if time.monotonic() - start > deadline:
                     raise _timeout(deadline)
             media = response.headers.get_content_type()
@@ -180,11 +179,11 @@ def remote_query(
         if isinstance(exc.reason, TimeoutError):
             raise _timeout(deadline) from None
         raise StoreUnavailable(f"cannot reach the external store: {_reason(exc)}") from None
-    return media, b"".join(chunks)
+    return media, b"".join(chunks), longer
 
 
 def _timeout(deadline: float) -> QueryTimeout:
-    return QueryTimeout(f"the query ran past its deadline of {deadline:g} s and was stopped")
+    return QueryTimeout.after(deadline)
 
 
 def parse_answer(media: str, body: bytes, deadline: float) -> Result:
@@ -254,7 +253,7 @@ class RemoteEngine:
         self._triples = self._count()
 
     def _count(self) -> int:
-        media, body = self._send("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [], [], "SELECT")
+        _, body, _ = self._send("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [], [], "SELECT")
         return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
     def _send(
@@ -264,7 +263,7 @@ class RemoteEngine:
         named_graphs: list[str],
         form: str,
         own_dataset: bool = False,
-    ) -> tuple[str, bytes]:
+    ) -> tuple[str, bytes, bool]:
         if self._graph and not default_graphs and not named_graphs and not own_dataset:
             default_graphs = [self._graph]
         accept = RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES
@@ -312,7 +311,7 @@ class RemoteEngine:
         try:
             # the protocol's dataset overrides FROM; with neither, the catalogue's graph
             own = bool(from_graphs)
-            media, body = self._send(
+            media, body, longer = self._send(
                 text, prepared.default_graphs, prepared.named_graphs, form, own
             )
         finally:
@@ -320,7 +319,10 @@ class RemoteEngine:
         name, cap = prepared.format.name, self._row_cap
         if media != (RESULTS_JSON if form in ("SELECT", "ASK") else NTRIPLES):
             raise StoreUnavailable(f"the external store answered in an unexpected format ({media})")
+        if longer:  # the part read, whole rows only; then cut like any long answer
+            body = _whole_rows(body, form, cap)
         out, rows, cut = _reserialise(body, form, name, cap, self._timeout, self._byte_cap)
+        cut = cut or ("bytes" if longer else "")  # rows the store sent were left unread
         media_type = prepared.format.media_type
         return EngineResult(media_type, out, rows, bool(cut), cap, self._byte_cap, cut or "rows")
 
@@ -401,6 +403,47 @@ def _reserialise(
         if b"cancelled" in body[-200:] or b"timeout" in body[-200:].lower():
             raise _timeout(deadline) from None
         raise StoreUnavailable("the external store sent a malformed answer") from None
+
+
+def _whole_rows(part: bytes, form: str, cap: int) -> bytes:
+    """The whole rows at the start of an answer read only in part (``part``), as a complete
+    answer: N-Triples up to its last whole line; SPARQL JSON results with the bindings that
+    were read whole (at most ``cap`` + 1, enough to say the row cap cut it), each parsed by the
+    standard library's JSON decoder.
+
+    Raises:
+        QueryAborted: no whole row can be read from it (a store that sends its ``head`` after
+            its ``results``, say).
+    """
+    if form not in ("SELECT", "ASK"):
+        return part[: part.rfind(b"\n") + 1]
+    text = part.decode("utf-8", "ignore")
+    head, bindings = _HEAD.search(text), _BINDINGS.search(text)
+    if head is None or bindings is None or head.end() > bindings.start():
+        raise QueryAborted(
+            "the store's answer is far longer than this endpoint sends; add LIMIT "
+            "or select fewer or shorter values"
+        )
+    decoder = json.JSONDecoder()
+    vars_, _ = decoder.raw_decode(text, head.end())
+    rows: list[Any] = []
+    at = bindings.end()
+    while len(rows) <= cap:
+        try:
+            row, at = decoder.raw_decode(text, at)
+        except ValueError:
+            break
+        rows.append(row)
+        comma = _COMMA.match(text, at)
+        if comma is None:
+            break
+        at = comma.end()
+    return json.dumps({"head": vars_, "results": {"bindings": rows}}).encode("utf-8")
+
+
+_HEAD = re.compile(r'"head"\s*:\s*')
+_BINDINGS = re.compile(r'"bindings"\s*:\s*\[\s*')
+_COMMA = re.compile(r"\s*,\s*")
 
 
 def _cut(rows: int, kept: int, over_row_cap: bool) -> str:
