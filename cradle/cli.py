@@ -194,12 +194,13 @@ def _not_built(data_dir: Path) -> str:
 
 @app.command()
 def rollback(data_dir: DataDirOpt = None) -> None:
-    """Publish the previous version again (the data dir's `previous`); running servers follow."""
-    from cradle.core.datadir import DataDir
+    """Publish the previous version again (the data dir's `previous`, and with an external
+    store its graph there too); running servers follow."""
+    from cradle.commands import run_rollback
 
     settings = _settings(data_dir=data_dir)
     try:
-        now = DataDir(settings.data_dir).rollback()
+        now = run_rollback(settings, report=typer.echo)
     except CradleError as exc:
         _fail(exc)
     typer.echo(

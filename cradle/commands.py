@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cradle.core.datadir import DataDir, moved_data_dir
+from cradle.core.datadir import DataDir, Version, moved_data_dir
 from cradle.core.settings import Settings
 from cradle.graph.build.pipeline import GraphBuild, build_graph
 
@@ -53,3 +53,27 @@ def run_build(
             say("store: loading the graph into the external SPARQL store")
             publish_to_store(version, settings)
     return result
+
+
+def run_rollback(settings: Settings, report: Callable[[str], None] | None = None) -> str:
+    """Publish the data dir's previous version again; with an external store, its graph goes
+    back into the store first (as a build loads its own), so servers on the store can take the
+    version up.
+
+    Returns:
+        The id of the version now published.
+
+    Raises:
+        NotBuilt, StaleIndex: no whole previous version (nothing changed).
+        StoreUnavailable: the store refused the graph or cannot be reached (nothing changed).
+    """
+    say = report or (lambda line: None)
+    load: Callable[[Version], None] | None = None
+    if settings.store_url or settings.store_gsp_url:
+        from cradle.graph.sparql.remote import publish_to_store
+
+        def load(version: Version) -> None:
+            say("store: loading the previous version's graph into the external SPARQL store")
+            publish_to_store(version, settings)
+
+    return DataDir(settings.data_dir).rollback(before=load)

@@ -35,7 +35,7 @@ import secrets
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -466,10 +466,15 @@ class DataDir:
             self.clean()
             _checkpoint("cleaned")
 
-    def rollback(self) -> str:
+    def rollback(self, before: Callable[[Version], None] | None = None) -> str:
         """Switch ``current`` back to ``previous`` (and ``previous`` to what was current), in
         one atomic rename each, after checking that the previous version is whole. Running
         servers follow it as they follow a build (docs/data-dir.md).
+
+        Args:
+            before: called with the previous version, checked, before anything is switched
+                (under the build lock: loading its graph into an external store); when it
+                raises, nothing changes.
 
         Returns:
             The id of the version now published.
@@ -486,7 +491,10 @@ class DataDir:
                     f"no previous version in {self.root} to roll back to ({PREVIOUS} is "
                     f"{'missing' if back is None else 'a link to nothing'}): nothing changed"
                 )
-            Version(back, self.cache_dir).check()
+            version = Version(back, self.cache_dir)
+            version.check()
+            if before is not None:
+                before(version)
             if old is not None:
                 self._point(PREVIOUS, old)
             self._point(CURRENT, back)

@@ -28,7 +28,7 @@ from cradle.core.errors import (
 from cradle.core.settings import Settings
 from cradle.graph.sparql.engine import open_engine
 from cradle.graph.sparql.remote import RemoteEngine, gsp_url, load_graph, parse_answer, remote_query
-from tests.support import free_port
+from tests.support import fake_settings, free_port
 
 pytestmark = pytest.mark.slow
 COUNT_RESOURCES = "SELECT (COUNT(*) AS ?n) WHERE { ?r a <http://www.w3.org/ns/dcat#Resource> }"
@@ -325,3 +325,25 @@ def test_two_servers_share_one_store_and_one_data_dir(loaded: str, graph_dir: Pa
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_rollback_puts_the_previous_graph_back_into_the_store(
+    oxigraph: str, tmp_path: Path
+) -> None:
+    from cradle.commands import run_build, run_rollback
+    from cradle.core.datadir import DataDir
+
+    graph = "urn:cradle:test:rollback"  # its own graph: the module's default graph stays
+    settings = fake_settings(tmp_path / "data", store_url=oxigraph + "/query", store_graph=graph)
+    run_build(settings, with_index=False)
+    first = DataDir(settings.data_dir).open()
+    run_build(settings, with_index=False)
+    other = tmp_path / "other.ttl"
+    other.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    load_graph(other, gsp_url(settings.store_url, None), graph, progress=False)  # drifted
+    said: list[str] = []
+    assert run_rollback(settings, report=said.append) == first.id
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    found = _ask(settings.store_url, count)
+    assert int(next(iter(found))["n"].value) == first.graph_manifest()["triples"]
+    assert said and "store" in said[0]
