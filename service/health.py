@@ -29,6 +29,11 @@ def health_report(state: Runtime) -> dict[str, Any]:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
     version, versions = served.version, swap_report(state)
+    if engine_info.get("store_problem"):
+        problems.append(
+            f"the external SPARQL store does not answer ({engine_info['store_problem']}): "
+            "/sparql answers 503 until it is back"
+        )
     if engine_info.get("stale"):
         problems.append("the graph on disk changed since start-up: restart the server")
     if versions["refused"]:

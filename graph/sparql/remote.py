@@ -39,7 +39,9 @@ from cradle.graph.sparql.worker import fit as _fit
 UPLOAD_BLOCK = 1 << 20
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-READ_FACTOR = 4  # a store's answer is read up to this many times the byte cap, then dropped
+READ_FACTOR = 4  # a store's answer is read up to this many times the byte cap, then cut
+PROBE_EVERY = 10.0  # seconds between two checks that the store answers (for /health)
+PROBE_TIMEOUT = 2.0
 
 
 def gsp_url(query_url: str | None, gsp: str | None) -> str:
@@ -251,6 +253,9 @@ class RemoteEngine:
             "queue_size": settings.query_queue,
         }
         self._triples = self._count()
+        self._probe_lock = threading.Lock()
+        self._probed_at = time.monotonic()
+        self._store_problem: str | None = None
 
     def _count(self) -> int:
         _, body, _ = self._send("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [], [], "SELECT")
@@ -343,7 +348,8 @@ class RemoteEngine:
         return self._checker.check(prepared, base_iri, cancel, deadline)  # type: ignore[no-any-return]
 
     def info(self) -> dict[str, Any]:
-        """Engine description for ``/health`` (the store's address is not disclosed)."""
+        """Engine description for ``/health`` (the store's address is not disclosed), with
+        ``store_problem`` when the store did not answer a probe (:meth:`store_problem`)."""
         return {
             "engine": "remote-sparql",
             "source": "catalogue",
@@ -352,7 +358,25 @@ class RemoteEngine:
             "graph_sha256": self._sha,
             "query_timeout": self._timeout,
             "row_cap": self._row_cap,
+            "store_problem": self.store_problem(),
         }
+
+    def store_problem(self) -> str | None:
+        """Why the store does not answer, or None: an ``ASK {}`` within :data:`PROBE_TIMEOUT`
+        seconds, sent at most once every :data:`PROBE_EVERY` seconds (the answer is kept
+        meanwhile), so that a health check sees a store that went away without asking it on
+        every call."""
+        with self._probe_lock:
+            if time.monotonic() - self._probed_at < PROBE_EVERY:
+                return self._store_problem
+            self._probed_at = time.monotonic()
+        try:
+            remote_query(self._url, "ASK {}", PROBE_TIMEOUT)
+            problem = None
+        except CradleError as exc:  # StoreUnavailable, QueryTimeout, QuerySyntaxError
+            problem = str(exc)
+        self._store_problem = problem
+        return problem
 
     def close(self) -> None:
         """Stop the local parsing workers; each query uses its own connection."""

@@ -347,3 +347,19 @@ def test_rollback_puts_the_previous_graph_back_into_the_store(
     found = _ask(settings.store_url, count)
     assert int(next(iter(found))["n"].value) == first.graph_manifest()["triples"]
     assert said and "store" in said[0]
+
+
+def test_a_store_that_stops_answering_is_a_health_problem(loaded: str, graph_dir: Path) -> None:
+    from cradle.service.health import health_report
+    from cradle.service.runtime import Runtime
+
+    engine = _engine(loaded, graph_dir)
+    assert engine.info()["store_problem"] is None
+    engine._url = f"http://127.0.0.1:{free_port()}/query"  # the store went away
+    assert engine.info()["store_problem"] is None  # probed at most every PROBE_EVERY seconds
+    engine._probed_at = 0.0
+    problem = engine.info()["store_problem"]
+    assert problem and "cannot reach the external store" in problem and "127.0.0.1" not in problem
+    report = health_report(Runtime(Settings(data_dir=graph_dir), engine=engine))
+    assert report["status"] == "degraded"
+    assert any("external SPARQL store does not answer" in p for p in report["problems"])
