@@ -78,7 +78,7 @@ STATUS: list[tuple[type[CradleError], int, str | None]] = [
 GENERIC = "Internal error: the request could not be completed. It has been logged."
 #: Why search is off, per error opening the index at start-up (for staff: no paths).
 SEARCH_OFF: list[tuple[type[Exception], str]] = [
-    (NotBuilt, "no search index in the data dir: run `cradle build`"),
+    (NotBuilt, "no search index in the data dir: run `cradle build` (without --graph-only)"),
     (StaleIndex, "the search index was built from another graph: run `cradle build`"),
     (
         ModelNotFound,

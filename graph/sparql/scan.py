@@ -132,7 +132,8 @@ def scan(text: str, *, limits: bool = True) -> Scanned:
     _tokens(found, limits)
     if not found.form:
         raise QuerySyntaxError(
-            "the query has no SELECT, ASK, CONSTRUCT or DESCRIBE: send a SPARQL query"
+            "the query has no SELECT, ASK, CONSTRUCT or DESCRIBE (is one misspelt?): send a "
+            "SPARQL query"
         )
     return found
 
