@@ -3,6 +3,7 @@ exactly what they got before; a query may leave out PREFIX lines for the project
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -138,3 +139,18 @@ def test_a_long_query_is_shown_once_and_sent_back_in_a_body(client: Any) -> None
         headers={**BROWSER, "content-type": "application/sparql-query"},
     )
     assert 'href="/query#query=ASK' in short.text and 'method="get"' in short.text
+
+
+def test_a_table_of_many_columns_shows_fewer_rows() -> None:
+    from cradle.graph.sparql.engine import EngineResult
+    from cradle.service.sparql_html import PAGE_CELLS, PAGE_ROWS, results_table
+
+    def answer(columns: int, rows: int) -> EngineResult:
+        names = [f"c{i}" for i in range(columns)]
+        row = {n: {"type": "literal", "value": "x"} for n in names}
+        body = json.dumps({"head": {"vars": names}, "results": {"bindings": [row] * rows}})
+        return EngineResult("application/sparql-results+json", body.encode(), rows, False, 0, 0, "")
+
+    assert results_table(answer(3, 5000), None)["shown"] == PAGE_ROWS
+    wide = results_table(answer(1600, 50), None)
+    assert wide["shown"] == PAGE_CELLS // 1600 and len(wide["rows"][0]) == 1600
