@@ -80,6 +80,29 @@ BLOWS = frozenset({"hit", "threw", "thrown", "shook", "kicked", "punched", "slap
 DONE = frozenset({"shaken", "hit", "thrown", "kicked", "punched", "slapped", "smacked",
                   "squeezed", "strangled", "smothered", "suffocated", "hurt", "harmed",
                   "injured"})  # fmt: skip
+#: States of the baby that are urgent said of it: after a :data:`LINKS` word or right after the
+#: baby ("baby fitting", "baby is choking"), not when an object or a topic's word follows
+#: ("fitting a stair gate", "baby choking prevention").
+STATES = frozenset({"fitting", "convulsing", "seizing", "choking"})
+_OBJECTS = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "new", "in", "it",
+                      "prevention", "hazard", "hazards", "risk", "risks", "advice", "leaflet",
+                      "first", "training", "course", "guidance"})  # fmt: skip
+#: Something swallowed that is urgent: a past form of swallowing followed, within five words,
+#: by one of :data:`SWALLOWED` ("baby ate one of my tablets", "drank bleach").
+SWALLOWING = frozenset({"swallowed", "ate", "eaten", "drank", "drunk", "chewed", "licked"})
+SWALLOWED = frozenset({"bleach", "tablet", "tablets", "pill", "pills", "medicine", "medication",
+                       "paracetamol", "calpol", "ibuprofen", "battery", "batteries", "magnet",
+                       "magnets", "detergent", "capsule", "capsules", "pod", "pods", "chemical",
+                       "chemicals", "poison", "cleaner", "dishwasher", "cigarette", "cigarettes",
+                       "drugs", "methadone", "cannabis", "weed", "vodka", "alcohol", "coin",
+                       "button"})  # fmt: skip
+#: A hot liquid spilt: one of :data:`SPILT` and one of :data:`HOT` within five words.
+SPILT = frozenset({"spilt", "spilled", "poured", "knocked", "splashed"})
+HOT = frozenset({"kettle", "tea", "coffee", "boiling", "hot"})
+#: A fall: one of :data:`FALLS` right before off, from, out or down ("fell off the changing
+#: table"; "fell asleep" and "fell out with" are not).
+FALLS = frozenset({"fell", "fallen", "falls", "rolled", "slipped", "tumbled"})
+_AWAY = frozenset({"off", "from", "out", "down"})
 #: Words before a blow (within three) that make it a fear, a wish or a question about one.
 THOUGHTS = frozenset({"will", "might", "may", "could", "would", "going", "gonna", "want",
                       "wanna", "scared", "afraid", "worried", "feel", "like", "not", "never",
@@ -129,19 +152,40 @@ def urgent(query: str) -> bool:
 
 
 def _of_the_baby(words: list[str]) -> bool:
-    """Whether ``words`` say a sign, a colour or a blow of the baby (one pass over them)."""
+    """Whether ``words`` say a sign, a colour, a state, a blow, something swallowed, a hot
+    spill or a fall of the baby (one pass over them)."""
     if BABY.isdisjoint(words):  # every rule is about the baby
         return False
     for n, word in enumerate(words):
-        before = words[max(0, n - 3) : n]
         if word in SIGNS or (word in COLOURS and _said_of(words, n)):
             return True
-        if THOUGHTS.isdisjoint(before) and (
-            (word in BLOWS and _done_to_the_baby(words[n + 1 : n + 3]))
-            or (word in DONE and before[-1:] in (["was"], ["been"], ["got"], ["being"]))
-        ):
+        if word in STATES and _state_of(words, n):
+            return True
+        if THOUGHTS.isdisjoint(words[max(0, n - 3) : n]) and _happened(words, n):
             return True
     return False
+
+
+def _happened(words: list[str], n: int) -> bool:
+    """Whether ``words[n]`` says something that happened to the baby: a blow done to it, what
+    it swallowed, a hot spill or a fall (a fear or a wish is ruled out by the caller)."""
+    word, after, near = words[n], words[n + 1 : n + 6], words[max(0, n - 5) : n + 6]
+    return (
+        (word in BLOWS and _done_to_the_baby(after[:2]))
+        or (word in DONE and words[n - 1 : n] in (["was"], ["been"], ["got"], ["being"]))
+        or (word in SWALLOWING and not SWALLOWED.isdisjoint(after))
+        or (word in SPILT and not HOT.isdisjoint(near))
+        or (
+            word in FALLS and after[:1] != [] and after[0] in _AWAY and after[:2] != ["out", "with"]
+        )
+    )
+
+
+def _state_of(words: list[str], n: int) -> bool:
+    """Whether the state ``words[n]`` ("fitting") is said of the baby: after a linking word or
+    the baby, and not followed by an object."""
+    before, after = words[n - 1] if n else "", words[n + 1 : n + 2]
+    return (before in LINKS or before in BABY) and not (after and after[0] in _OBJECTS)
 
 
 def _said_of(words: list[str], n: int) -> bool:

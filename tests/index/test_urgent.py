@@ -35,6 +35,17 @@ NOW = [
     "my boyfriend threw the baby",
     "he hit the baby",
     "the baby was shaken",
+    # a state, something swallowed, a hot spill or a fall, however it is worded
+    "baby fitting what do i do",
+    "baby is fitting",
+    "baby convulsing",
+    "baby choking on a grape",
+    "baby drank bleach",
+    "baby ate one of my tablets",
+    "kettle spilt on the baby",
+    "baby fell off the changing table",
+    "he rolled off the bed",
+    "baby fell out of the cot",
 ]
 NOT_NOW = [
     "safer sleep leaflet",
@@ -60,6 +71,14 @@ NOT_NOW = [
     # a fear or a wish is for the resources on coping, not for 999
     "im scared i will hurt my baby",
     "i feel like hurting the baby",
+    "he is fitting a stair gate",
+    "fitting a car seat for a newborn",
+    "baby choking prevention leaflet",
+    "baby fell asleep on me",
+    "she fell out with her mum about the baby",
+    "baby ate well today",
+    "baby drank all her milk",
+    "how hot should the bath be for baby",
 ]
 
 
