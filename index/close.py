@@ -24,13 +24,16 @@ from cradle.index.text import keywords
 WORD_SHARE = 0.6
 ABOUT = 0.2
 CLOSE_AT = 0.7
-#: Words that ask for something without saying what (their stems): they neither count for nor
-#: against a match.
+#: Words that ask for something without saying what (their stems), and the words a parent's
+#: own telling carries besides what it is about ("I don't know what I'm doing", "can I still",
+#: "keeps", "getting"): they neither count for nor against a match.
 GENERIC = frozenset(
     keywords(
         "available resource resources help support information advice guidance find looking "
         "need want get show give list good practice anything something stuff things thing "
-        "material materials example examples"
+        "material materials example examples "
+        "im ive id ill dont cant wont isnt doesnt didnt know think still really always keep "
+        "keeps kept getting got going gonna lot bit please someone anyone ok okay"
     )
 )
 
