@@ -93,6 +93,14 @@ def import_cmd(
             "--drop-missing", help="with --merge: remove the entries the new document does not have"
         ),
     ] = False,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop",
+            help="with --merge: remove this entry the new document does not have (repeat it); "
+            "the others are kept",
+        ),
+    ] = None,
 ) -> None:
     """Import the table as catalogue YAML (topics suggested, for review); with --merge, the
     curated catalogue brought up to date, and a report of how each row was matched and what
@@ -101,10 +109,12 @@ def import_cmd(
 
     if drop_missing and merge is None:
         raise typer.BadParameter("only with --merge FILE", param_hint="--drop-missing")
+    if drop and merge is None:
+        raise typer.BadParameter("only with --merge FILE", param_hint="--drop")
     settings = _settings()
     try:
         problems, report = run_import(
-            file, out, contacts, merge, settings.ontology_dir, drop_missing
+            file, out, contacts, merge, settings.ontology_dir, drop_missing, drop or ()
         )
     except CradleError as exc:
         _fail(exc)

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,12 @@ def run_import(
     merge: Path | None = None,
     ontology_dir: Path = ONTOLOGY_DIR,
     drop_missing: bool = False,
+    drop: Sequence[str] = (),
 ) -> tuple[list[str], str | None]:
     """Import ``path`` (``.txt`` or ``.docx``) and write catalogue YAML to ``out`` (stdout
     when None); with ``merge``, the curated catalogue at that path brought up to date with it
     (:func:`cradle.graph.sources.merge.merge_import`), keeping the entries the document does not
-    have unless ``drop_missing``.
+    have unless ``drop_missing`` (or, one by one, ``drop``).
 
     Personal contacts go only to ``contacts``, a file marked private, when one is given.
 
@@ -195,7 +197,7 @@ def run_import(
     changes = None
     if merge is not None:
         curated = load_catalogue(merge, ontology_dir)
-        merged, report = merge_import(curated, result.catalogue, drop_missing)
+        merged, report = merge_import(curated, result.catalogue, drop_missing, drop)
         body, kept = merged_file(
             merge.read_text(encoding="utf-8"), curated, merged, terms(ontology_dir)
         )

@@ -24,11 +24,13 @@ partnership removed) are kept where they were and listed, unless ``drop_missing`
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue import Catalogue, Entry, Organisation
 
 #: Fields whose values come from the source document (the rest are curated by staff).
@@ -331,7 +333,10 @@ def _merged_entry(old: Entry | None, data: dict[str, Any], used_ids: set[str]) -
 
 
 def merge_import(
-    curated: Catalogue, imported: Catalogue, drop_missing: bool = False
+    curated: Catalogue,
+    imported: Catalogue,
+    drop_missing: bool = False,
+    drop: Sequence[str] = (),
 ) -> tuple[Catalogue, MergeReport]:
     """The curated catalogue brought up to date with a new import of the document.
 
@@ -340,10 +345,16 @@ def merge_import(
         imported: what ``cradle import`` read from the new version of the document.
         drop_missing: leave out the curated entries the new document does not have (they are
             kept, where they were, otherwise).
+        drop: leave out these of them only (the rows the partnership took out), keeping the
+            others (entries added by hand).
 
     Returns:
         The merged catalogue (the document's order, kept entries after the entry they followed)
         and what the merge did.
+
+    Raises:
+        CatalogueError: an id of ``drop`` is not one of the entries the new document does not
+            have (the message lists those).
     """
     matches, report = match_rows(curated, imported)
     orgs = list(curated.organisations)
@@ -361,11 +372,17 @@ def merge_import(
         out.append(entry)
     matched = {m.entry for m in matches.values()}
     missing = [e for e in curated.resources if e.id not in matched]
-    if drop_missing:
-        report.dropped = [e.id for e in missing]
-    else:
-        report.kept = [e.id for e in missing]
-        out = _keep_in_place(curated.resources, out, {e.id for e in missing})
+    unknown = [d for d in drop if d not in {e.id for e in missing}]
+    if unknown:
+        listed = ", ".join(e.id for e in missing) or "none"
+        raise CatalogueError(
+            [f"--drop {d}: not an entry the new document leaves out; those are: {listed}"
+             for d in unknown]
+        )  # fmt: skip
+    gone = [e for e in missing if drop_missing or e.id in drop]
+    report.dropped = [e.id for e in gone]
+    report.kept = [e.id for e in missing if e not in gone]
+    out = _keep_in_place(curated.resources, out, set(report.kept))
     header = curated.catalogue.model_copy(
         update={
             "source_document": imported.catalogue.source_document,
@@ -402,7 +419,7 @@ def render_merge(report: MergeReport, imported: Catalogue) -> str:
         how = "" if m.kind == "id" else f" (titles {m.confidence}% alike)"
         lines.append(f"matched by {m.kind}{how}: {m.entry}: {m.was!r} -> {m.title!r}")
     lines += [f"new: {i}" for i in report.added]
-    lines += [f"not in the new document (kept; use --drop-missing to remove): {i}"
+    lines += [f"not in the new document (kept; --drop {i} removes it, --drop-missing all): {i}"
               for i in report.kept]  # fmt: skip
     lines += [f"not in the new document (dropped): {i}" for i in report.dropped]
     for a in report.ambiguous:

@@ -104,7 +104,10 @@ def _check_nothing_lost(curated: list[Entry], merged_path: Path, output: str) ->
             assert m == e  # unchanged rows and hand-added entries: kept whole
     assert len(merged) == len(curated)  # nothing added: every row found its entry
     for ident in ("wigan-baby-box-leaflet", "national-crying-helpline"):
-        assert f"not in the new document (kept; use --drop-missing to remove): {ident}" in output
+        assert (
+            f"not in the new document (kept; --drop {ident} removes it, --drop-missing all)"
+            in output
+        )
     assert "matched by title" in output and "manchester-safer-sleep-video" in output
     assert "matched by position" in output and "manchester-safe-sleep-animation" in output
     assert "Manchester Safer Sleep Video -> Manchester Safer Sleep Video (2026 update)" in output
@@ -137,6 +140,15 @@ def test_reimport_with_retitled_rows_and_hand_added_entries_loses_nothing(
     assert "not in the new document (dropped): wigan-baby-box-leaflet" in result.output
     alone = CliRunner().invoke(app, ["import", str(doc), "--drop-missing"])
     assert alone.exit_code == 2 and "only with --merge" in alone.output
+    # one row the partnership took out goes; the entry added by hand stays
+    args = ["import", str(doc), "--merge", str(curated_path), "-o", str(out)]
+    one = CliRunner().invoke(app, [*args, "--drop", "wigan-baby-box-leaflet"])
+    assert one.exit_code == 0, one.output
+    merged = {e.id for e in load_catalogue(out).resources}
+    assert "wigan-baby-box-leaflet" not in merged and "national-crying-helpline" in merged
+    wrong = CliRunner().invoke(app, [*args, "--drop", "manchester-safer-sleep-video"])
+    assert wrong.exit_code == 1 and "not an entry the new document leaves out" in wrong.output
+    assert "wigan-baby-box-leaflet, national-crying-helpline" in wrong.output
 
 
 def test_reimport_of_the_word_document_loses_nothing(tmp_path: Path) -> None:
