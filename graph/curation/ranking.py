@@ -11,8 +11,10 @@ decision, not a measurement:
 4. ``overdue``: promised by a date that has passed;
 5. ``awaiting-information``: listed, details not yet shared;
 6. ``link-unchecked``: the link check got no answer, so a person should open it;
-7. ``review-due``: reviewed before, due again;
-8. ``never-reviewed``: never looked at since it was added: routine, often most of a new
+7. ``topics-suggested``: an import suggested its topics (a new or changed row): search finds it
+   by them, so a person should check them;
+8. ``review-due``: reviewed before, due again;
+9. ``never-reviewed``: never looked at since it was added: routine, often most of a new
    catalogue, so the table sums them up as a count.
 
 An entry is listed once, under its most urgent reason; within a reason, the worst first (the
@@ -72,6 +74,11 @@ RANKING: tuple[Reason, ...] = (
         "link-unchecked",
         "Link could not be checked",
         "open the link yourself; record url_checked when it works",
+    ),
+    Reason(
+        "topics-suggested",
+        "Topics suggested by an import",
+        "check its topics, then delete its line topics_suggested: true",
     ),
     Reason(
         "review-due",

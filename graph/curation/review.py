@@ -63,6 +63,7 @@ class ReviewItem:
         status_since: since when its status holds, if recorded.
         no_way: when there is no way to get it, its publisher's id ("" when not recorded);
             else None.
+        topics_suggested: an import suggested its topics and staff have not checked them.
     """
 
     id: str
@@ -75,6 +76,7 @@ class ReviewItem:
     url: str | None = None
     status_since: dt.date | None = None
     no_way: str | None = None
+    topics_suggested: bool = False
 
 
 def _no_way(way: HowToGet, publisher: str | None) -> str | None:
@@ -106,6 +108,7 @@ def items_from_catalogue(cat: Catalogue) -> list[ReviewItem]:
             e.url,
             e.status_since,
             _no_way(_catalogue_way(cat, e), e.publisher),
+            e.topics_suggested,
         )
         for e in cat.resources
     ]
@@ -129,6 +132,7 @@ def items_from_model(model: ReadModel) -> list[ReviewItem]:
             r.url,
             _date(r.status_since),
             _no_way(way_of(model, r), None if r.publisher == NOT_STATED_ID else r.publisher),
+            r.topics_suggested,
         )
         for r in model.resources.values()
     ]
@@ -215,6 +219,8 @@ def needs_attention(
                 "since": since.isoformat() if since else None,
                 "months": _months_between(since, today) if since else None,
             }
+        if item.topics_suggested:
+            details["topics-suggested"] = {}
         every = item.review_every or REVIEW_EVERY_DEFAULT
         if item.reviewed is None:
             details["never-reviewed"] = {"review_every": every}
@@ -282,6 +288,6 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
         return f"last reviewed {detail['reviewed']}; due {detail['due']}"
     if reason == "never-reviewed":
         return "never reviewed"
-    if reason == "no-way-to-obtain":
-        return "no link and no contact: nothing says how to get it"
+    if reason == "topics-suggested":
+        return "its topics were suggested by an import (a new or changed row): check them"
     return reason

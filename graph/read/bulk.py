@@ -43,6 +43,7 @@ RESOURCE_PROPS: dict[str, tuple[str, str | None]] = {
     str(CRADLE.statusSince): ("status_since", None),
     str(CRADLE.intendedFor): ("intended_for", None),
     str(CRADLE.referralCriteria): ("referral_criteria", None),
+    str(CRADLE.topicsReviewed): ("topics_suggested", None),
 }
 #: Fields holding every linked id (sorted); the other link fields hold the first id in order.
 MULTI = {"adopted_in", "topics", "audiences"}

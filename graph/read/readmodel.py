@@ -115,6 +115,7 @@ class Resource:
     status_since: str | None = None
     intended_for: str | None = None
     referral_criteria: str | None = None
+    topics_suggested: bool = False  # an import suggested its topics; staff have not checked them
 
     @property
     def iri(self) -> str:
@@ -286,6 +287,7 @@ def _resources(found: list[str], cols: dict[str, bulk.Column]) -> list[Resource]
         order = cols["order"][i]
         every = values["review_every"]
         values["review_every"] = int(every) if every and every.isdigit() else None
+        values["topics_suggested"] = values["topics_suggested"] == "false"  # topicsReviewed
         for name in ("title", "description", "publisher", "locality", "format", "status"):
             values[name] = values[name] or ""
         for name in ("title", "description", "link_text"):  # the search index's texts too

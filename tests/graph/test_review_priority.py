@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -37,10 +38,36 @@ def test_the_ranking_table_is_the_issue_order_with_a_slot_for_no_way_to_obtain()
         "overdue",
         "awaiting-information",
         "link-unchecked",
+        "topics-suggested",  # added after the issue: an import's suggestions, to check
         "review-due",
         "never-reviewed",
     )
     assert all(r.heading and r.action and "\n" not in r.action for r in RANKING)
+
+
+def test_topics_an_import_suggested_are_on_the_review_list(tmp_path: Path) -> None:
+    from cradle.commands import run_build
+    from cradle.graph.build.catalogue import load_catalogue
+    from cradle.graph.curation.review import review
+    from cradle.graph.read.readmodel import open_model
+    from tests.support import fake_settings
+
+    text = CATALOGUE.read_text(encoding="utf-8")
+    first = text.index("\nresources:\n- id: ") + 12  # the first entry: topics an import suggested
+    edited = text[:first] + text[first:].replace("\n", "\n  topics_suggested: true\n", 1)
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(edited, encoding="utf-8")
+    catalogue = load_catalogue(path)
+    ident = catalogue.resources[0].id
+    today = dt.date(2026, 12, 7)
+    for source in (catalogue, None):
+        if source is None:  # the same from a built version's read model
+            settings = fake_settings(tmp_path / "data", catalogue=path)
+            run_build(settings, with_index=False)
+            source = open_model(settings.data_dir)[1]
+        found = {item["id"]: item for item in review(source, None, today)}
+        assert "topics-suggested" in found[ident]["reasons"]
+        assert sum("topics-suggested" in i["reasons"] for i in found.values()) == 1
 
 
 def test_most_urgent_first_then_the_worst_within_a_reason() -> None:
