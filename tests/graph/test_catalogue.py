@@ -103,8 +103,14 @@ def test_a_date_that_does_not_exist_is_named_at_its_line(tmp_path: Path) -> None
     path.write_text(text.replace("2026-11-30", "2026-11-31"), encoding="utf-8")
     line = text[: text.index("2026-11-30")].count("\n") + 1
     (problem,) = problems_for(path)
-    assert problem.startswith(f"{path}:{line}: entry tiny-safer-sleep: reviewed: 2026-11-31 ")
+    assert problem.startswith(f"{path}:{line}: entry tiny-safer-sleep: reviewed: '2026-11-31' ")
     assert "is not a real date" in problem
+    # and it is one problem among the others, not the only one reported
+    path.write_text(
+        text.replace("2026-11-30", "2026-13-01").replace("- safer-sleep\n", "- safer-slep\n", 1)
+    )
+    found = problems_for(path)
+    assert len(found) == 2 and any("month from 01 to 12" in p for p in found)
 
 
 def test_an_organisation_with_a_problem_is_not_also_unknown(tmp_path: Path) -> None:

@@ -36,14 +36,6 @@ class _AliasUsed(Exception):
     """A node was reached a second time: the file uses a YAML alias."""
 
 
-class _NoSuchDate(Exception):
-    """A date written YYYY-MM-DD whose day or month does not exist (2026-11-31)."""
-
-    def __init__(self, value: str, line: int) -> None:
-        super().__init__(value)
-        self.value, self.line = value, line
-
-
 class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
     """A safe YAML loader that remembers where each mapping and key (and each list item) is,
     notes repeated keys and refuses aliases."""
@@ -74,12 +66,13 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[misc]
         self.where[id(data)] = (node.start_mark.line + 1, keys)
 
     def construct_date(self, node: yaml.ScalarNode) -> Any:
-        """A YAML date, or :class:`_NoSuchDate` for one that does not exist (``date()`` raises
-        ``ValueError``, which would otherwise read as a number too long)."""
+        """A YAML date; one that does not exist (2026-13-01) stays text, so that its field's
+        check says so beside every other problem of the file (``date()`` raises
+        ``ValueError``, which would otherwise stop the whole file as a number too long)."""
         try:
             return self.construct_yaml_timestamp(node)
         except ValueError:
-            raise _NoSuchDate(str(node.value), node.start_mark.line + 1) from None
+            return str(node.value)
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> list[Any]:
         done, out = self.constructed_objects, []
@@ -146,8 +139,8 @@ def read_yaml(text: str, source: str) -> Loaded:
         source: the file name used in problem lines.
 
     Raises:
-        CatalogueError: one line: the YAML is malformed, uses an alias, or holds a date that
-            does not exist or a number too long to read.
+        CatalogueError: one line: the YAML is malformed, uses an alias, or holds a number too
+            long to read.
     """
     loader = _LineLoader(text)
     try:
@@ -156,14 +149,6 @@ def read_yaml(text: str, source: str) -> Loaded:
         raise CatalogueError([_yaml_problem(exc, text, source)]) from None
     except _AliasUsed:
         raise CatalogueError([_alias_problem(text, source)]) from None
-    except _NoSuchDate as exc:
-        where, fld = _located(text, exc.line)
-        raise CatalogueError(
-            [
-                f"{source}:{exc.line}: {where}: {fld}{exc.value[:SHOWN]} is not a real date: "
-                "write YYYY-MM-DD with a day that exists in that month (e.g. 2026-11-30)"
-            ]
-        ) from None
     except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
         raise CatalogueError([_long_number_problem(text, source)]) from None
     finally:

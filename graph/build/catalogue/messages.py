@@ -8,6 +8,7 @@ more than a short one; an unknown value or field comes with the closest valid on
 from __future__ import annotations
 
 import datetime as dt
+import re
 import reprlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,10 +189,18 @@ _PLAIN = {
 }
 
 
+_DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
 def friendly(err: ErrorDetails) -> str:
     """A pydantic error in plain words."""
     kind, given = err["type"], err.get("input")
     if kind.startswith("date"):
+        if isinstance(given, str) and _DATE_SHAPED.fullmatch(given.strip()):
+            return (
+                f"{cut(given)} is not a real date: write YYYY-MM-DD with a month from 01 to 12 "
+                "and a day that exists in that month (e.g. 2026-11-30)"
+            )
         return f"{cut(given)} is not a date; write it as YYYY-MM-DD, for example 2026-03-31"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{cut(given)} is out of range: {err['msg'].lower()}"
