@@ -70,6 +70,19 @@ def _catalogue(settings: Settings, explicit: bool) -> list[Check]:
     return [Check("ok", f"{where}: conforms")]
 
 
+def _build(settings: Settings) -> str:
+    """The build command for these settings: with ``--data-dir`` and ``--catalogue`` where
+    they are not what a bare ``cradle build`` would use here (so that following the hint
+    builds what was checked)."""
+    bare = Settings.model_validate({})
+    command = "cradle build"
+    if settings.catalogue.resolve() != bare.catalogue.resolve():
+        command += f" --catalogue {settings.catalogue}"
+    if settings.data_dir.resolve() != bare.data_dir.resolve():
+        command += f" --data-dir {settings.data_dir}"
+    return command
+
+
 def _built(settings: Settings, version: Version) -> list[Check]:
     manifest = version.graph_manifest()
     out = [
@@ -83,7 +96,7 @@ def _built(settings: Settings, version: Version) -> list[Check]:
     built_at = version.graph_manifest_file.stat().st_mtime
     if catalogue.is_file() and catalogue.stat().st_mtime > built_at:
         hint = (
-            "the catalogue was changed after that build: run `cradle build` to see the "
+            f"the catalogue was changed after that build: run `{_build(settings)}` to see the "
             "changes in search and on the pages"
         )
         out.append(Check("note", hint))
@@ -99,7 +112,8 @@ def _built(settings: Settings, version: Version) -> list[Check]:
     if version.has_index():
         out.append(Check("ok", "search index built"))
     else:
-        out.append(Check("missing", "no search index: run `cradle build` (without --graph-only)"))
+        hint = f"no search index: run `{_build(settings)}` (without --graph-only)"
+        out.append(Check("missing", hint))
     return out
 
 
@@ -109,7 +123,8 @@ def _data_dir(settings: Settings) -> list[Check]:
         return [
             Check(
                 "missing",
-                f"data dir {settings.data_dir.resolve()}: nothing built yet: run `cradle build`",
+                f"data dir {settings.data_dir.resolve()}: nothing built yet: "
+                f"run `{_build(settings)}`",
             )
         ]
     try:
@@ -119,7 +134,7 @@ def _data_dir(settings: Settings) -> list[Check]:
             Check(
                 "missing",
                 f"data dir {settings.data_dir.resolve()}: the build "
-                f"{version.id} cannot be read: run `cradle build`",
+                f"{version.id} cannot be read: run `{_build(settings)}`",
             )
         ]
 

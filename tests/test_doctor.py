@@ -29,7 +29,8 @@ def test_doctor_after_a_graph_only_build_asks_for_the_index(tmp_path: Path) -> N
     run_build(fake_settings(data), with_index=False)
     text, missing = run_doctor(fake_settings(data))
     assert "built " in text and "39 entries" in text
-    assert "missing  no search index: run `cradle build` (without --graph-only)" in text
+    hint = f"missing  no search index: run `cradle build --data-dir {data}` (without --graph-only)"
+    assert hint in text  # the data dir checked, so that following the hint builds it
     assert missing == 1
 
 

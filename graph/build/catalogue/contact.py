@@ -23,7 +23,8 @@ def check_website(value: str | None) -> str | None:
     value = value.strip()
     if not _URL.match(value):
         raise ValueError(
-            "must be a web address starting https:// (or http://), e.g. https://example.org/"
+            "must be a web address starting https:// (or http://) followed by a site's name "
+            "(not a number address or localhost), e.g. https://example.org/"
         )
     return value
 
