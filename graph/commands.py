@@ -210,7 +210,7 @@ def run_import(
                 "file (it is written afresh): copy any comments you need\n"
             )
         text = (
-            f"# Merged by `cradle import {path.name} --merge {merge.name}`: entries whose "
+            f"# Merged by `cradle import {path.name} --merge {merge}`: entries whose "
             "topics_suggested is true are new or changed; review their topics.\n" + body
         )
     else:

@@ -57,7 +57,7 @@ def test_minimal_entry_loads(tmp_path: Path) -> None:
         ({"title": ""}, "title", "must not be empty"),
         ({"topics": ["cot-deaths"]}, "topics", "unknown value 'cot-deaths'"),
         ({"locality": "atlantis"}, "locality", "unknown value 'atlantis'"),
-        ({"format": "fax"}, "format", "no close match: see the formats"),
+        ({"format": "fax"}, "format", "no close match: use one of none, pdf, powerpoint, web-page"),
         ({"status": "lost"}, "status", "unknown value 'lost'"),
         ({"date": "Sept 2021"}, "date", "not YYYY or YYYY-MM"),
         ({"topics": []}, "topics", "at least one topic"),

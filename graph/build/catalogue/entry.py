@@ -206,7 +206,16 @@ def _hint(ctx: Context, fld: str, table: str, value: str) -> str:
         spellings, labels = ctx.tables[table], ctx.labels[table]
         typo = did_you_mean(suggest_topic(value, spellings))
         return typo or nearest_topics(value, spellings, labels)
-    return did_you_mean(suggest(value, ctx.tables[table])) or no_close_match(fld)
+    choices = ctx.tables[table]
+    found = did_you_mean(suggest(value, choices))
+    ids = sorted(set(choices.values()) if isinstance(choices, dict) else set(choices))
+    if not found and len(ids) <= SHORT_LIST:  # a short vocabulary: say it, not where it is
+        return f"; no close match: use one of {', '.join(ids)}"
+    return found or no_close_match(fld)
+
+
+#: A vocabulary this short (formats, kinds, statuses) is listed in full in a message.
+SHORT_LIST = 20
 
 
 def _publisher(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
