@@ -255,14 +255,23 @@ class Answer(Response):
 
 
 async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
-    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full; stop it
-    when the client goes away."""
+    """Run ``call`` in a thread of the SPARQL limiter; refuse at once when it is full, or when
+    the client already has a request here and this one would take the last free worker; stop
+    it when the client goes away."""
     rt = runtime_of(request.app)
     limiter = rt.sparql_limiter
     if limiter is None:
         limiter = rt.sparql_limiter = anyio.CapacityLimiter(engine.capacity)
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
+    mine = rt.sparql_clients.get(client_address(request, rt.settings.trusted_proxies), 0)
+    if mine > 1 and limiter.borrowed_tokens >= engine.workers - 1:
+        # a client's second query never takes the last free worker: two clients at their share
+        # cannot make a third wait (bench/findings.md, "Hostile requests, third round")
+        raise ClientOverLimit(
+            "you already run a SPARQL query and the endpoint is nearly full: wait for its "
+            "answer, then send the next"
+        )
     cancel = threading.Event()
 
     async def watch_disconnect() -> None:

@@ -143,6 +143,7 @@ class EmbeddedEngine:
         self._closed = False
         self._stale = False
         self.passed = PassedChecks()
+        self.workers = workers
         self.capacity = workers + queue_size
         self._admit = threading.BoundedSemaphore(self.capacity)
         started = [self._start() for _ in range(workers)]

@@ -52,6 +52,7 @@ class QueryEngine(Protocol):
     """What the service needs from a SPARQL engine."""
 
     capacity: int  # most execute() calls accepted at once; more raise EngineBusy
+    workers: int  # queries evaluated at once (the rest of capacity waits for one of them)
 
     def execute(
         self,

@@ -242,6 +242,7 @@ class RemoteEngine:
         self._row_cap = settings.row_cap
         self._byte_cap = settings.max_result_bytes
         self._sha = graph_sha256
+        self.workers = settings.query_workers
         self.capacity = settings.query_workers + settings.query_queue
         self._admit = threading.BoundedSemaphore(self.capacity)
         self._checker: Any = None  # query workers over an empty store: parse under a deadline

@@ -180,6 +180,29 @@ def test_one_client_cannot_take_every_worker(shared_app: FastAPI) -> None:
     assert all("at once" in r.text for r in refused)
 
 
+def test_two_clients_at_their_share_leave_a_worker_for_a_third(graph_dir: Path) -> None:
+    settings = Settings(
+        data_dir=graph_dir,
+        query_timeout=4,
+        query_workers=4,
+        query_queue=6,
+        queries_per_client=2,
+        trusted_proxies=["testclient"],
+    )
+    with sparql_client(settings) as client, ThreadPoolExecutor(4) as pool:
+        first = [pool.submit(_from, client, "192.0.2.1", RUNAWAY) for _ in range(2)]
+        time.sleep(0.5)
+        second = [pool.submit(_from, client, "192.0.2.2", RUNAWAY) for _ in range(2)]
+        time.sleep(0.5)
+        started = time.monotonic()
+        cheap = _from(client, "192.0.2.3", CHEAP)
+        took = time.monotonic() - started
+        refused = [f.result() for f in second if f.result().status_code == 429]
+        [f.result() for f in first]
+    assert cheap.status_code == 200 and took < 2  # not queued behind the runaways' deadline
+    assert len(refused) == 1 and "nearly full" in refused[0].text
+
+
 def test_forwarded_for_counts_only_from_a_trusted_proxy(graph_dir: Path) -> None:
     settings = Settings(data_dir=graph_dir, query_timeout=3, query_workers=3, queries_per_client=1)
     with sparql_client(settings) as client, ThreadPoolExecutor(2) as pool:
