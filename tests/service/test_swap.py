@@ -303,6 +303,7 @@ def test_a_real_server_follows_builds_killed_builds_and_damage(
 
     monkeypatch.setenv("CRADLE_RELOAD_INTERVAL", "0.5")
     monkeypatch.setenv("CRADLE_QUERIES_PER_CLIENT", "8")  # the loop's threads are one client
+    monkeypatch.setenv("CRADLE_QUERY_WORKERS", "8")  # so its queries never need the last one
     first = DataDir(root).current_id()
     newer = with_new_entry(tmp_path)
     env = os.environ | {"CRADLE_EMBEDDER": "fake"}
