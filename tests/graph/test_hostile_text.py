@@ -30,6 +30,7 @@ HOSTILE = {
     "open-iri": "SELECT * { ?s ?p " + "<a" * (MB // 2) + " }",
     "escapes": "SELECT * { ?s ?p '" + "\\u0041" * (MB // 6) + "' }",
     "comment": "SELECT * {} #" + "#" * MB,
+    "comment-lines": "SELECT * {}" + "#\n" * (MB // 2),  # skipped with the white space
     "brackets": "SELECT * " + "{" * MB,
     "lang-tags": "SELECT * { ?s ?p " + "@a-" * (MB // 3) + " }",
     "numbers": "SELECT * { ?s ?p " + "1.1e" * (MB // 4) + " }",
