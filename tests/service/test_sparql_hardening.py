@@ -123,8 +123,8 @@ def test_fifty_slow_queries_neither_starve_other_routes_nor_queue_unboundedly(
         texts = [f.result().text for f in futures]
     elapsed = time.monotonic() - started
     assert ping_seconds < 1.0
-    assert set(statuses) == {503}
-    busy = [t for t in texts if "retry" in t]
+    assert set(statuses) <= {429, 503}  # 429: one client's query would take the last worker
+    busy = [t for t in texts if "retry" in t or "nearly full" in t]
     assert len(busy) >= 25  # at most 3 running + 3 waiting at a time: the rest turned away
     assert all("deadline" in t for t in texts if t not in busy)
     assert elapsed < 6 * DEADLINE  # nothing queued for long
