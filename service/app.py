@@ -31,6 +31,7 @@ from cradle.service.headers import AccessLog, HeadAsGet, QuietDisconnect, Securi
 from cradle.service.misses import Misses
 from cradle.service.readonly import ReadOnly
 from cradle.service.runtime import PinServed, Runtime
+from cradle.service.turns import ClientTurns
 
 log = logging.getLogger("cradle.service")
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(AccessLog)
     app.add_middleware(HeadAsGet)
     app.add_middleware(PinServed, runtime=rt)
+    app.add_middleware(ClientTurns, runtime=rt)
     app.add_middleware(QuietDisconnect)
     errors.install(app)
     from cradle.service.sparql import router as sparql_router

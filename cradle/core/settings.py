@@ -180,6 +180,12 @@ class Settings(BaseSettings):
     worker_max_queries: int = Field(
         1000, ge=0, description="queries a SPARQL worker answers before it is replaced (0: never)"
     )
+    requests_per_client: int = Field(
+        8,
+        gt=0,
+        description="requests of one client (IP address) one server process handles at once; "
+        "the rest wait their turn (a trusted proxy that names no client is not limited)",
+    )
     queries_per_client: int = Field(
         2,
         gt=0,

@@ -1,0 +1,53 @@
+"""One client's requests a few at a time (``service/turns.py``): the rest of its requests wait
+their turn, another client's go straight in."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import httpx
+
+from cradle.core.settings import Settings
+from cradle.service.turns import ClientTurns
+
+
+def test_a_clients_flood_waits_its_turn_and_another_client_goes_straight_in() -> None:
+    inside: dict[str, int] = {}
+    most: dict[str, int] = {}
+    release = asyncio.Event()
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        who = dict(scope["headers"]).get(b"x-forwarded-for", b"proxy").decode()
+        inside[who] = inside.get(who, 0) + 1
+        most[who] = max(most.get(who, 0), inside[who])
+        if who == "192.0.2.1":
+            await release.wait()  # the flood's requests are slow
+        inside[who] -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    settings = Settings(requests_per_client=2, trusted_proxies=["127.0.0.1"])
+    turns = ClientTurns(app, SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=turns, client=("127.0.0.1", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+
+            def ask(who: str) -> asyncio.Task[httpx.Response]:
+                headers = {"x-forwarded-for": who}
+                return asyncio.ensure_future(http.get("/", headers=headers))
+
+            flood = [ask("192.0.2.1") for _ in range(10)]
+            await asyncio.sleep(0.1)
+            other = await asyncio.wait_for(ask("192.0.2.2"), 2)  # not behind the flood
+            assert other.status_code == 200
+            assert inside["192.0.2.1"] == 2  # two handled, eight waiting their turn
+            release.set()
+            assert all(r.status_code == 200 for r in await asyncio.gather(*flood))
+            proxy = await http.get("/")  # the trusted proxy naming no client: not limited
+            assert proxy.status_code == 200
+
+    asyncio.run(run())
+    assert most["192.0.2.1"] == 2 and most["192.0.2.2"] == 1
+    assert turns._clients == {}  # nothing kept once a client's requests are done
