@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -86,16 +87,27 @@ def in_process(data_dir: Path, qs: list[str]) -> dict[str, Any]:
 _LOCAL = threading.local()
 
 
+#: The load balancer the clients come through is loopback, trusted to name them.
+SERVER_ENV = {"CRADLE_TRUSTED_PROXIES": '["127.0.0.1"]'}
+_CLIENTS = itertools.count()
+
+
 def _get(base: str, q: str) -> float:
-    """One GET /search on this thread's kept-alive connection (as a load balancer keeps them)."""
+    """One GET /search on this thread's kept-alive connection (as a load balancer keeps them),
+    for this thread's client: each thread is another person behind the balancer, named in
+    ``X-Forwarded-For`` (the server trusts loopback as its proxy, :data:`SERVER_ENV`; a server
+    that does not read the header serves it the same)."""
     parts = urllib.parse.urlsplit(base)
     conn = getattr(_LOCAL, "conn", None)
     if conn is None or getattr(_LOCAL, "base", None) != base:
         conn = _LOCAL.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         _LOCAL.base = base
+    if not hasattr(_LOCAL, "client"):
+        n = next(_CLIENTS)
+        _LOCAL.client = f"10.0.{n // 250}.{n % 250 + 1}"
     path = "/search?" + urllib.parse.urlencode({"q": q, "k": 10})
     t = time.perf_counter()
-    conn.request("GET", path)
+    conn.request("GET", path, headers={"X-Forwarded-For": _LOCAL.client})
     r = conn.getresponse()
     r.read()
     if r.status != 200:
@@ -143,7 +155,7 @@ def over_http(
     count, the server's CPU per request, and its memory (peak RSS and PSS of the tree). The
     ``warm`` questions (16 clients) go first, unmeasured, as a server that has run a while."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **SERVER_ENV}
     cmd = [
         str(BIN / "cradle"),
         "serve",

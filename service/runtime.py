@@ -106,6 +106,8 @@ class Runtime:
         swap: newer versions pending or refused.
         sparql_limiter: at most the engine's capacity of SPARQL queries run at once.
         sparql_clients: SPARQL queries running, per client address.
+        sparql_admitted: SPARQL queries past the service's checks and not yet ended (counted
+            on the event loop as they are let in, before they reach the limiter).
     """
 
     def __init__(
@@ -130,6 +132,7 @@ class Runtime:
         self.swap = SwapState()
         self.sparql_limiter: anyio.CapacityLimiter | None = None
         self.sparql_clients: dict[str, int] = {}
+        self.sparql_admitted = 0
 
     # The served version's parts, as attributes of the runtime (the version served now; a
     # request reads its pinned one through :func:`served_of`). Setting one replaces it in the

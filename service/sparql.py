@@ -265,13 +265,24 @@ async def _execute(request: Request, engine: QueryEngine, call: Any) -> Any:
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise EngineBusy("too many SPARQL queries are running; retry in a few seconds")
     mine = rt.sparql_clients.get(client_address(request, rt.settings.trusted_proxies), 0)
-    if mine > 1 and limiter.borrowed_tokens >= engine.workers - 1:
+    if mine > 1 and rt.sparql_admitted >= engine.workers - 1:
         # a client's second query never takes the last free worker: two clients at their share
-        # cannot make a third wait (bench/findings.md, "Hostile requests, third round")
+        # cannot make a third wait (bench/findings.md, "Hostile requests, third round"); counted
+        # here, with nothing awaited between the check and the count, so that two requests
+        # arriving together cannot both pass it
         raise ClientOverLimit(
             "you already run a SPARQL query and the endpoint is nearly full: wait for its "
             "answer, then send the next"
         )
+    rt.sparql_admitted += 1
+    try:
+        return await _run(request, limiter, call)
+    finally:
+        rt.sparql_admitted -= 1
+
+
+async def _run(request: Request, limiter: anyio.CapacityLimiter, call: Any) -> Any:
+    """``call`` on a thread of ``limiter``, with ``cancel`` set when the client goes away."""
     cancel = threading.Event()
 
     async def watch_disconnect() -> None:
