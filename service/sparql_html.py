@@ -29,7 +29,7 @@ HTML = "text/html"
 TABLE_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 #: Most rows an HTML table shows (the rest stay available in the machine formats), and most
 #: cells: a query of many columns gets fewer rows, so that a page's cost does not grow with
-#: the columns a query names (1,600 columns x 1,000 rows took over a second to lay out).
+#: the columns a query names (bench/findings.md, "Hostile requests, third round").
 PAGE_ROWS = 1000
 PAGE_CELLS = 20_000
 

@@ -219,7 +219,7 @@ async def search_page(
     )
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
-    # rendered off the event loop: a page of 100 hits for a long question takes tens of ms
+    # rendered off the event loop: a page of many hits for a long question is not quick
     return await anyio.to_thread.run_sync(
         lambda: templates.TemplateResponse(request, "search.html", context, status_code=code)
     )
