@@ -15,10 +15,12 @@ happened). A question is read after lower-casing and straightening apostrophes, 
   not decide ("baby is blue and floppy", "floppy baby", "baby went limp" alike):
 
   - a sign (:data:`SIGNS`: floppy, limp, lifeless) in a question that names the baby
-    (:data:`BABY`: baby, newborn, son, she, him...);
+    (:data:`BABY`: baby, newborn, son, she, him...), not "has a limp";
   - a colour of the skin (:data:`COLOURS`: blue, grey) said of the baby: after a word that
-    links it ("is", "went", "looks", "lips") or beside a sign ("blue and floppy"), in a
-    question that names the baby; "baby blues" and "blue badge" are not;
+    links it ("is", "went", "looks", "lips"), in a question that names the baby; "baby blues",
+    "eyes are blue" and "blue badge" are not;
+  - a state (:data:`STATES`: fitting, choking...), something swallowed, a hot spill or a fall
+    of the baby (the tables below); a parent unsure ("might have eaten") is still asking now;
   - a blow (:data:`BLOWS`: hit, threw, shook, hurt...) done to the baby: followed by the baby
     ("threw the baby", "hit him"), or "was shaken" in a question that names the baby. Not when
     it is a fear or a wish ("scared I will hurt my baby", "feel like hurting the baby": one of
@@ -65,8 +67,7 @@ BABY = frozenset({"baby", "babies", "newborn", "infant", "son", "daughter", "he"
                   "her", "his", "lo"})  # fmt: skip
 #: How a baby is that is urgent whatever the words around it, when the question names the baby.
 SIGNS = frozenset({"floppy", "limp", "lifeless"})
-#: Colours of the skin that are urgent when said of the baby (after a :data:`LINKS` word or
-#: beside a sign).
+#: Colours of the skin that are urgent when said of the baby (after a :data:`LINKS` word).
 COLOURS = frozenset({"blue", "grey", "gray"})
 #: Words that say a colour of the baby: "is blue", "went grey", "looks blue", "lips blue".
 LINKS = frozenset({"is", "was", "went", "gone", "going", "goes", "turned", "turning", "turns",
@@ -94,8 +95,7 @@ SWALLOWED = frozenset({"bleach", "tablet", "tablets", "pill", "pills", "medicine
                        "paracetamol", "calpol", "ibuprofen", "battery", "batteries", "magnet",
                        "magnets", "detergent", "capsule", "capsules", "pod", "pods", "chemical",
                        "chemicals", "poison", "cleaner", "dishwasher", "cigarette", "cigarettes",
-                       "drugs", "methadone", "cannabis", "weed", "vodka", "alcohol", "coin",
-                       "button"})  # fmt: skip
+                       "methadone", "coin", "button"})  # fmt: skip
 #: A hot liquid spilt: one of :data:`SPILT` and one of :data:`HOT` within five words.
 SPILT = frozenset({"spilt", "spilled", "poured", "knocked", "splashed"})
 HOT = frozenset({"kettle", "tea", "coffee", "boiling", "hot"})
@@ -157,28 +157,59 @@ def _of_the_baby(words: list[str]) -> bool:
     if BABY.isdisjoint(words):  # every rule is about the baby
         return False
     for n, word in enumerate(words):
-        if word in SIGNS or (word in COLOURS and _said_of(words, n)):
+        if (word in SIGNS and words[n - 1 : n] != ["a"]) or (  # "has a limp" is not
+            word in COLOURS and _said_of(words, n)
+        ):
             return True
         if word in STATES and _state_of(words, n):
             return True
-        if THOUGHTS.isdisjoint(words[max(0, n - 3) : n]) and _happened(words, n):
+        if _happened(words, n):
             return True
     return False
 
 
 def _happened(words: list[str], n: int) -> bool:
-    """Whether ``words[n]`` says something that happened to the baby: a blow done to it, what
-    it swallowed, a hot spill or a fall (a fear or a wish is ruled out by the caller)."""
+    """Whether ``words[n]`` says something that happened to the baby: a blow done to it (not a
+    fear or a wish of one), what it swallowed, a hot spill or its fall ("might have eaten" is
+    still urgent: a parent unsure is asking now)."""
     word, after, near = words[n], words[n + 1 : n + 6], words[max(0, n - 5) : n + 6]
+    blow = (word in BLOWS and _done_to_the_baby(after[:2])) or (
+        word in DONE and words[n - 1 : n] in (["was"], ["been"], ["got"], ["being"])
+    )
     return (
-        (word in BLOWS and _done_to_the_baby(after[:2]))
-        or (word in DONE and words[n - 1 : n] in (["was"], ["been"], ["got"], ["being"]))
+        (blow and THOUGHTS.isdisjoint(words[max(0, n - 3) : n]))
         or (word in SWALLOWING and not SWALLOWED.isdisjoint(after))
         or (word in SPILT and not HOT.isdisjoint(near))
-        or (
-            word in FALLS and after[:1] != [] and after[0] in _AWAY and after[:2] != ["out", "with"]
-        )
+        or (word in FALLS and after[:1] != [] and after[0] in _AWAY and after[1:2] != ["with"]
+            and _subject(words, n) in BABY)
+    )  # fmt: skip
+
+
+def _subject(words: list[str], n: int) -> str:
+    """The word before ``words[n]``, past helping words ("the baby has just fallen" -> baby)."""
+    at = n - 1
+    while at >= 0 and words[at] in _HELPING:
+        at -= 1
+    return words[at] if at >= 0 else ""
+
+
+_HELPING = frozenset({"has", "have", "had", "just", "nearly", "accidentally", "was", "got",
+                      "may", "might", "could", "think", "i"})  # fmt: skip
+
+
+def _said_of(words: list[str], n: int) -> bool:
+    """Whether the colour ``words[n]`` is said of the baby: after a word that links it ("is
+    blue", "lips blue"), not of its eyes, and not naming a thing ("blue light", "blue badge")."""
+    before = words[n - 1] if n else ""
+    return (
+        before in LINKS
+        and _NOT_SKIN.isdisjoint(words[max(0, n - 3) : n])
+        and _NOT_SKIN.isdisjoint(words[n + 1 : n + 2])
     )
+
+
+_NOT_SKIN = frozenset({"eyes", "eye", "light", "badge", "holder", "blanket", "cot", "room",
+                       "nursery", "clothes", "car", "pram"})  # fmt: skip
 
 
 def _state_of(words: list[str], n: int) -> bool:
@@ -186,11 +217,6 @@ def _state_of(words: list[str], n: int) -> bool:
     the baby, and not followed by an object."""
     before, after = words[n - 1] if n else "", words[n + 1 : n + 2]
     return (before in LINKS or before in BABY) and not (after and after[0] in _OBJECTS)
-
-
-def _said_of(words: list[str], n: int) -> bool:
-    """Whether the colour ``words[n]`` follows a word that links it or stands beside a sign."""
-    return (n > 0 and words[n - 1] in LINKS) or not SIGNS.isdisjoint(words[max(0, n - 2) : n + 3])
 
 
 def _done_to_the_baby(after: list[str]) -> bool:

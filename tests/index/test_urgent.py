@@ -46,6 +46,10 @@ NOW = [
     "baby fell off the changing table",
     "he rolled off the bed",
     "baby fell out of the cot",
+    # unsure is still now
+    "he may have drunk bleach",
+    "think my baby might have eaten one of my tablets",
+    "i'm scared he fell off the changing table",
 ]
 NOT_NOW = [
     "safer sleep leaflet",
@@ -79,6 +83,12 @@ NOT_NOW = [
     "baby ate well today",
     "baby drank all her milk",
     "how hot should the bath be for baby",
+    "I drank alcohol can I breastfeed my baby",
+    "my baby's cord stump fell off",
+    "his dummy fell out",
+    "my baby's eyes are blue",
+    "is blue light bad for my baby",
+    "my son has a limp",
 ]
 
 
