@@ -110,7 +110,8 @@ def closeness(
     Place names and generic words are left out of the word share; a question that names only a
     place ("what is available in Oldham") is fully covered by that place's own resources.
     """
-    content = [t for t in dict.fromkeys(keywords(text)) if t not in u.place_tokens() | GENERIC]
+    left_out = u.place_tokens() | GENERIC
+    content = [t for t in dict.fromkeys(keywords(text)) if t not in left_out]
     about_c = about_mask(index, u, idx)  # per candidate
     about = np.zeros(len(idx), dtype=bool)
     for mask in about_c.values():

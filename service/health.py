@@ -28,6 +28,8 @@ def health_report(state: Runtime) -> dict[str, Any]:
     if match is False:
         problems.append("the search index was built from another graph: run `cradle build`")
     engine_info: dict[str, Any] = engine.info() if engine is not None else {}
+    if hasattr(engine, "store_problem"):  # an external store: does it answer? (a thread: may wait)
+        engine_info["store_problem"] = engine.store_problem()
     version, versions = served.version, swap_report(state)
     if engine_info.get("store_problem"):
         problems.append(

@@ -105,7 +105,8 @@ class Runtime:
         draining: a replaced version some requests still read (closed after them).
         swap: newer versions pending or refused.
         sparql_limiter: at most the engine's capacity of SPARQL queries run at once.
-        sparql_clients: SPARQL queries running, per client address.
+        sparql_clients: requests to /sparql in progress (from their first byte read), per client
+            address.
         sparql_admitted: SPARQL queries past the service's checks and not yet ended (counted
             on the event loop as they are let in, before they reach the limiter).
     """

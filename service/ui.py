@@ -45,7 +45,7 @@ from cradle.service.elsewhere import tell_us, where_else
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
-from cradle.service.resourceview import MAX_BACK
+from cradle.service.resourceview import back_link
 from cradle.service.runtime import runtime_of
 from cradle.service.search import MAX_QUERY, FiltersDep, answer_search
 
@@ -215,7 +215,7 @@ async def search_page(
     back = search_url(exact="1" if exact else "")
     # on every hit's link: only when the resource page would take it back
     context["back_query"] = (
-        "?" + urlencode({"back": back}) if q.strip() and len(back) <= MAX_BACK else ""
+        "?" + urlencode({"back": back}) if q.strip() and back_link(back) is not None else ""
     )
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)

@@ -32,7 +32,7 @@ def parse_accept(accept: str) -> list[MediaRange]:
     :data:`MAX_RANGES`; bad entries are skipped."""
     out = []
     for part in accept.split(",", MAX_RANGES)[:MAX_RANGES]:
-        fields = [f.strip() for f in part.split(";", MAX_PARAMS)[:MAX_PARAMS]]
+        fields = [f.strip() for f in part.split(";", MAX_PARAMS + 1)[: MAX_PARAMS + 1]]
         media = fields[0].lower()
         if "/" not in media:
             continue

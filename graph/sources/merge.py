@@ -381,7 +381,8 @@ def merge_import(
         )  # fmt: skip
     gone = [e for e in missing if drop_missing or e.id in drop]
     report.dropped = [e.id for e in gone]
-    report.kept = [e.id for e in missing if e not in gone]
+    dropped = set(report.dropped)
+    report.kept = [e.id for e in missing if e.id not in dropped]
     out = _keep_in_place(curated.resources, out, set(report.kept))
     header = curated.catalogue.model_copy(
         update={

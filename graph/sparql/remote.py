@@ -349,8 +349,8 @@ class RemoteEngine:
         return self._checker.check(prepared, base_iri, cancel, deadline)  # type: ignore[no-any-return]
 
     def info(self) -> dict[str, Any]:
-        """Engine description for ``/health`` (the store's address is not disclosed), with
-        ``store_problem`` when the store did not answer a probe (:meth:`store_problem`)."""
+        """Engine description for ``/health`` and the service description (the store's address
+        is not disclosed); it asks the store nothing (:meth:`store_problem` does)."""
         return {
             "engine": "remote-sparql",
             "source": "catalogue",
@@ -359,14 +359,14 @@ class RemoteEngine:
             "graph_sha256": self._sha,
             "query_timeout": self._timeout,
             "row_cap": self._row_cap,
-            "store_problem": self.store_problem(),
         }
 
     def store_problem(self) -> str | None:
         """Why the store does not answer, or None: an ``ASK {}`` within :data:`PROBE_TIMEOUT`
         seconds, sent at most once every :data:`PROBE_EVERY` seconds (the answer is kept
         meanwhile), so that a health check sees a store that went away without asking it on
-        every call."""
+        every call. It waits for the store: call it from a thread (``/health`` runs on one),
+        never from the event loop."""
         with self._probe_lock:
             if time.monotonic() - self._probed_at < PROBE_EVERY:
                 return self._store_problem

@@ -354,11 +354,12 @@ def test_a_store_that_stops_answering_is_a_health_problem(loaded: str, graph_dir
     from cradle.service.runtime import Runtime
 
     engine = _engine(loaded, graph_dir)
-    assert engine.info()["store_problem"] is None
+    assert engine.store_problem() is None
     engine._url = f"http://127.0.0.1:{free_port()}/query"  # the store went away
-    assert engine.info()["store_problem"] is None  # probed at most every PROBE_EVERY seconds
+    assert engine.store_problem() is None  # probed at most every PROBE_EVERY seconds
+    assert "store_problem" not in engine.info()  # the service description asks the store nothing
     engine._probed_at = 0.0
-    problem = engine.info()["store_problem"]
+    problem = engine.store_problem()
     assert problem and "cannot reach the external store" in problem and "127.0.0.1" not in problem
     report = health_report(Runtime(Settings(data_dir=graph_dir), engine=engine))
     assert report["status"] == "degraded"
