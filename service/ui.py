@@ -118,7 +118,14 @@ def _place_choices(data: GraphData) -> Groups:
     """The places the catalogue's resources come from or were adopted in, and the areas
     containing them, from the country down (alphabetical under each); then every other place
     by name. A practitioner in Bolton finds it near the top, not among England's 150 other
-    authorities."""
+    authorities. Worked out once per graph and kept (every search page shows them)."""
+    found = data.derived.get("place_choices")
+    if found is None:
+        found = data.derived["place_choices"] = _places_in_groups(data)
+    return found
+
+
+def _places_in_groups(data: GraphData) -> Groups:
     held = {p for r in data.resources.values() for p in (r.locality, *r.adopted_in)}
     mine = {a for p in held for a in (p, *data.above("locality", p))}
     places = data.terms.get("locality", {})
