@@ -102,13 +102,19 @@ class _Worker:
     conn: Any
     info: dict[str, Any] = field(default_factory=dict)
     queries: int = 0
+    _killing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(2)
-        self.conn.close()
+        """Kill the process and close its pipe, once: the engine's close() and a restart that
+        gave up on the same worker may both call it (a pipe closed twice would close whatever
+        file took its number meanwhile)."""
+        with self._killing:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(2)
+            if not self.conn.closed:
+                self.conn.close()
 
 
 class EmbeddedEngine:
@@ -166,7 +172,12 @@ class EmbeddedEngine:
         child.close()
         worker = _Worker(proc, parent)
         with self._lock:
-            self._all.add(worker)
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
+        if closed:  # a restart that ran into close(): the new process must not outlive it
+            worker.kill()
+            raise QueryFailed("the query engine was closed")
         return worker
 
     def _ready(self, worker: _Worker) -> None:
