@@ -141,16 +141,21 @@ def test_engine_errors_on_the_query_are_the_clients_fault() -> None:
 # --- fair sharing ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shared_app(graph_dir: Path) -> Iterator[FastAPI]:
-    settings = Settings(
+def _fair(graph_dir: Path, workers: int) -> Settings:
+    """A share of two queries a client, clients named by X-Forwarded-For, a 4 s deadline."""
+    return Settings(
         data_dir=graph_dir,
         query_timeout=4,
-        query_workers=3,
+        query_workers=workers,
         query_queue=6,
         queries_per_client=2,
         trusted_proxies=["testclient"],
     )
+
+
+@pytest.fixture(scope="module")
+def shared_app(graph_dir: Path) -> Iterator[FastAPI]:
+    settings = _fair(graph_dir, 3)
     app = FastAPI()
     app.include_router(router)
     app.state.runtime = Runtime(settings, engine=open_engine(settings))
@@ -181,15 +186,7 @@ def test_one_client_cannot_take_every_worker(shared_app: FastAPI) -> None:
 
 
 def test_two_clients_at_their_share_leave_a_worker_for_a_third(graph_dir: Path) -> None:
-    settings = Settings(
-        data_dir=graph_dir,
-        query_timeout=4,
-        query_workers=4,
-        query_queue=6,
-        queries_per_client=2,
-        trusted_proxies=["testclient"],
-    )
-    with sparql_client(settings) as client, ThreadPoolExecutor(4) as pool:
+    with sparql_client(_fair(graph_dir, 4)) as client, ThreadPoolExecutor(4) as pool:
         first = [pool.submit(_from, client, "192.0.2.1", RUNAWAY) for _ in range(2)]
         time.sleep(0.5)
         second = [pool.submit(_from, client, "192.0.2.2", RUNAWAY) for _ in range(2)]
