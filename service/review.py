@@ -112,6 +112,13 @@ def _titled(data: GraphData, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _removed(build: dict[str, Any]) -> list[dict[str, Any]]:
+    """A build's removed entries: id and title (the title kept by the build that removed it;
+    the id for builds recorded before titles were kept)."""
+    titles = build.get("removed_titles") or {}
+    return [{"id": i, "title": titles.get(i) or i} for i in build["removed"]]
+
+
 def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> bytes:
     base = public_url(request, "")  # CRADLE_PUBLIC_URL, never the Host header
     ns = "http://www.w3.org/2005/Atom"
@@ -138,7 +145,7 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
         for t in _titled(data, list(b["changed"])):
             lines.append(f"Changed: {t['title']}")
             lines += [f"  {line}" for line in fields_text(b["changed"][t["id"]])]
-        lines += [f"Removed: {i}" for i in b["removed"]]
+        lines += [f"Removed: {t['title']}" for t in _removed(b)]
         ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
 
@@ -179,7 +186,7 @@ def changes_page(
                 t | {"fields": field_changes(b["changed"][t["id"]])}
                 for t in _titled(data, list(b["changed"]))
             ],
-            "removed": b["removed"],
+            "removed": _removed(b),
         }
         for b in builds
     ]

@@ -3,8 +3,9 @@
 
 The file holds every field of every entry at the last build (``values``: so the next build can
 tell what changed, and show old -> new, without the old catalogue) and the list of builds that
-changed something, newest first: ``{"date", "added", "removed", "changed": {id: {field: {"old",
-"new"}}}}``. A file written before values were kept has ``fingerprints`` (a digest per field)
+changed something, newest first: ``{"date", "added", "removed", "removed_titles": {id: title},
+"changed": {id: {field: {"old", "new"}}}}``: a removed entry's title is kept from the build before,
+since the catalogue no longer has it. A file written before values were kept has ``fingerprints`` (a digest per field)
 instead: its next build names the changed fields with ``"old": null``.
 """
 
@@ -101,10 +102,15 @@ def record_changes(
     before = list(old.get("values") or old.get("fingerprints") or {})
     after = entry_values(cat)
     changed = _changed(old, after)
+    removed = [i for i in before if i not in after]
+    values = old.get("values") or {}
     record: dict[str, Any] | None = {
         "date": (when or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
         "added": [i for i in after if i not in before],
-        "removed": [i for i in before if i not in after],
+        "removed": removed,
+        "removed_titles": {
+            i: values[i]["title"] for i in removed if values.get(i, {}).get("title")
+        },
         "changed": changed,
     }
     builds = list(old.get("builds") or [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
     builds = read_changes(DataDir(data).open())["builds"]
     assert len(builds) == 2
     assert builds[0]["removed"] == [gone.id] and builds[0]["added"] == []
+    assert builds[0]["removed_titles"] == {gone.id: gone.title}  # the catalogue has it no more
     assert builds[0]["changed"] == {
         edited.id: {"summary": {"old": cat_summary, "new": "Reworded."}}
     }
@@ -131,6 +133,7 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         assert page.status_code == 200 and "Reworded." in page.text  # old -> new, word diff
         assert '<del><span class="visually-hidden">removed: </span>' in page.text
         assert edited.title in page.text and gone.id in page.text
+        assert escape(gone.title) in page.text  # staff see what went, not only its id
         assert c.get("/changes", headers={"Accept": "application/json"}).json() == builds
         feed = c.get("/changes", headers={"Accept": "application/atom+xml"})
         assert feed.headers["content-type"].startswith("application/atom+xml")
@@ -139,6 +142,7 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         assert len(root.findall("a:entry", ns)) == 2
         summary = root.findall("a:entry/a:summary", ns)[0].text or ""
         assert f"Changed: {edited.title}" in summary and "{+Reworded.+}" in summary
+        assert f"Removed: {gone.title}" in summary
         assert c.get("/changes.atom").content == feed.content
 
 
