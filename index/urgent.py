@@ -21,6 +21,9 @@ happened). A question is read after lower-casing and straightening apostrophes, 
     "eyes are blue" and "blue badge" are not;
   - a state (:data:`STATES`: fitting, choking...), something swallowed, a hot spill or a fall
     of the baby (the tables below); a parent unsure ("might have eaten") is still asking now;
+  - a sign of serious illness said of the baby: a named illness (:data:`ILLNESSES`), a fever
+    (:data:`FEVER`: "has a temperature", "temp of 39"), a rash that does not fade under a glass,
+    no wet nappies;
   - a blow (:data:`BLOWS`: hit, threw, shook, hurt...) done to the baby: followed by the baby
     ("threw the baby", "hit him"), or "was shaken" in a question that names the baby. Not when
     it is a fear or a wish ("scared I will hurt my baby", "feel like hurting the baby": one of
@@ -55,6 +58,11 @@ TRIGGERS: tuple[str, ...] = (
     "burnt", "burned", "scalded", "is choking", "was choking", "swallowed a battery",
     "swallowed a button battery", "swallowed a magnet", "swallowed tablets", "swallowed bleach",
     "is bleeding", "won't stop bleeding", "wont stop bleeding",
+    # signs of serious illness (NHS advice on when a baby needs 111 or 999)
+    "breathing fast", "breathing very fast", "breathing really fast", "fast breathing",
+    "grunting", "hard to wake", "difficult to wake", "won't feed", "wont feed", "not feeding",
+    "stopped feeding", "refusing feeds", "refusing to feed", "dry nappies", "green vomit",
+    "green sick", "vomiting blood", "bulging fontanelle",
 )  # fmt: skip  # a table: the reviewed phrases, grouped by what happened
 
 #: Phrases that hold a trigger but say nothing happened to a baby; removed before matching.
@@ -103,6 +111,22 @@ HOT = frozenset({"kettle", "tea", "coffee", "boiling", "hot"})
 #: table"; "fell asleep" and "fell out with" are not).
 FALLS = frozenset({"fell", "fallen", "falls", "rolled", "slipped", "tumbled"})
 _AWAY = frozenset({"off", "from", "out", "down"})
+#: Illnesses that are urgent named of the baby ("I think my baby has meningitis"), not before a
+#: word of prevention ("meningitis vaccine").
+ILLNESSES = frozenset({"meningitis", "sepsis"})
+_PREVENTION = frozenset({"vaccine", "vaccines", "vaccination", "jab", "jabs", "injection",
+                         "awareness", "leaflet", "leaflets", "training", "poster"})  # fmt: skip
+#: A fever: one of :data:`FEVER` after a word that says the baby has one ("has a temperature",
+#: "high temp"), or followed within three words by a reading of 38 or more ("temperature of 39");
+#: a reading below 38 is not ("a temperature of 37.5"), nor is "room temperature".
+FEVER = frozenset({"fever", "temperature", "temp", "feverish"})
+_HAS = frozenset({"a", "high", "has", "got", "with", "running"})
+#: A rash that does not fade under a glass: "rash" with one of :data:`_RASH` within five words.
+_RASH = frozenset({"fade", "fades", "fading", "glass", "blanch", "blanching", "purple",
+                   "pinprick"})  # fmt: skip
+#: No wet nappies: "wet" before nappy or nappies with one of :data:`_NONE` in the three words
+#: before it ("hasn't had a wet nappy all day").
+_NONE = frozenset({"no", "not", "hasn't", "hasnt", "without"})
 #: Words before a blow (within three) that make it a fear, a wish or a question about one.
 THOUGHTS = frozenset({"will", "might", "may", "could", "would", "going", "gonna", "want",
                       "wanna", "scared", "afraid", "worried", "feel", "like", "not", "never",
@@ -154,7 +178,7 @@ def urgent(query: str) -> bool:
 def _of_the_baby(words: list[str]) -> bool:
     """Whether ``words`` say a sign, a colour, a state, a blow, something swallowed, a hot
     spill or a fall of the baby (one pass over them)."""
-    if BABY.isdisjoint(words):  # every rule is about the baby
+    if BABY.isdisjoint(words) and not _aged(words):  # every rule is about the baby
         return False
     for n, word in enumerate(words):
         if (word in SIGNS and words[n - 1 : n] != ["a"]) or (  # "has a limp" is not
@@ -163,9 +187,47 @@ def _of_the_baby(words: list[str]) -> bool:
             return True
         if word in STATES and _state_of(words, n):
             return True
-        if _happened(words, n):
+        if _happened(words, n) or _unwell(words, n):
             return True
     return False
+
+
+_AGES = frozenset({"day", "days", "week", "weeks", "month", "months", "wk", "wks"})
+
+
+def _aged(words: list[str]) -> bool:
+    """Whether ``words`` name the baby by its age ("my 6 week old")."""
+    return any(w == "old" and words[n - 1 : n] and words[n - 1] in _AGES
+               for n, w in enumerate(words))  # fmt: skip
+
+
+def _unwell(words: list[str], n: int) -> bool:
+    """Whether ``words[n]`` says a sign of serious illness: a named illness, a fever, a rash
+    that does not fade or no wet nappies (the tables above)."""
+    word, after = words[n], words[n + 1 : n + 6]
+    if word in ILLNESSES:
+        return _PREVENTION.isdisjoint(after[:1])
+    if word in FEVER:
+        reading = next((x for x in after[:3] if _number(x) is not None), None)
+        if reading is not None:
+            return (_number(reading) or 0) >= 38
+        return n > 0 and words[n - 1] in _HAS
+    if word == "rash":
+        return not _RASH.isdisjoint(words[max(0, n - 5) : n + 6])
+    return (
+        word == "wet"
+        and after[:1] in (["nappy"], ["nappies"])
+        and not _NONE.isdisjoint(words[max(0, n - 3) : n])
+    )
+
+
+def _number(word: str) -> float | None:
+    """A reading such as "39", "38.5" or "39c" as a number (None when it is not one)."""
+    digits = word.removesuffix("c")
+    try:
+        return float(digits) if digits[:1].isdigit() else None
+    except ValueError:
+        return None
 
 
 def _happened(words: list[str], n: int) -> bool:

@@ -50,6 +50,17 @@ NOW = [
     "he may have drunk bleach",
     "think my baby might have eaten one of my tablets",
     "i'm scared he fell off the changing table",
+    # signs of serious illness (the NHS's when to call 111 or 999)
+    "baby is really hot and wont feed",
+    "newborn breathing fast and grunting",
+    "baby has a rash that doesnt fade under a glass",
+    "non-blanching rash on my baby",
+    "i think my baby has meningitis",
+    "baby hasnt had a wet nappy all day",
+    "baby has a temperature of 39",
+    "my 6 week old has a high temp",
+    "she has a temperature, what do i do",
+    "baby temp 38.5",
 ]
 NOT_NOW = [
     "safer sleep leaflet",
@@ -89,6 +100,14 @@ NOT_NOW = [
     "my baby's eyes are blue",
     "is blue light bad for my baby",
     "my son has a limp",
+    "meningitis vaccine for my baby",
+    "sepsis awareness training for midwives",
+    "what temperature should the baby's room be",
+    "baby has a temperature of 37.5 is that ok",
+    "room temperature for a newborn",
+    "nappy rash cream for my baby",
+    "how many wet nappies should a newborn have",
+    "she has baby fever",
 ]
 
 
