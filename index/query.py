@@ -117,7 +117,7 @@ class QueryReader:
                 for v, labels in vocab.labels.get(facet, {}).items()
             }
 
-        self._topics = PhraseMatcher(all_labels("topic"))
+        self._topics = PhraseMatcher(all_labels("topic"), loose=True)
         known = _named_places(index)
         self._places = PhraseMatcher(
             {k: v for k, v in all_labels("locality").items() if k in known}
@@ -129,7 +129,7 @@ class QueryReader:
         self._audiences = PhraseMatcher(all_labels("audience"))
         self._related = vocab.related.get("situation", {})
         self._situations = PhraseMatcher(
-            {k: v for k, v in all_labels("situation").items() if k in self._related}
+            {k: v for k, v in all_labels("situation").items() if k in self._related}, loose=True
         )
         # per topic, worked out on first use (the index never changes): its labels' tokens and
         # how many resources it and its narrower concepts have

@@ -71,13 +71,36 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in normalise(text).split())
 
 
-class PhraseMatcher:
-    """Finds labels in a query as whole word sequences (stemmed; longest label wins a word)."""
+#: Words a label phrase is matched past ("feeling really low" is "feeling low"), and the words
+#: that own a noun, matched as one ("before my baby is born" is "before the baby is born"). Only
+#: words whose stems are no other word's ("quite" stems to "quit"); "his", "her" and "their" are
+#: not owners here, since "her" is also the one a blow is done to ("hit her").
+_PAST = frozenset(stem(w) for w in ("really", "realy", "very", "so", "soo", "sooo"))
+_OWNER = frozenset(stem(w) for w in ("the", "my", "our", "your", "a"))
 
-    def __init__(self, phrases: dict[str, list[str]]) -> None:
+
+def _phrase(stems: tuple[str, ...]) -> tuple[str, ...]:
+    """Stems as a loose label phrase is matched: intensifiers dropped, owners made one."""
+    return tuple("the" if s in _OWNER else s for s in stems if s not in _PAST)
+
+
+def _exact(stems: tuple[str, ...]) -> tuple[str, ...]:
+    return stems
+
+
+class PhraseMatcher:
+    """Finds labels in a query as whole word sequences (stemmed; the longest label wins a word).
+
+    A loose matcher (topics, situations: what a question is about) also skips intensifiers and
+    takes owners alike (:func:`_phrase`); an exact one does not, since "my baby" says who asks
+    (an audience) and "the baby" does not.
+    """
+
+    def __init__(self, phrases: dict[str, list[str]], loose: bool = False) -> None:
         """Prepare matching for key (e.g. a concept id) -> its labels."""
+        self._phrase = _phrase if loose else _exact
         items = [
-            (key, label, tuple(stem(w) for w in normalise(label).split()))
+            (key, label, self._phrase(tuple(stem(w) for w in normalise(label).split())))
             for key, labels in phrases.items()
             for label in labels
         ]
@@ -88,7 +111,7 @@ class PhraseMatcher:
 
     def find(self, text: str) -> dict[str, list[str]]:
         """Return key -> the labels found in ``text``; a label inside a longer match is skipped."""
-        words = _stems(text)
+        words = self._phrase(_stems(text))
         taken = [False] * len(words)
         found: dict[str, list[str]] = {}
         starts: dict[str, list[int]] = {}  # word -> where it stands: a label is tried there only

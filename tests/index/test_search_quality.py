@@ -72,6 +72,46 @@ def test_a_worry_in_everyday_words_reaches_the_topic(searcher: Searcher) -> None
     assert "safer-sleep" in u.topics
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("feeling really low since the birth", "parental-mental-health"),  # past "really"
+        ("assessment before my baby is born", "pre-birth-assessment"),  # "my" as "the"
+        ("mum has bipolar", "parental-mental-health"),
+        ("what do i need to make my house safe now shes crawling", "accident-prevention"),
+        ("my mum wants him in her bed with her", "co-sleeping"),
+        ("my partner drinks alot when hes got the baby", "parental-substance-misuse"),
+    ],
+)
+def test_everyday_phrasings_reach_the_topic(searcher: Searcher, question: str, topic: str) -> None:
+    assert topic in searcher.reader.understand(question).topics
+
+
+def test_someone_to_talk_to_is_not_early_language(searcher: Searcher) -> None:
+    assert "early-language" not in searcher.reader.understand("someone to talk to").topics
+    assert "early-language" in searcher.reader.understand("talking to my baby").topics
+
+
+def test_who_asks_is_matched_exactly() -> None:
+    from cradle.index.text import PhraseMatcher
+
+    labels = {"parents": ["my baby"]}
+    assert PhraseMatcher(labels).find("sleep for my baby") == {"parents": ["my baby"]}
+    assert PhraseMatcher(labels).find("sleep for the baby") == {}  # a practitioner's words
+    assert PhraseMatcher(labels, loose=True).find("sleep for the baby") == {"parents": ["my baby"]}
+
+
+def test_why_never_says_a_conversational_word_matched(searcher: Searcher) -> None:
+    hits = searcher.search("im worried i dont know how to keep my baby safe", k=5).results
+    assert hits and all(
+        not (
+            {"im", "dont", "know", "keep"}
+            & set(h.why.text.split("matches: ")[-1].split("; ")[0].split(", "))
+        )
+        for h in hits
+    )
+
+
 def test_a_story_is_read_for_its_need(searcher: Searcher) -> None:
     story = (
         "I have been visiting a family for a few months now and the mum told me yesterday "
