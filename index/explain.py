@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cradle.index.close import GENERIC
 from cradle.index.corpus import Resource, Vocabulary
 from cradle.index.hit import Why
 from cradle.index.query import Understanding
@@ -34,9 +35,11 @@ def _words(label: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1024)
 def _query_words(query: str) -> tuple[tuple[str, str], ...]:
-    """The query's content words, once each, with their stems (once per query, not per hit)."""
+    """The query's content words, once each, with their stems (once per query, not per hit);
+    not the conversational words closeness leaves out (:data:`GENERIC`: "im", "dont", "know"),
+    which a hit is never said to match."""
     words = [w for w in dict.fromkeys(normalise(query).split()) if w not in STOPWORDS]
-    return tuple((w, stem(w)) for w in words)
+    return tuple((w, s) for w in words if (s := stem(w)) not in GENERIC)
 
 
 class Explainer:
