@@ -4,9 +4,10 @@
 The file holds every field of every entry at the last build (``values``: so the next build can
 tell what changed, and show old -> new, without the old catalogue) and the list of builds that
 changed something, newest first: ``{"date", "added", "removed", "removed_titles": {id: title},
-"changed": {id: {field: {"old", "new"}}}}``: a removed entry's title is kept from the build before,
-since the catalogue no longer has it. A file written before values were kept has ``fingerprints`` (a digest per field)
-instead: its next build names the changed fields with ``"old": null``.
+"changed": {id: {field: {"old", "new"}}}}``: a removed entry's title is kept from the build
+before, since the catalogue no longer has it. A file written before values were kept has
+``fingerprints`` (a digest per field) instead: its next build names the changed fields with
+``"old": null``.
 """
 
 from __future__ import annotations
