@@ -9,7 +9,7 @@ The way is the first that applies of (docs/search.md "How to get it"):
 3. ``request``: the publisher's home page (the domain the document's link names, unless that is
    a file host such as Huddle or GOV.UK's publishing service), else the owning organisation's
    contact route (mailbox, phone, website or how it asks to be asked);
-4. ``none``: "Not obtainable yet: the catalogue has no contact for X", counted by
+4. ``none``: "The catalogue has no link or contact for X yet", counted by
    ``cradle review``.
 
 Who it is for (:func:`intended_for`) is the entry's ``intended_for`` when staff set it, else:
@@ -149,7 +149,7 @@ def how_to_get(
         if way:
             return way
     whom = owner or "its publisher (not recorded)"
-    return HowToGet("none", f"Not obtainable yet: the catalogue has no contact for {whom}", None)
+    return HowToGet("none", f"The catalogue has no link or contact for {whom} yet", None)
 
 
 def intended_for(

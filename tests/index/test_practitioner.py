@@ -83,7 +83,7 @@ def test_one_way_prefers_the_resource_then_a_call_then_the_owner_then_says_none(
     for host in ("huddle.net", "assets.publishing.service.gov.uk", "publishing.service.gov.uk"):
         none = how_to_get(None, host, "", "Oldham Council", None)
         assert none == HowToGet(
-            "none", "Not obtainable yet: the catalogue has no contact for Oldham Council", None
+            "none", "The catalogue has no link or contact for Oldham Council yet", None
         )
     assert "not recorded" in how_to_get(None, "", "", None, None).label
     assert how_to_get("javascript:alert(1)", "", "", None, None).kind == "none"
@@ -281,6 +281,6 @@ def test_resource_pages_lead_with_the_best_action(client: TestClient) -> None:
     oldham = client.get("/resource/oldham-neglect-strategy", headers=html).text
     assert "May be out of date: it covers 2021–2023" in oldham
     assert "shared through Huddle, a file-sharing site, which is not the publisher" in oldham
-    assert "Not obtainable yet: the catalogue has no contact for Oldham" in oldham
+    assert "The catalogue has no link or contact for Oldham" in oldham
     rochdale = client.get("/resource/rochdale-coping-with-infant-crying-guidance", headers=html)
     assert "expected December 2021 · overdue" in rochdale.text
