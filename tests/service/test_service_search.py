@@ -108,7 +108,7 @@ def test_a_server_process_runs_one_search_at_a_time(client: TestClient) -> None:
 def _hit(uri: str, score: float, dense: float = 0.5, keyword: float = 0.5) -> Hit:
     why = Why("x", dense, keyword, (), (), (), None, None, None, None, (), (), 0.5, 0.5, False)
     return Hit(uri, uri, "t", "s", score, (), (), "pdf", "p", "available", (), None, None, None,
-               None, None, HowToGet("none", "The catalogue has no link or contact for it yet", None), "practitioners",
+               None, None, HowToGet("none", "No link yet", None), "practitioners",
                "For practitioners", None, False, None, None, None, None,
                True, 1, why, "", ())  # fmt: skip  # a table: Hit's fields in order, packed as one
 
