@@ -20,6 +20,7 @@ from cradle.graph.read.coverage import SHARED, belongs
 from cradle.index.loaded import LoadedIndex
 from cradle.index.query import Understanding
 from cradle.index.text import keywords
+from cradle.index.usable import AVAILABLE
 
 WORD_SHARE = 0.6
 ABOUT = 0.2
@@ -175,12 +176,14 @@ def place_note(
     if not place or place in country:
         return None
     name = index.vocab.label("locality", place)
-    mine = index.any_of("place", index.below("locality", place))  # published or adopted there
+    within = [p for p in index.below("locality", place) if p != place]  # an area's places
+    mine = (relations(index, place) == OWN) | index.any_of("place", within)
     if u.topics:
-        about = np.zeros(index.size, dtype=bool)
-        for mask in about_mask(index, u).values():
-            about |= mask
-        if (mine & about).any():
+        # exactly coverage's cell (own and adopted, available, the topic or a narrower one): the
+        # note and /coverage never disagree, even where search backs off to a broader topic
+        counted = mine & index.any_of("status", [AVAILABLE])
+        about = index.any_of("topic", [t for c in u.topics for t in index.below("topic", c)])
+        if (counted & about).any():
             return None
         what = " and ".join(_lower(index.vocab.label("topic", c)) for c in u.topics)
         head = f"{name} has no resource of its own on {what}"
@@ -198,18 +201,21 @@ def place_note(
 
 def _kinds(index: LoadedIndex, place: str, shown: list[int]) -> str:
     """Which kind of resources ``shown`` are for ``place``: "Greater Manchester-wide",
-    "national" or both ("Greater Manchester-wide and national"); "" when some are neither."""
+    "national" or both ("Greater Manchester-wide and national"), with "other Wigan" first when
+    some are the place's own on a broader topic or not available yet; "" when some are none of
+    these."""
     codes = relations(index, place)[shown]
-    if ((codes != WIDE) & (codes != NATIONAL)).any():
+    if (codes == NONE).any():
         return ""
-    names = [
+    names = [f"other {index.vocab.label('locality', place)}"] if (codes == OWN).any() else []
+    names += [
         f"{index.vocab.label('locality', a)}-wide"
         for a in index.above("locality", place)
         if any(index.resources[i].locality == a for i in shown) and a not in index.top("locality")
     ]
     if (codes == NATIONAL).any():
         names.append("national")
-    return " and ".join(names)
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
 
 
 def _lower(label: str) -> str:

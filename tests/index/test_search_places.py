@@ -38,6 +38,12 @@ def test_every_place_and_topic_agrees_with_its_coverage_cell(
             assert counted == want, (place.id, topic.id)
             close = {h.id for h in found if h.close}
             assert close <= want, (place.id, topic.id)  # nothing close that coverage leaves out
+            answer = searcher.search(topic.label, k=10, locality=place.id)
+            none_of_its_own = not (cell["own"] or cell["adopted"])
+            said = (
+                answer.place_note is not None and "no resource of its own on" in answer.place_note
+            )
+            assert said == none_of_its_own, (place.id, topic.id, answer.place_note)
             checked += 1
     assert checked >= 100
 
