@@ -65,8 +65,8 @@ def test_page_shows_not_available_yet_and_folds_the_rest(client: TestClient) -> 
         pytest.skip("no question here has both a tier 2 and a tier 3 hit")
     page = client.get("/", params={"q": q, "k": 20}).text
     assert "Not available yet" in page
-    assert "other results that are not close matches" in page
-    assert page.index("Not available yet") < page.index("other results that are not close matches")
+    assert "Other results, not close matches" in page
+    assert page.index("Not available yet") < page.index("Other results, not close matches")
     folded = page[page.index('<details class="not-close"') :]
     assert folded.split(">", 1)[0].find("open") == -1  # folded while close matches show
 

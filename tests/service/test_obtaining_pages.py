@@ -110,7 +110,7 @@ def test_not_close_list_is_folded_even_when_nothing_is_close(client: TestClient)
     assert "No close matches" in page
     folded = page[page.index('<details class="not-close"') :]
     assert folded.split(">", 1)[0] == '<details class="not-close"'
-    assert re.search(r"Show \d+ other results that are not close matches", page)
+    assert re.search(r"Other results, not close matches \(\d+\)", page)
 
 
 def test_where_else_names_national_sources_and_tell_us_carries_topic_and_place_only(
