@@ -259,9 +259,11 @@ class Catalogue:
         Returns:
             One row per hit, best first: ``rank``, ``id``, ``title``, ``score``, ``dense`` and
             ``keyword`` (the two fused scores), ``why`` (a sentence), ``thesaurus`` (terms the
-            thesaurus recognised), ``localities``, ``topics``, ``format``, ``kind``,
-            ``audience``, ``publisher``, ``status``, ``summary``, ``uri`` (ids as in the
-            graph). ``frame.attrs`` holds ``query`` and ``truncated``.
+            thesaurus recognised), a column per facet (``localities``, ``topics``,
+            ``format``, ``audience``, ``status``: ids as in the graph), ``kind``,
+            ``publisher``, ``summary``, ``uri``, ``close`` and ``tier`` (1 close and usable
+            now, 2 close but not yet usable, 3 not close). ``frame.attrs`` holds ``query`` and
+            ``truncated``.
 
         Raises:
             InvalidSearch: empty query, k out of range, or an unknown facet value.

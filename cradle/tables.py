@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cradle.core.facets import FACETS
 from cradle.frames import dates
 from cradle.graph.read.coverage import DEFAULT_STATUS, check_area
 from cradle.graph.read.coverage import coverage as cover
@@ -199,9 +200,15 @@ def hits(found: SearchResponse) -> pd.DataFrame:
             "thesaurus": [list(h.why.thesaurus) for h in hits],
         }
     )
-    for col in ("localities", "topics", "audience"):
-        frame[col] = [list(getattr(h, col)) for h in hits]
-    for col in ("format", "kind", "publisher", "status", "summary", "uri"):
+    for facet in FACETS:  # the registry's order: a new facet is a new column
+        values = [getattr(h, facet.hit_field) for h in hits]
+        many = any(isinstance(v, tuple) for v in values)
+        frame[facet.hit_field] = (
+            [list(v) for v in values] if many else pd.array(values, dtype="string")
+        )
+    for col in ("kind", "publisher", "summary", "uri"):
         frame[col] = pd.array([getattr(h, col) for h in hits], dtype="string")
+    frame["close"] = pd.array([h.close for h in hits], dtype="boolean")
+    frame["tier"] = pd.array([h.tier for h in hits], dtype="Int64")
     frame.attrs.update(query=found.query, truncated=found.truncated)
     return frame

@@ -24,8 +24,8 @@ from tests.support import fake_settings, indexed_copy
 BOROUGHS = {"Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport"}
 BOROUGHS |= {"Tameside", "Trafford", "Wigan"}
 SEARCH_COLUMNS = ["rank", "id", "title", "score", "dense", "keyword", "why", "thesaurus"]
-SEARCH_COLUMNS += ["localities", "topics", "audience", "format", "kind", "publisher", "status"]
-SEARCH_COLUMNS += ["summary", "uri"]
+SEARCH_COLUMNS += ["localities", "topics", "format", "audience", "status", "kind", "publisher"]
+SEARCH_COLUMNS += ["summary", "uri", "close", "tier"]
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +238,8 @@ def test_search_gives_a_typed_ranked_frame(indexed: Catalogue) -> None:
     assert hits["score"].is_monotonic_decreasing and hits["score"].dtype == float
     assert str(hits["title"].dtype) == "string" and str(hits["rank"].dtype) == "Int64"
     assert all(isinstance(v, list) for v in hits["topics"])
+    assert str(hits["tier"].dtype) == "Int64" and hits["tier"].is_monotonic_increasing
+    assert (hits["close"] == (hits["tier"] < 3)).all()
     assert hits["why"].str.len().min() > 0
     assert hits.attrs == {"query": "safe sleep for babies", "truncated": False}
 
