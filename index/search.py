@@ -23,6 +23,7 @@ import numpy as np
 
 from cradle.core.datadir import Version, open_version
 from cradle.core.errors import CradleError, InvalidSearch, StaleIndex
+from cradle.core.facets import FACETS
 from cradle.core.settings import Settings
 from cradle.index.close import place_note
 from cradle.index.embed import Embedder, make_embedder
@@ -194,14 +195,19 @@ class Searcher:
         shown = ranking(s.total, judged.tier, s.idx)[:k]
         hits = present(self.index, s, judged, shown, asked.text, asked.u, qvec, asked.tokens,
                        self.today())  # fmt: skip
-        locality = filters.get("locality")
-        place = next(iter(asked.u.localities), None) or (
-            self.reader.resolve("locality", locality) if locality else None
-        )
+        place = next(iter(asked.u.localities), None) or self._place_filter(filters)
         close = [int(s.idx[j]) for j in shown if judged.close[j]]
         note = place_note(self.index, asked.u, place, close, self.reader.country)
         return SearchResponse(asked.typed, asked.truncated, asked.corrected,
                               int(judged.close.sum()), note, understood, hits, alarm)  # fmt: skip
+
+    def _place_filter(self, filters: Mapping[str, str | None]) -> str | None:
+        """The place a place-matched facet's filter names (its id), or None."""
+        for f in FACETS:
+            value = filters.get(f.id) if f.match == "place" else None
+            if value:
+                return self.reader.resolve(f.vocabulary, value)
+        return None
 
     def _understood(self, u: Understanding) -> dict[str, tuple[Label, ...]]:
         """The topics and places the query named, with their labels."""

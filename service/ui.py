@@ -102,13 +102,13 @@ Groups = list[tuple[str, list[tuple[str, str]]]]
 
 
 def _choices(data: GraphData | None) -> dict[str, Groups]:
-    """The page's filters: facet id -> its vocabulary's terms, in one group; places in two
-    (:func:`_place_choices`)."""
+    """The page's filters: facet id -> its vocabulary's terms, in one group; a facet matched by
+    place in two (:func:`_place_choices`)."""
     if data is None:
         return {}
     return {
         f.id: _place_choices(data)
-        if f.vocabulary == "locality"
+        if f.match == "place"
         else [("", [(t.id, t.label) for t in data.terms.get(f.vocabulary, {}).values()])]
         for f in facets.FACETS
     }
