@@ -28,6 +28,7 @@ from cradle.service.deps import (
     SearchProcessDep,
     client_gone,
 )
+from cradle.service.jsonschema import json_model
 from cradle.service.misses import Misses, note_search
 from cradle.service.querytext import clean_query
 from cradle.service.runtime import runtime_of
@@ -75,6 +76,10 @@ def facet_parameters() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+#: A hit's JSON, documented from the hit dataclass itself (no second list of its fields).
+HitJSON = json_model(Hit)
+
+
 class SearchResult(BaseModel):
     """Ranked hits for a query, and facet counts over its close matches (facet -> value id ->
     hits). Documents the answer for OpenAPI only: the answer itself is
@@ -85,7 +90,7 @@ class SearchResult(BaseModel):
     corrected_query: str | None
     close_matches: int
     place_note: str | None
-    results: list[dict[str, Any]]
+    results: list[HitJSON]  # type: ignore[valid-type]
     facets: dict[str, dict[str, int]]
 
 

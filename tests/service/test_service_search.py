@@ -210,3 +210,12 @@ def test_real_model_ranks_safer_sleep_first(tmp_path: Path) -> None:
         health = c.get("/health").json()
     assert "safer-sleep" in body["results"][0]["topics"]
     assert health["index"]["model"] == settings.model and health["graph_index_match"] is True
+
+
+def test_the_api_reference_documents_a_hit_as_it_is_answered(client: TestClient) -> None:
+    """The OpenAPI hit is made from the hit dataclass: the same JSON names, nested alike."""
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    hit = client.get("/search", params={"q": "safe sleep"}).json()["results"][0]
+    assert list(spec["Hit"]["properties"]) == list(hit)
+    assert list(spec["Why"]["properties"]) == list(hit["why"])
+    assert list(spec["HowToGet"]["properties"]) == list(hit["how_to_get"])
