@@ -60,9 +60,8 @@ TRIGGERS: tuple[str, ...] = (
     "is bleeding", "won't stop bleeding", "wont stop bleeding",
     # signs of serious illness (NHS advice on when a baby needs 111 or 999)
     "breathing fast", "breathing very fast", "breathing really fast", "fast breathing",
-    "grunting", "hard to wake", "difficult to wake", "won't feed", "wont feed", "not feeding",
-    "stopped feeding", "refusing feeds", "refusing to feed", "dry nappies", "green vomit",
-    "green sick", "vomiting blood", "bulging fontanelle",
+    "hard to wake", "difficult to wake", "won't feed", "wont feed", "refusing feeds",
+    "refusing to feed", "green vomit", "green sick", "vomiting blood", "bulging fontanelle",
 )  # fmt: skip  # a table: the reviewed phrases, grouped by what happened
 
 #: Phrases that hold a trigger but say nothing happened to a baby; removed before matching.
@@ -111,21 +110,35 @@ HOT = frozenset({"kettle", "tea", "coffee", "boiling", "hot"})
 #: table"; "fell asleep" and "fell out with" are not).
 FALLS = frozenset({"fell", "fallen", "falls", "rolled", "slipped", "tumbled"})
 _AWAY = frozenset({"off", "from", "out", "down"})
-#: Illnesses that are urgent named of the baby ("I think my baby has meningitis"), not before a
-#: word of prevention ("meningitis vaccine").
+#: Illnesses that are urgent named of the baby ("I think my baby has meningitis"), not after a
+#: word that asks about them ("signs of sepsis") nor before one of prevention ("meningitis b jab").
 ILLNESSES = frozenset({"meningitis", "sepsis"})
+_ABOUT = frozenset({"signs", "sign", "symptoms", "symptom", "of", "about", "against", "vaccine",
+                    "vaccines", "jab", "jabs", "what", "is"})  # fmt: skip
 _PREVENTION = frozenset({"vaccine", "vaccines", "vaccination", "jab", "jabs", "injection",
-                         "awareness", "leaflet", "leaflets", "training", "poster"})  # fmt: skip
-#: A fever: one of :data:`FEVER` after a word that says the baby has one ("has a temperature",
-#: "high temp"), or followed within three words by a reading of 38 or more ("temperature of 39");
-#: a reading below 38 is not ("a temperature of 37.5"), nor is "room temperature".
-FEVER = frozenset({"fever", "temperature", "temp", "feverish"})
-_HAS = frozenset({"a", "high", "has", "got", "with", "running"})
-#: A rash that does not fade under a glass: "rash" with one of :data:`_RASH` within five words.
-_RASH = frozenset({"fade", "fades", "fading", "glass", "blanch", "blanching", "purple",
-                   "pinprick"})  # fmt: skip
-#: No wet nappies: "wet" before nappy or nappies with one of :data:`_NONE` in the three words
-#: before it ("hasn't had a wet nappy all day").
+                         "awareness", "leaflet", "leaflets", "training", "poster", "b", "c",
+                         "w"})  # fmt: skip
+#: A fever: "fever" or "temperature" after "high", or after has, got, with or running (with an
+#: "a" between or not: "has a temperature"); "feverish" after a linking word or the baby ("is
+#: feverish"). A reading within four words before or three after decides instead: 38 to 45 is
+#: urgent, 35 to 37 is not ("a temperature of 37.5": the words split at the point, so readings
+#: are whole degrees);
+#: other numbers are not readings ("after 48 hours", "98.6"). Not of a thing ("bath
+#: temperature", "room temperature"), nor a question how to take one (:data:`_CHECKING`).
+FEVER = frozenset({"fever", "temperature", "temp"})
+_HAS = frozenset({"has", "got", "with", "running"})
+_OF_A_THING = frozenset({"bath", "room", "water", "milk", "bottle", "formula", "nursery"})
+_CHECKING = frozenset({"how", "know", "if", "take", "taking", "check", "checking", "measure",
+                       "normal", "what", "whats"})  # fmt: skip
+#: A rash that does not fade under a glass: "rash" with, within five words, fade or blanch
+#: right after a negation ("doesn't fade", "non-blanching"), or purple or pinprick spots.
+_FADE = frozenset({"fade", "fades", "fading", "blanch", "blanches", "blanching", "disappear"})
+_NEGATION = frozenset({"not", "doesnt", "doesn't", "dont", "don't", "wont", "won't", "didnt",
+                       "didn't", "non", "never"})  # fmt: skip
+_SPOTS = frozenset({"purple", "pinprick"})
+#: No wet nappies: "wet" with nappy or nappies within three words after it and one of
+#: :data:`_NONE` in the five words before it ("hasn't had a single wet nappy today", "no wet or
+#: dirty nappies").
 _NONE = frozenset({"no", "not", "hasn't", "hasnt", "without"})
 #: Words before a blow (within three) that make it a fear, a wish or a question about one.
 THOUGHTS = frozenset({"will", "might", "may", "could", "would", "going", "gonna", "want",
@@ -204,21 +217,39 @@ def _aged(words: list[str]) -> bool:
 def _unwell(words: list[str], n: int) -> bool:
     """Whether ``words[n]`` says a sign of serious illness: a named illness, a fever, a rash
     that does not fade or no wet nappies (the tables above)."""
-    word, after = words[n], words[n + 1 : n + 6]
+    word, before, after = words[n], words[max(0, n - 5) : n], words[n + 1 : n + 6]
     if word in ILLNESSES:
-        return _PREVENTION.isdisjoint(after[:1])
-    if word in FEVER:
-        reading = next((x for x in after[:3] if _number(x) is not None), None)
-        if reading is not None:
-            return (_number(reading) or 0) >= 38
-        return n > 0 and words[n - 1] in _HAS
+        return _ABOUT.isdisjoint(before[-2:]) and _PREVENTION.isdisjoint(after[:3])
+    if word in FEVER or word == "feverish":
+        return _fever(words, n)
     if word == "rash":
-        return not _RASH.isdisjoint(words[max(0, n - 5) : n + 6])
+        near = words[max(0, n - 5) : n + 6]
+        return not _SPOTS.isdisjoint(near) or any(
+            w in _FADE and k > 0 and near[k - 1] in _NEGATION for k, w in enumerate(near)
+        )
     return (
         word == "wet"
-        and after[:1] in (["nappy"], ["nappies"])
-        and not _NONE.isdisjoint(words[max(0, n - 3) : n])
+        and not {"nappy", "nappies"}.isdisjoint(after[:3])
+        and not _NONE.isdisjoint(before)
     )
+
+
+def _fever(words: list[str], n: int) -> bool:
+    """Whether the fever word ``words[n]`` says the baby has one now (:data:`FEVER`)."""
+    if (
+        not _CHECKING.isdisjoint(words[max(0, n - 6) : n])
+        or words[n - 1 : n]
+        and (words[n - 1] in _OF_A_THING)
+    ):
+        return False
+    near = words[max(0, n - 4) : n] + words[n + 1 : n + 4]  # "37.5 a high temp": four
+    readings = [r for r in map(_number, near) if r is not None and 35 <= r <= 45]
+    if readings:
+        return max(readings) >= 38
+    if words[n] == "feverish":
+        return n > 0 and (words[n - 1] in LINKS or words[n - 1] in BABY)
+    has = words[n - 2] if words[n - 1 : n] == ["a"] and n > 1 else words[n - 1] if n else ""
+    return has in _HAS or words[n - 1 : n] == ["high"]
 
 
 def _number(word: str) -> float | None:

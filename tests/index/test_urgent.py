@@ -61,6 +61,12 @@ NOW = [
     "my 6 week old has a high temp",
     "she has a temperature, what do i do",
     "baby temp 38.5",
+    "my baby has a fever",
+    "my 3 month old is feverish",
+    "baby is feverish and not herself",
+    "she hasn't had a single wet nappy today",
+    "no wet or dirty nappies for 12 hours baby",
+    "baby has purple spots rash",
 ]
 NOT_NOW = [
     "safer sleep leaflet",
@@ -108,6 +114,24 @@ NOT_NOW = [
     "nappy rash cream for my baby",
     "how many wet nappies should a newborn have",
     "she has baby fever",
+    # asking about a sign, a sign that is not there, or a thing's temperature
+    "how to take a temperature in a baby",
+    "how do i know if my baby has a temperature",
+    "is 37.5 a high temp for a baby",
+    "i have a fever can i still breastfeed my baby",
+    "baby bath temperature 38 degrees",
+    "baby temperature 98.6 is that normal",
+    "baby temperature after 48 hours of vaccine",
+    "baby has rash that fades when pressed",
+    "my baby's rash blanches under a glass so is it ok",
+    "baby rash glass test leaflet",
+    "stopped feeding breast milk at 6 months",
+    "not feeding baby after 7pm sleep training",
+    "tips for dry nappies overnight potty training",
+    "newborn grunting and straining when pooing normal",
+    "signs of sepsis in babies",
+    "symptoms of meningitis in babies",
+    "meningitis b jab side effects baby",
 ]
 
 
