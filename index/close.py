@@ -205,9 +205,12 @@ def _kinds(index: LoadedIndex, place: str, shown: list[int]) -> str:
     some are the place's own on a broader topic or not available yet; "" when some are none of
     these."""
     codes = relations(index, place)[shown]
-    if (codes == NONE).any():
+    within = [p for p in index.below("locality", place) if p != place]
+    inner = index.any_of("place", within)[shown]  # an area's places count as its own
+    if ((codes == NONE) & ~inner).any():
         return ""
-    names = [f"other {index.vocab.label('locality', place)}"] if (codes == OWN).any() else []
+    own = (codes == OWN) | inner
+    names = [f"other {index.vocab.label('locality', place)}"] if own.any() else []
     names += [
         f"{index.vocab.label('locality', a)}-wide"
         for a in index.above("locality", place)
