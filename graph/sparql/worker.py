@@ -109,11 +109,12 @@ def evaluate(store: ox.Store, job: Job) -> tuple[str, Any]:
         if refused is not None:
             return refused
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    try:
+    try:  # a graph IRI the engine refuses ("http://a%zz") is the request's fault, never the
+        # worker's death: inside the try, as the query is
+        if job.default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        if job.named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         result = store.query(job.query, **kwargs)
     except MemoryError:
         return "aborted", "memory"

@@ -280,6 +280,15 @@ MALFORMED: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "format misfit": ("GET", {"params": {"query": "ASK {}", "format": "turtle"}}),
     "relative graph IRI": ("GET", {"params": {"query": "ASK {}", "default-graph-uri": "g"}}),
+    # IRIs the check passes but the engine refuses: a worker once died of them (503)
+    "bad escape in graph IRI": (
+        "GET",
+        {"params": {"query": "ASK {}", "default-graph-uri": "http://a%zz"}},
+    ),
+    "two fragments in named graph IRI": (
+        "GET",
+        {"params": {"query": "ASK {}", "named-graph-uri": "https://a/#x#y"}},
+    ),
     "URL too long": ("GET", {"params": {"query": "ASK {}", "x": "y" * 5000}}),
     "body too large": (
         "POST",
