@@ -1,6 +1,6 @@
 """Connection limits for uvicorn's HTTP/1.1 protocol: a header timeout, a body timeout, a cap on
-a request's head, a cap on open connections, and one log line a minute when the process cannot
-accept connections.
+a request's head, a cap on open connections, at most one pipelined request waiting per
+connection, and one log line a minute when the process cannot accept connections.
 
 The protocol is uvicorn's httptools one (llhttp, in C), not the h11 one, which parses in
 Python on the event loop every search shares (bench/findings.md, "Search at 10k against round
@@ -79,6 +79,7 @@ class LimitedHTTP(HttpToolsProtocol):
     _body_bytes: int = 0  # the body's bytes so far (without a chunked body's framing)
     _framing: int = 0  # a chunked body's chunk sizes and trailers so far
     _heads: int = 0  # heads parsed on this connection
+    _held: tuple[bytes, int] | None = None  # a read, and where its unparsed rest starts
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
@@ -116,7 +117,10 @@ class LimitedHTTP(HttpToolsProtocol):
         # looked at once. Bytes after a body's end in the same read start a head uncounted: at
         # most one read. In a body, what is not body (a chunked body's sizes and trailers) is
         # counted after each read.
-        at = 0
+        self._feed(data, 0)
+
+    def _feed(self, data: bytes, at: int) -> None:
+        """Parse ``data`` from ``at`` (the loop of :meth:`data_received`)."""
         while at < len(data):
             if self._refusing or self.transport.is_closing():
                 return  # a head went over the cap, or the parser refused the request
@@ -144,6 +148,14 @@ class LimitedHTTP(HttpToolsProtocol):
             if not self._between_requests():
                 self._disarm()  # a request's headers are in: the app has it now
                 self._watch_body()
+            if self.pipeline and at < len(data):
+                # A request waits behind the one being answered (pipelined): the rest of this
+                # read is kept as bytes, not parsed into more waiting requests, and reading
+                # stays paused (uvicorn paused it) until the waiting request starts. One
+                # connection then holds at most one read and one waiting request, however
+                # many requests it sends at once (hostile round 7, F1).
+                self._held = (data, at)  # not a copy: re-slicing would be quadratic
+                return
 
     def _head_end(self, data: bytes, at: int) -> int:
         """Just past the blank line ending the head being received, in ``data`` from ``at``
@@ -173,6 +185,21 @@ class LimitedHTTP(HttpToolsProtocol):
         super().on_response_complete()
         self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
         self._disarm_body()
+        if self._held:
+            # uvicorn resumed reading: held bytes come first, so reading waits for them
+            self.flow.pause_reading()
+            self.loop.call_soon(self._resume_after_held)
+
+    def _resume_after_held(self) -> None:
+        """Parse what was held behind a waiting request, now that it has started; read again
+        unless that queued another request."""
+        held, self._held = self._held, None
+        if self.transport.is_closing():
+            return
+        if held is not None:
+            self._feed(*held)
+        if not self.pipeline and self._held is None:
+            self.flow.resume_reading()
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -211,3 +212,53 @@ def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
     started = time.monotonic()
     asyncio.run(answer({"type": "http", "path": "/sparql"}, receive, never_taken))
     assert time.monotonic() - started < 2  # the deadline, not the 30 s write timeout
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+def test_pipelined_requests_are_answered_in_order_without_piling_up(
+    server: tuple[str, Any],
+) -> None:
+    """Hostile round 7, F1: many requests sent at once on a connection are parsed one waiting
+    request at a time, so a client that sends them and reads nothing holds a read's worth of
+    bytes, not thousands of parsed requests."""
+    base, proc = server
+    port = port_of(base)
+    ok, missing = (
+        b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall((ok + missing) * 150)
+        sock.settimeout(10)
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 300:
+            chunk = sock.recv(1 << 16)
+            assert chunk, "the server closed the connection"
+            received += chunk
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", received)
+    assert statuses == [b"200", b"404"] * 150
+
+    before = _rss_mib(proc.pid)
+    flood = ok * (256 * 1024 // len(ok))
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    try:
+        for sock in socks:
+            sock.sendall(flood)  # and reads nothing
+        time.sleep(2)
+        grown = _rss_mib(proc.pid) - before
+        started = time.monotonic()
+        assert httpx.get(base + "/health", timeout=5).status_code == 200
+        assert time.monotonic() - started < 1
+    finally:
+        for sock in socks:
+            sock.close()
+    # each connection: one read and one waiting request (parsed whole, 2 MiB of 60,000 requests
+    # took 150 MiB)
+    assert grown < 30, grown
