@@ -41,6 +41,7 @@ from cradle.core.errors import (
     UpdateRefused,
     UrlTooLong,
 )
+from cradle.service.render import render
 from cradle.service.runtime import runtime_of
 
 log = logging.getLogger("cradle.service")
@@ -98,19 +99,14 @@ def wants_html(request: Request) -> bool:
     return bool(accept) and choose(accept, ["application/json", "text/html"]) == "text/html"
 
 
-def error_response(
+async def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     """An error answer: an HTML page for browsers, else ``{"detail": message}``."""
     templates = runtime_of(request.app).templates
     if wants_html(request) and templates is not None:
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"status": status, "message": message},
-            status_code=status,
-            headers=headers,
-        )
+        context = {"status": status, "message": message}
+        return await render(templates, request, "error.html", context, status, headers)
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 
@@ -132,13 +128,13 @@ async def _cradle_error(request: Request, exc: Exception) -> Response:
     status, message = domain_status(exc)
     if status >= 500 and status != 503:
         log.error("%s on %s %s", exc.__class__.__name__, request.method, request.url.path)
-    return error_response(request, status, message)
+    return await error_response(request, status, message)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else "Request refused."
-    return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
+    return await error_response(request, exc.status_code, detail, dict(exc.headers or {}))
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -149,7 +145,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     ]
     if wants_html(request):
         text = "; ".join(f"{'.'.join(e['loc'][1:]) or 'request'}: {e['msg']}" for e in errors)
-        return error_response(request, 422, f"Invalid request: {text}")
+        return await error_response(request, 422, f"Invalid request: {text}")
     return JSONResponse({"detail": errors}, status_code=422)
 
 
@@ -161,7 +157,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         request.url.path,
         exc_info=exc,
     )
-    return error_response(request, 500, GENERIC)
+    return await error_response(request, 500, GENERIC)
 
 
 def install(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from cradle.core.conneg import choose
@@ -24,6 +25,7 @@ from cradle.index.search import Searcher
 from cradle.index.usable import badge, out_of_date
 from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
+from cradle.service.render import render
 from cradle.service.resourceview import resource_facts
 
 router = APIRouter(tags=["linked data"])
@@ -176,7 +178,32 @@ async def resource_page(
         "nearest": await nearest(searcher, pool, data, res),
         "has_index": searcher is not None,
     }
-    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
+    return await render(templates, request, "resource.html", context, headers={"Vary": "Accept"})
+
+
+def _term_html(
+    request: Request, templates: Jinja2Templates, data: GraphData, kind: str, term_id: str
+) -> Response:
+    """A term's page, or its scheme's (``term_id`` "scheme")."""
+    headers = {"Vary": "Accept"}
+    if term_id == "scheme":
+        nav = {"topic": "topics", "locality": "localities"}.get(kind)
+        context = {"data": data, "kind": kind, "terms": data.terms.get(kind, {}), "nav": nav}
+        return templates.TemplateResponse(request, "scheme.html", context, headers=headers)
+    term = data.term(kind, term_id)
+    below = data.descendants(term_id) if kind == "topic" else set()
+    context = {
+        "data": data,
+        "term": term,
+        "linked": data.resources_linked(kind, term_id),
+        "narrower_linked": [
+            r for r in data.resources.values() if term_id not in r.topics and set(r.topics) & below
+        ],
+        "adopted": data.adopted_in(term_id) if kind == "locality" else [],
+        "contact": data.contacts.get(term_id) if kind == "org" else None,
+        "tel": tel,
+    }
+    return templates.TemplateResponse(request, "term.html", context, headers=headers)
 
 
 def _term_route(kind: str) -> None:
@@ -191,31 +218,10 @@ def _term_route(kind: str) -> None:
         media = _media(request, format)
         if MEDIA[media] != "html":
             return await _rdf(data, kind, term_id, media)
-        if term_id == "scheme":
-            nav = {"topic": "topics", "locality": "localities"}.get(kind)
-            context = {"data": data, "kind": kind, "terms": data.terms.get(kind, {}), "nav": nav}
-            return templates.TemplateResponse(
-                request, "scheme.html", context, headers={"Vary": "Accept"}
-            )
-        term = data.term(kind, term_id)
-        if term is None:
+        if term_id != "scheme" and data.term(kind, term_id) is None:
             return await _rdf(data, kind, term_id, "text/turtle")
-        context = {
-            "data": data,
-            "term": term,
-            "linked": data.resources_linked(kind, term_id),
-            "narrower_linked": [
-                r
-                for r in data.resources.values()
-                if kind == "topic"
-                and term_id not in r.topics
-                and set(r.topics) & data.descendants(term_id)
-            ],
-            "adopted": data.adopted_in(term_id) if kind == "locality" else [],
-            "contact": data.contacts.get(term_id) if kind == "org" else None,
-            "tel": tel,
-        }
-        return templates.TemplateResponse(request, "term.html", context, headers={"Vary": "Accept"})
+        # built and rendered off the event loop, as every page (service/render.py)
+        return await run_in_threadpool(_term_html, request, templates, data, kind, term_id)
 
     term_page.__name__ = f"{kind}_page"
     term_page.__doc__ = f"A {kind} term (or its scheme): its page, or its RDF description."

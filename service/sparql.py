@@ -112,13 +112,14 @@ async def _handle(
             request.method,
             request.url.path,
         )
-        return _error(request, 400, "the request was not complete")
+        return await _error(request, 400, "the request was not complete")
     except CradleError as exc:
         status, message = domain_status(exc)  # the one error -> HTTP table (service/errors.py)
         if len(message) > MAX_MESSAGE:
             message = message[:MAX_MESSAGE] + " [...]"
         busy = isinstance(exc, EngineBusy | ClientOverLimit)
-        return _error(request, status, message, {"Retry-After": RETRY_AFTER} if busy else None)
+        headers = {"Retry-After": RETRY_AFTER} if busy else None
+        return await _error(request, status, message, headers)
 
 
 async def _answer(
@@ -128,7 +129,8 @@ async def _answer(
     params = await _params(request, settings, deadline)
     if params is None:
         if sparql_html.wants_page(request.headers.get("accept")):
-            return _page(request, engine, settings)
+            # built and rendered off the event loop, as every page (service/render.py)
+            return await anyio.to_thread.run_sync(_page, request, engine, settings)
         return _describe(request, engine)
     query = _one_query(params)
     fmts = [v for k, v in params if k in ("format", "output")]
@@ -413,10 +415,10 @@ def _results_page(
     )
 
 
-def _error(
+async def _error(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     """Plain text for SPARQL clients; a page for a browser (Accept prefers text/html)."""
     if prefers(request.headers.get("accept"), sparql_html.HTML, MACHINE_TYPES):
-        return error_response(request, status, message, headers)
+        return await error_response(request, status, message, headers)
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)

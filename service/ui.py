@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -45,6 +44,7 @@ from cradle.service.elsewhere import tell_us, where_else
 from cradle.service.errors import domain_status
 from cradle.service.graphdata import GraphData, iri_path
 from cradle.service.publicurl import public_url
+from cradle.service.render import render
 from cradle.service.resourceview import back_link
 from cradle.service.runtime import runtime_of
 from cradle.service.search import MAX_QUERY, FiltersDep, answer_search
@@ -226,10 +226,7 @@ async def search_page(
     )
     context["unfiltered_url"] = "/?" + urlencode({"q": q})
     context["filters_on"] = sum(1 for v in selected.values() if v)
-    # rendered off the event loop: a page of many hits for a long question is not quick
-    return await anyio.to_thread.run_sync(
-        lambda: templates.TemplateResponse(request, "search.html", context, status_code=code)
-    )
+    return await render(templates, request, "search.html", context, code)
 
 
 @router.get("/query", response_class=HTMLResponse)
