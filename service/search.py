@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import create_model
 
 from cradle.core import facets
 from cradle.core.errors import InvalidSearch, QueryCancelled
@@ -76,22 +76,15 @@ def facet_parameters() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-#: A hit's JSON, documented from the hit dataclass itself (no second list of its fields).
-HitJSON = json_model(Hit)
-
-
-class SearchResult(BaseModel):
-    """Ranked hits for a query, and facet counts over its close matches (facet -> value id ->
-    hits). Documents the answer for OpenAPI only: the answer itself is
-    :class:`cradle.index.hit.SearchResponse` as JSON plus ``facets`` (docs/search.md)."""
-
-    model_config = ConfigDict(extra="allow")
-    query: str
-    corrected_query: str | None
-    close_matches: int
-    place_note: str | None
-    results: list[HitJSON]  # type: ignore[valid-type]
-    facets: dict[str, dict[str, int]]
+#: The answer's JSON for OpenAPI, documented from the response dataclass itself (no second list
+#: of its fields, nor of a hit's), plus the facet counts over its close matches (facet -> value
+#: id -> hits). It only documents: the answer is written by the one serialiser (docs/search.md).
+SearchResult = create_model(
+    "SearchResult",
+    __base__=json_model(SearchResponse),
+    __doc__="Ranked hits for a query, and facet counts over its close matches.",
+    facets=(dict[str, dict[str, int]], ...),
+)
 
 
 @dataclass(frozen=True)

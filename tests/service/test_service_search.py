@@ -213,9 +213,12 @@ def test_real_model_ranks_safer_sleep_first(tmp_path: Path) -> None:
 
 
 def test_the_api_reference_documents_a_hit_as_it_is_answered(client: TestClient) -> None:
-    """The OpenAPI hit is made from the hit dataclass: the same JSON names, nested alike."""
+    """The OpenAPI answer and hit are made from their dataclasses: the same JSON names, nested
+    alike."""
     spec = client.get("/openapi.json").json()["components"]["schemas"]
-    hit = client.get("/search", params={"q": "safe sleep"}).json()["results"][0]
+    body = client.get("/search", params={"q": "safe sleep"}).json()
+    assert list(spec["SearchResult"]["properties"]) == list(body)
+    hit = body["results"][0]
     assert list(spec["Hit"]["properties"]) == list(hit)
     assert list(spec["Why"]["properties"]) == list(hit["why"])
     assert list(spec["HowToGet"]["properties"]) == list(hit["how_to_get"])
