@@ -6,6 +6,8 @@ pages and the search index are; ``hits`` turns a search response into a DataFram
 
 from __future__ import annotations
 
+import typing
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,7 @@ from cradle.frames import dates
 from cradle.graph.read.coverage import DEFAULT_STATUS, check_area
 from cradle.graph.read.coverage import coverage as cover
 from cradle.graph.read.readmodel import ReadModel
-from cradle.index.hit import SearchResponse
+from cradle.index.hit import Hit, SearchResponse
 
 
 def _text(values: list[str | None]) -> pd.Series:
@@ -185,6 +187,12 @@ def adoption(model: ReadModel, within: str | None = None) -> pd.DataFrame:
     return table
 
 
+def _many(field: str) -> bool:
+    """Whether a hit's ``field`` holds several values (a tuple), read from the hit's type so
+    that a frame with no hits has the same column types as one with hits."""
+    return typing.get_origin(typing.get_type_hints(Hit)[field]) is tuple
+
+
 def hits(found: SearchResponse) -> pd.DataFrame:
     """A search response as a typed DataFrame, best hit first."""
     hits = found.results
@@ -197,14 +205,15 @@ def hits(found: SearchResponse) -> pd.DataFrame:
             "dense": pd.Series([h.why.dense for h in hits], dtype=float),
             "keyword": pd.Series([h.why.keyword for h in hits], dtype=float),
             "why": pd.array([h.why.text for h in hits], dtype="string"),
-            "thesaurus": [list(h.why.thesaurus) for h in hits],
+            "thesaurus": pd.Series([list(h.why.thesaurus) for h in hits], dtype=object),
         }
     )
     for facet in FACETS:  # the registry's order: a new facet is a new column
         values = [getattr(h, facet.hit_field) for h in hits]
-        many = any(isinstance(v, tuple) for v in values)
         frame[facet.hit_field] = (
-            [list(v) for v in values] if many else pd.array(values, dtype="string")
+            pd.Series([list(v) for v in values], dtype=object)
+            if _many(facet.hit_field)
+            else pd.array(values, dtype="string")
         )
     for col in ("kind", "publisher", "summary", "uri"):
         frame[col] = pd.array([getattr(h, col) for h in hits], dtype="string")

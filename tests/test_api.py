@@ -244,6 +244,13 @@ def test_search_gives_a_typed_ranked_frame(indexed: Catalogue) -> None:
     assert hits.attrs == {"query": "safe sleep for babies", "truncated": False}
 
 
+def test_a_search_with_no_hits_gives_the_same_column_types(indexed: Catalogue) -> None:
+    some = indexed.search("babies", k=5)
+    none = indexed.search("babies", k=100, locality="bury", national=False)
+    assert none.empty and list(none.columns) == list(some.columns)
+    assert none.dtypes.astype(str).to_dict() == some.dtypes.astype(str).to_dict()
+
+
 def test_search_filters_are_exact(indexed: Catalogue) -> None:
     res = indexed.resources()
     own = indexed.search("babies", k=100, locality="bolton", national=False)
