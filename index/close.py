@@ -33,7 +33,7 @@ GENERIC = frozenset(
         "available resource resources help support information advice guidance find looking "
         "need want get show give list good practice anything something stuff things thing "
         "material materials example examples "
-        "im ive id ill dont cant wont isnt doesnt didnt know think still really always keep "
+        "im ive id dont cant wont isnt doesnt didnt know think still really always keep "
         "keeps kept getting got going gonna lot bit please someone anyone ok okay "
         # what phones type for the words above and for question words
         "wat wot wht u ur pls plz abt cos coz cuz wanna dunno alot tho"

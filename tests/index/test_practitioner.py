@@ -21,11 +21,13 @@ from cradle.graph.read.contact import Contact
 from cradle.graph.read.obtain import HowToGet, for_label, how_to_get, intended_for
 from cradle.index.access import access, site_of
 from cradle.index.build import build_index
+from cradle.index.close import GENERIC
 from cradle.index.commands import run_search
 from cradle.index.corpus import read_graph
 from cradle.index.judge import tiers
 from cradle.index.search import Searcher, open_searcher, ranking
 from cradle.index.spelling import Speller
+from cradle.index.text import keywords
 from cradle.index.usable import badge, out_of_date
 from tests.support import FAKE
 
@@ -158,6 +160,12 @@ def test_nonsense_and_off_topic_have_no_close_match(searcher: Searcher) -> None:
         out = searcher.search(query, k=20).to_dict()
         assert out["close_matches"] == 0, query
         assert out["results"] and not any(h["close"] for h in out["results"])
+
+
+def test_words_for_illness_count_for_a_match() -> None:
+    """ "is my baby ill": "ill" is a word of the question, not a phone spelling of "I'll" left
+    out of matching (else every resource about babies matched it)."""
+    assert not set(keywords("ill sick poorly unwell")) & GENERIC
 
 
 def test_close_matches_come_with_a_count(searcher: Searcher) -> None:

@@ -1,6 +1,7 @@
 """Issue 22, item 3: a search's stages, each tested on its own with typed inputs: retrieve and
 fuse (:func:`score`) -> judge (:func:`judge`, :func:`tiers`) -> rank (:func:`ranking`) ->
-present (:func:`present`), as :meth:`Searcher.search` composes them."""
+present (:func:`present`), as :meth:`Searcher.search` composes them. :func:`tiers` and
+:func:`ranking` on arrays: tests/index/test_practitioner.py."""
 
 from __future__ import annotations
 
@@ -32,21 +33,6 @@ def _retrieve(
 def _judge(searcher: Searcher, asked: Asked, s: Scored) -> Judged:
     named = searcher.titles.named(asked.tokens, s.idx, asked.u.place_tokens())
     return judge(searcher.index, s.idx, s.dense, asked.text, asked.u, named)
-
-
-def test_tiers_are_close_and_usable_then_close_then_the_rest() -> None:
-    close = np.array([True, True, True, False, False])
-    usable = np.array([True, False, False, True, False])
-    named = np.array([False, False, True, False, True])
-    assert tiers(close, usable, named).tolist() == [1, 2, 1, 3, 3]
-
-
-def test_ranking_is_by_tier_then_score_then_resource_number() -> None:
-    total = np.array([0.9, 0.5, 0.7, 0.7])
-    tier = np.array([3, 1, 1, 1])
-    idx = np.array([0, 1, 3, 2])
-    # tier 1 first, best score first, a tie by resource number (2 before 3); tier 3 last
-    assert ranking(total, tier, idx).tolist() == [3, 2, 1, 0]
 
 
 def test_score_keeps_to_the_eligible_resources(searcher: Searcher) -> None:
