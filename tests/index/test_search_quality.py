@@ -81,10 +81,26 @@ def test_a_worry_in_everyday_words_reaches_the_topic(searcher: Searcher) -> None
         ("what do i need to make my house safe now shes crawling", "accident-prevention"),
         ("my mum wants him in her bed with her", "co-sleeping"),
         ("my partner drinks alot when hes got the baby", "parental-substance-misuse"),
+        ("my partner falls asleep with the baby in his bed", "co-sleeping"),
+        ("my baby swallowed some medicine", "accident-prevention"),
     ],
 )
 def test_everyday_phrasings_reach_the_topic(searcher: Searcher, question: str, topic: str) -> None:
     assert topic in searcher.reader.understand(question).topics
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how to get my toddler to stay in his bed", "co-sleeping"),  # his own bed
+        ("medicines for teething", "accident-prevention"),  # not medicines within reach
+        ("my partner falls asleep with the baby in his bed", "accident-prevention"),  # not a fall
+    ],
+)
+def test_a_word_in_another_sense_does_not_reach_the_topic(
+    searcher: Searcher, question: str, topic: str
+) -> None:
+    assert topic not in searcher.reader.understand(question).topics
 
 
 def test_someone_to_talk_to_is_not_early_language(searcher: Searcher) -> None:
