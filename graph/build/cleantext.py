@@ -21,6 +21,14 @@ from cradle.core.errors import CatalogueError, UnreadableFile
 
 #: Fields whose text may run over several lines (tab and newline allowed).
 LONG_FIELDS = frozenset({"summary", "description", "status_note"})
+#: Fields of words, where curly quotes are text ("“The Myth of Invisible Men” ..."); in any
+#: other field (an id, a place, a date, a web address) they are Word's or email's quote marks
+#: pasted around the value.
+WORD_FIELDS = LONG_FIELDS | {
+    "title", "name", "address", "how_to_request", "link_text", "referral_criteria",
+    "source_document",
+}  # fmt: skip
+CURLY_QUOTES = re.compile("[\u201c\u201d\u2018\u2019]")
 #: Most characters in one long field, and in any other field.
 MAX_LONG_CHARS = 20_000
 MAX_SHORT_CHARS = 1_000
@@ -57,6 +65,12 @@ def text_problem(value: str, field: str) -> str | None:
         return f"{len(value)} characters; at most {limit} are allowed: shorten it"
     found = (_CONTROL if long else _CONTROL_SHORT).search(value)
     if found is None:
+        if field not in WORD_FIELDS and (curly := CURLY_QUOTES.search(value)):
+            return (
+                f"has curly quotes ({curly.group()} at character {curly.start() + 1}), as Word "
+                "and email write them: remove them (a value needs no quotes, or straight "
+                'ones " when it holds a colon)'
+            )
         return None
     code, at = ord(found.group()), found.start() + 1
     if code > 0x9F:
@@ -153,23 +167,33 @@ def decode_utf8(data: bytes, source: str) -> str:
     """Strict UTF-8 text of ``data`` (a leading byte order mark dropped).
 
     Raises:
-        CatalogueError: the bytes are not UTF-8; the line names the likely encoding.
+        CatalogueError: the bytes are not UTF-8; the line names the likely encoding, the line
+            of the file where the first byte that is not UTF-8 is, and the command to convert.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:2]):
-        found = "UTF-16"
-    else:
+        return _refuse(source, "UTF-16", "UTF-16")
+    try:
+        return data.decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        # Windows saves "ANSI" text as CP1252 (Latin-1 has no characters for its bytes
+        # 0x80-0x9F: dashes and curly quotes), so CP1252 is named when it reads the bytes
         try:
-            return data.decode("utf-8").removeprefix(BOM)
-        except UnicodeDecodeError as exc:
-            found = f"not UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}; Latin-1?)"
-            return _refuse(source, found, "LATIN1")
-    return _refuse(source, found, "UTF-16")
+            data.decode("cp1252")
+            encoding, name = "CP1252", "Windows (CP1252)"
+        except UnicodeDecodeError:
+            encoding, name = "LATIN1", "Latin-1"
+        found = f"not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}; probably {name})"
+        return _refuse(source, found, encoding)
 
 
 def _refuse(source: str, found: str, encoding: str) -> str:
+    path = Path(source)
+    converted = path.with_name(f"{path.stem}-utf8{path.suffix}")
     raise CatalogueError(
         [
             f"{source}: (file): the text is {found}; UTF-8 is expected: convert it first, "
-            f"e.g. iconv -f {encoding} -t UTF-8 {Path(source).name} > converted.txt"
+            f"e.g. iconv -f {encoding} -t UTF-8 {source} > {converted}, then use {converted} "
+            "(or save it from your editor as UTF-8)"
         ]
     )

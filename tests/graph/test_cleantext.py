@@ -115,9 +115,11 @@ def test_importer_strips_controls_and_the_bom(tmp_path: Path) -> None:
     ("data", "named"),
     [
         (TINY.encode("utf-16"), "UTF-16"),
-        (TINY.replace("Bolton Council", "Bolton Café").encode("latin-1"), "LATIN1"),
+        (TINY.replace("Bolton Council", "Bolton Café").encode("latin-1"), "CP1252"),
+        (TINY.replace("Bolton Council", "Bolton – Council").encode("cp1252"), "CP1252"),
+        (TINY.replace("Bolton Council", "Bolton \x81 Council").encode("latin-1"), "LATIN1"),
     ],
-    ids=["utf-16", "latin-1"],
+    ids=["utf-16", "latin-1", "windows", "latin-1-only"],
 )
 def test_import_of_another_encoding_names_utf8_and_iconv(
     tmp_path: Path, data: bytes, named: str
@@ -127,8 +129,11 @@ def test_import_of_another_encoding_names_utf8_and_iconv(
     result = CliRunner().invoke(app, ["import", str(path)])
     assert result.exit_code == 1
     assert "UTF-8 is expected" in result.output
-    assert f"iconv -f {named} -t UTF-8" in result.output
+    assert f"iconv -f {named} -t UTF-8 {path} > {tmp_path / 'doc-utf8.txt'}" in result.output
     assert "Traceback" not in result.output
+    if named != "UTF-16":  # the line of the first byte that is not UTF-8
+        line = TINY[: TINY.index("Bolton Council")].count("\n") + 1
+        assert f"on line {line};" in result.output
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "just some words, no table\n", "\x01\x02\x03"])

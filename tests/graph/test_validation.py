@@ -117,6 +117,21 @@ def test_duplicate_key_is_an_error_with_both_lines(tmp_path: Path) -> None:
     assert line.startswith(f"{path}:14: entry a: topics: appears twice (first on line 13)")
 
 
+def test_an_entry_that_lost_its_dash_is_named_as_one_not_as_repeated_keys(
+    tmp_path: Path,
+) -> None:
+    """Two entries read as one (the second's "- " lost): one line, at its id, that says so, not
+    "merge their values" for every field."""
+    path = write(
+        tmp_path,
+        "- id: a\n  title: A\n  summary: S.\n  locality: wigan\n  topics: [safer-sleep]\n"
+        "  id: b\n  title: B\n  summary: T.\n  locality: bolton\n  topics: [neglect]\n",
+    )
+    (line,) = problems(path)
+    assert line.startswith(f"{path}:14: entry b: id: looks like the start of a new entry")
+    assert "'- id: ...'" in line and "(line 9)" in line and "merge" not in line
+
+
 def test_colon_in_summary_names_entry_and_suggests_quotes(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -230,3 +245,44 @@ def test_review_date_in_the_future_is_named(tmp_path: Path) -> None:
     )
     (line,) = problems(path)
     assert "entry a: reviewed: 2062-01-01 is in the future" in line
+
+
+@pytest.mark.parametrize(
+    ("bad", "line", "says"),
+    [
+        ("  summary: S.\n\tlocality: wigan\n", 12, "starts with a tab: indent with spaces only"),
+        ("  summary: S.\n\u00a0 locality: wigan\n", 12, "U+00A0, at column 1; pasted from Word"),
+        ("  summary: \u201cSafer sleep: what to do\u201d\n  locality: wigan\n", 11, "curly quotes"),
+    ],
+    ids=["tab", "non-breaking-space", "curly-quotes"],
+)
+def test_what_stops_the_file_being_read_is_named_in_plain_words(
+    tmp_path: Path, bad: str, line: int, says: str
+) -> None:
+    path = write(tmp_path, "- id: a\n  title: A\n" + bad + "  topics: [safer-sleep]\n")
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:{line}: entry a: ") and says in found, found
+    assert "mapping values" not in found
+
+
+def test_curly_quotes_around_a_value_are_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "- id: a\n  title: \u201cThe Myth\u201d review\n  summary: S.\n"
+        "  locality: \u201cwigan\u201d\n  topics: [safer-sleep]\n",
+    )
+    found = problems(path)
+    assert any(
+        p.startswith(f"{path}:12: entry a: locality: has curly quotes (\u201c at character 1)")
+        for p in found
+    ), found
+    assert not any(": title:" in p for p in found)  # in a title they are text
+
+
+def test_an_id_that_is_not_one_gets_one_to_copy(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "- id: Bury safer sleep leaflet\n  title: A\n  summary: S.\n  locality: wigan\n"
+        "  topics: [safer-sleep]\n",
+    )  # fmt: skip
+    (found,) = problems(path)
+    assert found.endswith("like 'bury-safer-sleep-leaflet'") and "slug" not in found

@@ -87,10 +87,28 @@ def _repeated_keys(report: Report, loaded: Loaded) -> None:
         items = raw.get(kind)
         for i, item in enumerate(items if isinstance(items, list) else []):
             owners[id(item)] = f"{label} {_ident(item, i)}"
+    # an id written again in one item is a new item that lost its dash: said once, at its id,
+    # and its other fields (repeats from that line on) are not listed as repeats as well
+    starts = {m: line for m, key, line, _ in loaded.repeats if key == "id"}
     for mapping, key, line, first in loaded.repeats:
+        start = starts.get(mapping)
+        if start is not None and line > start:
+            continue
+        owner = owners.get(mapping, "(file)")
+        if key == "id":
+            kind = owner.split(" ", 1)[0] if owner != "(file)" else "item"
+            report.add(
+                line,
+                owner,
+                key,
+                f"looks like the start of a new {kind} without its dash: write it as '- id: ...' "
+                f"with the dash where the other {kind} ids have theirs; until then it is read "
+                f"as part of the {kind} above it (line {first})",
+            )
+            continue
         report.add(
             line,
-            owners.get(mapping, "(file)"),
+            owner,
             key,
             f"appears twice (first on line {first}); the first would be silently lost: "
             "keep one and merge their values",

@@ -233,7 +233,13 @@ def _publisher(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Plac
 def _id_form(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:
     ident = data.get("id")
     if isinstance(ident, str) and ident and not SLUG.match(ident):
-        at.add("id", "must be a lower-case slug like 'safer-sleep-video'")
+        words = re.sub(r"[^a-z0-9]+", "-", cleantext.CURLY_QUOTES.sub("", ident).lower()).strip("-")
+        like = f"'{words}'" if words and SLUG.match(words) else "'safer-sleep-video'"
+        at.add(
+            "id",
+            f"{cut(ident)} is not an id: write lower-case letters, digits and hyphens only, "
+            f"like {like}",
+        )
 
 
 def _some_text(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Place) -> None:

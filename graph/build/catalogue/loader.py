@@ -20,7 +20,7 @@ import yaml
 
 from cradle.core.errors import CatalogueError
 from cradle.graph.build.catalogue.messages import SHOWN
-from cradle.graph.build.cleantext import MAX_ID_CHARS
+from cradle.graph.build.cleantext import CURLY_QUOTES, MAX_ID_CHARS
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: much faster
 _KEY = re.compile(r"^\s*-?\s*([A-Za-z_]+):")
@@ -203,9 +203,46 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, source: str) -> str:
     if mark is None:
         return f"{source}:1: (file): malformed YAML: {problem}"
     line = mark.line + 1
-    where, fld = _located(text, line)
     at = f"malformed YAML at column {mark.column + 1}: {problem}"
+    found = _layout_hint(text, line)
+    if found is not None:
+        hint_line, hint = found
+        where, fld = _located(text, hint_line)
+        return f"{source}:{hint_line}: {where}: {fld}{hint} (the reader stopped at line {line})"
+    where, fld = _located(text, line)
     return f"{source}:{line}: {where}: {fld}{at}{_HINT}"
+
+
+#: Characters that look like a space but are not one to YAML (pasted from Word or a web page).
+_ODD_SPACE = re.compile("[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
+
+
+def _layout_hint(text: str, line: int) -> tuple[int, str] | None:
+    """What on 1-based ``line``, or the line before it (where the reader often notices a
+    problem only on the next line), stops the file being read, in plain words: a tab in the
+    indentation, a character that looks like a space and is not one, or curly quotes. None
+    when neither line has one."""
+    lines = text.splitlines()
+    for at in (line, line - 1):
+        if not 1 <= at <= len(lines):
+            continue
+        here = lines[at - 1]
+        indent = here[: len(here) - len(here.lstrip(" \t"))]
+        if "\t" in indent:
+            return at, "starts with a tab: indent with spaces only, as the lines around it"
+        if odd := _ODD_SPACE.search(here):
+            return at, (
+                f"has a character that looks like a space but is not one (U+{ord(odd.group()):04X}"
+                f", at column {odd.start() + 1}; pasted from Word or a web page): replace it "
+                "with an ordinary space"
+            )
+        if curly := CURLY_QUOTES.search(here):
+            return at, (
+                f"has curly quotes ({curly.group()} at column {curly.start() + 1}), as Word and "
+                'email write them: use straight quotes " around a value that holds a colon, '
+                "or none"
+            )
+    return None
 
 
 def _alias_problem(text: str, source: str) -> str:
