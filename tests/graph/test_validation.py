@@ -286,3 +286,13 @@ def test_an_id_that_is_not_one_gets_one_to_copy(tmp_path: Path) -> None:
     )  # fmt: skip
     (found,) = problems(path)
     assert found.endswith("like 'bury-safer-sleep-leaflet'") and "slug" not in found
+
+
+def test_an_entry_indented_too_far_is_named_as_one(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "- id: a\n  title: A\n  summary: S.\n  locality: wigan\n  topics: [safer-sleep]\n"
+        "  audience:\n  - parents\n  - id: b\n    title: B\n    summary: T.\n",
+    )
+    found = problems(path)
+    assert any("holds what looks like a new entry (id: 'b') indented too far" in p for p in found)

@@ -228,6 +228,11 @@ def _not_text(given: object) -> str:
         )
     if isinstance(given, bool | int | float):
         return f"{cut(given)} was read as a number or yes/no: put it in double quotes as text"
+    if isinstance(given, dict) and "id" in given:
+        return (
+            f"holds what looks like a new entry (id: {cut(given['id'])}) indented too far: start "
+            "its '- id:' where the other entries' dashes are"
+        )
     return "expected text, not a list or a block of fields: write the value on the same line"
 
 
