@@ -119,6 +119,26 @@ def _removed(build: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"id": i, "title": titles.get(i) or i} for i in build["removed"]]
 
 
+#: Fields of staff's bookkeeping, not news for the people who read "What's new": left out of
+#: the page and the feed (the JSON keeps every field).
+STAFF_ONLY = frozenset({"topics_suggested", "reviewed", "review_every", "url_checked"})
+
+
+def public(build: dict[str, Any]) -> dict[str, Any]:
+    """A build's record as the page and the feed show it: staff-only fields left out of its
+    changes (an entry with nothing else changed is not listed), and fields named in words
+    ("link_text" as "Link text")."""
+    changed = {
+        ident: {_label(f): v for f, v in fields.items() if f not in STAFF_ONLY}
+        for ident, fields in build["changed"].items()
+    }
+    return build | {"changed": {i: fields for i, fields in changed.items() if fields}}
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").capitalize()
+
+
 def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> bytes:
     base = public_url(request, "")  # CRADLE_PUBLIC_URL, never the Host header
     ns = "http://www.w3.org/2005/Atom"
@@ -132,7 +152,9 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
     ET.SubElement(feed, f"{{{ns}}}updated").text = updated
     author = ET.SubElement(feed, f"{{{ns}}}author")
     ET.SubElement(author, f"{{{ns}}}name").text = "Cradle catalogue staff"
-    for b in builds:
+    for b in map(public, builds):
+        if not (b["added"] or b["changed"] or b["removed"]):
+            continue  # only staff's bookkeeping changed
         entry = ET.SubElement(feed, f"{{{ns}}}entry")
         n_add, n_rm, n_ch = len(b["added"]), len(b["removed"]), len(b["changed"])
         ET.SubElement(
@@ -181,6 +203,7 @@ def changes_page(
     shown = [
         {
             "date": b["date"][:10],
+            "first": bool(b.get("first")),
             "added": _titled(data, b["added"]),
             "changed": [
                 t | {"fields": field_changes(b["changed"][t["id"]])}
@@ -188,7 +211,8 @@ def changes_page(
             ],
             "removed": _removed(b),
         }
-        for b in builds
+        for b in map(public, builds)
+        if b["added"] or b["changed"] or b["removed"]
     ]
     context = {"nav": "changes", "builds": shown}
     return templates.TemplateResponse(request, "changes.html", context, headers=headers)

@@ -4,7 +4,8 @@
 The file holds every field of every entry at the last build (``values``: so the next build can
 tell what changed, and show old -> new, without the old catalogue) and the list of builds that
 changed something, newest first: ``{"date", "added", "removed", "removed_titles": {id: title},
-"changed": {id: {field: {"old", "new"}}}}``: a removed entry's title is kept from the build
+"changed": {id: {field: {"old", "new"}}}}`` (and ``"first": true`` on the first build's, which
+counts every entry as added): a removed entry's title is kept from the build
 before, since the catalogue no longer has it. A file written before values were kept has
 ``fingerprints`` (a digest per field) instead: its next build names the changed fields with
 ``"old": null``.
@@ -113,6 +114,7 @@ def record_changes(
             i: values[i]["title"] for i in removed if values.get(i, {}).get("title")
         },
         "changed": changed,
+        **({"first": True} if not before else {}),  # the first build: every entry is "added"
     }
     builds = list(old.get("builds") or [])
     if record and (record["added"] or record["removed"] or record["changed"]):

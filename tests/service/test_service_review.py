@@ -109,11 +109,16 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
     run_build(fake_settings(data), with_index=False)
     first = read_changes(DataDir(data).open())["builds"]
     assert len(first) == 1 and len(first[0]["added"]) == 39  # the first build: all new
+    assert first[0]["first"] is True
     cat = load_catalogue(CATALOGUE)
     cat_summary = cat.resources[0].summary
     edited = cat.resources[0].model_copy(update={"summary": "Reworded."})
     gone = cat.resources.pop(1)
     cat.resources[0] = edited
+    # staff's bookkeeping only: in the JSON, not on the page or in the feed
+    reviewed = cat.resources[2] = cat.resources[2].model_copy(
+        update={"reviewed": dt.date(2026, 12, 1)}
+    )
     changed = tmp_path / "catalogue.yaml"
     changed.write_text(dump_catalogue(cat), encoding="utf-8")
     run_build(fake_settings(data, catalogue=changed), with_index=False)
@@ -121,9 +126,9 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
     assert len(builds) == 2
     assert builds[0]["removed"] == [gone.id] and builds[0]["added"] == []
     assert builds[0]["removed_titles"] == {gone.id: gone.title}  # the catalogue has it no more
-    assert builds[0]["changed"] == {
-        edited.id: {"summary": {"old": cat_summary, "new": "Reworded."}}
-    }
+    assert builds[0]["changed"][edited.id] == {"summary": {"old": cat_summary, "new": "Reworded."}}
+    assert list(builds[0]["changed"][reviewed.id]) == ["reviewed"]
+    assert "first" not in builds[0]
     run_build(fake_settings(data, catalogue=changed), with_index=False)
     assert (
         len(read_changes(DataDir(data).open())["builds"]) == 2
@@ -134,6 +139,9 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         assert '<del><span class="visually-hidden">removed: </span>' in page.text
         assert edited.title in page.text and gone.id in page.text
         assert escape(gone.title) in page.text  # staff see what went, not only its id
+        assert "<strong>Summary</strong>" in page.text
+        assert escape(reviewed.title) not in page.text and "Reviewed" not in page.text
+        assert "first build here, with 39 entries" in page.text and "Added (39)" not in page.text
         assert c.get("/changes", headers={"Accept": "application/json"}).json() == builds
         feed = c.get("/changes", headers={"Accept": "application/atom+xml"})
         assert feed.headers["content-type"].startswith("application/atom+xml")
@@ -143,6 +151,7 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         summary = root.findall("a:entry/a:summary", ns)[0].text or ""
         assert f"Changed: {edited.title}" in summary and "{+Reworded.+}" in summary
         assert f"Removed: {gone.title}" in summary
+        assert reviewed.title not in summary
         assert c.get("/changes.atom").content == feed.content
 
 
