@@ -17,13 +17,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from cradle.core.conneg import choose
-from cradle.core.errors import CradleError, NotAcceptable, UnknownIri
+from cradle.core.datadir import Version
+from cradle.core.errors import CradleError, NotAcceptable, RemovedResource, UnknownIri
 from cradle.core.namespaces import PREFIXES
+from cradle.graph.build.changes import read_changes
 from cradle.graph.read.obtain import tel
 from cradle.index.access import access
 from cradle.index.search import Searcher
 from cradle.index.usable import badge, out_of_date
-from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep
+from cradle.service.deps import GraphDataDep, SearcherDep, SearchPoolDep, TemplatesDep, VersionDep
 from cradle.service.graphdata import NAMESPACES, GraphData, Resource
 from cradle.service.render import render
 from cradle.service.resourceview import resource_facts
@@ -71,6 +73,7 @@ RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {m: {} for m in MEDIA if m != "application/json"},
     },
     404: {"description": "Nothing is known about this IRI."},
+    410: {"description": "A catalogue resource a build removed (when, and its title)."},
     406: {"description": "None of the formats offered is acceptable."},
 }
 
@@ -145,6 +148,38 @@ def _check(data: GraphData, kind: str, term_id: str) -> None:
         raise UnknownIri(f"Nothing is known about {NAMESPACES[kind]}{term_id[:200]}.")
 
 
+async def _check_resource(data: GraphData, resource_id: str, version: Version | None) -> None:
+    """:func:`_check`, and for a resource a build removed, when and what it was (the record of
+    changes is read on a thread, once per served graph)."""
+    try:
+        _check(data, "resource", resource_id)
+    except UnknownIri:
+        gone = (await run_in_threadpool(removed, data, version)).get(resource_id)
+        if gone is None:
+            raise
+        title, when = gone
+        raise RemovedResource(
+            f"\u2018{title}\u2019 was removed from the catalogue on {when:%-d %B %Y}. Search "
+            "for something like it, or see what changed."
+        ) from None
+
+
+def removed(data: GraphData, version: Version | None) -> dict[str, tuple[str, date]]:
+    """Resource id -> (title, day) of the resources the builds kept in ``version``'s changes
+    removed (the latest removal of each), read once per served graph."""
+    if version is None:
+        return {}
+    if "removed" not in data.derived:
+        found: dict[str, tuple[str, date]] = {}
+        for build in reversed(read_changes(version)["builds"]):  # oldest first: latest wins
+            titles = build.get("removed_titles") or {}
+            day = date.fromisoformat(build["date"][:10])
+            found |= {i: (titles.get(i) or i, day) for i in build["removed"]}
+        data.derived["removed"] = found
+    removed_now: dict[str, tuple[str, date]] = data.derived["removed"]
+    return removed_now
+
+
 @router.get("/resource/{resource_id}", responses=RDF_RESPONSES, response_class=Response)
 async def resource_page(
     resource_id: str,
@@ -153,11 +188,12 @@ async def resource_page(
     templates: TemplatesDep,
     searcher: SearcherDep,
     pool: SearchPoolDep,
+    version: VersionDep,
     format: FormatParam | None = Query(None, description="overrides the Accept header"),
     back: str | None = Query(None, description="the results page to link back to (/?q=...)"),
 ) -> Response:
-    """A catalogue resource: its page, or its RDF description."""
-    _check(data, "resource", resource_id)
+    """A catalogue resource: its page, or its RDF description (410 for one a build removed)."""
+    await _check_resource(data, resource_id, version)
     media = _media(request, format)
     res = data.resources.get(resource_id)
     if MEDIA[media] != "html" or res is None:

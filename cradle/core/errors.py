@@ -141,6 +141,10 @@ class UnknownIri(CradleError):
     """A linked-data page names an IRI the graph says nothing about."""
 
 
+class RemovedResource(UnknownIri):
+    """A catalogue resource a build removed: a page bookmarked before then says so, and when."""
+
+
 class InvalidCoverage(CradleError):
     """A coverage request names an unknown status; the message lists the valid ones."""
 

@@ -153,6 +153,13 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         assert f"Removed: {gone.title}" in summary
         assert reviewed.title not in summary
         assert c.get("/changes.atom").content == feed.content
+        # a page bookmarked before the entry was removed says so, and when
+        html = c.get(f"/resource/{gone.id}", headers={"Accept": "text/html"})
+        assert html.status_code == 410 and "No longer in the catalogue" in html.text
+        assert f"{escape(gone.title)}\u2019 was removed from the catalogue on" in html.text
+        assert 'href="/changes"' in html.text
+        assert c.get(f"/resource/{gone.id}").json()["detail"].startswith(f"\u2018{gone.title}")
+        assert c.get("/resource/never-there").status_code == 404
 
 
 def test_review_page_reads_the_link_check_the_build_copied(tmp_path: Path) -> None:
