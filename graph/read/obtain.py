@@ -148,8 +148,9 @@ def how_to_get(
         way = _contact_way(owner, contact, service)
         if way:
             return way
-    whom = owner or "its publisher (not recorded)"
-    return HowToGet("none", f"The catalogue has no link or contact for {whom} yet", None)
+    if not owner:  # who publishes it is not recorded either
+        return HowToGet("none", "The catalogue has no link for it, nor who publishes it, yet", None)
+    return HowToGet("none", f"The catalogue has no link or contact for {owner} yet", None)
 
 
 def intended_for(

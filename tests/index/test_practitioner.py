@@ -87,7 +87,8 @@ def test_one_way_prefers_the_resource_then_a_call_then_the_owner_then_says_none(
         assert none == HowToGet(
             "none", "The catalogue has no link or contact for Oldham Council yet", None
         )
-    assert "not recorded" in how_to_get(None, "", "", None, None).label
+    nobody = how_to_get(None, "", "", None, None).label
+    assert nobody == "The catalogue has no link for it, nor who publishes it, yet"
     assert how_to_get("javascript:alert(1)", "", "", None, None).kind == "none"
     assert access("javascript:alert(1)", "", "").url is None
 
