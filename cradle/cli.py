@@ -111,6 +111,13 @@ def import_cmd(
         raise typer.BadParameter("only with --merge FILE", param_hint="--drop-missing")
     if drop and merge is None:
         raise typer.BadParameter("only with --merge FILE", param_hint="--drop")
+    if merge is not None and out is not None and out.resolve() == merge.resolve():
+        raise typer.BadParameter(
+            f"{out} is the catalogue being merged into, which stays as it is until you have "
+            "checked the result: write to another file (-o merged.yaml), check it with "
+            f"`cradle diff {merge} merged.yaml`, then copy it over",
+            param_hint="--out",
+        )
     settings = _settings()
     try:
         problems, report = run_import(
@@ -123,6 +130,12 @@ def import_cmd(
         raise typer.Exit(1) from None
     if report is not None:
         typer.echo(report.rstrip("\n"), err=True)
+        if out is None and sys.stdout.isatty():
+            typer.echo(
+                "note: nothing was saved (the merged catalogue went to the screen): run it again "
+                "with -o merged.yaml",
+                err=True,
+            )
     for p in problems:
         typer.echo(f"{file}: {p}", err=True)
     if problems:

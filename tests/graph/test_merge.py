@@ -140,6 +140,13 @@ def test_reimport_with_retitled_rows_and_hand_added_entries_loses_nothing(
     assert "not in the new document (dropped): wigan-baby-box-leaflet" in result.output
     alone = CliRunner().invoke(app, ["import", str(doc), "--drop-missing"])
     assert alone.exit_code == 2 and "only with --merge" in alone.output
+    # the catalogue merged into is never written over
+    before = curated_path.read_bytes()
+    over = CliRunner().invoke(
+        app, ["import", str(doc), "--merge", str(curated_path), "-o", str(curated_path)]
+    )
+    assert over.exit_code == 2 and "write to another file" in over.output
+    assert curated_path.read_bytes() == before
     # one row the partnership took out goes; the entry added by hand stays
     args = ["import", str(doc), "--merge", str(curated_path), "-o", str(out)]
     one = CliRunner().invoke(app, [*args, "--drop", "wigan-baby-box-leaflet"])
