@@ -94,21 +94,38 @@ def _built(settings: Settings, version: Version) -> list[Check]:
     ]
     catalogue = settings.catalogue
     built_at = version.graph_manifest_file.stat().st_mtime
-    if catalogue.is_file() and catalogue.stat().st_mtime > built_at:
+    previous = DataDir(settings.data_dir).previous_id()
+    # version ids start with their build time (YYYYMMDDTHHMMSSZ): a kept build newer than the
+    # published one means the last step was `cradle rollback`
+    rolled_back = previous is not None and previous.partition("-")[0] > version.id.partition("-")[0]
+    if rolled_back:
         hint = (
-            f"the catalogue was changed after that build: run `{_build(settings)}` to see the "
-            "changes in search and on the pages"
+            f"this is an older build, put back by `cradle rollback`; the newer one is kept "
+            f"({previous}): `cradle rollback` again returns to it"
         )
         out.append(Check("note", hint))
-    previous = DataDir(settings.data_dir).previous_id()
-    if previous:
-        out.append(
-            Check(
-                "note",
-                f"the build before it is kept ({previous}): see "
-                'docs/catalogue.md, "Undoing a mistake"',
+        if catalogue.is_file():
+            hint = (
+                "the catalogue file may still hold the changes you rolled back: put your saved "
+                'copy back first (docs/catalogue.md, "Undoing a mistake"), or the next '
+                f"`{_build(settings)}` publishes them again"
             )
-        )
+            out.append(Check("note", hint))
+    else:
+        if catalogue.is_file() and catalogue.stat().st_mtime > built_at:
+            hint = (
+                f"the catalogue was changed after that build: run `{_build(settings)}` to see "
+                "the changes in search and on the pages"
+            )
+            out.append(Check("note", hint))
+        if previous:
+            out.append(
+                Check(
+                    "note",
+                    f"the build before it is kept ({previous}): see "
+                    'docs/catalogue.md, "Undoing a mistake"',
+                )
+            )
     if version.has_index():
         out.append(Check("ok", "search index built"))
     else:

@@ -4,6 +4,7 @@ file it checked."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.commands import run_build
+from cradle.core.datadir import DataDir
 from cradle.doctor import run_doctor
 from tests.support import CATALOGUE, fake_settings
 
@@ -32,6 +34,21 @@ def test_doctor_after_a_graph_only_build_asks_for_the_index(tmp_path: Path) -> N
     hint = f"missing  no search index: run `cradle build --data-dir {data}` (without --graph-only)"
     assert hint in text  # the data dir checked, so that following the hint builds it
     assert missing == 1
+
+
+def test_doctor_after_a_rollback_warns_before_building_again(tmp_path: Path) -> None:
+    data = tmp_path / "build"
+    run_build(fake_settings(data), with_index=False)
+    time.sleep(1.1)  # version ids start with their build time, to the second
+    run_build(fake_settings(data), with_index=False)
+    newer = DataDir(data).current_id()
+    text, _ = run_doctor(fake_settings(data))
+    assert "the build before it is kept" in text and "cradle rollback" not in text
+    DataDir(data).rollback()
+    text, _ = run_doctor(fake_settings(data))
+    assert f"older build, put back by `cradle rollback`; the newer one is kept ({newer})" in text
+    assert "put your saved copy back first" in text
+    assert "the build before it is kept" not in text and "was changed after" not in text
 
 
 def test_doctor_names_a_broken_catalogue(tmp_path: Path) -> None:
