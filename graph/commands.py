@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -395,27 +396,45 @@ def run_linkcheck(
             sys.stderr.write(after)
         return json.dumps([asdict(r) for r in results], indent=2) + "\n", broken
     without = sum(1 for e in cat.resources if not e.url)
-    words = {
-        "ok": "ok",
-        "broken": "BROKEN",
-        "unreachable": "could not check",
-        "refused": "not checked",
-    }
-    rows = [
-        [
-            r.id,
-            words[r.result],
-            str(r.status or r.error),
-            r.url + (f"\n-> {r.final_url}" if r.redirects else ""),
-        ]
-        for r in results
-    ]
     unchecked = sum(r.result in ("unreachable", "refused") for r in results)
-    head = _table(["entry", "result", "status", "address"], rows) if rows else ""
-    return head + (
+    return _link_report(results) + (
         f"{len(results)} link(s) checked, {broken} broken, {unchecked} could not be checked; "
         f"{without} entries have no url; results recorded in {links_beside(catalogue)}\n"
     ) + after, broken
+
+
+#: The order the link check's results are listed in (what needs fixing first), and their words.
+_LINK_RESULTS = {
+    "broken": "BROKEN",
+    "unreachable": "could not check",
+    "refused": "not checked",
+    "ok": "ok",
+}
+
+
+def _link_report(results: list[Any]) -> str:
+    """The link check in lines that fit any terminal: a line per link (result, entry, why), its
+    address alone on the next line, never cut (so that it can be copied); problems first."""
+    out = []
+    for result, word in _LINK_RESULTS.items():
+        for r in (r for r in results if r.result == result):
+            out.append(f"{word}: {r.id}{_why(r)}")
+            out.append(f"  {r.url}")
+            if r.redirects:
+                out.append(f"  -> {r.final_url}")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _why(r: Any) -> str:
+    """Why a link check came out as it did, in words: ``(404 Not Found)``, or its error."""
+    if r.status:
+        try:
+            return f" ({r.status} {HTTPStatus(r.status).phrase})"
+        except ValueError:
+            return f" (answered {r.status})"
+    if r.error and "looked up" in r.error:
+        return f" ({r.error}: is this computer online?)"
+    return f" ({r.error})" if r.error else ""
 
 
 def _record_checked(catalogue: Path, ontology_dir: Path, results: list[Any]) -> str:

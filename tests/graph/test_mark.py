@@ -100,6 +100,11 @@ def test_linkcheck_record_writes_url_checked_beside_url(tmp_path: Path, server: 
     )
     assert result.exit_code == 1  # one link is broken: not recorded
     assert "url_checked: " + TODAY + " written for 3 entries" in result.output
+    # problems first, in words; each address alone on its line, whole (to copy)
+    lines = result.output.splitlines()
+    assert lines[0] == "BROKEN: rospa-home-safety (404 Not Found)"
+    assert lines[1] == f"  {server}/gone"
+    assert "ok: lullaby-trust-safer-sleep (200 OK)" in lines
     changed = _changed_lines(before, path.read_text(encoding="utf-8"))
     assert changed == [f"+  url_checked: {TODAY}"] * 3
     checked = {e.id for e in load_catalogue(path).resources if e.url_checked}
