@@ -245,13 +245,13 @@ def validate(
     """Check the catalogue: every problem of every entry at once, as FILE:LINE: entry ID:
     FIELD: what is wrong, then notes (a synonym read as its preferred label). Exit 0: conforms;
     1: problems found (with --strict, notes too); 2: the file cannot be read."""
-    from cradle.doctor import catalogue_source
+    from cradle.doctor import catalogue_source, not_a_catalogue
     from cradle.graph.commands import run_validate_with_notes
 
     settings = _settings(catalogue=catalogue)
     typer.echo(f"checking {settings.catalogue.resolve()} ({catalogue_source(bool(catalogue))})")
     if not settings.catalogue.is_file():
-        typer.echo(f"{settings.catalogue}: no such file", err=True)
+        typer.echo(f"{settings.catalogue}: {not_a_catalogue(settings.catalogue)}", err=True)
         raise typer.Exit(2)
     try:
         problems, notes = run_validate_with_notes(settings.catalogue, settings.ontology_dir, strict)

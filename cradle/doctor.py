@@ -57,13 +57,24 @@ def _environment() -> list[Check]:
     return out
 
 
+def not_a_catalogue(path: Path) -> str:
+    """Why ``path`` (not a file) cannot be the catalogue, and the file meant when a folder
+    holds one YAML file."""
+    if not path.is_dir():
+        return "no such file"
+    found = sorted(path.glob("*.yaml"))
+    hint = f"; did you mean {found[0]}?" if len(found) == 1 else ""
+    return f"is a folder, not a catalogue file{hint}"
+
+
 def _catalogue(settings: Settings, explicit: bool) -> list[Check]:
     from cradle.graph.commands import run_validate
 
     path = settings.catalogue.resolve()
     where = f"catalogue {path} ({catalogue_source(explicit)})"
     if not path.is_file():
-        return [Check("missing", f"{where}: no such file; give the right one with --catalogue")]
+        why = not_a_catalogue(path)
+        return [Check("missing", f"{where}: {why}; give the right one with --catalogue")]
     problems = run_validate(path, settings.ontology_dir)
     if problems:
         return [Check("missing", f"{where}: {len(problems)} problem(s): run `cradle validate`")]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cradle.cli import app
 from cradle.commands import run_build
 from cradle.core.datadir import DataDir
-from cradle.doctor import run_doctor
+from cradle.doctor import not_a_catalogue, run_doctor
 from tests.support import CATALOGUE, fake_settings
 
 
@@ -49,6 +49,17 @@ def test_doctor_after_a_rollback_warns_before_building_again(tmp_path: Path) -> 
     assert f"older build, put back by `cradle rollback`; the newer one is kept ({newer})" in text
     assert "put your saved copy back first" in text
     assert "the build before it is kept" not in text and "was changed after" not in text
+
+
+def test_a_folder_given_as_the_catalogue_names_the_file_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    assert not_a_catalogue(folder) == "is a folder, not a catalogue file"
+    (folder / "catalogue.yaml").write_text("")
+    assert not_a_catalogue(folder).endswith(f"did you mean {folder / 'catalogue.yaml'}?")
+    assert not_a_catalogue(tmp_path / "nothing.yaml") == "no such file"
+    result = CliRunner().invoke(app, ["validate", "--catalogue", str(folder)])
+    assert result.exit_code == 2 and "is a folder, not a catalogue file" in result.output
 
 
 def test_doctor_names_a_broken_catalogue(tmp_path: Path) -> None:

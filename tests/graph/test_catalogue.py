@@ -123,7 +123,9 @@ def test_an_organisation_with_a_problem_is_not_also_unknown(tmp_path: Path) -> N
 def test_duplicate_id_is_named(tmp_path: Path) -> None:
     # two copies: the same dict twice would be written as a YAML alias, which is refused
     problems = problems_for(write(tmp_path, [GOOD_ENTRY, copy.deepcopy(GOOD_ENTRY)]))
-    assert any("entry tiny-safer-sleep: id: duplicate id (2 times)" in p for p in problems)
+    said = "entry tiny-safer-sleep: id: also the id of the entry on line"
+    ids = [p for p in problems if said in p]
+    assert len(ids) == 2 and all("give the newer entry another id" in p for p in ids)
 
 
 def test_malformed_yaml_names_line(tmp_path: Path) -> None:

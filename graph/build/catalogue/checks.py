@@ -274,16 +274,24 @@ def _entries(
 
 
 def _duplicate_ids(report: Report, resources: list[Any], loaded: Loaded) -> None:
+    """An id given to several entries: each is named with the lines of the others."""
     ids = Counter(r.get("id") for r in resources if isinstance(r, dict))
+    where: dict[str, list[int]] = {}
     for r in resources:
         ident = r.get("id") if isinstance(r, dict) else None
         if isinstance(ident, str) and ids[ident] > 1:
             start, keys = loaded.where_of(r)
+            where.setdefault(ident, []).append(keys.get("id", start))
+    for ident, lines in where.items():
+        for line in lines:
+            others = ", ".join(str(x) for x in lines if x != line)
             report.add(
-                keys.get("id", start),
+                line,
                 f"entry {ident}",
                 "id",
-                f"duplicate id ({ids[ident]} times); ids must be unique",
+                f"also the id of the entry on line {others}: give the newer entry another id "
+                f"(the older keeps its web address, /resource/{ident}), or, if both are the "
+                "same resource, keep one",
             )
 
 

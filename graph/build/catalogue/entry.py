@@ -289,7 +289,7 @@ def _not_future(ctx: Context, data: dict[str, Any], entry: Entry | None, at: Pla
     for fld in ("reviewed", "url_checked", "status_since"):
         value = getattr(entry, fld) if entry is not None else None
         if value is not None and value > today:
-            at.add(fld, f"{value.isoformat()} is in the future")
+            at.add(fld, f"{value.isoformat()} is in the future: write the day it was done")
     published = _year_text(data.get("date"))  # YYYY or YYYY-MM: compared with today as text
     if isinstance(published, str) and YEAR_MONTH.match(published) and published > today.isoformat():
         at.add(
