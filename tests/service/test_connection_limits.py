@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from cradle.service.timeouts import ACCEPT_ERROR, HEADERS_BYTES, AcceptErrors
-from tests.support.service import port_of, serving
+from tests.support.service import port_of, rss_mib, serving
 
 
 def test_accept_errors_log_one_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
@@ -214,13 +214,6 @@ def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
     assert time.monotonic() - started < 2  # the deadline, not the 30 s write timeout
 
 
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.mark.slow
 def test_pipelined_requests_are_answered_in_order_without_piling_up(
     server: tuple[str, Any],
@@ -245,14 +238,14 @@ def test_pipelined_requests_are_answered_in_order_without_piling_up(
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", received)
     assert statuses == [b"200", b"404"] * 150
 
-    before = _rss_mib(proc.pid)
+    before = rss_mib(proc.pid)
     flood = ok * (256 * 1024 // len(ok))
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
     try:
         for sock in socks:
             sock.sendall(flood)  # and reads nothing
         time.sleep(2)
-        grown = _rss_mib(proc.pid) - before
+        grown = rss_mib(proc.pid) - before
         started = time.monotonic()
         assert httpx.get(base + "/health", timeout=5).status_code == 200
         assert time.monotonic() - started < 1

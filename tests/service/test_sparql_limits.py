@@ -24,7 +24,7 @@ from cradle.graph.sparql.engine import open_engine
 from cradle.graph.sparql.worker import Job, evaluate
 from cradle.service.runtime import Runtime
 from cradle.service.sparql import router
-from tests.support.service import port_of, serving
+from tests.support.service import port_of, rss_mib, serving
 from tests.support.sparql import sparql_client, w3c_graphs, write_chain
 
 #: The issue's 532-byte query: CONCAT nested nine times over VALUES (a 268 MB answer unbounded).
@@ -225,23 +225,16 @@ def server(
         yield base, proc
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.mark.slow
 def test_bomb_barely_moves_the_servers_memory(server: tuple[str, Any]) -> None:
     base, proc = server
     httpx.get(base + "/sparql", params={"query": CHEAP}, timeout=30)
-    before = _rss_mb(proc.pid)
+    before = rss_mib(proc.pid)
     for _ in range(3):
         response = httpx.get(base + "/sparql", params={"query": BOMB}, timeout=60)
         assert response.status_code == 200
         assert response.headers["x-cradle-truncated"] == "true"
-    grown = _rss_mb(proc.pid) - before
+    grown = rss_mib(proc.pid) - before
     assert grown < 100, f"the server grew by {grown:.0f} MB"  # the cap is 32 MB here
 
 

@@ -142,3 +142,11 @@ def serving(
 def port_of(base: str) -> int:
     """The port of a server's base URL (``http://127.0.0.1:PORT``)."""
     return int(base.rsplit(":", 1)[1])
+
+
+def rss_mib(pid: int) -> float:
+    """The resident memory of process ``pid`` (MiB), from ``/proc``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
