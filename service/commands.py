@@ -78,6 +78,8 @@ def _config(settings: Settings, app: Any = None) -> Any:
             settings.max_url_bytes,
             settings.connections_per_client,
             frozenset(settings.trusted_proxies),
+            settings.write_timeout,
+            settings.max_body_bytes,
         ),
         timeout_keep_alive=max(1, round(settings.header_timeout)),
         limit_concurrency=settings.max_connections,

@@ -10,7 +10,9 @@ got before.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -32,6 +34,11 @@ TABLE_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 #: the columns a query names (bench/findings.md, "Hostile requests, third round").
 PAGE_ROWS = 1000
 PAGE_CELLS = 20_000
+#: Most characters a cell shows (the rest: "…"; the whole value is in the machine formats), and
+#: most characters of all cells together: a few long values cannot make a page of many
+#: megabytes that one client asks for many times (hostile round 8, F2: 41 MB from a 4 KB query).
+CELL_CHARS = 2_000
+PAGE_CHARS = 500_000
 
 
 def _media(formats: tuple[Format, ...]) -> list[str]:
@@ -141,16 +148,39 @@ def results_table(result: EngineResult, data: GraphData | None) -> dict[str, Any
         else:
             columns = list(doc.get("head", {}).get("vars", []))
             room = max(1, min(PAGE_ROWS, PAGE_CELLS // max(1, len(columns))))
-            for binding in doc.get("results", {}).get("bindings", [])[:room]:
-                rows.append([_json_cell(binding.get(v), data) for v in columns])
+            found = doc.get("results", {}).get("bindings", [])[:room]
+            rows = _within_budget([_json_cell(b.get(v), data) for v in columns] for b in found)
     else:
         columns = ["subject", "predicate", "object"]
-        for i, triple in enumerate(ox.parse(result.body, format=ox.RdfFormat.N_TRIPLES)):
-            if i >= PAGE_ROWS:
-                break
-            terms = (triple.subject, triple.predicate, triple.object)  # type: ignore[union-attr]
-            rows.append([_ox_cell(t, data) for t in terms])
+        triples = ox.parse(result.body, format=ox.RdfFormat.N_TRIPLES)
+        rows = _within_budget(
+            [_ox_cell(t, data) for t in (q.subject, q.predicate, q.object)]  # type: ignore[union-attr]
+            for q in itertools.islice(triples, PAGE_ROWS)
+        )
     return {"columns": columns, "rows": rows, "boolean": boolean, "shown": len(rows)}
+
+
+def _within_budget(rows: Iterable[list[Cell]]) -> list[list[Cell]]:
+    """The rows, each cell cut to :data:`CELL_CHARS`, up to :data:`PAGE_CHARS` in all."""
+    out: list[list[Cell]] = []
+    total = 0
+    for row in rows:
+        cells = [_cut(c) for c in row]
+        total += sum(len(c.text) + len(c.href or "") + len(c.note or "") for c in cells)
+        if total > PAGE_CHARS and out:
+            break
+        out.append(cells)
+    return out
+
+
+def _cut(cell: Cell) -> Cell:
+    """``cell`` with a long text or note cut to :data:`CELL_CHARS` and a long link dropped."""
+    if max(len(cell.text), len(cell.href or ""), len(cell.note or "")) <= CELL_CHARS:
+        return cell
+    text = cell.text if len(cell.text) <= CELL_CHARS else cell.text[:CELL_CHARS] + " …"
+    note = cell.note if cell.note is None or len(cell.note) <= CELL_CHARS else None
+    href = cell.href if cell.href is None or len(cell.href) <= CELL_CHARS else None
+    return Cell(text, href, note)
 
 
 def run_link(query: str) -> str:

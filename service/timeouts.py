@@ -51,6 +51,9 @@ LINGER_SECONDS = 1.0
 SLOW_BODY = _raw_answer(
     "408 Request Timeout", "the request body did not arrive in time; send it in one go"
 )
+BODY_TOO_LARGE = _raw_answer(
+    "413 Content Too Large", "the request body is larger than this server takes; send less"
+)
 #: What a request's head (request line and headers) may hold beyond its URL (h11's own limit).
 HEADERS_BYTES = 16 * 1024
 HEAD_TOO_LONG = _raw_answer(
@@ -80,6 +83,13 @@ class LimitedHTTP(HttpToolsProtocol):
     _framing: int = 0  # a chunked body's chunk sizes and trailers so far
     _heads: int = 0  # heads parsed on this connection
     _held: tuple[bytes, int] | None = None  # a read, and where its unparsed rest starts
+    _body_left: int | None = None  # a Content-Length body's bytes still to come (None: chunked)
+    _dropping: bool = False  # requests beyond one waiting are parsed, not served
+    _resuming: bool = False  # parsing what was held is scheduled
+    write_seconds: float | None = None
+    max_body_bytes: int | None = None
+    _write_timer: asyncio.TimerHandle | None = None
+    _write_left: int = 0  # bytes waiting to be sent when the write timer was armed
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
@@ -109,6 +119,7 @@ class LimitedHTTP(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102 - uvicorn's
         self._disarm()
         self._disarm_body()
+        self._disarm_write()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
@@ -128,6 +139,10 @@ class LimitedHTTP(HttpToolsProtocol):
                 self._arm()
             end = -1 if self._in_body else self._head_end(data, at)
             stop = len(data) if end < 0 else end
+            if self._in_body and self._body_left is not None and self._body_left > 0:
+                # a Content-Length body ends here: what follows is a head, counted and held
+                # like any other (a read handed whole to the parser parses every request in it)
+                stop = min(len(data), at + self._body_left)
             in_body, body, heads = self._in_body, self._body_bytes, self._heads
             if not in_body:
                 self._head_bytes += stop - at
@@ -147,7 +162,8 @@ class LimitedHTTP(HttpToolsProtocol):
             at = stop
             if not self._between_requests():
                 self._disarm()  # a request's headers are in: the app has it now
-                self._watch_body()
+                if not self.pipeline:  # a waiting request's body is timed once it starts
+                    self._watch_body()
             if self.pipeline and at < len(data):
                 # A request waits behind the one being answered (pipelined): the rest of this
                 # read is kept as bytes, not parsed into more waiting requests, and reading
@@ -156,6 +172,13 @@ class LimitedHTTP(HttpToolsProtocol):
                 # many requests it sends at once (hostile round 7, F1).
                 self._held = (data, at)  # not a copy: re-slicing would be quadratic
                 return
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # noqa: D102
+        # A client that sent its requests and then shut its side of the connection still gets
+        # the answers of those already in (True keeps the transport open to write them); the
+        # keep-alive timer closes it afterwards.
+        busy = self._held is not None or self.pipeline or not self._between_requests()
+        return True if busy else None
 
     def _head_end(self, data: bytes, at: int) -> int:
         """Just past the blank line ending the head being received, in ``data`` from ``at``
@@ -171,31 +194,99 @@ class LimitedHTTP(HttpToolsProtocol):
     def on_headers_complete(self) -> None:  # noqa: D102 - uvicorn's
         self._head_bytes, self._in_body, self._body_bytes, self._framing = 0, True, 0, 0
         self._heads += 1
+        self._body_left = _content_length(self.headers)
+        if self._dropping:
+            return
+        if self.pipeline:
+            # A second request would wait behind the one being answered: only possible when a
+            # read held a body and requests after it, parsed in one go. The requests already
+            # in are answered, then the connection closes; the rest are parsed, not served.
+            log.info("more than one pipelined request waiting: the connection closes")
+            self._dropping = self._refusing = True
+            if self.cycle is not None:
+                self.cycle.keep_alive = False
+            return
+        if self.max_body_bytes is not None and (self._body_left or 0) > self.max_body_bytes:
+            self._body_too_large()
+            return
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:  # noqa: D102 - uvicorn's
         self._body_bytes += len(body)
-        super().on_body(body)
+        if self._body_left is not None:
+            self._body_left -= len(body)
+        if not self._dropping:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:  # noqa: D102 - uvicorn's
         self._in_body = False
-        super().on_message_complete()
+        if not self._dropping:
+            super().on_message_complete()
+
+    def _body_too_large(self) -> None:
+        """A body announced larger than any route takes: 413 before a byte of it is read (after
+        the answers already in progress, if any), and the connection closes."""
+        log.info("a request body of %s bytes was refused before it was read", self._body_left)
+        self._dropping = self._refusing = True
+        if self._between_requests():
+            self.transport.write(BODY_TOO_LARGE)
+            self._close_gently()
+        elif self.cycle is not None:
+            self.cycle.keep_alive = False
+
+    def pause_writing(self) -> None:  # noqa: D102 - uvicorn's
+        super().pause_writing()
+        if self.write_seconds is not None and self._write_timer is None:
+            self._write_left = self.transport.get_write_buffer_size()
+            self._write_timer = self.loop.call_later(self.write_seconds, self._write_expired)
+
+    def resume_writing(self) -> None:  # noqa: D102 - uvicorn's
+        super().resume_writing()
+        self._disarm_write()
+
+    def _disarm_write(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def _write_expired(self) -> None:
+        """The client has not read: whatever the answer (a page, an error), it took nothing of
+        it for ``write_seconds``; its bytes are dropped with the connection. One that reads,
+        however slowly, is given another ``write_seconds``."""
+        self._write_timer = None
+        left = self.transport.get_write_buffer_size()
+        if self.transport.is_closing() or left == 0:
+            return
+        if left < self._write_left:
+            self._write_left = left
+            assert self.write_seconds is not None
+            self._write_timer = self.loop.call_later(self.write_seconds, self._write_expired)
+            return
+        log.info("a client read nothing of its answer in %g s: dropped", self.write_seconds)
+        self.transport.abort()
 
     def on_response_complete(self) -> None:  # noqa: D102 - uvicorn's
         super().on_response_complete()
         self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
         self._disarm_body()
-        if self._held:
+        self._watch_body()  # a waiting request that started now: its body is timed from here
+        if self._held is not None and not self._resuming:
             # uvicorn resumed reading: held bytes come first, so reading waits for them
+            self._resuming = True
             self.flow.pause_reading()
             self.loop.call_soon(self._resume_after_held)
 
     def _resume_after_held(self) -> None:
         """Parse what was held behind a waiting request, now that it has started; read again
-        unless that queued another request."""
-        held, self._held = self._held, None
+        unless that queued another request. While one still waits (the request started before
+        this ran has already finished and the next started), the bytes stay held until then."""
+        self._resuming = False
         if self.transport.is_closing():
+            self._held = None
             return
+        if self.pipeline:
+            return
+        held, self._held = self._held, None
         if held is not None:
             self._feed(*held)
         if not self.pipeline and self._held is None:
@@ -273,6 +364,18 @@ class LimitedHTTP(HttpToolsProtocol):
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """A request's Content-Length (0 when it has none), or None when its body is chunked (its
+    end is known only by parsing it); llhttp itself refuses a malformed or doubled length."""
+    length = 0
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return None
+        if name == b"content-length" and value.strip().isdigit():
+            length = int(value)
+    return length
+
+
 def header_timeout_protocol(
     seconds: float,
     body_seconds: float | None = None,
@@ -280,6 +383,8 @@ def header_timeout_protocol(
     max_url_bytes: int = 16_384,
     per_client: int | None = None,
     trusted: frozenset[str] = frozenset(),
+    write_seconds: float | None = None,
+    max_body_bytes: int | None = None,
 ) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with the limits of the module docstring.
 
@@ -297,6 +402,10 @@ def header_timeout_protocol(
             once and is closed (None: no limit); the addresses in ``trusted`` (reverse
             proxies, whose connections carry many clients) are not counted.
         trusted: the reverse proxies' addresses.
+        write_seconds: a client that reads nothing of an answer waiting to be sent (any
+            answer, whole pages included) for this long is dropped (None: no limit).
+        max_body_bytes: a request announcing a larger body gets 413 before it is read, and
+            the connection is closed (None: no limit).
     """
     limits = {
         "header_seconds": seconds,
@@ -305,6 +414,8 @@ def header_timeout_protocol(
         "per_client": per_client,
         "trusted": trusted,
         "max_head_bytes": max_url_bytes + HEADERS_BYTES,
+        "write_seconds": write_seconds,
+        "max_body_bytes": max_body_bytes,
     }
     return type("HeaderTimeout", (LimitedHTTP,), limits)
 

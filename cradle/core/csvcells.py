@@ -36,6 +36,9 @@ def neutralise_csv(data: bytes) -> bytes:
     text = data.decode("utf-8")
     if not any(ch in text for ch in TRIGGERS):
         return data
+    # a cell may be as long as the whole answer (the csv module refuses fields over 128 KiB by
+    # default, process-wide; the answer is already bounded by the engine's limits)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     rows = list(csv.reader(io.StringIO(text, newline="")))
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(safe_rows(rows))

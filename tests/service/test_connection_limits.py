@@ -255,3 +255,63 @@ def test_pipelined_requests_are_answered_in_order_without_piling_up(
     # each connection: one read and one waiting request (parsed whole, 2 MiB of 60,000 requests
     # took 150 MiB)
     assert grown < 30, grown
+
+
+@pytest.mark.slow
+def test_requests_behind_a_body_wait_one_at_a_time_too(server: tuple[str, Any]) -> None:
+    """Hostile round 8, F1: a body in the same read as pipelined requests handed them all to the
+    parser. A Content-Length body now ends the piece parsed, so what follows is held as after
+    any request; after a chunked body, requests beyond one waiting close the connection once
+    the answers already in are sent (a client retries those, RFC 9112 9.3.2)."""
+    base, proc = server
+    port = port_of(base)
+    query = b"ASK {}"
+    post = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(query), query)
+    )
+    ok, missing = (
+        b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(post + ok + missing + post + ok)
+        sock.settimeout(10)
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 5:
+            chunk = sock.recv(1 << 16)
+            assert chunk, received
+            received += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200", b"200", b"404", b"200", b"200"]
+
+    before = rss_mib(proc.pid)
+    chunked = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n6\r\nASK {}\r\n0\r\n\r\n"
+    )
+    flood = ok * (256 * 1024 // len(ok))
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    try:
+        for i, sock in enumerate(socks):
+            sock.sendall((post if i % 2 else chunked) + flood)  # and reads nothing
+        time.sleep(2)
+        grown = rss_mib(proc.pid) - before
+        assert httpx.get(base + "/health", timeout=5).status_code == 200
+    finally:
+        for sock in socks:
+            sock.close()
+    assert grown < 30, grown
+
+
+@pytest.mark.slow
+def test_a_body_larger_than_any_route_takes_is_refused_before_it_is_read(
+    server: tuple[str, Any],
+) -> None:
+    """Hostile round 8, F7: a GET announcing a terabyte body was read and thrown away."""
+    base, _ = server
+    head = b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n"
+    started = time.monotonic()
+    answer = _answer_to(base, iter([head, b"\0" * 65536]))
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert time.monotonic() - started < 3
