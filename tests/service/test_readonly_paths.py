@@ -53,3 +53,11 @@ def test_update_parameter_elsewhere_says_read_only(client: TestClient) -> None:
 
 def test_reading_still_works(client: TestClient) -> None:
     assert client.get("/", params={"q": "update"}).status_code == 200
+
+
+def test_a_query_string_of_many_parameters_is_refused_unread(client: TestClient) -> None:
+    many = "q=sleep&" + "a&" * 200
+    response = client.get("/?" + many)
+    assert response.status_code == 400 and "at most 100" in response.text
+    assert client.get("/?" + "q=sleep&" + "a&" * 50).status_code == 200
+    assert client.get("/sparql?query=ASK%7B%7D&" + "a&" * 200).status_code == 200  # its own rules
