@@ -22,6 +22,7 @@ from cradle.core.errors import QueryRefused, QuerySyntaxError
 from cradle.core.settings import Settings
 from cradle.graph.sparql.guard import MAX_PATTERNS, check_query, decode_escapes
 from cradle.graph.sparql.remote import RemoteEngine
+from cradle.graph.sparql.scan import MAX_ESCAPES
 from tests.support.sparql import Listener, sparql_client, w3c_graphs
 
 
@@ -36,6 +37,9 @@ def test_escapes_decode_as_the_grammar_says() -> None:
     for bad in (r"\uD800", r"\U00110000", r"\u0000", r"\u005Cu0041"):
         with pytest.raises(QuerySyntaxError):
             decode_escapes(bad)
+    assert decode_escapes("#" + r"\u0041" * MAX_ESCAPES) == "#" + "A" * MAX_ESCAPES
+    with pytest.raises(QuerySyntaxError, match="more than 10000 codepoint escapes"):
+        decode_escapes("#" + r"\u0041" * (MAX_ESCAPES + 1))  # counted before any is decoded
 
 
 @pytest.mark.parametrize(
