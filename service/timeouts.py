@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 log = logging.getLogger("cradle.service")
@@ -62,6 +64,20 @@ HEAD_TOO_LONG = _raw_answer(
 )
 
 
+class _GatedFlow(FlowControl):
+    """uvicorn's flow control, except that reading is not resumed while the connection holds
+    bytes or a request waits: an app's ``receive()`` resumes reading (a search or a query
+    listening for its client to go away), and new bytes would then overtake the held ones."""
+
+    def __init__(self, transport: Any, holding: Callable[[], bool]) -> None:
+        super().__init__(transport)
+        self._holding = holding
+
+    def resume_reading(self) -> None:  # noqa: D102 - uvicorn's
+        if not self._holding():
+            super().resume_reading()
+
+
 class LimitedHTTP(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of the module docstring, read from the
     class attributes that :func:`header_timeout_protocol` sets."""
@@ -93,6 +109,7 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
+        self.flow = _GatedFlow(transport, self._holding)
         if self.max_connections is not None and len(self.connections) > self.max_connections:
             transport.write(BUSY)
             transport.close()
@@ -173,12 +190,17 @@ class LimitedHTTP(HttpToolsProtocol):
                 self._held = (data, at)  # not a copy: re-slicing would be quadratic
                 return
 
+    def _holding(self) -> bool:
+        """Whether bytes are held or a request waits (reading then stays paused)."""
+        return self._held is not None or bool(self.pipeline)
+
     def eof_received(self) -> bool | None:  # type: ignore[override]  # noqa: D102
         # A client that sent its requests and then shut its side of the connection still gets
-        # the answers of those already in (True keeps the transport open to write them); the
-        # keep-alive timer closes it afterwards.
-        busy = self._held is not None or self.pipeline or not self._between_requests()
-        return True if busy else None
+        # the answers of those held or waiting (True keeps the transport open to write them;
+        # the keep-alive timer closes it afterwards). With only one request in progress the
+        # end of input is taken, as uvicorn takes it, as the client gone: its query or search
+        # is stopped.
+        return True if self._holding() else None
 
     def _head_end(self, data: bytes, at: int) -> int:
         """Just past the blank line ending the head being received, in ``data`` from ``at``
@@ -224,8 +246,8 @@ class LimitedHTTP(HttpToolsProtocol):
             super().on_message_complete()
 
     def _body_too_large(self) -> None:
-        """A body announced larger than any route takes: 413 before a byte of it is read (after
-        the answers already in progress, if any), and the connection closes."""
+        """A body announced larger than any route takes: 413 before a byte of it is read, and
+        the connection closes (behind an answer in progress: closes after it, without 413)."""
         log.info("a request body of %s bytes was refused before it was read", self._body_left)
         self._dropping = self._refusing = True
         if self._between_requests():
@@ -255,8 +277,8 @@ class LimitedHTTP(HttpToolsProtocol):
         however slowly, is given another ``write_seconds``."""
         self._write_timer = None
         left = self.transport.get_write_buffer_size()
-        if self.transport.is_closing() or left == 0:
-            return
+        if left == 0:
+            return  # (a closing transport is dropped too: close() waits for the buffer)
         if left < self._write_left:
             self._write_left = left
             assert self.write_seconds is not None
@@ -269,7 +291,10 @@ class LimitedHTTP(HttpToolsProtocol):
         super().on_response_complete()
         self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
         self._disarm_body()
-        self._watch_body()  # a waiting request that started now: its body is timed from here
+        if not self._between_requests():
+            self._watch_body()  # a waiting request started now: its body is timed from here
+        if self._held is None and not self.pipeline:
+            self.flow.resume_reading()  # uvicorn's resume came while the request still waited
         if self._held is not None and not self._resuming:
             # uvicorn resumed reading: held bytes come first, so reading waits for them
             self._resuming = True

@@ -10,6 +10,7 @@ import logging
 import re
 import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -315,3 +316,75 @@ def test_a_body_larger_than_any_route_takes_is_refused_before_it_is_read(
     answer = _answer_to(base, iter([head, b"\0" * 65536]))
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
     assert time.monotonic() - started < 3
+
+
+SLOW = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d "
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?f }"
+)
+
+
+def _slow_get() -> bytes:
+    query = urllib.parse.quote(SLOW)
+    return (
+        f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n"
+        "Accept: application/sparql-results+json\r\n\r\n"
+    ).encode()
+
+
+@pytest.mark.slow
+def test_held_requests_are_not_overtaken_while_a_query_listens_for_its_client(
+    server: tuple[str, Any],
+) -> None:
+    """Review: a query listening for its client to go away resumed reading, and a head split
+    across two packets reached the parser before the held requests (a lone 400)."""
+    base, _ = server
+    health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
+        sock.sendall(_slow_get() + health + b"GET /health HTTP/1.1\r\nHo")
+        time.sleep(0.3)
+        sock.sendall(b"st: x\r\n\r\n")
+        sock.settimeout(15)
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 3:
+            chunk = sock.recv(1 << 16)
+            assert chunk, received
+            received += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200"] * 3
+
+
+@pytest.mark.slow
+def test_a_client_that_hangs_up_still_stops_its_query(server: tuple[str, Any]) -> None:
+    base, _ = server
+    cancelled = httpx.get(base + "/health").json()["sparql"]["queries_cancelled"]
+    with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
+        sock.sendall(_slow_get())
+        time.sleep(0.3)
+    deadline = time.monotonic() + 5
+    while httpx.get(base + "/health").json()["sparql"]["queries_cancelled"] == cancelled:
+        assert time.monotonic() < deadline, "the query was not stopped"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_a_body_left_unread_does_not_time_out_the_next_request(server: tuple[str, Any]) -> None:
+    """Review: a request answered before its body was in left its body timer armed, and the
+    next request got 408 part-way through its own body (CRADLE_BODY_TIMEOUT is 1 here)."""
+    base, _ = server
+    query = b"ASK {}"
+    post = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nContent-Length: %d\r\n\r\n" % len(query)
+    )
+    with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
+        sock.settimeout(10)
+        sock.sendall(b"POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789")
+        first = sock.recv(1 << 16)
+        assert first.startswith(b"HTTP/1.1 404"), first[:60]
+        sock.sendall(b"0123456789")
+        time.sleep(0.7)
+        sock.sendall(post)
+        time.sleep(0.5)  # the next body comes 1.2 s after the first request's body began
+        sock.sendall(query)
+        second = sock.recv(1 << 16)
+    assert second.startswith(b"HTTP/1.1 200"), second[:60]
