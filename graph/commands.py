@@ -301,21 +301,6 @@ def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> st
     )
 
 
-def _table(columns: list[str], rows: list[list[str]], width: int = 120) -> str:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE)
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    buf = io.StringIO()
-    Console(file=buf, width=width, no_color=True).print(table)
-    return buf.getvalue()
-
-
 def run_review(
     catalogue: Path,
     ontology_dir: Path,
@@ -414,7 +399,8 @@ _LINK_RESULTS = {
 
 def _link_report(results: list[Any]) -> str:
     """The link check in lines that fit any terminal: a line per link (result, entry, why), its
-    address alone on the next line, never cut (so that it can be copied); problems first."""
+    address alone on the next line, never cut (so that it can be copied); problems first. When
+    no site's name could be looked up, a last line asks whether the computer is online."""
     out = []
     for result, word in _LINK_RESULTS.items():
         for r in (r for r in results if r.result == result):
@@ -422,6 +408,8 @@ def _link_report(results: list[Any]) -> str:
             out.append(f"  {r.url}")
             if r.redirects:
                 out.append(f"  -> {r.final_url}")
+    if results and all(r.error and "looked up" in r.error for r in results):
+        out.append("no site's name could be looked up: is this computer online?")
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -432,8 +420,6 @@ def _why(r: Any) -> str:
             return f" ({r.status} {HTTPStatus(r.status).phrase})"
         except ValueError:
             return f" (answered {r.status})"
-    if r.error and "looked up" in r.error:
-        return f" ({r.error}: is this computer online?)"
     return f" ({r.error})" if r.error else ""
 
 

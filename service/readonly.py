@@ -4,7 +4,7 @@
 request carrying an ``update`` parameter or an ``application/sparql-update`` body gets 403
 before any route sees it. Its query string is read (parsed in Python, on the event loop) only
 when it holds at most :data:`MAX_PARAMETERS` parameters, counted in C; more get 400, as no page
-takes that many (hostile round 8, F5: 16,000 parameters cost 24-40 ms a request).
+takes that many (hostile round 8, F5; bench/findings.md).
 """
 
 from __future__ import annotations

@@ -157,18 +157,21 @@ def _atom(request: Request, builds: list[dict[str, Any]], data: GraphData) -> by
             continue  # only staff's bookkeeping changed
         entry = ET.SubElement(feed, f"{{{ns}}}entry")
         n_add, n_rm, n_ch = len(b["added"]), len(b["removed"]), len(b["changed"])
-        ET.SubElement(
-            entry, f"{{{ns}}}title"
-        ).text = f"{n_add} added, {n_ch} changed, {n_rm} removed"
+        title = f"{n_add} added, {n_ch} changed, {n_rm} removed"
+        if b.get("first"):
+            title = f"The catalogue's first build here, with {n_add} entries"
+        ET.SubElement(entry, f"{{{ns}}}title").text = title
         ET.SubElement(entry, f"{{{ns}}}id").text = f"{base}/changes#{b['date']}"
         ET.SubElement(entry, f"{{{ns}}}updated").text = b["date"]
         ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", href=f"{base}/changes")
-        lines = [f"Added: {t['title']}" for t in _titled(data, b["added"])]
+        first = bool(b.get("first"))  # every entry "added": not listed one by one
+        lines = [] if first else [f"Added: {t['title']}" for t in _titled(data, b["added"])]
         for t in _titled(data, list(b["changed"])):
             lines.append(f"Changed: {t['title']}")
             lines += [f"  {line}" for line in fields_text(b["changed"][t["id"]])]
         lines += [f"Removed: {t['title']}" for t in _removed(b)]
-        ET.SubElement(entry, f"{{{ns}}}summary").text = "\n".join(lines) or "No changes."
+        text = "\n".join(lines) or ("Changes are listed from the next build on." if first else "")
+        ET.SubElement(entry, f"{{{ns}}}summary").text = text or "No changes."
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
 
 

@@ -36,7 +36,7 @@ PAGE_ROWS = 1000
 PAGE_CELLS = 20_000
 #: Most characters a cell shows (the rest: "…"; the whole value is in the machine formats), and
 #: most characters of all cells together: a few long values cannot make a page of many
-#: megabytes that one client asks for many times (hostile round 8, F2: 41 MB from a 4 KB query).
+#: megabytes that one client asks for many times (hostile round 8, F2; bench/RESULTS.md).
 CELL_CHARS = 2_000
 PAGE_CHARS = 500_000
 

@@ -108,7 +108,7 @@ def decode_escapes(text: str) -> str:
     if "\\" not in text:
         return text
     # each escape is decoded by a Python call: their number is capped first, counted in C
-    # (hostile round 8, F8: a megabyte of them held the interpreter 92 ms)
+    # (hostile round 8, F8; bench/findings.md)
     if text.count("\\u") + text.count("\\U") > MAX_ESCAPES:
         raise QuerySyntaxError(
             f"more than {MAX_ESCAPES} codepoint escapes (\\u...): write the characters themselves"

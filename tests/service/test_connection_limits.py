@@ -253,8 +253,7 @@ def test_pipelined_requests_are_answered_in_order_without_piling_up(
     finally:
         for sock in socks:
             sock.close()
-    # each connection: one read and one waiting request (parsed whole, 2 MiB of 60,000 requests
-    # took 150 MiB)
+    # each connection: one read and one waiting request (bench/RESULTS.md for before/after)
     assert grown < 30, grown
 
 

@@ -152,6 +152,9 @@ def test_builds_record_changes_shown_as_page_and_feed(tmp_path: Path) -> None:
         assert f"Changed: {edited.title}" in summary and "{+Reworded.+}" in summary
         assert f"Removed: {gone.title}" in summary
         assert reviewed.title not in summary
+        first_title = root.findall("a:entry/a:title", ns)[1].text or ""
+        assert first_title == "The catalogue's first build here, with 39 entries"
+        assert "Added:" not in (root.findall("a:entry/a:summary", ns)[1].text or "")
         assert c.get("/changes.atom").content == feed.content
         # a page bookmarked before the entry was removed says so, and when
         html = c.get(f"/resource/{gone.id}", headers={"Accept": "text/html"})

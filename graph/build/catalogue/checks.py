@@ -89,13 +89,16 @@ def _repeated_keys(report: Report, loaded: Loaded) -> None:
             owners[id(item)] = f"{label} {_ident(item, i)}"
     # an id written again in one item is a new item that lost its dash: said once, at its id,
     # and its other fields (repeats from that line on) are not listed as repeats as well
-    starts = {m: line for m, key, line, _ in loaded.repeats if key == "id"}
+    starts: dict[int, int] = {}
+    for mapping, key, line, _ in loaded.repeats:
+        if key == "id" and mapping in owners:  # an item of a list (not the header)
+            starts.setdefault(mapping, line)  # the first: the entries after it are one
     for mapping, key, line, first in loaded.repeats:
         start = starts.get(mapping)
         if start is not None and line > start:
             continue
         owner = owners.get(mapping, "(file)")
-        if key == "id":
+        if key == "id" and start is not None:
             kind = owner.split(" ", 1)[0] if owner != "(file)" else "item"
             report.add(
                 line,
