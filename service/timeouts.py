@@ -17,7 +17,10 @@ equivalents are ``client_header_timeout``, ``client_body_timeout`` and ``limit_c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -285,6 +288,10 @@ class LimitedHTTP(HttpToolsProtocol):
             self._write_timer = self.loop.call_later(self.write_seconds, self._write_expired)
             return
         log.info("a client read nothing of its answer in %g s: dropped", self.write_seconds)
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:  # a reset, not a FIN: the kernel drops what it still holds, too
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.transport.abort()
 
     def on_response_complete(self) -> None:  # noqa: D102 - uvicorn's

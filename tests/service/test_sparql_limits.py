@@ -247,9 +247,14 @@ def test_a_client_that_does_not_read_is_dropped(server: tuple[str, Any]) -> None
         sock.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         time.sleep(8)  # evaluation, then the write timeout (1 s) passes with nothing read
         sock.settimeout(10)
-        received = b""
-        while chunk := sock.recv(1 << 20):
-            received += chunk
+        received, reset = b"", False
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+        except ConnectionResetError:
+            reset = True  # dropped with a reset: what was still unread may be lost with it
+    if reset and b"\r\n\r\n" not in received:
+        return
     head, _, body = received.partition(b"\r\n\r\n")
     length = int(
         next(
