@@ -94,6 +94,14 @@ def _build(settings: Settings) -> str:
     return command
 
 
+def _built_at(version: Version) -> float:
+    """When ``version``'s graph was built (its manifest's time; 0 when it has none)."""
+    try:
+        return version.graph_manifest_file.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _built(settings: Settings, version: Version) -> list[Check]:
     manifest = version.graph_manifest()
     out = [
@@ -105,10 +113,10 @@ def _built(settings: Settings, version: Version) -> list[Check]:
     ]
     catalogue = settings.catalogue
     built_at = version.graph_manifest_file.stat().st_mtime
-    previous = DataDir(settings.data_dir).previous_id()
-    # version ids start with their build time (YYYYMMDDTHHMMSSZ): a kept build newer than the
-    # published one means the last step was `cradle rollback`
-    rolled_back = previous is not None and previous.partition("-")[0] > version.id.partition("-")[0]
+    kept = DataDir(settings.data_dir).previous()
+    previous = kept.id if kept is not None else None
+    # a kept build newer than the published one: the last step was `cradle rollback`
+    rolled_back = kept is not None and _built_at(kept) > built_at
     if rolled_back:
         hint = (
             f"this is an older build, put back by `cradle rollback`; the newer one is kept "

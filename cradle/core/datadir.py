@@ -361,6 +361,11 @@ class DataDir:
         target = self._link(PREVIOUS)
         return target.name if target is not None else None
 
+    def previous(self) -> Version | None:
+        """The version before the published one (None when there is none)."""
+        target = self._link(PREVIOUS)
+        return Version(target, self.cache_dir) if target is not None else None
+
     def is_legacy(self) -> bool:
         """Whether the data dir holds a build in the old flat layout and no published version."""
         return self._link(CURRENT) is None and (self.root / GRAPH_MANIFEST).exists()

@@ -13,6 +13,7 @@ file, the entry and the field.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,16 @@ def decode_utf8(data: bytes, source: str) -> str:
         return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        if not data[: exc.start].isascii():
+            # UTF-8 up to there, with its own special characters: one pasted line is not, and
+            # converting the whole file would spoil the rest
+            raise CatalogueError(
+                [
+                    f"{source}:{line}: (file): this line is not UTF-8 (byte "
+                    f"0x{data[exc.start]:02X}), though the text before it is: retype its dashes "
+                    "and quotes, or paste it again from a UTF-8 source"
+                ]
+            ) from None
         # Windows saves "ANSI" text as CP1252 (Latin-1 has no characters for its bytes
         # 0x80-0x9F: dashes and curly quotes), so CP1252 is named when it reads the bytes
         try:
@@ -193,7 +204,8 @@ def _refuse(source: str, found: str, encoding: str) -> str:
     raise CatalogueError(
         [
             f"{source}: (file): the text is {found}; UTF-8 is expected: convert it first, "
-            f"e.g. iconv -f {encoding} -t UTF-8 {source} > {converted}, then use {converted} "
+            f"e.g. iconv -f {encoding} -t UTF-8 {shlex.quote(source)} > "
+            f"{shlex.quote(str(converted))}, then use {converted} "
             "(or save it from your editor as UTF-8)"
         ]
     )

@@ -156,3 +156,13 @@ def test_head_works_wherever_get_does(client: Any) -> None:
         assert head.status_code == got.status_code == 200, path
         assert head.content == b""
         assert head.headers.get("content-type") == got.headers.get("content-type")
+
+
+def test_one_windows_line_in_a_utf8_file_is_named_not_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "doc.txt"
+    text = TINY.replace("Bolton Council", "Bolton \u201cCouncil\u201d")
+    path.write_bytes(text.encode("utf-8") + "Wigan \u2013 leaflet\n".encode("cp1252"))
+    result = CliRunner().invoke(app, ["import", str(path)])
+    assert result.exit_code == 1 and "iconv" not in result.output
+    line = text.count("\n") + 1
+    assert f"{path}:{line}: (file): this line is not UTF-8 (byte 0x96)" in result.output

@@ -252,7 +252,7 @@ def test_review_date_in_the_future_is_named(tmp_path: Path) -> None:
     [
         ("  summary: S.\n\tlocality: wigan\n", 12, "starts with a tab: indent with spaces only"),
         ("  summary: S.\n\u00a0 locality: wigan\n", 12, "U+00A0, at column 1; pasted from Word"),
-        ("  summary: \u201cSafer sleep: what to do\u201d\n  locality: wigan\n", 11, "curly quotes"),
+        ("  summary: \u201cSafer sleep: what to do\u201d\n  locality: wigan\n", 11, "curly quote"),
     ],
     ids=["tab", "non-breaking-space", "curly-quotes"],
 )
@@ -263,6 +263,16 @@ def test_what_stops_the_file_being_read_is_named_in_plain_words(
     (found,) = problems(path)
     assert found.startswith(f"{path}:{line}: entry a: ") and says in found, found
     assert "mapping values" not in found
+
+
+def test_curly_quotes_inside_a_title_are_not_blamed_for_a_layout_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "- id: a\n  title: The \u201cABC\u201d guide\n summary: S.\n  locality: wigan\n",
+    )
+    (found,) = problems(path)
+    said = found.removeprefix(str(path))
+    assert "curly" not in said and "malformed YAML" in said
 
 
 def test_curly_quotes_around_a_value_are_named(tmp_path: Path) -> None:

@@ -214,33 +214,39 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, source: str) -> str:
 
 
 #: Characters that look like a space but are not one to YAML (pasted from Word or a web page).
-_ODD_SPACE = re.compile("[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
+_ODD = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
+_ODD_SPACE = re.compile(f"[{_ODD}]")
+#: A line's indentation, its list dash, its key and the space after the key's colon.
+_LAYOUT = re.compile(f"^([ \t{_ODD}]*)(-[ \t{_ODD}]+)?(?:([A-Za-z_]+):([ \t{_ODD}]*))?")
 
 
 def _layout_hint(text: str, line: int) -> tuple[int, str] | None:
-    """What on 1-based ``line``, or the line before it (where the reader often notices a
-    problem only on the next line), stops the file being read, in plain words: a tab in the
-    indentation, a character that looks like a space and is not one, or curly quotes. None
-    when neither line has one."""
+    """What on 1-based ``line`` (or, for a tab or a look-alike space in its indentation, the
+    line before: the reader often notices only on the next line) stops the file being read,
+    in plain words: a tab in the indentation, a character that looks like a space and is not
+    one around the key, or curly quotes opening a value. None when neither line has one (the
+    general message then applies)."""
     lines = text.splitlines()
     for at in (line, line - 1):
         if not 1 <= at <= len(lines):
             continue
         here = lines[at - 1]
-        indent = here[: len(here) - len(here.lstrip(" \t"))]
-        if "\t" in indent:
+        m = _LAYOUT.match(here)
+        assert m is not None  # every part of the pattern is optional
+        indent, dash, key = m.group(1), m.group(2) or "", m.group(3)
+        if "\t" in indent + dash:
             return at, "starts with a tab: indent with spaces only, as the lines around it"
-        if odd := _ODD_SPACE.search(here):
+        if odd := _ODD_SPACE.search(here, 0, m.end()):  # in the indentation or after the key
             return at, (
                 f"has a character that looks like a space but is not one (U+{ord(odd.group()):04X}"
-                f", at column {odd.start() + 1}; pasted from Word or a web page): replace it "
-                "with an ordinary space"
+                f", at column {odd.start() + 1}; pasted from Word or a web page): replace it with "
+                "an ordinary space"
             )
-        if curly := CURLY_QUOTES.search(here):
+        value = here[m.end() :]
+        if at == line and key and CURLY_QUOTES.match(value):
             return at, (
-                f"has curly quotes ({curly.group()} at column {curly.start() + 1}), as Word and "
-                'email write them: use straight quotes " around a value that holds a colon, '
-                "or none"
+                f"opens its value with a curly quote ({value[0]}), as Word and email write them: "
+                'use straight quotes " around a value that holds a colon, or none'
             )
     return None
 
