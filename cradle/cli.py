@@ -3,6 +3,7 @@ heavy libraries (torch, FAISS) are imported only by the commands that need them.
 
 from __future__ import annotations
 
+import errno
 import sys
 from datetime import date
 from enum import StrEnum
@@ -637,7 +638,15 @@ def serve(
     except CradleError as exc:
         _fail(exc)
     except OSError as exc:
-        typer.echo(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}", err=True)
+        busy = exc.errno == errno.EADDRINUSE
+        hint = (
+            ": another program (another cradle serve?) uses it; stop it, or give --port"
+            if busy
+            else ""
+        )
+        typer.echo(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}{hint}", err=True
+        )
         raise typer.Exit(1) from None
     if status:
         raise typer.Exit(status)

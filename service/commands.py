@@ -97,7 +97,7 @@ def run_serve(settings: Settings) -> int:
 
     Raises:
         NotBuilt: see :func:`preflight`.
-        OSError: the address cannot be bound (``workers`` above 1).
+        OSError: the address cannot be bound.
     """
     import uvicorn
 
@@ -105,19 +105,19 @@ def run_serve(settings: Settings) -> int:
     # SIGHUP asks a server to look for a newly published version (cradle.service.swap); until
     # the app watches for it, it must not stop the server (the default action)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    from cradle.service.prefork import bind
+
     if settings.workers <= 1:
-        server = uvicorn.Server(_config(settings))
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
-        return 0 if server.started else 1
+        sock = bind(settings.host, settings.port)  # bound here: a port in use is an OSError
+        try:
+            server = uvicorn.Server(_config(settings))
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run([sock])
+            return 0 if server.started else 1
+        finally:
+            sock.close()
     from cradle.service.app import create_app
-    from cradle.service.prefork import (
-        STARTUP_FAILURE,
-        ConnectionShare,
-        FairShare,
-        bind,
-        supervise,
-    )
+    from cradle.service.prefork import STARTUP_FAILURE, ConnectionShare, FairShare, supervise
 
     queries = max(1, settings.query_workers // settings.workers)
     per_worker = settings.model_copy(update={"query_workers": queries})

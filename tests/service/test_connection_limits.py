@@ -387,3 +387,21 @@ def test_a_body_left_unread_does_not_time_out_the_next_request(server: tuple[str
         sock.sendall(query)
         second = sock.recv(1 << 16)
     assert second.startswith(b"HTTP/1.1 200"), second[:60]
+
+
+def test_serve_on_a_port_in_use_says_so(graph_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cradle.cli import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            app, ["serve", "--port", str(port), "--data-dir", str(graph_dir)]
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use: another program" in (
+        result.output
+    )
