@@ -103,8 +103,11 @@ router.add_api_route("/sparql/", sparql_post, methods=["POST"], include_in_schem
 async def _handle(
     request: Request, engine: QueryEngine, settings: Settings, data: GraphData | None
 ) -> Response:
+    # a bare GET (the form page, or the service description) runs no query: not in the share
+    bare = request.method == "GET" and not request.scope["query_string"]
     try:
-        with _share(request):  # before the body is read: a client's reading is in its share
+        with contextlib.nullcontext() if bare else _share(request):
+            # the share is taken before the body is read: a client's reading is in it
             return await _answer(request, engine, settings, data)
     except ClientDisconnect:
         log.info(

@@ -185,6 +185,20 @@ def test_one_client_cannot_take_every_worker(shared_app: FastAPI) -> None:
     assert all("at once" in r.text for r in refused)
 
 
+def test_a_bare_get_runs_no_query_and_is_not_in_the_clients_share(shared_app: FastAPI) -> None:
+    """Hostile round 8, F9: a client at its share could not have the endpoint describe itself
+    (or, for a browser, show its form)."""
+    with TestClient(shared_app) as client:
+        clients = shared_app.state.runtime.sparql_clients
+        clients["192.0.2.9"] = shared_app.state.runtime.settings.queries_per_client
+        try:
+            bare = client.get("/sparql", headers={"x-forwarded-for": "192.0.2.9"})
+            query = _from(client, "192.0.2.9", CHEAP)
+        finally:
+            clients.pop("192.0.2.9")
+    assert bare.status_code == 200 and query.status_code == 429
+
+
 def test_two_clients_at_their_share_leave_a_worker_for_a_third(graph_dir: Path) -> None:
     with sparql_client(_fair(graph_dir, 4)) as client, ThreadPoolExecutor(4) as pool:
         first = [pool.submit(_from, client, "192.0.2.1", RUNAWAY) for _ in range(2)]
