@@ -215,6 +215,17 @@ def test_an_answer_must_be_taken_by_the_requests_deadline() -> None:
     assert time.monotonic() - started < 2  # the deadline, not the 30 s write timeout
 
 
+def _statuses(sock: socket.socket, answers: int) -> list[bytes]:
+    """The status codes of the next ``answers`` answers on ``sock``, in order."""
+    sock.settimeout(15)
+    received = b""
+    while received.count(b"HTTP/1.1 ") < answers:
+        chunk = sock.recv(1 << 16)
+        assert chunk, received[-300:]  # the server closed the connection
+        received += chunk
+    return re.findall(rb"HTTP/1\.1 (\d{3}) ", received)
+
+
 @pytest.mark.slow
 def test_pipelined_requests_are_answered_in_order_without_piling_up(
     server: tuple[str, Any],
@@ -230,13 +241,7 @@ def test_pipelined_requests_are_answered_in_order_without_piling_up(
     )
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall((ok + missing) * 150)
-        sock.settimeout(10)
-        received = b""
-        while received.count(b"HTTP/1.1 ") < 300:
-            chunk = sock.recv(1 << 16)
-            assert chunk, "the server closed the connection"
-            received += chunk
-    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", received)
+        statuses = _statuses(sock, 300)
     assert statuses == [b"200", b"404"] * 150
 
     before = rss_mib(proc.pid)
@@ -277,13 +282,8 @@ def test_requests_behind_a_body_wait_one_at_a_time_too(server: tuple[str, Any]) 
     )
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(post + ok + missing + post + ok)
-        sock.settimeout(10)
-        received = b""
-        while received.count(b"HTTP/1.1 ") < 5:
-            chunk = sock.recv(1 << 16)
-            assert chunk, received
-            received += chunk
-    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200", b"200", b"404", b"200", b"200"]
+        statuses = _statuses(sock, 5)
+    assert statuses == [b"200", b"200", b"404", b"200", b"200"]
 
     before = rss_mib(proc.pid)
     chunked = (
@@ -343,13 +343,8 @@ def test_held_requests_are_not_overtaken_while_a_query_listens_for_its_client(
         sock.sendall(_slow_get() + health + b"GET /health HTTP/1.1\r\nHo")
         time.sleep(0.3)
         sock.sendall(b"st: x\r\n\r\n")
-        sock.settimeout(15)
-        received = b""
-        while received.count(b"HTTP/1.1 ") < 3:
-            chunk = sock.recv(1 << 16)
-            assert chunk, received
-            received += chunk
-    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200"] * 3
+        statuses = _statuses(sock, 3)
+    assert statuses == [b"200"] * 3
 
 
 @pytest.mark.slow
