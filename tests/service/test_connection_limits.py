@@ -324,8 +324,12 @@ SLOW = (
 )
 
 
-def _slow_get() -> bytes:
-    query = urllib.parse.quote(SLOW)
+#: Runs until its deadline: only a hang-up stops it sooner.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _slow_get(text: str = SLOW) -> bytes:
+    query = urllib.parse.quote(text)
     return (
         f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n"
         "Accept: application/sparql-results+json\r\n\r\n"
@@ -353,7 +357,7 @@ def test_a_client_that_hangs_up_still_stops_its_query(server: tuple[str, Any]) -
     base, _ = server
     cancelled = httpx.get(base + "/health").json()["sparql"]["queries_cancelled"]
     with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
-        sock.sendall(_slow_get())
+        sock.sendall(_slow_get(RUNAWAY))
         time.sleep(0.3)
     deadline = time.monotonic() + 5
     while httpx.get(base + "/health").json()["sparql"]["queries_cancelled"] == cancelled:
