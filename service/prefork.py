@@ -39,7 +39,10 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
         OSError: the address is in use or cannot be bound.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # TCP named: asyncio sets TCP_NODELAY only on connections of a socket whose protocol is
+    # TCP, and an answer written in two pieces (head, body) then waited for the client's
+    # delayed acknowledgement, 40 ms a request on a kept-alive connection
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

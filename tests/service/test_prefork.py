@@ -106,6 +106,34 @@ def test_bind_refuses_a_port_in_use() -> None:
         sock.close()
 
 
+def test_connections_of_the_bound_socket_send_small_writes_at_once() -> None:
+    """asyncio turns Nagle's algorithm off only on connections of a TCP-named socket; with it
+    on, an answer's second write (the body after the head) waited 40 ms for the client's
+    delayed acknowledgement on every kept-alive request."""
+    import asyncio
+    import socket
+
+    from cradle.service.prefork import bind
+
+    async def run() -> int:
+        nodelay: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            nodelay.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        sock = bind("127.0.0.1", free_port())
+        server = await asyncio.start_server(accepted, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            found = await asyncio.wait_for(nodelay, 5)
+            writer.close()
+        return found
+
+    assert asyncio.run(run()) != 0
+
+
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
