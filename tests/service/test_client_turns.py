@@ -51,3 +51,38 @@ def test_a_clients_flood_waits_its_turn_and_another_client_goes_straight_in() ->
     asyncio.run(run())
     assert most["192.0.2.1"] == 2 and most["192.0.2.2"] == 1
     assert turns._clients == {}  # nothing kept once a client's requests are done
+
+
+def test_a_client_starts_one_request_a_turn_of_the_loop_and_another_is_not_behind_them() -> None:
+    """Requests that never wait (a 404) run whole in one step of the loop: a client with many
+    connections starts one of them a turn, so another client's request started behind them
+    all runs after the first, not after the hundredth (hostile round 8, F4)."""
+    started: list[str] = []
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        started.append(dict(scope["headers"])[b"x-forwarded-for"].decode())
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    settings = Settings(requests_per_client=8, trusted_proxies=["127.0.0.1"])
+    turns = ClientTurns(app, SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+
+    async def ask(who: str) -> None:
+        headers = [(b"x-forwarded-for", who.encode())]
+        scope = {"type": "http", "client": ("127.0.0.1", 1), "headers": headers}
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: object) -> None:
+            pass
+
+        await turns(scope, receive, send)
+
+    async def run() -> None:
+        await asyncio.gather(*[ask("192.0.2.1") for _ in range(20)], ask("192.0.2.2"))
+
+    asyncio.run(run())
+    assert len(started) == 21
+    assert started.index("192.0.2.2") <= 1  # the flood's first, then the other client
+    assert turns._clients == {}  # nothing kept once the last turn is over
