@@ -180,8 +180,11 @@ class Settings(BaseSettings):
     worker_max_queries: int = Field(
         1000, ge=0, description="queries a SPARQL worker answers before it is replaced (0: never)"
     )
+    # 4: two SPARQL queries of a client (queries_per_client) leave it two turns for its pages;
+    # more turns do not serve a client faster (its pages take turns at the interpreter lock)
+    # and slow every other client (bench/findings.md, "Ninth session: one client's share")
     requests_per_client: int = Field(
-        8,
+        4,
         gt=0,
         description="requests of one client (IP address) one server process handles at once; "
         "the rest wait their turn (a trusted proxy that names no client is not limited)",
