@@ -61,6 +61,12 @@ RANKING: tuple[Reason, ...] = (
         "record how to get it: a link or a contact",
     ),
     Reason(
+        "same-as-another",
+        "Same title or address as another entry",
+        "if it was copied to start a new entry, give it its own title and url; if both are one "
+        "resource, keep one",
+    ),
+    Reason(
         "overdue",
         "Expected date has passed",
         "ask the publisher when it will come; update status or expected",

@@ -10,6 +10,8 @@ Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.ranking`):
 - ``no-way-to-obtain``: neither its own address, a phone, its publisher's home page nor a
   contact route of its publisher: nobody can get it into a family's hands
   (:mod:`cradle.graph.read.obtain`). Ranked high: after a broken link only.
+- ``same-as-another``: its ``url``, or its title (case and spacing aside), is another entry's:
+  an entry copied to start a new one and not yet changed, or one resource entered twice.
 - ``expired``: its period (``period: 2021/2023``) has ended.
 - ``broken-link``: the last link check of its ``url`` found no working page.
 - ``overdue``: not yet available, and the date it was expected (``expected: 2021-12``) has passed.
@@ -200,6 +202,7 @@ def needs_attention(
         most urgent first], "details": {code: {...}}}``.
     """
     links = links or {}
+    same = _same_as_another(items)
     out = []
     for item in items:
         details: dict[str, dict[str, Any]] = {}
@@ -208,6 +211,8 @@ def needs_attention(
             details.update(_link_detail(item.url, link))
         if item.no_way is not None:
             details["no-way-to-obtain"] = {"publisher": item.no_way or None}
+        if item.id in same:
+            details["same-as-another"] = same[item.id]
         if item.expected and item.status != "available" and _end_of(item.expected) < today:
             late = _months_between(_end_of(item.expected), today)
             details["overdue"] = {"expected": item.expected, "months_late": late}
@@ -243,6 +248,29 @@ def needs_attention(
     return ranked(out)
 
 
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def _same_as_another(items: list[ReviewItem]) -> dict[str, dict[str, Any]]:
+    """Per entry id whose url or title another entry has: ``{"url": [other ids], "title":
+    [other ids]}`` (an empty list where that one is its own), in catalogue order."""
+    by_url: dict[str, list[str]] = {}
+    by_title: dict[str, list[str]] = {}
+    for item in items:
+        if item.url:
+            by_url.setdefault(item.url, []).append(item.id)
+        if item.title.strip():
+            by_title.setdefault(_title_key(item.title), []).append(item.id)
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        urls = [i for i in by_url.get(item.url or "", []) if i != item.id]
+        titles = [i for i in by_title.get(_title_key(item.title), []) if i != item.id]
+        if urls or titles:
+            out[item.id] = {"url": urls, "title": titles}
+    return out
+
+
 def _link_detail(url: str, link: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``broken-link`` when the site answered with an error; ``link-unchecked`` when the check
     got no answer or was not allowed (never with an address the check was sent to)."""
@@ -276,6 +304,13 @@ def describe(reason: str, detail: dict[str, Any]) -> str:
             "no way to obtain it: add its url, or a contact route (website, email, phone or"
             f" how_to_request) to {whose} under organisations"
         )
+    if reason == "same-as-another":
+        said = []
+        if detail.get("url"):
+            said.append("same web address as " + ", ".join(detail["url"]))
+        if detail.get("title"):
+            said.append("same title as " + ", ".join(detail["title"]))
+        return "; ".join(said)
     if reason == "overdue":
         return f"expected {detail['expected']}; {detail['months_late']} month(s) late"
     if reason == "expired":

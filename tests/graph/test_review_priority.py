@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cradle.cli import app
 from cradle.graph.curation.ranking import RANKING, REASONS, grouped, only
-from cradle.graph.curation.review import ReviewItem, needs_attention
+from cradle.graph.curation.review import ReviewItem, describe, needs_attention
 from cradle.graph.curation.reviewlist import review_table, what
 from tests.support import CATALOGUE
 
@@ -35,6 +35,7 @@ def test_the_ranking_table_is_the_issue_order_with_a_slot_for_no_way_to_obtain()
         "expired",
         "broken-link",
         "no-way-to-obtain",
+        "same-as-another",  # added after the issue: an entry copied and not yet changed
         "overdue",
         "awaiting-information",
         "link-unchecked",
@@ -68,6 +69,51 @@ def test_topics_an_import_suggested_are_on_the_review_list(tmp_path: Path) -> No
         found = {item["id"]: item for item in review(source, None, today)}
         assert "topics-suggested" in found[ident]["reasons"]
         assert sum("topics-suggested" in i["reasons"] for i in found.values()) == 1
+
+
+def test_an_entry_copied_to_start_another_is_on_the_review_list(tmp_path: Path) -> None:
+    """Staff copy an entry to start a new one, change its id, and leave the rest: both entries
+    are listed, each naming the other, from the catalogue and from a built version."""
+    from cradle.commands import run_build
+    from cradle.graph.build.catalogue import load_catalogue
+    from cradle.graph.curation.review import review
+    from cradle.graph.read.readmodel import open_model
+    from tests.support import fake_settings
+
+    first = load_catalogue(CATALOGUE).resources[0]  # (the document gives no web addresses)
+    text = CATALOGUE.read_text(encoding="utf-8")
+    start = text.index(f"\n- id: {first.id}\n") + 1
+    end = text.index("\n- id: ", start) + 1
+    copy = text[start:end].replace(f"- id: {first.id}\n", "- id: copied-entry\n", 1)
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text[:end] + copy + text[end:], encoding="utf-8")
+    for source in (load_catalogue(path), None):
+        if source is None:  # the same from a built version's read model
+            settings = fake_settings(tmp_path / "data", catalogue=path)
+            run_build(settings, with_index=False)
+            source = open_model(settings.data_dir)[1]
+        listed = review(source, None, TODAY)
+        found = {i["id"]: i for i in listed if "same-as-another" in i["reasons"]}
+        assert set(found) == {"copied-entry", first.id}
+        detail = found["copied-entry"]["details"]["same-as-another"]
+        assert detail == {"url": [], "title": [first.id]}
+        assert describe("same-as-another", detail) == f"same title as {first.id}"
+
+
+def test_a_title_differing_in_case_and_spacing_is_the_same_title() -> None:
+    items = [
+        ReviewItem("a", "Safer  Sleep leaflet", "available", url="https://example.org/a"),
+        ReviewItem("b", "safer sleep Leaflet ", "available", url="https://example.org/b"),
+        ReviewItem("c", "Another", "available", url="https://example.org/b"),
+    ]
+    found = {i["id"]: i["details"].get("same-as-another") for i in needs_attention(items, TODAY)}
+    assert found == {
+        "a": {"url": [], "title": ["b"]},
+        "b": {"url": ["c"], "title": ["a"]},
+        "c": {"url": ["b"], "title": []},
+    }
+    said = describe("same-as-another", found["b"])
+    assert said == "same web address as c; same title as a"
 
 
 def test_most_urgent_first_then_the_worst_within_a_reason() -> None:
