@@ -235,23 +235,40 @@ def run_import(
 
 
 def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
-    """A diff (``{"added", "removed", "changed": {id: {field: {"old", "new"}}}}``) as JSON, or
-    as plain lines: one per added or removed entry, one per changed field (old -> new, long text
-    as a word diff: :func:`cradle.graph.build.valuediff.change_text`)."""
-    from cradle.graph.build.valuediff import change_text
-
+    """A diff (:func:`cradle.graph.sources.merge.diff_catalogues`) as JSON, or as plain lines:
+    one per added or removed entry, one per changed field (old -> new, long text as a word
+    diff: :func:`cradle.graph.build.valuediff.change_text`); then the same for organisations
+    and localities, and the catalogue's header, when they changed."""
     if fmt == "json":
         return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
-    lines = [f"added   {i}" for i in changes["added"]]
-    lines += [f"removed {i}" for i in changes["removed"]]
-    for ident, fields in changes["changed"].items():
-        lines.append(f"changed {ident}:")
-        lines += [f"  {f}: {change_text(v.get('old'), v.get('new'))}" for f, v in fields.items()]
+    lines = _diff_lines(changes, "")
+    for kind, label in (("organisations", "organisation"), ("localities", "locality")):
+        if any(changes.get(kind, {}).values()):
+            lines += _diff_lines(changes[kind], f"{label} ")
+    if changes.get("catalogue"):
+        lines.append("changed the catalogue's header:")
+        lines += _field_lines(changes["catalogue"])
     summary = (
         f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
         f"{len(changes['changed'])} changed"
     )
     return "\n".join([*lines, summary]) + "\n"
+
+
+def _diff_lines(changes: dict[str, Any], label: str) -> list[str]:
+    """Lines of one kind of item: added, removed, then each changed one's fields."""
+    lines = [f"added   {label}{i}" for i in changes["added"]]
+    lines += [f"removed {label}{i}" for i in changes["removed"]]
+    for ident, fields in changes["changed"].items():
+        lines.append(f"changed {label}{ident}:")
+        lines += _field_lines(fields)
+    return lines
+
+
+def _field_lines(fields: dict[str, Any]) -> list[str]:
+    from cradle.graph.build.valuediff import change_text
+
+    return [f"  {f}: {change_text(v.get('old'), v.get('new'))}" for f, v in fields.items()]
 
 
 def run_topics(ontology_dir: Path, fmt: str = "table") -> str:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 
 from cradle.core.errors import CatalogueError
-from cradle.graph.build.catalogue import Catalogue, Entry, Organisation
+from cradle.graph.build.catalogue import Catalogue, Entry, Header, LocalityDef, Organisation
 
 #: Fields whose values come from the source document (the rest are curated by staff).
 DOCUMENT_FIELDS = (
@@ -136,25 +136,60 @@ def _values(cat: Catalogue, e: Entry) -> dict[str, Any]:
 
 
 def diff_catalogues(old: Catalogue, new: Catalogue) -> dict[str, Any]:
-    """What changed from ``old`` to ``new``, entry by entry (matched by id).
+    """What changed from ``old`` to ``new``: entries, organisations and localities (each
+    matched by id) and the catalogue's header.
 
     Returns:
-        ``{"added": [ids], "removed": [ids], "changed": {id: {field: {"old", "new"}}}}``, ids
-        in catalogue order, fields in the model's order, values as JSON values (dates as
-        YYYY-MM-DD; a field left out is null).
+        ``{"added": [ids], "removed": [ids], "changed": {id: {field: {"old", "new"}}},
+        "organisations": {"added", "removed", "changed"}, "localities": {...}, "catalogue":
+        {field: {"old", "new"}}}`` (the first three for entries), ids in catalogue order,
+        fields in the model's order, values as JSON values (dates as YYYY-MM-DD; a field left
+        out is null).
     """
-    before = {e.id: _values(old, e) for e in old.resources}
-    after = {e.id: _values(new, e) for e in new.resources}
+    entries = _by_id(
+        {e.id: _values(old, e) for e in old.resources},
+        {e.id: _values(new, e) for e in new.resources},
+        list(Entry.model_fields),
+    )
+    return entries | {
+        "organisations": _by_id(
+            {o.id: o.model_dump(mode="json") for o in old.organisations},
+            {o.id: o.model_dump(mode="json") for o in new.organisations},
+            list(Organisation.model_fields),
+        ),
+        "localities": _by_id(
+            {x.id: x.model_dump(mode="json") for x in old.localities},
+            {x.id: x.model_dump(mode="json") for x in new.localities},
+            list(LocalityDef.model_fields),
+        ),
+        "catalogue": _changed_fields(
+            old.catalogue.model_dump(mode="json"),
+            new.catalogue.model_dump(mode="json"),
+            list(Header.model_fields),
+        ),
+    }
+
+
+def _changed_fields(
+    before: dict[str, Any], after: dict[str, Any], fields: list[str]
+) -> dict[str, dict[str, Any]]:
+    return {
+        f: {"old": before.get(f), "new": after.get(f)}
+        for f in fields
+        if before.get(f) != after.get(f)
+    }
+
+
+def _by_id(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], fields: list[str]
+) -> dict[str, Any]:
+    """Items added, removed and changed (field by field) from ``before`` to ``after``."""
     changed = {}
     for ident, values in after.items():
         if ident in before:
-            fields = {
-                f: {"old": before[ident].get(f), "new": values.get(f)}
-                for f in Entry.model_fields
-                if before[ident].get(f) != values.get(f)
-            }
-            if fields:
-                changed[ident] = fields
+            found = _changed_fields(before[ident], values, fields)
+            if found:
+                changed[ident] = found
     return {
         "added": [i for i in after if i not in before],
         "removed": [i for i in before if i not in after],

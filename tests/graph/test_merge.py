@@ -268,6 +268,45 @@ def test_diff_shows_old_and_new_values(tmp_path: Path) -> None:
     assert "bereaved families" in result.output and "Lullaby Trust raises" not in result.output
 
 
+def test_diff_shows_organisations_localities_and_the_header(tmp_path: Path) -> None:
+    """A publisher's phone number, a new place and the header's date are changes staff check
+    too (a family is told the number)."""
+    from cradle.graph.build.catalogue import LocalityDef, Organisation
+
+    old = load_catalogue(CATALOGUE)
+    new = old.model_copy(deep=True)
+    org = new.organisations[0]
+    new.organisations[0] = org.model_copy(update={"phone": "0161 496 0000"})
+    new.organisations.append(Organisation(id="new-org", name="New organisation"))
+    new.localities.append(
+        LocalityDef(id="new-town", name="New Town", gss="E08099999", within="greater-manchester")
+    )
+    new.catalogue = new.catalogue.model_copy(update={"modified": "2026-12-01"})
+    changes = diff_catalogues(old, new)
+    assert changes["organisations"] == {
+        "added": ["new-org"],
+        "removed": [],
+        "changed": {org.id: {"phone": {"old": None, "new": "0161 496 0000"}}},
+    }
+    assert changes["localities"]["added"] == ["new-town"]
+    assert changes["catalogue"] == {
+        "modified": {"old": old.catalogue.modified, "new": "2026-12-01"}
+    }
+    assert (changes["added"], changes["removed"], changes["changed"]) == ([], [], {})
+    (tmp_path / "new.yaml").write_text(dump_catalogue(new), encoding="utf-8")
+    result = CliRunner().invoke(app, ["diff", str(CATALOGUE), str(tmp_path / "new.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "added   organisation new-org",
+        f"changed organisation {org.id}:",
+        "  phone: (none) -> 0161 496 0000",
+        "added   locality new-town",
+        "changed the catalogue's header:",
+        f"  modified: {old.catalogue.modified} -> 2026-12-01",
+        "0 added, 0 removed, 0 changed",
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "shown"),
     [
