@@ -28,6 +28,8 @@ from typing import Any
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from cradle.service.turns import GONE, Gone
+
 log = logging.getLogger("cradle.service")
 
 ACCEPT_ERROR = "socket.accept() out of system resource"
@@ -61,6 +63,10 @@ BODY_TOO_LARGE = _raw_answer(
 )
 #: What a request's head (request line and headers) may hold beyond its URL (h11's own limit).
 HEADERS_BYTES = 16 * 1024
+#: Lines a request's head may have (its request line and headers; Apache's LimitRequestFields
+#: is 100): the parser calls back into Python once a header, so a head of 6,400 one-letter
+#: headers under the byte cap cost the event loop 6,400 calls (hostile round 9).
+HEAD_LINES = 128
 HEAD_TOO_LONG = _raw_answer(
     "431 Request Header Fields Too Large",
     "the request line and headers are too long; send a shorter URL or fewer headers",
@@ -95,6 +101,7 @@ class LimitedHTTP(HttpToolsProtocol):
     _header_timer: asyncio.TimerHandle | None = None
     _body_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0  # bytes of the head being received
+    _head_lines: int = 0  # line ends in it so far
     _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
     _in_body: bool = False
     _refusing: bool = False  # a head, or a chunked body's framing, went over the cap
@@ -141,6 +148,12 @@ class LimitedHTTP(HttpToolsProtocol):
         self._disarm_body()
         self._disarm_write()
         super().connection_lost(exc)
+        # requests still waiting for their turn give it up (service/turns.py)
+        for cycle in (self.cycle, *(c for c, _ in self.pipeline)):
+            if cycle is not None and not cycle.response_complete:
+                gone = cycle.scope.get("extensions", {}).get(GONE)
+                if isinstance(gone, Gone):
+                    gone.set()
 
     def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
         # Given to the parser a head at a time, so that each head is counted on its own before
@@ -166,7 +179,8 @@ class LimitedHTTP(HttpToolsProtocol):
             in_body, body, heads = self._in_body, self._body_bytes, self._heads
             if not in_body:
                 self._head_bytes += stop - at
-                if self._head_bytes > self.max_head_bytes:
+                self._head_lines += data.count(b"\n", at, stop)
+                if self._head_bytes > self.max_head_bytes or self._head_lines > HEAD_LINES + 1:
                     self._head_too_long()
                     return
             super().data_received(data[at:stop])
@@ -218,6 +232,7 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:  # noqa: D102 - uvicorn's
         self._head_bytes, self._in_body, self._body_bytes, self._framing = 0, True, 0, 0
+        self._head_lines = 0
         self._heads += 1
         self._body_left = _content_length(self.headers)
         if self._dropping:
@@ -234,6 +249,7 @@ class LimitedHTTP(HttpToolsProtocol):
         if self.max_body_bytes is not None and (self._body_left or 0) > self.max_body_bytes:
             self._body_too_large()
             return
+        self.scope["extensions"] = {**self.scope.get("extensions", {}), GONE: Gone()}
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:  # noqa: D102 - uvicorn's
@@ -366,7 +382,8 @@ class LimitedHTTP(HttpToolsProtocol):
         self._close_gently()
 
     def _head_too_long(self) -> None:
-        log.info("a request's head went over %d bytes: closed", self.max_head_bytes)
+        log.info("a request's head went over %d bytes or %d lines: closed", self.max_head_bytes,
+                 HEAD_LINES)  # fmt: skip
         self._disarm()
         self._refusing = True
         if self._between_requests():

@@ -17,6 +17,12 @@ loop: the next of its requests starts in the next turn, after whatever else was 
 many connections it uses. An idle loop turns in microseconds, so a lone client's page and its
 assets do not notice.
 
+A request whose connection closes while it waits (for a turn, or to start) gives up its
+place: the protocol (:mod:`cradle.service.timeouts`) sets its :class:`Gone`. Before, such
+requests still waited and then ran, so a client that opened connections, sent a request on each
+and closed them queued hundreds, each holding its parsed head, until the server's concurrency
+limit answered every client 503 (hostile round 9, F1).
+
 A trusted proxy whose request names no client is not one client, and is not limited here
 (limit it in the proxy).
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -32,18 +39,72 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cradle.service.deps import client_address
 from cradle.service.runtime import Runtime
 
+#: The key of a request's :class:`Gone` in its scope's ``extensions``.
+GONE = "cradle.gone"
+
+
+class Gone:
+    """Set once, when a request's connection has closed; calls what waits on it."""
+
+    __slots__ = ("_waiting", "is_set")
+
+    def __init__(self) -> None:
+        """Not set yet."""
+        self.is_set = False
+        self._waiting: list[Callable[[], None]] = []
+
+    def set(self) -> None:
+        """The connection has closed: call each waiting callback once."""
+        if not self.is_set:
+            self.is_set = True
+            waiting, self._waiting = self._waiting, []
+            for call in waiting:
+                call()
+
+    def on_set(self, call: Callable[[], None]) -> None:
+        """Call ``call`` when set (at once if it already is)."""
+        if self.is_set:
+            call()
+        else:
+            self._waiting.append(call)
+
 
 class _Client:
-    """One client's requests here: its turns, how many are here (handled or waiting), and
-    those waiting to start in a later turn of the event loop."""
+    """One client's requests here: its free turns, those waiting for one, how many are here
+    (handled or waiting), and those waiting to start in a later turn of the event loop."""
 
-    __slots__ = ("here", "starting", "turns", "waiting")
+    __slots__ = ("free", "here", "queued", "starting", "waiting")
 
     def __init__(self, limit: int) -> None:
-        self.turns = asyncio.Semaphore(limit)
+        self.free = limit
+        self.queued: deque[asyncio.Future[bool]] = deque()  # waiting for a turn
         self.here = 0
         self.starting = False  # one of its requests started in this turn of the loop
-        self.waiting: deque[asyncio.Future[None]] = deque()
+        self.waiting: deque[asyncio.Future[bool]] = deque()  # waiting to start
+
+
+async def _wait(
+    queue: deque[asyncio.Future[bool]],
+    gone: Gone | None,
+    hand_back: Callable[[], None] | None = None,
+) -> bool:
+    """Wait in ``queue``: True when called, False when the connection closed first. A request
+    cancelled just after it was called calls ``hand_back`` (a turn it will not use)."""
+    turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    queue.append(turn)
+    if gone is not None:
+
+        def closed() -> None:
+            if not turn.done():
+                turn.set_result(False)
+
+        gone.on_set(closed)
+    try:
+        return await turn
+    except asyncio.CancelledError:
+        if hand_back is not None and turn.done() and not turn.cancelled() and turn.result():
+            hand_back()
+        raise
 
 
 class ClientTurns:
@@ -57,7 +118,8 @@ class ClientTurns:
         self._clients: dict[str, _Client] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle the request when it is its client's turn."""
+        """Handle the request when it is its client's turn; drop it if its connection closes
+        first (nobody is there to answer)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -66,35 +128,57 @@ class ClientTurns:
         if client in settings.trusted_proxies:
             await self.app(scope, receive, send)
             return
+        gone: Gone | None = scope.get("extensions", {}).get(GONE)
         found = self._clients.get(client)
         if found is None:
             found = self._clients[client] = _Client(settings.requests_per_client)
         found.here += 1
         try:
-            async with found.turns:
-                await self._start(client, found)
-                await self.app(scope, receive, send)
+            if not await self._turn(found, gone):
+                return
+            try:
+                if await self._start(client, found, gone):
+                    await self.app(scope, receive, send)
+            finally:
+                self._give(found)
         finally:
             found.here -= 1
             self._forget(client, found)
 
-    async def _start(self, address: str, client: _Client) -> None:
-        """Return in a turn of the event loop in which no other request of ``client`` started."""
+    async def _turn(self, client: _Client, gone: Gone | None) -> bool:
+        """Take one of ``client``'s turns, waiting for one if need be; False (and no turn) when
+        the connection closed first."""
+        if client.free > 0 and not client.queued:
+            client.free -= 1
+            return True
+        # True: a turn handed over by _give
+        return await _wait(client.queued, gone, lambda: self._give(client))
+
+    def _give(self, client: _Client) -> None:
+        """Hand the turn to the next waiting request, or free it."""
+        while client.queued:
+            turn = client.queued.popleft()
+            if not turn.done():
+                turn.set_result(True)
+                return
+        client.free += 1
+
+    async def _start(self, address: str, client: _Client, gone: Gone | None) -> bool:
+        """Return True in a turn of the event loop in which no other request of ``client``
+        started; False when the connection closed first."""
         loop = asyncio.get_running_loop()
         if not client.starting:
             client.starting = True
             loop.call_soon(self._next, loop, address, client)
-            return
-        turn = loop.create_future()
-        client.waiting.append(turn)
-        await turn  # cancelled with its request (a client gone): _next passes it by
+            return not (gone is not None and gone.is_set)
+        return await _wait(client.waiting, gone)
 
     def _next(self, loop: asyncio.AbstractEventLoop, address: str, client: _Client) -> None:
         """Let ``client``'s next waiting request start (in the next turn of the loop)."""
         while client.waiting:
             turn = client.waiting.popleft()
             if not turn.done():
-                turn.set_result(None)
+                turn.set_result(True)
                 loop.call_soon(self._next, loop, address, client)
                 return
         client.starting = False

@@ -86,3 +86,44 @@ def test_a_client_starts_one_request_a_turn_of_the_loop_and_another_is_not_behin
     assert len(started) == 21
     assert started.index("192.0.2.2") <= 1  # the flood's first, then the other client
     assert turns._clients == {}  # nothing kept once the last turn is over
+
+
+def test_a_request_gives_up_its_place_when_its_connection_closes() -> None:
+    from cradle.service.turns import GONE, Gone
+
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        ran.append(scope["path"])
+        if scope["path"] == "/slow":
+            await release.wait()
+
+    settings = Settings(requests_per_client=1)
+    turns = ClientTurns(app, SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+
+    async def ask(path: str, gone: Gone) -> None:
+        scope = {"type": "http", "path": path, "client": ("192.0.2.1", 1), "headers": [],
+                 "extensions": {GONE: gone}}  # fmt: skip
+        await turns(scope, None, None)  # type: ignore[arg-type]
+
+    async def run() -> None:
+        slow = asyncio.ensure_future(ask("/slow", Gone()))
+        await asyncio.sleep(0)
+        left = [Gone() for _ in range(3)]
+        waiting = [asyncio.ensure_future(ask(f"/left-{i}", g)) for i, g in enumerate(left)]
+        cancelled = asyncio.ensure_future(ask("/cancelled", Gone()))
+        stays = asyncio.ensure_future(ask("/stays", Gone()))
+        await asyncio.sleep(0.01)
+        for g in left:
+            g.set()  # their connections closed while they waited for the turn
+        await asyncio.gather(*waiting)
+        release.set()
+        await asyncio.sleep(0)
+        cancelled.cancel()  # (the turn may just have been handed to it: it is handed on)
+        done = asyncio.gather(slow, stays, cancelled, return_exceptions=True)
+        await asyncio.wait_for(done, 5)  # a turn lost with the cancelled request: never
+
+    asyncio.run(run())
+    assert ran == ["/slow", "/stays"]
+    assert turns._clients == {}

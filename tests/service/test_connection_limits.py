@@ -402,3 +402,39 @@ def test_serve_on_a_port_in_use_says_so(graph_dir: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use: another program" in (
         result.output
     )
+
+
+def test_a_head_of_too_many_lines_gets_431(server: tuple[str, Any]) -> None:
+    """The parser calls back into Python once a header: a head of thousands of one-letter
+    headers, under the byte cap, is refused by its count of lines (hostile round 9)."""
+    base, _ = server
+    many = b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"a:b\r\n" * 200 + b"\r\n"
+    assert _answer_to(base, iter([many])).startswith(b"HTTP/1.1 431")
+    fine = {f"x-{i}": "b" for i in range(100)}  # a browser sends about 20
+    assert httpx.get(base + "/health", headers=fine, timeout=5).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_request_whose_connection_closed_while_it_waited_never_runs(
+    graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that opens connections, sends a request on each and closes them: requests
+    still waiting for the client's turn give it up, instead of queueing until the server
+    answers every client 503 (hostile round 9, F1)."""
+    monkeypatch.setenv("CRADLE_REQUESTS_PER_CLIENT", "1")
+    monkeypatch.setenv("CRADLE_QUERY_TIMEOUT", "2")
+    log = tmp_path / "server.log"
+    with serving(graph_dir, log) as (base, _):
+        with socket.create_connection(("127.0.0.1", port_of(base))) as holder:
+            holder.sendall(_slow_get(RUNAWAY))  # the client's one turn, for about 2 s
+            time.sleep(0.3)
+            for i in range(5):
+                with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
+                    sock.sendall(f"GET /gone-{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                    time.sleep(0.05)
+            holder.settimeout(10)
+            assert holder.recv(64).startswith(b"HTTP/1.1 ")  # the query's deadline
+        assert httpx.get(base + "/health", timeout=5).status_code == 200  # the turn is free
+        time.sleep(0.5)
+    assert "/health" in log.read_text()
+    assert "/gone-" not in log.read_text()
