@@ -149,7 +149,8 @@ def diff(
     new: Annotated[Path, typer.Argument(help="the later catalogue YAML")],
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
 ) -> None:
-    """What changed between two catalogues: entries added, removed, and changed (which fields)."""
+    """What changed between two catalogues: entries, organisations and places added, removed and
+    changed (which fields), and the catalogue's header."""
     from cradle.graph.commands import run_diff
 
     settings = _settings()

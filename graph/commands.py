@@ -248,11 +248,18 @@ def render_diff(changes: dict[str, Any], fmt: str = "table") -> str:
     if changes.get("catalogue"):
         lines.append("changed the catalogue's header:")
         lines += _field_lines(changes["catalogue"])
-    summary = (
+    summary = [_counts(changes)]  # entries
+    for kind in ("organisations", "localities"):
+        if any(changes.get(kind, {}).values()):
+            summary.append(f"{kind}: {_counts(changes[kind])}")
+    return "\n".join([*lines, "; ".join(summary)]) + "\n"
+
+
+def _counts(changes: dict[str, Any]) -> str:
+    return (
         f"{len(changes['added'])} added, {len(changes['removed'])} removed, "
         f"{len(changes['changed'])} changed"
     )
-    return "\n".join([*lines, summary]) + "\n"
 
 
 def _diff_lines(changes: dict[str, Any], label: str) -> list[str]:
@@ -306,7 +313,8 @@ def run_topics(ontology_dir: Path, fmt: str = "table") -> str:
 
 
 def run_diff(old: Path, new: Path, ontology_dir: Path, fmt: str = "table") -> str:
-    """What changed between two catalogue files (entries matched by id).
+    """What changed between two catalogue files: entries, organisations and localities (each
+    matched by id) and the header (:func:`render_diff`).
 
     Raises:
         CatalogueError: either file has problems.

@@ -28,7 +28,7 @@ from typing import Any
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from cradle.service.turns import GONE, Gone
+from cradle.service.gone import GONE, Gone
 
 log = logging.getLogger("cradle.service")
 
@@ -67,6 +67,9 @@ HEADERS_BYTES = 16 * 1024
 #: is 100): the parser calls back into Python once a header, so a head of 6,400 one-letter
 #: headers under the byte cap cost the event loop 6,400 calls (hostile round 9).
 HEAD_LINES = 128
+#: A chunked body is given to the parser this many bytes at a time: what follows its end in the
+#: same piece is parsed as a head before it is counted (a read is up to 256 KiB).
+CHUNKED_SLICE = 4096
 HEAD_TOO_LONG = _raw_answer(
     "431 Request Header Fields Too Large",
     "the request line and headers are too long; send a shorter URL or fewer headers",
@@ -102,6 +105,7 @@ class LimitedHTTP(HttpToolsProtocol):
     _body_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0  # bytes of the head being received
     _head_lines: int = 0  # line ends in it so far
+    _gones: tuple[Gone, ...] = ()  # of the last two requests (service/gone.py)
     _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
     _in_body: bool = False
     _refusing: bool = False  # a head, or a chunked body's framing, went over the cap
@@ -148,19 +152,18 @@ class LimitedHTTP(HttpToolsProtocol):
         self._disarm_body()
         self._disarm_write()
         super().connection_lost(exc)
-        # requests still waiting for their turn give it up (service/turns.py)
-        for cycle in (self.cycle, *(c for c, _ in self.pipeline)):
-            if cycle is not None and not cycle.response_complete:
-                gone = cycle.scope.get("extensions", {}).get(GONE)
-                if isinstance(gone, Gone):
-                    gone.set()
+        # requests still waiting for their turn give it up (service/turns.py): the one in
+        # progress and the one pipelined behind it (uvicorn's cycle is the newer)
+        for gone in self._gones:
+            gone.set()
 
     def data_received(self, data: bytes) -> None:  # noqa: D102 - uvicorn's
         # Given to the parser a head at a time, so that each head is counted on its own before
         # it is parsed (a read may hold the end of one and the start of the next); each byte is
-        # looked at once. Bytes after a body's end in the same read start a head uncounted: at
-        # most one read. In a body, what is not body (a chunked body's sizes and trailers) is
-        # counted after each read.
+        # looked at once. A Content-Length body is cut at its end; a chunked one, whose end only
+        # the parser finds, is given to it CHUNKED_SLICE bytes at a time, so at most that many
+        # bytes after its end start a head uncounted. In a body, what is not body (a chunked
+        # body's sizes and trailers) is counted after each piece.
         self._feed(data, 0)
 
     def _feed(self, data: bytes, at: int) -> None:
@@ -176,6 +179,8 @@ class LimitedHTTP(HttpToolsProtocol):
                 # a Content-Length body ends here: what follows is a head, counted and held
                 # like any other (a read handed whole to the parser parses every request in it)
                 stop = min(len(data), at + self._body_left)
+            elif self._in_body and self._body_left is None:
+                stop = min(len(data), at + CHUNKED_SLICE)
             in_body, body, heads = self._in_body, self._body_bytes, self._heads
             if not in_body:
                 self._head_bytes += stop - at
@@ -249,7 +254,9 @@ class LimitedHTTP(HttpToolsProtocol):
         if self.max_body_bytes is not None and (self._body_left or 0) > self.max_body_bytes:
             self._body_too_large()
             return
-        self.scope["extensions"] = {**self.scope.get("extensions", {}), GONE: Gone()}
+        gone = Gone()
+        self._gones = (*self._gones[-1:], gone)  # at most one in progress, one waiting
+        self.scope["extensions"] = {**self.scope.get("extensions", {}), GONE: gone}
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:  # noqa: D102 - uvicorn's

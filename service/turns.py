@@ -18,10 +18,17 @@ many connections it uses. An idle loop turns in microseconds, so a lone client's
 assets do not notice.
 
 A request whose connection closes while it waits (for a turn, or to start) gives up its
-place: the protocol (:mod:`cradle.service.timeouts`) sets its :class:`Gone`. Before, such
-requests still waited and then ran, so a client that opened connections, sent a request on each
-and closed them queued hundreds, each holding its parsed head, until the server's concurrency
-limit answered every client 503 (hostile round 9, F1).
+place: the protocol (:mod:`cradle.service.timeouts`) sets its
+:class:`~cradle.service.gone.Gone` (under another server, or in the test client, there is none,
+and a waiting request keeps its place). Before, such requests still waited and then ran, so a
+client that opened connections, sent a request on each and closed them queued hundreds, each
+holding its parsed head, until the server's concurrency limit answered every client 503
+(hostile round 9, F1).
+
+The protocol learns that a connection closed only while it reads, and it stops reading while a
+request waits pipelined behind another; such requests still run. So a client has at most
+``CRADLE_CONNECTIONS_PER_CLIENT`` requests here, handled or waiting (one per connection it
+may hold): the next is answered 503 at once.
 
 A trusted proxy whose request names no client is not one client, and is not limited here
 (limit it in the proxy).
@@ -30,6 +37,7 @@ A trusted proxy whose request names no client is not one client, and is not limi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 
@@ -37,36 +45,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cradle.service.deps import client_address
+from cradle.service.gone import GONE, Gone
 from cradle.service.runtime import Runtime
-
-#: The key of a request's :class:`Gone` in its scope's ``extensions``.
-GONE = "cradle.gone"
-
-
-class Gone:
-    """Set once, when a request's connection has closed; calls what waits on it."""
-
-    __slots__ = ("_waiting", "is_set")
-
-    def __init__(self) -> None:
-        """Not set yet."""
-        self.is_set = False
-        self._waiting: list[Callable[[], None]] = []
-
-    def set(self) -> None:
-        """The connection has closed: call each waiting callback once."""
-        if not self.is_set:
-            self.is_set = True
-            waiting, self._waiting = self._waiting, []
-            for call in waiting:
-                call()
-
-    def on_set(self, call: Callable[[], None]) -> None:
-        """Call ``call`` when set (at once if it already is)."""
-        if self.is_set:
-            call()
-        else:
-            self._waiting.append(call)
 
 
 class _Client:
@@ -88,23 +68,49 @@ async def _wait(
     gone: Gone | None,
     hand_back: Callable[[], None] | None = None,
 ) -> bool:
-    """Wait in ``queue``: True when called, False when the connection closed first. A request
-    cancelled just after it was called calls ``hand_back`` (a turn it will not use)."""
+    """Wait in ``queue``: True when called, False when the connection closed first (then, or
+    when cancelled, the request leaves the queue: it holds live requests only, at most a
+    client's connections). A request cancelled just after it was called calls ``hand_back``
+    (a turn it will not use)."""
     turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     queue.append(turn)
+
+    def leave() -> None:
+        with contextlib.suppress(ValueError):
+            queue.remove(turn)
+
     if gone is not None:
 
         def closed() -> None:
             if not turn.done():
                 turn.set_result(False)
+                leave()
 
         gone.on_set(closed)
     try:
         return await turn
     except asyncio.CancelledError:
-        if hand_back is not None and turn.done() and not turn.cancelled() and turn.result():
-            hand_back()
+        if turn.done() and not turn.cancelled() and turn.result():
+            if hand_back is not None:
+                hand_back()
+        else:
+            leave()
         raise
+
+
+_TOO_MANY = b"your address has too many requests waiting at this server; retry in a few seconds\n"
+
+
+async def _too_many(send: Send) -> None:
+    """503 for a request over its client's share of waiting requests (plain: it is cheap)."""
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"retry-after", b"2"),
+        (b"content-length", str(len(_TOO_MANY)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": _TOO_MANY})
 
 
 class ClientTurns:
@@ -132,6 +138,9 @@ class ClientTurns:
         found = self._clients.get(client)
         if found is None:
             found = self._clients[client] = _Client(settings.requests_per_client)
+        if found.here >= settings.connections_per_client:
+            await _too_many(send)
+            return
         found.here += 1
         try:
             if not await self._turn(found, gone):

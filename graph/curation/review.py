@@ -10,7 +10,8 @@ Reason codes (ranked, with what to do, in :mod:`cradle.graph.curation.ranking`):
 - ``no-way-to-obtain``: neither its own address, a phone, its publisher's home page nor a
   contact route of its publisher: nobody can get it into a family's hands
   (:mod:`cradle.graph.read.obtain`). Ranked high: after a broken link only.
-- ``same-as-another``: its ``url``, or its title (case and spacing aside), is another entry's:
+- ``same-as-another``: its ``url`` (http or https, a last ``/`` aside), or its title (case and
+  spacing aside), is another entry's:
   an entry copied to start a new one and not yet changed, or one resource entered twice.
 - ``expired``: its period (``period: 2021/2023``) has ended.
 - ``broken-link``: the last link check of its ``url`` found no working page.
@@ -30,6 +31,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cradle.graph.build.catalogue import REVIEW_EVERY_DEFAULT, Catalogue, Entry
 from cradle.graph.curation.linkcheck import read_results
@@ -252,6 +254,14 @@ def _title_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
+def _url_key(url: str) -> str:
+    """A web address as compared for ``same-as-another``: http and https alike, the host's case
+    and a last ``/`` aside, without its ``#`` part."""
+    parts = urlsplit(url.strip())
+    where = parts.netloc.lower() + parts.path.rstrip("/")
+    return f"{where}?{parts.query}" if parts.query else where
+
+
 def _same_as_another(items: list[ReviewItem]) -> dict[str, dict[str, Any]]:
     """Per entry id whose url or title another entry has: ``{"url": [other ids], "title":
     [other ids]}`` (an empty list where that one is its own), in catalogue order."""
@@ -259,12 +269,12 @@ def _same_as_another(items: list[ReviewItem]) -> dict[str, dict[str, Any]]:
     by_title: dict[str, list[str]] = {}
     for item in items:
         if item.url:
-            by_url.setdefault(item.url, []).append(item.id)
+            by_url.setdefault(_url_key(item.url), []).append(item.id)
         if item.title.strip():
             by_title.setdefault(_title_key(item.title), []).append(item.id)
     out: dict[str, dict[str, Any]] = {}
     for item in items:
-        urls = [i for i in by_url.get(item.url or "", []) if i != item.id]
+        urls = [i for i in by_url.get(_url_key(item.url), []) if i != item.id] if item.url else []
         titles = [i for i in by_title.get(_title_key(item.title), []) if i != item.id]
         if urls or titles:
             out[item.id] = {"url": urls, "title": titles}

@@ -173,6 +173,7 @@ def diff_catalogues(old: Catalogue, new: Catalogue) -> dict[str, Any]:
 def _changed_fields(
     before: dict[str, Any], after: dict[str, Any], fields: list[str]
 ) -> dict[str, dict[str, Any]]:
+    """Each of ``fields`` whose value differs: ``{field: {"old", "new"}}``."""
     return {
         f: {"old": before.get(f), "new": after.get(f)}
         for f in fields

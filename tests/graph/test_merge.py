@@ -303,7 +303,8 @@ def test_diff_shows_organisations_localities_and_the_header(tmp_path: Path) -> N
         "added   locality new-town",
         "changed the catalogue's header:",
         f"  modified: {old.catalogue.modified} -> 2026-12-01",
-        "0 added, 0 removed, 0 changed",
+        "0 added, 0 removed, 0 changed; organisations: 1 added, 0 removed, 1 changed; "
+        "localities: 1 added, 0 removed, 0 changed",
     ]
 
 

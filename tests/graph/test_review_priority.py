@@ -104,7 +104,7 @@ def test_a_title_differing_in_case_and_spacing_is_the_same_title() -> None:
     items = [
         ReviewItem("a", "Safer  Sleep leaflet", "available", url="https://example.org/a"),
         ReviewItem("b", "safer sleep Leaflet ", "available", url="https://example.org/b"),
-        ReviewItem("c", "Another", "available", url="https://example.org/b"),
+        ReviewItem("c", "Another", "available", url="http://Example.org/b/"),
     ]
     found = {i["id"]: i["details"].get("same-as-another") for i in needs_attention(items, TODAY)}
     assert found == {

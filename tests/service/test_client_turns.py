@@ -89,7 +89,7 @@ def test_a_client_starts_one_request_a_turn_of_the_loop_and_another_is_not_behin
 
 
 def test_a_request_gives_up_its_place_when_its_connection_closes() -> None:
-    from cradle.service.turns import GONE, Gone
+    from cradle.service.gone import GONE, Gone
 
     ran: list[str] = []
     release = asyncio.Event()
@@ -118,6 +118,7 @@ def test_a_request_gives_up_its_place_when_its_connection_closes() -> None:
         for g in left:
             g.set()  # their connections closed while they waited for the turn
         await asyncio.gather(*waiting)
+        assert len(turns._clients["192.0.2.1"].queued) == 2  # only those still waiting
         release.set()
         await asyncio.sleep(0)
         cancelled.cancel()  # (the turn may just have been handed to it: it is handed on)
@@ -126,4 +127,36 @@ def test_a_request_gives_up_its_place_when_its_connection_closes() -> None:
 
     asyncio.run(run())
     assert ran == ["/slow", "/stays"]
+    assert turns._clients == {}
+
+
+def test_a_client_has_at_most_its_connections_worth_of_requests_here() -> None:
+    """Requests pipelined on a connection that closed still wait (the server learns of the
+    close only when it reads): a client's requests here are capped at the connections it may
+    hold, the next answered 503 at once."""
+    release = asyncio.Event()
+    statuses: list[int] = []
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await release.wait()
+
+    settings = Settings(requests_per_client=1, connections_per_client=2)
+    turns = ClientTurns(app, SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+
+    async def ask() -> None:
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(int(message["status"]))  # type: ignore[call-overload]
+
+        scope = {"type": "http", "client": ("192.0.2.1", 1), "headers": []}
+        await turns(scope, None, send)  # type: ignore[arg-type]
+
+    async def run() -> None:
+        asked = [asyncio.ensure_future(ask()) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        assert statuses == [503]  # the third, at once; one handled, one waiting
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*asked), 5)
+
+    asyncio.run(run())
     assert turns._clients == {}

@@ -406,12 +406,25 @@ def test_serve_on_a_port_in_use_says_so(graph_dir: Path) -> None:
 
 def test_a_head_of_too_many_lines_gets_431(server: tuple[str, Any]) -> None:
     """The parser calls back into Python once a header: a head of thousands of one-letter
-    headers, under the byte cap, is refused by its count of lines (hostile round 9)."""
+    headers, under the byte cap, is refused by its count of lines (hostile round 9), also
+    when it follows a chunked body in the same read."""
     base, _ = server
-    many = b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"a:b\r\n" * 200 + b"\r\n"
-    assert _answer_to(base, iter([many])).startswith(b"HTTP/1.1 431")
+
+    def head(lines: int) -> bytes:  # a request line and lines - 1 headers
+        filler = b"a:b\r\n" * (lines - 2)
+        return b"GET /health HTTP/1.1\r\n" + filler + b"Connection: close\r\n\r\n"
+
+    assert _answer_to(base, iter([head(129)])).startswith(b"HTTP/1.1 431")
+    assert _answer_to(base, iter([head(128)])).startswith(b"HTTP/1.1 200")
     fine = {f"x-{i}": "b" for i in range(100)}  # a browser sends about 20
     assert httpx.get(base + "/health", headers=fine, timeout=5).status_code == 200
+    chunked = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK{}\r\n0\r\n\r\n"
+    )
+    answers = _answer_to(base, iter([chunked + head(20_000)]))
+    # the query is answered; the head behind it is refused unparsed and the connection closes
+    assert answers.startswith(b"HTTP/1.1 200") and answers.count(b"HTTP/1.1 ") == 1
 
 
 @pytest.mark.slow
