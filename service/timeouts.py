@@ -106,6 +106,8 @@ class LimitedHTTP(HttpToolsProtocol):
     _head_bytes: int = 0  # bytes of the head being received
     _head_lines: int = 0  # line ends in it so far
     _gones: tuple[Gone, ...] = ()  # of the last two requests (service/gone.py)
+    _input_ended: bool = False  # the client shut its side with requests still to answer
+    _pipelined: bool = False  # the request in progress was sent before the last answer ended
     _tail: bytes = b""  # its last bytes (the end of a head may come in two pieces)
     _in_body: bool = False
     _refusing: bool = False  # a head, or a chunked body's framing, went over the cap
@@ -123,7 +125,7 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102 - uvicorn's
         super().connection_made(transport)
-        self.flow = _GatedFlow(transport, self._holding)
+        self.flow = _GatedFlow(transport, lambda: self._holding() or self._input_ended)
         if self.max_connections is not None and len(self.connections) > self.max_connections:
             transport.write(BUSY)
             transport.close()
@@ -218,11 +220,15 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def eof_received(self) -> bool | None:  # type: ignore[override]  # noqa: D102
         # A client that sent its requests and then shut its side of the connection still gets
-        # the answers of those held or waiting (True keeps the transport open to write them;
-        # the keep-alive timer closes it afterwards). With only one request in progress the
-        # end of input is taken, as uvicorn takes it, as the client gone: its query or search
-        # is stopped.
-        return True if self._holding() else None
+        # the answers of those held, waiting or pipelined (True keeps the transport open to
+        # write them), the last one too: reading is not resumed, and the connection closes
+        # after the last answer. With only one request in progress, sent on its own, the end
+        # of input is taken, as uvicorn takes it, as the client gone: its query or search is
+        # stopped.
+        if not (self._holding() or (self._pipelined and not self._between_requests())):
+            return None
+        self._input_ended = True
+        return True
 
     def _head_end(self, data: bytes, at: int) -> int:
         """Just past the blank line ending the head being received, in ``data`` from ``at``
@@ -257,6 +263,8 @@ class LimitedHTTP(HttpToolsProtocol):
         gone = Gone()
         self._gones = (*self._gones[-1:], gone)  # at most one in progress, one waiting
         self.scope["extensions"] = {**self.scope.get("extensions", {}), GONE: gone}
+        if self._between_requests():
+            self._pipelined = False  # (one behind another is marked when it starts)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:  # noqa: D102 - uvicorn's
@@ -319,6 +327,7 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:  # noqa: D102 - uvicorn's
         super().on_response_complete()
+        self._pipelined = not self._between_requests()  # uvicorn started a pipelined one
         self._disarm()  # uvicorn's keep-alive timer watches the idle time from here
         self._disarm_body()
         if not self._between_requests():
@@ -330,6 +339,12 @@ class LimitedHTTP(HttpToolsProtocol):
             self._resuming = True
             self.flow.pause_reading()
             self.loop.call_soon(self._resume_after_held)
+        self._close_if_input_ended()
+
+    def _close_if_input_ended(self) -> None:
+        """After the last answer to a client that shut its side: close (nothing more can come)."""
+        if self._input_ended and self._between_requests() and not self._holding():
+            self.transport.close()
 
     def _resume_after_held(self) -> None:
         """Parse what was held behind a waiting request, now that it has started; read again
@@ -346,6 +361,7 @@ class LimitedHTTP(HttpToolsProtocol):
             self._feed(*held)
         if not self.pipeline and self._held is None:
             self.flow.resume_reading()
+        self._close_if_input_ended()
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete

@@ -451,3 +451,21 @@ def test_a_request_whose_connection_closed_while_it_waited_never_runs(
         time.sleep(0.5)
     assert "/health" in log.read_text()
     assert "/gone-" not in log.read_text()
+
+
+def test_a_client_that_shuts_its_side_after_pipelining_gets_every_answer(
+    server: tuple[str, Any],
+) -> None:
+    """Requests pipelined, then the client shuts its side (no more to send): every request
+    sent is answered, the last one too, and the connection then closes (hostile round 9: the
+    last one had been taken as its client gone)."""
+    base, _ = server
+    sent = b"".join(f"GET /health?n={i} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for i in range(5))
+    with socket.create_connection(("127.0.0.1", port_of(base))) as sock:
+        sock.sendall(sent)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(10)
+        received = b""
+        while chunk := sock.recv(65536):  # until the server closes
+            received += chunk
+    assert received.count(b"HTTP/1.1 200") == 5
