@@ -68,8 +68,9 @@ HEADERS_BYTES = 16 * 1024
 #: headers under the byte cap cost the event loop 6,400 calls (hostile round 9).
 HEAD_LINES = 128
 #: A chunked body is given to the parser this many bytes at a time: what follows its end in the
-#: same piece is parsed as a head before it is counted (a read is up to 256 KiB).
-CHUNKED_SLICE = 4096
+#: same piece is parsed as a head before it is counted (a read is up to 256 KiB), so at most
+#: about HEAD_LINES one-letter headers (5 bytes a line) escape the count.
+CHUNKED_SLICE = 640
 HEAD_TOO_LONG = _raw_answer(
     "431 Request Header Fields Too Large",
     "the request line and headers are too long; send a shorter URL or fewer headers",
@@ -220,11 +221,13 @@ class LimitedHTTP(HttpToolsProtocol):
 
     def eof_received(self) -> bool | None:  # type: ignore[override]  # noqa: D102
         # A client that sent its requests and then shut its side of the connection still gets
-        # the answers of those held, waiting or pipelined (True keeps the transport open to
-        # write them), the last one too: reading is not resumed, and the connection closes
-        # after the last answer. With only one request in progress, sent on its own, the end
-        # of input is taken, as uvicorn takes it, as the client gone: its query or search is
-        # stopped.
+        # the answers of those held, waiting or pipelined (sent before the answer ahead of them
+        # ended; True keeps the transport open to write them), the last one too: reading is not
+        # resumed, and the connection closes after the last answer. The server cannot tell a
+        # shut side from a hang-up, so a pipelined request whose client hung up runs to its end
+        # (a query to its deadline). With only one request in progress, sent on its own, the
+        # end of input is taken, as uvicorn takes it, as the client gone: its query or search
+        # is stopped.
         if not (self._holding() or (self._pipelined and not self._between_requests())):
             return None
         self._input_ended = True

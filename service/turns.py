@@ -26,9 +26,10 @@ holding its parsed head, until the server's concurrency limit answered every cli
 (hostile round 9, F1).
 
 The protocol learns that a connection closed only while it reads, and it stops reading while a
-request waits pipelined behind another; such requests still run. So a client has at most
-``CRADLE_CONNECTIONS_PER_CLIENT`` requests here, handled or waiting (one per connection it
-may hold): the next is answered 503 at once.
+request waits pipelined behind another; such requests still run. So a client connected itself
+has at most ``CRADLE_CONNECTIONS_PER_CLIENT`` requests here, handled or waiting (one per
+connection it may hold): the next is answered 503 at once. A client a trusted proxy names holds
+none of the connections, and is not capped so (its requests wait their turn).
 
 A trusted proxy whose request names no client is not one client, and is not limited here
 (limit it in the proxy).
@@ -138,8 +139,9 @@ class ClientTurns:
         found = self._clients.get(client)
         if found is None:
             found = self._clients[client] = _Client(settings.requests_per_client)
-        if found.here >= settings.connections_per_client:
-            await _too_many(send)
+        peer = (scope.get("client") or ("",))[0]
+        if found.here >= settings.connections_per_client and peer not in settings.trusted_proxies:
+            await _too_many(send)  # (a client a proxy names holds none of the connections)
             return
         found.here += 1
         try:

@@ -134,29 +134,35 @@ def test_a_client_has_at_most_its_connections_worth_of_requests_here() -> None:
     """Requests pipelined on a connection that closed still wait (the server learns of the
     close only when it reads): a client's requests here are capped at the connections it may
     hold, the next answered 503 at once."""
-    release = asyncio.Event()
+    releases: list[asyncio.Event] = []
     statuses: list[int] = []
 
     async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-        await release.wait()
+        await releases[-1].wait()
 
     settings = Settings(requests_per_client=1, connections_per_client=2)
     turns = ClientTurns(app, SimpleNamespace(settings=settings))  # type: ignore[arg-type]
 
-    async def ask() -> None:
+    async def ask(peer: str, named: list[tuple[bytes, bytes]]) -> None:
         async def send(message: dict[str, object]) -> None:
             if message["type"] == "http.response.start":
                 statuses.append(int(message["status"]))  # type: ignore[call-overload]
 
-        scope = {"type": "http", "client": ("192.0.2.1", 1), "headers": []}
+        scope = {"type": "http", "client": (peer, 1), "headers": named}
         await turns(scope, None, send)  # type: ignore[arg-type]
 
-    async def run() -> None:
-        asked = [asyncio.ensure_future(ask()) for _ in range(3)]
+    async def run(peer: str, named: list[tuple[bytes, bytes]]) -> None:
+        releases.append(asyncio.Event())
+        asked = [asyncio.ensure_future(ask(peer, named)) for _ in range(3)]
         await asyncio.sleep(0.01)
-        assert statuses == [503]  # the third, at once; one handled, one waiting
-        release.set()
+        releases[-1].set()
         await asyncio.wait_for(asyncio.gather(*asked), 5)
 
-    asyncio.run(run())
+    asyncio.run(run("192.0.2.1", []))
+    assert statuses == [503]  # the third, at once (one handled, one waiting)
     assert turns._clients == {}
+    # a client a trusted proxy names holds none of the connections: its requests wait
+    settings.trusted_proxies = ["127.0.0.1"]
+    statuses.clear()
+    asyncio.run(run("127.0.0.1", [(b"x-forwarded-for", b"192.0.2.7")]))
+    assert statuses == []
