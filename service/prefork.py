@@ -41,7 +41,7 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # TCP named: asyncio sets TCP_NODELAY only on connections of a socket whose protocol is
     # TCP, and an answer written in two pieces (head, body) then waited for the client's
-    # delayed acknowledgement, 40 ms a request on a kept-alive connection
+    # delayed acknowledgement on every kept-alive request (bench/findings.md, ninth session)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
